@@ -1,0 +1,133 @@
+//! Account use cases.
+
+use uuid::Uuid;
+
+use super::page::paginate;
+use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, Role};
+use crate::domain::external_ref::is_system_name;
+use crate::store::accounts::AccountFilter;
+
+const ACCOUNT: &str = "account";
+
+/// The result of an upsert by external ref.
+#[derive(Debug, Clone)]
+pub struct Upserted {
+    pub account: Account,
+    /// True when no account had the ref and this one was created.
+    pub created: bool,
+}
+
+impl App {
+    pub async fn create_account(&self, p: &Principal, fields: AccountFields) -> Result<Account, AppError> {
+        p.require(Role::Write)?;
+        fields.validate()?;
+        let at = now();
+        let account = Account { id: Uuid::now_v7(), fields, version: 1, created_at: at, updated_at: at };
+        self.store.insert_account(p.workspace_id, &account).await?;
+        Ok(account)
+    }
+
+    pub async fn account(&self, p: &Principal, id: Uuid) -> Result<Account, AppError> {
+        p.require(Role::Read)?;
+        self.store.account(p.workspace_id, id).await?.ok_or(AppError::NotFound(ACCOUNT))
+    }
+
+    pub async fn account_by_ref(&self, p: &Principal, system: &str, external_id: &str) -> Result<Account, AppError> {
+        p.require(Role::Read)?;
+        self.store
+            .account_by_ref(p.workspace_id, system, external_id)
+            .await?
+            .ok_or(AppError::NotFound(ACCOUNT))
+    }
+
+    pub async fn accounts(
+        &self,
+        p: &Principal,
+        filter: &AccountFilter,
+        page: &PageRequest,
+    ) -> Result<Listed<Account>, AppError> {
+        p.require(Role::Read)?;
+        let (page, size) = page.resolve()?;
+        let rows = self.store.accounts(p.workspace_id, filter, page).await?;
+        Ok(paginate(rows, size, |a| a.id))
+    }
+
+    pub async fn update_account(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: AccountPatch,
+        if_match: &IfMatch,
+    ) -> Result<Account, AppError> {
+        p.require(Role::Write)?;
+        let current = self.account(p, id).await?;
+        if_match.check(ACCOUNT, current.version)?;
+        let mut fields = current.fields.clone();
+        patch.apply_to(&mut fields);
+        fields.validate()?;
+        self.replace_account(p, current, fields).await
+    }
+
+    /// PUT by ref: replaces the account holding the ref, or creates one with it.
+    pub async fn upsert_account_by_ref(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        mut fields: AccountFields,
+        if_match: &IfMatch,
+    ) -> Result<Upserted, AppError> {
+        p.require(Role::Write)?;
+        if !is_system_name(&reference.system) {
+            return Err(Invalid::single("system", "must be 1-64 characters of a-z, 0-9, _ or -").into());
+        }
+        fields.ensure_ref(reference.clone());
+        fields.validate()?;
+        match self.store.account_by_ref(p.workspace_id, &reference.system, &reference.id).await? {
+            Some(current) => {
+                if_match.check(ACCOUNT, current.version)?;
+                let account = self.replace_account(p, current, fields).await?;
+                Ok(Upserted { account, created: false })
+            }
+            None => {
+                let account = self.create_account(p, fields).await?;
+                Ok(Upserted { account, created: true })
+            }
+        }
+    }
+
+    pub async fn delete_account(&self, p: &Principal, id: Uuid, if_match: &IfMatch) -> Result<(), AppError> {
+        p.require(Role::Write)?;
+        let current = self.account(p, id).await?;
+        if_match.check(ACCOUNT, current.version)?;
+        if self.store.delete_account(p.workspace_id, id, current.version).await? {
+            Ok(())
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+
+    async fn replace_account(
+        &self,
+        p: &Principal,
+        current: Account,
+        fields: AccountFields,
+    ) -> Result<Account, AppError> {
+        let next = Account {
+            fields,
+            version: current.version + 1,
+            updated_at: next_change_time(current.updated_at),
+            ..current
+        };
+        if self.store.update_account(p.workspace_id, &next, current.version).await? {
+            Ok(next)
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+}
+
+/// Another writer got there first between our read and our write.
+pub(super) fn changed_meanwhile() -> AppError {
+    AppError::Conflict("the record changed during this request; read it again and retry".into())
+}

@@ -1,0 +1,66 @@
+//! Use cases: check the caller's role, validate with the domain, load, decide,
+//! persist. Both doors (REST and gRPC) call these and nothing else.
+
+mod accounts;
+mod error;
+mod idempotency;
+mod page;
+mod precondition;
+mod stakeholders;
+mod workspaces;
+
+use chrono::{DateTime, Utc};
+
+pub use accounts::Upserted;
+pub use error::AppError;
+pub use idempotency::IdempotencyKey;
+pub use page::{Listed, PageRequest};
+pub use precondition::{IfMatch, etag_of};
+pub use workspaces::{Bootstrap, NewKey};
+
+pub use crate::store::workspaces::KeyOwner as Principal;
+use crate::domain::Role;
+use crate::store::Store;
+
+/// The application core, shared by both doors; cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    store: Store,
+}
+
+impl App {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether the store answers, for `/readyz` and gRPC health.
+    pub async fn ready(&self) -> Result<(), AppError> {
+        Ok(self.store.ping().await?)
+    }
+}
+
+impl Principal {
+    /// Fails with [`AppError::Forbidden`] unless the key's role includes `role`.
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.role.allows(role) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(role))
+        }
+    }
+}
+
+/// The current time at the store's precision (microseconds).
+fn now() -> DateTime<Utc> {
+    crate::store::from_micros(crate::store::to_micros(Utc::now()))
+}
+
+/// A change's time: now, but never at or before the previous change, so
+/// `updated_since` sees every change.
+fn next_change_time(previous: DateTime<Utc>) -> DateTime<Utc> {
+    now().max(previous + chrono::Duration::microseconds(1))
+}

@@ -1,0 +1,103 @@
+//! Keyset pagination with opaque tokens: a token is the last id of the previous
+//! page, so paging visits every row exactly once even while rows are added.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use uuid::Uuid;
+
+use crate::domain::Invalid;
+use crate::store::Page;
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// What a client asks of a list.
+#[derive(Debug, Clone, Default)]
+pub struct PageRequest {
+    pub page_size: Option<i64>,
+    pub page_token: Option<String>,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed<T> {
+    pub items: Vec<T>,
+    pub next_page_token: Option<String>,
+}
+
+impl PageRequest {
+    /// The store page to read: one row more than asked, to learn whether more follow.
+    pub(super) fn resolve(&self) -> Result<(Page, usize), Invalid> {
+        let mut e = Invalid::default();
+        let size = match self.page_size {
+            None => DEFAULT_PAGE_SIZE as usize,
+            Some(n) if (1..=i64::from(MAX_PAGE_SIZE)).contains(&n) => n as usize,
+            Some(_) => {
+                e.push("page_size", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+                0
+            }
+        };
+        let after = match self.page_token.as_deref().filter(|t| !t.is_empty()) {
+            None => None,
+            Some(t) => decode(t).or_else(|| {
+                e.push("page_token", "is not a token this API returned");
+                None
+            }),
+        };
+        e.into_result()?;
+        Ok((Page { after, limit: size + 1 }, size))
+    }
+}
+
+/// Cuts the extra row off and turns the last id into the next token.
+pub(super) fn paginate<T>(mut rows: Vec<T>, size: usize, id: impl Fn(&T) -> Uuid) -> Listed<T> {
+    let next_page_token = if rows.len() > size {
+        rows.truncate(size);
+        rows.last().map(|last| encode(id(last)))
+    } else {
+        None
+    };
+    Listed { items: rows, next_page_token }
+}
+
+fn encode(id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+fn decode(token: &str) -> Option<Uuid> {
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    Uuid::from_slice(&bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_and_junk_is_rejected() {
+        let id = Uuid::now_v7();
+        assert_eq!(decode(&encode(id)), Some(id));
+        assert_eq!(decode("not a token"), None);
+        assert_eq!(decode("AAAA"), None);
+    }
+
+    #[test]
+    fn page_size_bounds() {
+        let ok = PageRequest { page_size: Some(1000), page_token: None }.resolve();
+        assert_eq!(ok.unwrap().1, 1000);
+        for bad in [0, -1, 1001] {
+            let r = PageRequest { page_size: Some(bad), page_token: None }.resolve();
+            assert_eq!(r.unwrap_err().0[0].field, "page_size");
+        }
+    }
+
+    #[test]
+    fn paginate_emits_a_token_only_when_more_follow() {
+        let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let full = paginate(ids.clone(), 2, |i| *i);
+        assert_eq!(full.items, ids[..2]);
+        assert_eq!(full.next_page_token.as_deref().and_then(decode), Some(ids[1]));
+        let last = paginate(ids[..2].to_vec(), 2, |i| *i);
+        assert_eq!(last.next_page_token, None);
+    }
+}

@@ -1,0 +1,153 @@
+//! Workspaces, API keys and authentication.
+//!
+//! A key is `csk_` and 32 random bytes (256 bits) in URL-safe base64. Only its
+//! SHA-256 is stored: a key is already high-entropy, so a fast hash is safe and
+//! keeps authentication to one indexed lookup per request.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::page::paginate;
+use super::{App, AppError, Listed, PageRequest, Principal, now};
+use crate::domain::api_key::check_new_key;
+use crate::domain::validation::check_text;
+use crate::domain::{ApiKey, Invalid, Role};
+
+const KEY_PREFIX: &str = "csk_";
+/// Shortest key accepted from `CSAPI_BOOTSTRAP_KEY`.
+const MIN_BOOTSTRAP_KEY_LEN: usize = 20;
+/// The workspace made on the first start against an empty store.
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// A freshly created key: its listing and the secret, shown this once.
+#[derive(Debug, Clone)]
+pub struct NewKey {
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+/// What the first start did.
+#[derive(Debug, Clone)]
+pub enum Bootstrap {
+    /// The store already had workspaces.
+    AlreadyDone,
+    /// The `default` workspace was created with this admin key.
+    Created { workspace_id: Uuid, admin: NewKey },
+}
+
+fn generate_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn hash(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn new_key(name: &str, role: Role, secret: String) -> NewKey {
+    let key = ApiKey {
+        id: Uuid::now_v7(),
+        name: name.to_owned(),
+        role,
+        prefix: secret.chars().take(12).collect(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    NewKey { key, secret }
+}
+
+impl App {
+    /// Resolves a bearer key to the workspace and role it grants.
+    pub async fn authenticate(&self, secret: &str) -> Result<Principal, AppError> {
+        if secret.is_empty() || secret.len() > 512 {
+            return Err(AppError::Unauthenticated);
+        }
+        self.store.key_owner(&hash(secret)).await?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// Creates a workspace and returns its first admin key.
+    pub async fn create_workspace(&self, name: &str) -> Result<(Uuid, NewKey), AppError> {
+        let mut e = Invalid::default();
+        check_text(&mut e, "name", name, 100);
+        e.into_result()?;
+        self.create_workspace_with(name, generate_secret()).await
+    }
+
+    async fn create_workspace_with(&self, name: &str, secret: String) -> Result<(Uuid, NewKey), AppError> {
+        let id = Uuid::now_v7();
+        let admin = new_key("admin", Role::Admin, secret);
+        self.store
+            .create_workspace(id, name, now(), &admin.key, &hash(&admin.secret))
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => AppError::Conflict(format!("a workspace named {name:?} exists")),
+                other => other,
+            })?;
+        Ok((id, admin))
+    }
+
+    /// On an empty store, creates the `default` workspace with an admin key:
+    /// `fixed_key` when given (scripts, tests), else a random one.
+    pub async fn bootstrap(&self, fixed_key: Option<String>) -> Result<Bootstrap, AppError> {
+        if self.store.workspace_count().await? > 0 {
+            return Ok(Bootstrap::AlreadyDone);
+        }
+        let secret = match fixed_key {
+            Some(k) if k.len() < MIN_BOOTSTRAP_KEY_LEN => {
+                return Err(Invalid::single(
+                    "CSAPI_BOOTSTRAP_KEY",
+                    format!("must be at least {MIN_BOOTSTRAP_KEY_LEN} characters"),
+                )
+                .into());
+            }
+            Some(k) => k,
+            None => generate_secret(),
+        };
+        let (workspace_id, admin) = self.create_workspace_with(DEFAULT_WORKSPACE, secret).await?;
+        Ok(Bootstrap::Created { workspace_id, admin })
+    }
+
+    pub async fn create_api_key(&self, p: &Principal, name: &str, role: Role) -> Result<NewKey, AppError> {
+        p.require(Role::Admin)?;
+        check_new_key(name)?;
+        let created = new_key(name, role, generate_secret());
+        self.store.insert_api_key(p.workspace_id, &created.key, &hash(&created.secret)).await?;
+        Ok(created)
+    }
+
+    pub async fn api_keys(&self, p: &Principal, page: &PageRequest) -> Result<Listed<ApiKey>, AppError> {
+        p.require(Role::Admin)?;
+        let (page, size) = page.resolve()?;
+        let rows = self.store.api_keys(p.workspace_id, page).await?;
+        Ok(paginate(rows, size, |k| k.id))
+    }
+
+    pub async fn revoke_api_key(&self, p: &Principal, id: Uuid) -> Result<(), AppError> {
+        p.require(Role::Admin)?;
+        if self.store.revoke_api_key(p.workspace_id, id, now()).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("api key"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_long_random_and_hashed_hex() {
+        let (a, b) = (generate_secret(), generate_secret());
+        assert_ne!(a, b);
+        assert!(a.starts_with(KEY_PREFIX) && a.len() == KEY_PREFIX.len() + 43);
+        assert_eq!(
+            hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}

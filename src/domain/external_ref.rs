@@ -1,0 +1,73 @@
+//! References to the same record in other systems (Salesforce, Gainsight, ...),
+//! so connectors can address csapi records by the ids they already hold.
+
+use super::validation::{Invalid, check_text};
+
+/// Longest accepted system name or external id.
+pub const MAX_REF_LEN: usize = 200;
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ExternalRef {
+    pub system: String,
+    pub id: String,
+}
+
+impl ExternalRef {
+    pub fn new(system: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            system: system.into(),
+            id: id.into(),
+        }
+    }
+}
+
+/// A system name is lower-case letters, digits, `_` or `-`, so it reads the same
+/// in a URL path (`/by-ref/{system}/{id}`) as in a body.
+pub fn is_system_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// Validates a list of refs: each well formed, at most one per system.
+pub fn check_refs(errors: &mut Invalid, field: &str, refs: &[ExternalRef]) {
+    for (i, r) in refs.iter().enumerate() {
+        let at = format!("{field}[{i}]");
+        if !is_system_name(&r.system) {
+            errors.push(
+                format!("{at}.system"),
+                "must be 1-64 characters of a-z, 0-9, _ or -",
+            );
+        }
+        check_text(errors, &format!("{at}.id"), &r.id, MAX_REF_LEN);
+        if refs[..i].iter().any(|o| o.system == r.system) {
+            errors.push(format!("{at}.system"), "only one reference per system");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn duplicate_system_is_named() {
+        let mut e = Invalid::default();
+        let refs = [
+            ExternalRef::new("salesforce", "001"),
+            ExternalRef::new("salesforce", "002"),
+            ExternalRef::new("Bad System", ""),
+        ];
+        check_refs(&mut e, "external_refs", &refs);
+        let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "external_refs[1].system",
+                "external_refs[2].system",
+                "external_refs[2].id"
+            ]
+        );
+    }
+}

@@ -1,0 +1,47 @@
+//! Pure customer-success logic: what an account or stakeholder is, what makes one
+//! valid, how a change is merged. No I/O, no async: everything here is testable
+//! with plain values.
+
+/// An enum whose variants travel as fixed snake_case strings in REST and gRPC alike.
+macro_rules! str_enum {
+    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        pub enum $name {
+            $($(#[$vm])* #[serde(rename = $s)] $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $s),+
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = ();
+
+            fn from_str(s: &str) -> Result<Self, ()> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or(())
+            }
+        }
+    };
+}
+
+pub mod account;
+pub mod api_key;
+pub mod attributes;
+pub mod currency;
+pub mod external_ref;
+pub mod stakeholder;
+pub mod patch;
+pub mod validation;
+
+pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
+pub use api_key::{ApiKey, Role};
+pub use external_ref::ExternalRef;
+pub use stakeholder::{Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
+pub use validation::{FieldError, Invalid};

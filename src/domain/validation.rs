@@ -1,0 +1,127 @@
+//! Field-level validation that reports every bad field at once, so a client can
+//! fix a request in one round trip.
+
+use std::fmt;
+
+/// One bad field: a dotted path (`external_refs[1].system`) and why it is bad.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A rejected input with all of its bad fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    pub fn push(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, message));
+    }
+
+    /// Adds the errors of a nested value under `prefix`.
+    pub fn extend_under(&mut self, prefix: &str, other: Invalid) {
+        for e in other.0 {
+            self.push(format!("{prefix}.{}", e.field), e.message);
+        }
+    }
+
+    pub fn single(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self(vec![FieldError::new(field, message)])
+    }
+
+    /// `Ok(())` when nothing was pushed.
+    pub fn into_result(self) -> Result<(), Invalid> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// Checks a required free-text field: trimmed length within `1..=max` characters.
+pub fn check_text(errors: &mut Invalid, field: &str, value: &str, max: usize) {
+    let len = value.chars().count();
+    if value.trim().is_empty() {
+        errors.push(field, "must not be empty");
+    } else if len > max {
+        errors.push(field, format!("must be at most {max} characters"));
+    }
+}
+
+/// Checks an optional free-text field the same way when present.
+pub fn check_opt_text(errors: &mut Invalid, field: &str, value: Option<&str>, max: usize) {
+    if let Some(v) = value {
+        check_text(errors, field, v, max);
+    }
+}
+
+/// A pragmatic address check: one `@`, a non-empty local part, a dotted domain,
+/// no whitespace, at most 254 characters. Deliverability is the mail server's job.
+pub fn is_email(value: &str) -> bool {
+    let Some((local, domain)) = value.split_once('@') else {
+        return false;
+    };
+    value.len() <= 254
+        && !local.is_empty()
+        && !domain.contains('@')
+        && !value.chars().any(|c| c.is_whitespace() || c.is_control())
+        && domain.split('.').count() >= 2
+        && domain.split('.').all(|label| !label.is_empty())
+}
+
+/// Checks an optional email field.
+pub fn check_opt_email(errors: &mut Invalid, field: &str, value: Option<&str>) {
+    if let Some(v) = value
+        && !is_email(v)
+    {
+        errors.push(field, "must be an email address");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for ok in ["a@b.co", "jane.doe+cs@example.com"] {
+            assert!(is_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@", "@b.co", "a@b", "a b@c.de", "a@b..c", "a@b@c.de"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_bounds() {
+        let mut e = Invalid::default();
+        check_text(&mut e, "name", "x", 2);
+        check_text(&mut e, "a", "  ", 2);
+        check_text(&mut e, "b", "xyz", 2);
+        assert_eq!(
+            e.0,
+            vec![
+                FieldError::new("a", "must not be empty"),
+                FieldError::new("b", "must be at most 2 characters")
+            ]
+        );
+    }
+}

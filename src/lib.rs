@@ -1,0 +1,9 @@
+//! csapi: an open, self-hostable customer-success API.
+//!
+//! Layers, inner to outer: [`domain`] (pure CS logic) → [`app`] (use cases) →
+//! [`store`] (diesel, PostgreSQL or SQLite), and two doors over the same use
+//! cases: `http` (axum, REST) and `grpc` (tonic).
+
+pub mod app;
+pub mod domain;
+pub mod store;

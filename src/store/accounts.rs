@@ -1,0 +1,319 @@
+//! Accounts and their external refs.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::{EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper, TextExpressionMethods};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::external_refs::Entity;
+use super::schema::{accounts as t, stakeholders as s};
+use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use crate::domain::{Account, AccountFields, ExternalRef, LifecycleStage};
+
+#[diesel::declare_sql_function]
+extern "SQL" {
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Filters of the account list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+    /// Only accounts changed strictly after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+#[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
+#[diesel(table_name = t)]
+struct AccountRow {
+    workspace_id: String,
+    id: String,
+    name: String,
+    segment: Option<String>,
+    owner: Option<String>,
+    lifecycle_stage: Option<String>,
+    customer_since: Option<String>,
+    original_arr: Option<f64>,
+    currency: String,
+    attributes: String,
+    version: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl AccountRow {
+    fn new(ws: Uuid, a: &Account) -> Result<Self, StoreError> {
+        let f = &a.fields;
+        Ok(Self {
+            workspace_id: ws.to_string(),
+            id: a.id.to_string(),
+            name: f.name.clone(),
+            segment: f.segment.clone(),
+            owner: f.owner.clone(),
+            lifecycle_stage: f.lifecycle_stage.map(|s| s.as_str().to_owned()),
+            customer_since: f.customer_since.map(|d| d.to_string()),
+            original_arr: f.original_arr,
+            currency: f.currency.clone(),
+            attributes: serde_json::to_string(&f.attributes)?,
+            version: a.version,
+            created_at: to_micros(a.created_at),
+            updated_at: to_micros(a.updated_at),
+        })
+    }
+
+    fn into_account(self, external_refs: Vec<ExternalRef>) -> Result<Account, StoreError> {
+        let bad = |what: &str| StoreError::Internal(format!("stored account {}: bad {what}", self.id));
+        let lifecycle_stage = match &self.lifecycle_stage {
+            Some(s) => Some(s.parse().map_err(|()| bad("lifecycle_stage"))?),
+            None => None,
+        };
+        let customer_since = match &self.customer_since {
+            Some(d) => Some(d.parse::<NaiveDate>().map_err(|_| bad("customer_since"))?),
+            None => None,
+        };
+        Ok(Account {
+            id: parse_id(&self.id)?,
+            fields: AccountFields {
+                name: self.name,
+                segment: self.segment,
+                owner: self.owner,
+                lifecycle_stage,
+                customer_since,
+                original_arr: self.original_arr,
+                currency: self.currency,
+                attributes: serde_json::from_str(&self.attributes)?,
+                external_refs,
+            },
+            version: self.version,
+            created_at: from_micros(self.created_at),
+            updated_at: from_micros(self.updated_at),
+        })
+    }
+}
+
+/// `%`, `_` and `\` match themselves in a name search.
+fn like_pattern(q: &str) -> String {
+    let mut p = String::from("%");
+    for ch in q.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p.push('%');
+    p
+}
+
+super::for_each_backend! {
+    @uses [external_refs]
+
+    pub(crate) async fn insert(c: &mut Conn, ws: Uuid, a: &Account) -> Result<(), StoreError> {
+        let row = AccountRow::new(ws, a)?;
+        c.transaction(async |c| {
+            diesel::insert_into(t::table).values(row).execute(c).await?;
+            external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await
+        })
+        .await
+    }
+
+    pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Account>, StoreError> {
+        let row: Option<AccountRow> = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::id.eq(id.to_string()))
+            .select(AccountRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        match row {
+            None => Ok(None),
+            Some(row) => {
+                let mut refs = external_refs::load(c, ws, Entity::Account, &[id]).await?;
+                row.into_account(refs.remove(&id).unwrap_or_default()).map(Some)
+            }
+        }
+    }
+
+    pub(crate) async fn get_by_ref(
+        c: &mut Conn,
+        ws: Uuid,
+        system: &str,
+        external_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        match external_refs::find(c, ws, Entity::Account, system, external_id).await? {
+            Some(id) => get(c, ws, id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub(crate) async fn list(
+        c: &mut Conn,
+        ws: Uuid,
+        filter: &AccountFilter,
+        page: Page,
+    ) -> Result<Vec<Account>, StoreError> {
+        let mut q = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .select(AccountRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(t::id.gt(after.to_string()));
+        }
+        if let Some(v) = &filter.segment {
+            q = q.filter(t::segment.eq(v.clone()));
+        }
+        if let Some(v) = &filter.owner {
+            q = q.filter(t::owner.eq(v.clone()));
+        }
+        if let Some(v) = filter.lifecycle_stage {
+            q = q.filter(t::lifecycle_stage.eq(v.as_str()));
+        }
+        if let Some(v) = &filter.q {
+            q = q.filter(lower(t::name).like(like_pattern(v)).escape('\\'));
+        }
+        if let Some(v) = filter.updated_since {
+            q = q.filter(t::updated_at.gt(to_micros(v)));
+        }
+        let rows: Vec<AccountRow> = q
+            .order_by(t::id)
+            .limit(i64::try_from(page.limit).unwrap_or(i64::MAX))
+            .load(c)
+            .await?;
+        let ids = rows.iter().map(|r| parse_id(&r.id)).collect::<Result<Vec<_>, _>>()?;
+        let mut refs = external_refs::load(c, ws, Entity::Account, &ids).await?;
+        rows.into_iter()
+            .zip(ids)
+            .map(|(row, id)| row.into_account(refs.remove(&id).unwrap_or_default()))
+            .collect()
+    }
+
+    /// Writes `a` over the stored account if it is still at `expected_version`;
+    /// `false` when it changed (or went) meanwhile.
+    pub(crate) async fn update(
+        c: &mut Conn,
+        ws: Uuid,
+        a: &Account,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        let row = AccountRow::new(ws, a)?;
+        c.transaction(async |c| {
+            let n = diesel::update(
+                t::table
+                    .filter(t::workspace_id.eq(ws.to_string()))
+                    .filter(t::id.eq(a.id.to_string()))
+                    .filter(t::version.eq(expected_version)),
+            )
+            .set((
+                t::name.eq(row.name),
+                t::segment.eq(row.segment),
+                t::owner.eq(row.owner),
+                t::lifecycle_stage.eq(row.lifecycle_stage),
+                t::customer_since.eq(row.customer_since),
+                t::original_arr.eq(row.original_arr),
+                t::currency.eq(row.currency),
+                t::attributes.eq(row.attributes),
+                t::version.eq(row.version),
+                t::updated_at.eq(row.updated_at),
+            ))
+            .execute(c)
+            .await?;
+            if n == 1 {
+                external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// Deletes the account, its stakeholders and every ref of either, if it is
+    /// still at `expected_version`.
+    pub(crate) async fn delete(
+        c: &mut Conn,
+        ws: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        c.transaction(async |c| {
+            let stakeholder_ids: Vec<String> = s::table
+                .filter(s::workspace_id.eq(ws.to_string()))
+                .filter(s::account_id.eq(id.to_string()))
+                .select(s::id)
+                .load(c)
+                .await?;
+            let n = diesel::delete(
+                t::table
+                    .filter(t::workspace_id.eq(ws.to_string()))
+                    .filter(t::id.eq(id.to_string()))
+                    .filter(t::version.eq(expected_version)),
+            )
+            .execute(c)
+            .await?;
+            if n == 1 {
+                let stakeholder_ids = stakeholder_ids.iter().map(|s| parse_id(s)).collect::<Result<Vec<_>, _>>()?;
+                external_refs::remove(c, ws, Entity::Stakeholder, &stakeholder_ids).await?;
+                external_refs::remove(c, ws, Entity::Account, &[id]).await?;
+            }
+            Ok(n == 1)
+        })
+        .await
+    }
+}
+
+impl Store {
+    pub async fn insert_account(&self, ws: Uuid, a: &Account) -> Result<(), StoreError> {
+        run_write!(self, insert(ws, a))
+    }
+
+    pub async fn account(&self, ws: Uuid, id: Uuid) -> Result<Option<Account>, StoreError> {
+        run_read!(self, get(ws, id))
+    }
+
+    pub async fn account_by_ref(
+        &self,
+        ws: Uuid,
+        system: &str,
+        external_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        run_read!(self, get_by_ref(ws, system, external_id))
+    }
+
+    pub async fn accounts(
+        &self,
+        ws: Uuid,
+        filter: &AccountFilter,
+        page: Page,
+    ) -> Result<Vec<Account>, StoreError> {
+        run_read!(self, list(ws, filter, page))
+    }
+
+    pub async fn update_account(
+        &self,
+        ws: Uuid,
+        a: &Account,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        run_write!(self, update(ws, a, expected_version))
+    }
+
+    pub async fn delete_account(
+        &self,
+        ws: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        run_write!(self, delete(ws, id, expected_version))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::like_pattern;
+
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(like_pattern("Ac_me%"), "%ac\\_me\\%%");
+    }
+}

@@ -1,0 +1,206 @@
+//! Persistence over diesel, one API for both backends.
+//!
+//! Query code is written once, inside [`for_each_backend!`], which compiles it
+//! twice: into a `pg` module over PostgreSQL and a `sqlite` module over SQLite.
+//! [`Store`] methods pick the module for the configured backend. SQLite writes
+//! are serialised behind one async lock, since SQLite admits one writer anyway
+//! and waiting here beats `SQLITE_BUSY` there.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::SqliteConnection;
+use diesel_async::AsyncPgConnection;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
+use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+
+pub mod accounts;
+mod error;
+mod external_refs;
+pub mod idempotency;
+mod migrate;
+mod schema;
+pub mod stakeholders;
+pub mod workspaces;
+
+pub use error::StoreError;
+
+type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+
+/// Emits the same query code once per backend, as modules `pg` and `sqlite`,
+/// each with its own `Conn` type.
+/// A leading `@uses [name, …]` names sibling store modules whose functions the
+/// body calls; each resolves to that sibling's module for the same backend.
+macro_rules! for_each_backend {
+    (@uses [$($dep:ident),*] $($body:tt)*) => {
+        pub(crate) mod pg {
+            #[allow(unused_imports)]
+            use super::*;
+            $(use $crate::store::$dep::pg as $dep;)*
+            pub(crate) type Conn = diesel_async::AsyncPgConnection;
+            $($body)*
+        }
+        pub(crate) mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            $(use $crate::store::$dep::sqlite as $dep;)*
+            pub(crate) type Conn = diesel_async::sync_connection_wrapper::SyncConnectionWrapper<diesel::SqliteConnection>;
+            $($body)*
+        }
+    };
+    ($($body:tt)*) => {
+        $crate::store::for_each_backend! { @uses [] $($body)* }
+    };
+}
+pub(crate) use for_each_backend;
+
+/// Calls `f(conn, args…)` from the caller's `pg`/`sqlite` module on a pooled connection.
+macro_rules! run_read {
+    ($store:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        match &$store.backend {
+            $crate::store::Backend::Pg(pool) => {
+                let mut c = pool.get().await?;
+                pg::$f(&mut c, $($arg),*).await
+            }
+            $crate::store::Backend::Sqlite { pool, .. } => {
+                let mut c = pool.get().await?;
+                sqlite::$f(&mut c, $($arg),*).await
+            }
+        }
+    };
+}
+pub(crate) use run_read;
+
+/// Like [`run_read!`], holding the SQLite writer lock for the call.
+macro_rules! run_write {
+    ($store:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
+        match &$store.backend {
+            $crate::store::Backend::Pg(pool) => {
+                let mut c = pool.get().await?;
+                pg::$f(&mut c, $($arg),*).await
+            }
+            $crate::store::Backend::Sqlite { pool, writer } => {
+                let _one_writer = writer.lock().await;
+                let mut c = pool.get().await?;
+                sqlite::$f(&mut c, $($arg),*).await
+            }
+        }
+    };
+}
+pub(crate) use run_write;
+
+#[derive(Clone)]
+pub(crate) enum Backend {
+    Pg(Pool<AsyncPgConnection>),
+    Sqlite {
+        pool: Pool<SqliteConn>,
+        writer: Arc<tokio::sync::Mutex<()>>,
+    },
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) backend: Backend,
+}
+
+/// How to reach the database.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// `postgres://…`, `sqlite://path`, or a bare SQLite path.
+    pub url: String,
+    pub pool_size: usize,
+    /// How long a request waits for a connection before the store counts as down.
+    pub acquire_timeout: Duration,
+}
+
+const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+     PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;";
+
+impl Store {
+    pub async fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
+        let url = config.url.as_str();
+        let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut mc = ManagerConfig::default();
+            mc.recycling_method = RecyclingMethod::Verified;
+            let manager = AsyncDieselConnectionManager::new_with_config(url, mc);
+            Backend::Pg(build_pool(manager, config)?)
+        } else {
+            let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
+            let mut mc = ManagerConfig::<SqliteConn>::default();
+            mc.custom_setup = Box::new(|path| {
+                let path = path.to_owned();
+                Box::pin(async move {
+                    let mut c = SqliteConn::establish(&path).await?;
+                    c.batch_execute(SQLITE_PRAGMAS)
+                        .await
+                        .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
+                    Ok(c)
+                })
+            });
+            let manager = AsyncDieselConnectionManager::new_with_config(path, mc);
+            Backend::Sqlite {
+                pool: build_pool(manager, config)?,
+                writer: Arc::new(tokio::sync::Mutex::new(())),
+            }
+        };
+        Ok(Self { backend })
+    }
+
+    /// `postgres` or `sqlite`, for logs and metrics.
+    pub fn backend_name(&self) -> &'static str {
+        match self.backend {
+            Backend::Pg(_) => "postgres",
+            Backend::Sqlite { .. } => "sqlite",
+        }
+    }
+
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.backend {
+            Backend::Pg(pool) => pool.get().await?.batch_execute("SELECT 1").await?,
+            Backend::Sqlite { pool, .. } => pool.get().await?.batch_execute("SELECT 1").await?,
+        }
+        Ok(())
+    }
+}
+
+fn build_pool<M: deadpool::managed::Manager>(
+    manager: M,
+    config: &StoreConfig,
+) -> Result<deadpool::managed::Pool<M>, StoreError> {
+    deadpool::managed::Pool::builder(manager)
+        .max_size(config.pool_size.max(1))
+        .wait_timeout(Some(config.acquire_timeout))
+        .create_timeout(Some(config.acquire_timeout))
+        .recycle_timeout(Some(config.acquire_timeout))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| StoreError::Internal(format!("building the pool: {e}")))
+}
+
+/// Times are stored as microseconds since the Unix epoch: sortable, and the same in both backends.
+pub(crate) fn to_micros(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+pub(crate) fn from_micros(us: i64) -> DateTime<Utc> {
+    Utc.timestamp_micros(us).single().unwrap_or_default()
+}
+
+pub(crate) fn parse_id(s: &str) -> Result<uuid::Uuid, StoreError> {
+    uuid::Uuid::parse_str(s).map_err(|e| StoreError::Internal(format!("stored id {s:?}: {e}")))
+}
+
+/// Where a page of a list starts and how long it is. Lists are ordered by id
+/// (UUID v7, so by creation time) and resume after the last id seen.
+#[derive(Debug, Clone, Copy)]
+pub struct Page {
+    pub after: Option<uuid::Uuid>,
+    pub limit: usize,
+}

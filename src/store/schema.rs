@@ -1,0 +1,82 @@
+//! The one schema both backends share: text ids, microsecond integer times,
+//! JSON as text.
+
+diesel::table! {
+    workspaces (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_keys (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        key_hash -> Text,
+        prefix -> Text,
+        created_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    accounts (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        name -> Text,
+        segment -> Nullable<Text>,
+        owner -> Nullable<Text>,
+        lifecycle_stage -> Nullable<Text>,
+        customer_since -> Nullable<Text>,
+        original_arr -> Nullable<Double>,
+        currency -> Text,
+        attributes -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    stakeholders (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        title -> Nullable<Text>,
+        role -> Nullable<Text>,
+        involved_in_purchase -> Bool,
+        attributes -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    external_refs (workspace_id, entity, system, external_id) {
+        workspace_id -> Text,
+        entity -> Text,
+        system -> Text,
+        external_id -> Text,
+        entity_id -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (workspace_id, key) {
+        workspace_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        status -> Integer,
+        headers -> Text,
+        body -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(accounts, stakeholders, external_refs);

@@ -1,0 +1,182 @@
+//! Workspaces (tenants) and the keys that open them.
+
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{api_keys as k, workspaces as t};
+use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use crate::domain::{ApiKey, Role};
+
+/// Who a request acts for, resolved from its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyOwner {
+    pub workspace_id: Uuid,
+    pub key_id: Uuid,
+    pub role: Role,
+}
+
+#[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
+#[diesel(table_name = k)]
+struct KeyRow {
+    workspace_id: String,
+    id: String,
+    name: String,
+    role: String,
+    key_hash: String,
+    prefix: String,
+    created_at: i64,
+    revoked_at: Option<i64>,
+}
+
+impl KeyRow {
+    fn new(ws: Uuid, key: &ApiKey, hash: &str) -> Self {
+        Self {
+            workspace_id: ws.to_string(),
+            id: key.id.to_string(),
+            name: key.name.clone(),
+            role: key.role.as_str().to_owned(),
+            key_hash: hash.to_owned(),
+            prefix: key.prefix.clone(),
+            created_at: to_micros(key.created_at),
+            revoked_at: key.revoked_at.map(to_micros),
+        }
+    }
+
+    fn role(&self) -> Result<Role, StoreError> {
+        self.role
+            .parse()
+            .map_err(|()| StoreError::Internal(format!("stored key {}: bad role", self.id)))
+    }
+
+    fn into_key(self) -> Result<ApiKey, StoreError> {
+        Ok(ApiKey {
+            id: parse_id(&self.id)?,
+            role: self.role()?,
+            name: self.name,
+            prefix: self.prefix,
+            created_at: from_micros(self.created_at),
+            revoked_at: self.revoked_at.map(from_micros),
+        })
+    }
+}
+
+super::for_each_backend! {
+    pub(crate) async fn count(c: &mut Conn) -> Result<i64, StoreError> {
+        Ok(t::table.count().get_result(c).await?)
+    }
+
+    pub(crate) async fn create(
+        c: &mut Conn,
+        id: Uuid,
+        name: &str,
+        now: i64,
+        admin: &ApiKey,
+        hash: &str,
+    ) -> Result<(), StoreError> {
+        c.transaction(async |c| {
+            diesel::insert_into(t::table)
+                .values((t::id.eq(id.to_string()), t::name.eq(name), t::created_at.eq(now)))
+                .execute(c)
+                .await?;
+            diesel::insert_into(k::table).values(KeyRow::new(id, admin, hash)).execute(c).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn insert_key(c: &mut Conn, ws: Uuid, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
+        diesel::insert_into(k::table).values(KeyRow::new(ws, key, hash)).execute(c).await?;
+        Ok(())
+    }
+
+    pub(crate) async fn owner(c: &mut Conn, hash: &str) -> Result<Option<KeyOwner>, StoreError> {
+        let row: Option<KeyRow> = k::table
+            .filter(k::key_hash.eq(hash))
+            .filter(k::revoked_at.is_null())
+            .select(KeyRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        row.map(|r| {
+            Ok(KeyOwner { workspace_id: parse_id(&r.workspace_id)?, key_id: parse_id(&r.id)?, role: r.role()? })
+        })
+        .transpose()
+    }
+
+    pub(crate) async fn keys(c: &mut Conn, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {
+        let mut q = k::table
+            .filter(k::workspace_id.eq(ws.to_string()))
+            .select(KeyRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(k::id.gt(after.to_string()));
+        }
+        let rows: Vec<KeyRow> = q
+            .order_by(k::id)
+            .limit(i64::try_from(page.limit).unwrap_or(i64::MAX))
+            .load(c)
+            .await?;
+        rows.into_iter().map(KeyRow::into_key).collect()
+    }
+
+    pub(crate) async fn revoke(c: &mut Conn, ws: Uuid, id: Uuid, now: i64) -> Result<bool, StoreError> {
+        let exists: i64 = k::table
+            .filter(k::workspace_id.eq(ws.to_string()))
+            .filter(k::id.eq(id.to_string()))
+            .count()
+            .get_result(c)
+            .await?;
+        diesel::update(
+            k::table
+                .filter(k::workspace_id.eq(ws.to_string()))
+                .filter(k::id.eq(id.to_string()))
+                .filter(k::revoked_at.is_null()),
+        )
+        .set(k::revoked_at.eq(now))
+        .execute(c)
+        .await?;
+        Ok(exists == 1)
+    }
+}
+
+impl Store {
+    pub async fn workspace_count(&self) -> Result<i64, StoreError> {
+        run_read!(self, count())
+    }
+
+    /// Creates a workspace together with its first admin key.
+    pub async fn create_workspace(
+        &self,
+        id: Uuid,
+        name: &str,
+        created_at: chrono::DateTime<chrono::Utc>,
+        admin: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
+        run_write!(self, create(id, name, to_micros(created_at), admin, key_hash))
+    }
+
+    pub async fn insert_api_key(&self, ws: Uuid, key: &ApiKey, key_hash: &str) -> Result<(), StoreError> {
+        run_write!(self, insert_key(ws, key, key_hash))
+    }
+
+    /// The live (unrevoked) key with this hash.
+    pub async fn key_owner(&self, key_hash: &str) -> Result<Option<KeyOwner>, StoreError> {
+        run_read!(self, owner(key_hash))
+    }
+
+    pub async fn api_keys(&self, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {
+        run_read!(self, keys(ws, page))
+    }
+
+    /// Revokes a key; `false` when the workspace has no such key. Revoking twice is harmless.
+    pub async fn revoke_api_key(
+        &self,
+        ws: Uuid,
+        id: Uuid,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        run_write!(self, revoke(ws, id, to_micros(now)))
+    }
+}
