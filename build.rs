@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let files = ["proto/csapi/v1/account.proto", "proto/csapi/v1/api_key.proto"];
+    let files = [
+        "proto/csapi/v1/account.proto",
+        "proto/csapi/v1/api_key.proto",
+    ];
     let fds = protox::compile(files, ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("csapi_descriptor.bin"), fds.encode_to_vec())?;

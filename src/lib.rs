@@ -6,4 +6,8 @@
 
 pub mod app;
 pub mod domain;
+pub mod grpc;
+pub mod http;
+pub mod metrics;
+pub mod server;
 pub mod store;

@@ -1,1 +1,174 @@
-fn main() {}
+//! The `csapi` command: serve, migrate, print the OpenAPI document, manage workspaces.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use csapi::app::{App, Bootstrap};
+use csapi::http::HttpOptions;
+use csapi::server::Server;
+use csapi::store::{Store, StoreConfig};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "csapi",
+    version,
+    about = "Open, self-hostable customer-success API"
+)]
+struct Cli {
+    /// `postgres://…`, `sqlite://path` or a bare SQLite path.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://csapi.db",
+        global = true
+    )]
+    database_url: String,
+    /// Database connections per process.
+    #[arg(long, env = "CSAPI_POOL_SIZE", default_value_t = 16, global = true)]
+    pool_size: usize,
+    #[arg(long, env = "CSAPI_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve REST and gRPC (applies migrations first).
+    Serve(ServeArgs),
+    /// Apply pending migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage workspaces.
+    Workspace {
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkspaceCommand {
+    /// Create a workspace and print its admin key.
+    Create {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "CSAPI_HTTP_ADDR", default_value = "127.0.0.1:8080")]
+    http_addr: String,
+    #[arg(long, env = "CSAPI_GRPC_ADDR", default_value = "127.0.0.1:50051")]
+    grpc_addr: String,
+    /// The admin key of the `default` workspace made on an empty store.
+    #[arg(long, env = "CSAPI_BOOTSTRAP_KEY", hide_env_values = true)]
+    bootstrap_key: Option<String>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, env = "CSAPI_REQUEST_TIMEOUT", default_value_t = 30)]
+    request_timeout: u64,
+    /// Largest request body in bytes.
+    #[arg(long, env = "CSAPI_BODY_LIMIT", default_value_t = 1024 * 1024)]
+    body_limit: usize,
+    /// Comma-separated origins allowed by CORS.
+    #[arg(long, env = "CSAPI_CORS_ORIGINS", value_delimiter = ',')]
+    cors_origins: Vec<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_format);
+    if let Command::Openapi = cli.command {
+        println!("{}", csapi::http::openapi().to_pretty_json()?);
+        return Ok(());
+    }
+    let store = Store::connect(&StoreConfig {
+        url: cli.database_url.clone(),
+        pool_size: cli.pool_size,
+        acquire_timeout: Duration::from_secs(5),
+    })
+    .await?;
+    let applied = store.migrate().await.context("applying migrations")?;
+    tracing::info!(backend = store.backend_name(), applied, "store ready");
+    let app = App::new(store);
+    match cli.command {
+        Command::Openapi | Command::Migrate => Ok(()),
+        Command::Workspace {
+            command: WorkspaceCommand::Create { name },
+        } => {
+            let (id, admin) = app.create_workspace(&name).await?;
+            println!(
+                "workspace {name} ({id}) created; admin key (shown once):\n{}",
+                admin.secret
+            );
+            Ok(())
+        }
+        Command::Serve(args) => serve(app, args).await,
+    }
+}
+
+async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
+    if let Bootstrap::Created { admin, .. } = app.bootstrap(args.bootstrap_key).await? {
+        println!(
+            "created workspace `default`; its admin key (shown once): {}",
+            admin.secret
+        );
+    }
+    let http = TcpListener::bind(&args.http_addr)
+        .await
+        .with_context(|| format!("binding {}", args.http_addr))?;
+    let grpc = TcpListener::bind(&args.grpc_addr)
+        .await
+        .with_context(|| format!("binding {}", args.grpc_addr))?;
+    let options = HttpOptions {
+        body_limit: args.body_limit,
+        request_timeout: Duration::from_secs(args.request_timeout),
+        cors_origins: args.cors_origins,
+    };
+    let server = Server::start(app, http, grpc, options).await?;
+    println!(
+        "csapi serving REST on http://{} (docs at /docs) and gRPC on {}",
+        server.http_addr, server.grpc_addr
+    );
+    shutdown_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    server.stop();
+    server.wait().await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing the SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}

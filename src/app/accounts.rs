@@ -4,8 +4,8 @@ use uuid::Uuid;
 
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
-use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, Role};
 use crate::domain::external_ref::is_system_name;
+use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, Role};
 use crate::store::accounts::AccountFilter;
 
 const ACCOUNT: &str = "account";
@@ -19,21 +19,39 @@ pub struct Upserted {
 }
 
 impl App {
-    pub async fn create_account(&self, p: &Principal, fields: AccountFields) -> Result<Account, AppError> {
+    pub async fn create_account(
+        &self,
+        p: &Principal,
+        fields: AccountFields,
+    ) -> Result<Account, AppError> {
         p.require(Role::Write)?;
         fields.validate()?;
         let at = now();
-        let account = Account { id: Uuid::now_v7(), fields, version: 1, created_at: at, updated_at: at };
+        let account = Account {
+            id: Uuid::now_v7(),
+            fields,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
         self.store.insert_account(p.workspace_id, &account).await?;
         Ok(account)
     }
 
     pub async fn account(&self, p: &Principal, id: Uuid) -> Result<Account, AppError> {
         p.require(Role::Read)?;
-        self.store.account(p.workspace_id, id).await?.ok_or(AppError::NotFound(ACCOUNT))
+        self.store
+            .account(p.workspace_id, id)
+            .await?
+            .ok_or(AppError::NotFound(ACCOUNT))
     }
 
-    pub async fn account_by_ref(&self, p: &Principal, system: &str, external_id: &str) -> Result<Account, AppError> {
+    pub async fn account_by_ref(
+        &self,
+        p: &Principal,
+        system: &str,
+        external_id: &str,
+    ) -> Result<Account, AppError> {
         p.require(Role::Read)?;
         self.store
             .account_by_ref(p.workspace_id, system, external_id)
@@ -79,28 +97,49 @@ impl App {
     ) -> Result<Upserted, AppError> {
         p.require(Role::Write)?;
         if !is_system_name(&reference.system) {
-            return Err(Invalid::single("system", "must be 1-64 characters of a-z, 0-9, _ or -").into());
+            return Err(
+                Invalid::single("system", "must be 1-64 characters of a-z, 0-9, _ or -").into(),
+            );
         }
         fields.ensure_ref(reference.clone());
         fields.validate()?;
-        match self.store.account_by_ref(p.workspace_id, &reference.system, &reference.id).await? {
+        match self
+            .store
+            .account_by_ref(p.workspace_id, &reference.system, &reference.id)
+            .await?
+        {
             Some(current) => {
                 if_match.check(ACCOUNT, current.version)?;
                 let account = self.replace_account(p, current, fields).await?;
-                Ok(Upserted { account, created: false })
+                Ok(Upserted {
+                    account,
+                    created: false,
+                })
             }
             None => {
                 let account = self.create_account(p, fields).await?;
-                Ok(Upserted { account, created: true })
+                Ok(Upserted {
+                    account,
+                    created: true,
+                })
             }
         }
     }
 
-    pub async fn delete_account(&self, p: &Principal, id: Uuid, if_match: &IfMatch) -> Result<(), AppError> {
+    pub async fn delete_account(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
         p.require(Role::Write)?;
         let current = self.account(p, id).await?;
         if_match.check(ACCOUNT, current.version)?;
-        if self.store.delete_account(p.workspace_id, id, current.version).await? {
+        if self
+            .store
+            .delete_account(p.workspace_id, id, current.version)
+            .await?
+        {
             Ok(())
         } else {
             Err(changed_meanwhile())
@@ -119,7 +158,11 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self.store.update_account(p.workspace_id, &next, current.version).await? {
+        if self
+            .store
+            .update_account(p.workspace_id, &next, current.version)
+            .await?
+        {
             Ok(next)
         } else {
             Err(changed_meanwhile())

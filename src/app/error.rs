@@ -16,7 +16,10 @@ pub enum AppError {
     Conflict(String),
     /// `If-Match` / `etag` named another version.
     #[error("the {resource} has changed; its ETag is now {current}")]
-    PreconditionFailed { resource: &'static str, current: String },
+    PreconditionFailed {
+        resource: &'static str,
+        current: String,
+    },
     #[error("missing, unknown or revoked API key")]
     Unauthenticated,
     #[error("this API key's role cannot do that; it needs the {0} role")]

@@ -23,7 +23,10 @@ impl IdempotencyKey {
         if ok {
             Ok(Self(raw.to_owned()))
         } else {
-            Err(Invalid::single("Idempotency-Key", "must be 1-255 visible ASCII characters"))
+            Err(Invalid::single(
+                "Idempotency-Key",
+                "must be 1-255 visible ASCII characters",
+            ))
         }
     }
 
@@ -57,8 +60,16 @@ impl App {
         }
     }
 
-    pub async fn remember(&self, p: &Principal, key: &IdempotencyKey, saved: &SavedResponse) -> Result<(), AppError> {
-        Ok(self.store.save_response(p.workspace_id, &key.0, saved, now()).await?)
+    pub async fn remember(
+        &self,
+        p: &Principal,
+        key: &IdempotencyKey,
+        saved: &SavedResponse,
+    ) -> Result<(), AppError> {
+        Ok(self
+            .store
+            .save_response(p.workspace_id, &key.0, saved, now())
+            .await?)
     }
 
     /// Drops answers past retention; run periodically by the server.

@@ -15,12 +15,17 @@ pub use accounts::Upserted;
 pub use error::AppError;
 pub use idempotency::IdempotencyKey;
 pub use page::{Listed, PageRequest};
+
+/// Page size bounds, for doors that coerce rather than reject.
+pub mod page_limits {
+    pub use super::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+}
 pub use precondition::{IfMatch, etag_of};
 pub use workspaces::{Bootstrap, NewKey};
 
-pub use crate::store::workspaces::KeyOwner as Principal;
 use crate::domain::Role;
 use crate::store::Store;
+pub use crate::store::workspaces::KeyOwner as Principal;
 
 /// The application core, shared by both doors; cheap to clone.
 #[derive(Clone)]

@@ -33,7 +33,10 @@ impl PageRequest {
             None => DEFAULT_PAGE_SIZE as usize,
             Some(n) if (1..=i64::from(MAX_PAGE_SIZE)).contains(&n) => n as usize,
             Some(_) => {
-                e.push("page_size", format!("must be between 1 and {MAX_PAGE_SIZE}"));
+                e.push(
+                    "page_size",
+                    format!("must be between 1 and {MAX_PAGE_SIZE}"),
+                );
                 0
             }
         };
@@ -45,7 +48,13 @@ impl PageRequest {
             }),
         };
         e.into_result()?;
-        Ok((Page { after, limit: size + 1 }, size))
+        Ok((
+            Page {
+                after,
+                limit: size + 1,
+            },
+            size,
+        ))
     }
 }
 
@@ -57,7 +66,10 @@ pub(super) fn paginate<T>(mut rows: Vec<T>, size: usize, id: impl Fn(&T) -> Uuid
     } else {
         None
     };
-    Listed { items: rows, next_page_token }
+    Listed {
+        items: rows,
+        next_page_token,
+    }
 }
 
 fn encode(id: Uuid) -> String {
@@ -83,10 +95,18 @@ mod tests {
 
     #[test]
     fn page_size_bounds() {
-        let ok = PageRequest { page_size: Some(1000), page_token: None }.resolve();
+        let ok = PageRequest {
+            page_size: Some(1000),
+            page_token: None,
+        }
+        .resolve();
         assert_eq!(ok.unwrap().1, 1000);
         for bad in [0, -1, 1001] {
-            let r = PageRequest { page_size: Some(bad), page_token: None }.resolve();
+            let r = PageRequest {
+                page_size: Some(bad),
+                page_token: None,
+            }
+            .resolve();
             assert_eq!(r.unwrap_err().0[0].field, "page_size");
         }
     }
@@ -96,7 +116,10 @@ mod tests {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
         let full = paginate(ids.clone(), 2, |i| *i);
         assert_eq!(full.items, ids[..2]);
-        assert_eq!(full.next_page_token.as_deref().and_then(decode), Some(ids[1]));
+        assert_eq!(
+            full.next_page_token.as_deref().and_then(decode),
+            Some(ids[1])
+        );
         let last = paginate(ids[..2].to_vec(), 2, |i| *i);
         assert_eq!(last.next_page_token, None);
     }

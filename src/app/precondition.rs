@@ -37,11 +37,24 @@ mod tests {
 
     #[test]
     fn matching_rules() {
-        for ok in [None, Some("*"), Some("\"3\""), Some("W/\"3\""), Some("\"1\", \"3\""), Some("3")] {
-            assert!(IfMatch(ok.map(String::from)).check("account", 3).is_ok(), "{ok:?}");
+        for ok in [
+            None,
+            Some("*"),
+            Some("\"3\""),
+            Some("W/\"3\""),
+            Some("\"1\", \"3\""),
+            Some("3"),
+        ] {
+            assert!(
+                IfMatch(ok.map(String::from)).check("account", 3).is_ok(),
+                "{ok:?}"
+            );
         }
         for bad in ["\"2\"", "W/\"4\"", "x"] {
-            assert!(IfMatch(Some(bad.into())).check("account", 3).is_err(), "{bad}");
+            assert!(
+                IfMatch(Some(bad.into())).check("account", 3).is_err(),
+                "{bad}"
+            );
         }
     }
 }

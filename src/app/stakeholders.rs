@@ -21,14 +21,24 @@ impl App {
         self.account(p, account_id).await?;
         fields.validate()?;
         let at = now();
-        let s = Stakeholder { id: Uuid::now_v7(), account_id, fields, version: 1, created_at: at, updated_at: at };
+        let s = Stakeholder {
+            id: Uuid::now_v7(),
+            account_id,
+            fields,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
         self.store.insert_stakeholder(p.workspace_id, &s).await?;
         Ok(s)
     }
 
     pub async fn stakeholder(&self, p: &Principal, id: Uuid) -> Result<Stakeholder, AppError> {
         p.require(Role::Read)?;
-        self.store.stakeholder(p.workspace_id, id).await?.ok_or(AppError::NotFound(STAKEHOLDER))
+        self.store
+            .stakeholder(p.workspace_id, id)
+            .await?
+            .ok_or(AppError::NotFound(STAKEHOLDER))
     }
 
     pub async fn stakeholders(
@@ -41,7 +51,10 @@ impl App {
         p.require(Role::Read)?;
         let (page, size) = page.resolve()?;
         self.account(p, account_id).await?;
-        let rows = self.store.stakeholders(p.workspace_id, account_id, updated_since, page).await?;
+        let rows = self
+            .store
+            .stakeholders(p.workspace_id, account_id, updated_since, page)
+            .await?;
         Ok(paginate(rows, size, |s| s.id))
     }
 
@@ -64,18 +77,31 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self.store.update_stakeholder(p.workspace_id, &next, current.version).await? {
+        if self
+            .store
+            .update_stakeholder(p.workspace_id, &next, current.version)
+            .await?
+        {
             Ok(next)
         } else {
             Err(changed_meanwhile())
         }
     }
 
-    pub async fn delete_stakeholder(&self, p: &Principal, id: Uuid, if_match: &IfMatch) -> Result<(), AppError> {
+    pub async fn delete_stakeholder(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
         p.require(Role::Write)?;
         let current = self.stakeholder(p, id).await?;
         if_match.check(STAKEHOLDER, current.version)?;
-        if self.store.delete_stakeholder(p.workspace_id, id, current.version).await? {
+        if self
+            .store
+            .delete_stakeholder(p.workspace_id, id, current.version)
+            .await?
+        {
             Ok(())
         } else {
             Err(changed_meanwhile())

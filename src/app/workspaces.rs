@@ -45,7 +45,10 @@ fn generate_secret() -> String {
 }
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn new_key(name: &str, role: Role, secret: String) -> NewKey {
@@ -66,7 +69,10 @@ impl App {
         if secret.is_empty() || secret.len() > 512 {
             return Err(AppError::Unauthenticated);
         }
-        self.store.key_owner(&hash(secret)).await?.ok_or(AppError::Unauthenticated)
+        self.store
+            .key_owner(&hash(secret))
+            .await?
+            .ok_or(AppError::Unauthenticated)
     }
 
     /// Creates a workspace and returns its first admin key.
@@ -77,14 +83,20 @@ impl App {
         self.create_workspace_with(name, generate_secret()).await
     }
 
-    async fn create_workspace_with(&self, name: &str, secret: String) -> Result<(Uuid, NewKey), AppError> {
+    async fn create_workspace_with(
+        &self,
+        name: &str,
+        secret: String,
+    ) -> Result<(Uuid, NewKey), AppError> {
         let id = Uuid::now_v7();
         let admin = new_key("admin", Role::Admin, secret);
         self.store
             .create_workspace(id, name, now(), &admin.key, &hash(&admin.secret))
             .await
             .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict(format!("a workspace named {name:?} exists")),
+                AppError::Conflict(_) => {
+                    AppError::Conflict(format!("a workspace named {name:?} exists"))
+                }
                 other => other,
             })?;
         Ok((id, admin))
@@ -107,19 +119,35 @@ impl App {
             Some(k) => k,
             None => generate_secret(),
         };
-        let (workspace_id, admin) = self.create_workspace_with(DEFAULT_WORKSPACE, secret).await?;
-        Ok(Bootstrap::Created { workspace_id, admin })
+        let (workspace_id, admin) = self
+            .create_workspace_with(DEFAULT_WORKSPACE, secret)
+            .await?;
+        Ok(Bootstrap::Created {
+            workspace_id,
+            admin,
+        })
     }
 
-    pub async fn create_api_key(&self, p: &Principal, name: &str, role: Role) -> Result<NewKey, AppError> {
+    pub async fn create_api_key(
+        &self,
+        p: &Principal,
+        name: &str,
+        role: Role,
+    ) -> Result<NewKey, AppError> {
         p.require(Role::Admin)?;
         check_new_key(name)?;
         let created = new_key(name, role, generate_secret());
-        self.store.insert_api_key(p.workspace_id, &created.key, &hash(&created.secret)).await?;
+        self.store
+            .insert_api_key(p.workspace_id, &created.key, &hash(&created.secret))
+            .await?;
         Ok(created)
     }
 
-    pub async fn api_keys(&self, p: &Principal, page: &PageRequest) -> Result<Listed<ApiKey>, AppError> {
+    pub async fn api_keys(
+        &self,
+        p: &Principal,
+        page: &PageRequest,
+    ) -> Result<Listed<ApiKey>, AppError> {
         p.require(Role::Admin)?;
         let (page, size) = page.resolve()?;
         let rows = self.store.api_keys(p.workspace_id, page).await?;

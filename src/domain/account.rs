@@ -179,11 +179,17 @@ mod tests {
     #[test]
     fn ensure_ref_replaces_same_system() {
         let mut a = AccountFields::named("Acme");
-        a.external_refs = vec![ExternalRef::new("salesforce", "1"), ExternalRef::new("hubspot", "h")];
+        a.external_refs = vec![
+            ExternalRef::new("salesforce", "1"),
+            ExternalRef::new("hubspot", "h"),
+        ];
         a.ensure_ref(ExternalRef::new("salesforce", "2"));
         assert_eq!(
             a.external_refs,
-            [ExternalRef::new("hubspot", "h"), ExternalRef::new("salesforce", "2")]
+            [
+                ExternalRef::new("hubspot", "h"),
+                ExternalRef::new("salesforce", "2")
+            ]
         );
     }
 

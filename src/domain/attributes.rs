@@ -11,7 +11,9 @@ pub const MAX_ATTRIBUTES_BYTES: usize = 16 * 1024;
 pub type Attributes = Map<String, Value>;
 
 pub fn check_attributes(errors: &mut Invalid, field: &str, attrs: &Attributes) {
-    let size = serde_json::to_vec(attrs).map(|v| v.len()).unwrap_or(usize::MAX);
+    let size = serde_json::to_vec(attrs)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
     if size > MAX_ATTRIBUTES_BYTES {
         errors.push(field, "must serialise to at most 16 KiB");
     }
@@ -55,7 +57,10 @@ mod tests {
     #[test]
     fn merge_follows_rfc_7386() {
         let mut target = obj(json!({"a": 1, "b": {"c": 2, "d": 3}, "e": "x"}));
-        merge(&mut target, obj(json!({"a": null, "b": {"c": 5}, "f": [1]})));
+        merge(
+            &mut target,
+            obj(json!({"a": null, "b": {"c": 5}, "f": [1]})),
+        );
         assert_eq!(
             Value::Object(target),
             json!({"b": {"c": 5, "d": 3}, "e": "x", "f": [1]})

@@ -1,7 +1,7 @@
 //! ISO 4217 currency codes, so ARR figures from different systems stay comparable.
 
 /// Active ISO 4217 alphabetic codes (sorted, for binary search).
-const CODES: &[&str] = &[
+pub const CODES: &[&str] = &[
     "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
     "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
     "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD",

@@ -36,8 +36,8 @@ pub mod api_key;
 pub mod attributes;
 pub mod currency;
 pub mod external_ref;
-pub mod stakeholder;
 pub mod patch;
+pub mod stakeholder;
 pub mod validation;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};

@@ -1,7 +1,10 @@
 //! Accounts and their external refs.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::{EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper, TextExpressionMethods};
+use diesel::{
+    EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
+    TextExpressionMethods,
+};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -66,7 +69,8 @@ impl AccountRow {
     }
 
     fn into_account(self, external_refs: Vec<ExternalRef>) -> Result<Account, StoreError> {
-        let bad = |what: &str| StoreError::Internal(format!("stored account {}: bad {what}", self.id));
+        let bad =
+            |what: &str| StoreError::Internal(format!("stored account {}: bad {what}", self.id));
         let lifecycle_stage = match &self.lifecycle_stage {
             Some(s) => Some(s.parse().map_err(|()| bad("lifecycle_stage"))?),
             None => None,

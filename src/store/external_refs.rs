@@ -7,8 +7,8 @@ use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::{StoreError, parse_id};
 use super::schema::external_refs as t;
+use super::{StoreError, parse_id};
 use crate::domain::ExternalRef;
 
 /// Which kind of record a ref points at.

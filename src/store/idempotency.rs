@@ -67,7 +67,11 @@ super::for_each_backend! {
 }
 
 impl Store {
-    pub async fn saved_response(&self, ws: Uuid, key: &str) -> Result<Option<SavedResponse>, StoreError> {
+    pub async fn saved_response(
+        &self,
+        ws: Uuid,
+        key: &str,
+    ) -> Result<Option<SavedResponse>, StoreError> {
         run_read!(self, get(ws, key))
     }
 

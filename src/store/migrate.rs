@@ -1,7 +1,7 @@
 //! Embedded migrations, one folder per backend with the same names in both.
 
-use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use diesel_async::AsyncMigrationHarness;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{Backend, Store, StoreError};
 

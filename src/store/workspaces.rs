@@ -154,10 +154,18 @@ impl Store {
         admin: &ApiKey,
         key_hash: &str,
     ) -> Result<(), StoreError> {
-        run_write!(self, create(id, name, to_micros(created_at), admin, key_hash))
+        run_write!(
+            self,
+            create(id, name, to_micros(created_at), admin, key_hash)
+        )
     }
 
-    pub async fn insert_api_key(&self, ws: Uuid, key: &ApiKey, key_hash: &str) -> Result<(), StoreError> {
+    pub async fn insert_api_key(
+        &self,
+        ws: Uuid,
+        key: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
         run_write!(self, insert_key(ws, key, key_hash))
     }
 

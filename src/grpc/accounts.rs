@@ -1,0 +1,236 @@
+//! `csapi.v1.AccountService`: accounts and stakeholders.
+
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, account_to_pb, stakeholder_to_pb};
+use super::pb::account_service_server::AccountService;
+use super::pb::{self, *};
+use super::{GrpcState, call, status_of};
+use crate::app::IfMatch;
+use crate::domain::{ExternalRef, Invalid};
+use crate::store::accounts::AccountFilter;
+
+pub struct AccountGrpc(pub GrpcState);
+
+fn invalid(e: Invalid) -> Status {
+    super::status::invalid_argument(e)
+}
+
+fn if_match(etag: String) -> IfMatch {
+    IfMatch(Some(etag).filter(|e| !e.is_empty()))
+}
+
+#[tonic::async_trait]
+impl AccountService for AccountGrpc {
+    async fn create_account(
+        &self,
+        req: Request<CreateAccountRequest>,
+    ) -> Result<Response<pb::Account>, Status> {
+        call!(self.0, "CreateAccount", req, |p, m| {
+            let fields = convert::account_fields("account", m.account.unwrap_or_default())
+                .map_err(invalid)?;
+            self.0
+                .app
+                .create_account(&p, fields)
+                .await
+                .map(account_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn get_account(
+        &self,
+        req: Request<GetAccountRequest>,
+    ) -> Result<Response<pb::Account>, Status> {
+        call!(self.0, "GetAccount", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .account(&p, id)
+                .await
+                .map(account_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn list_accounts(
+        &self,
+        req: Request<ListAccountsRequest>,
+    ) -> Result<Response<ListAccountsResponse>, Status> {
+        call!(self.0, "ListAccounts", req, |p, m| {
+            let mut e = Invalid::default();
+            let lifecycle_stage = match m.lifecycle_stage {
+                Some(s) => s.parse().map(Some).unwrap_or_else(|()| {
+                    e.push("lifecycle_stage", "must be a lifecycle stage");
+                    None
+                }),
+                None => None,
+            };
+            let updated_since = convert::parse_timestamp(&mut e, "updated_since", m.updated_since);
+            e.into_result().map_err(invalid)?;
+            let filter = AccountFilter {
+                segment: m.segment,
+                owner: m.owner,
+                lifecycle_stage,
+                q: m.q,
+                updated_since,
+            };
+            let listed = self
+                .0
+                .app
+                .accounts(&p, &filter, &convert::page(m.page_size, m.page_token))
+                .await;
+            listed.map_err(status_of).map(|l| ListAccountsResponse {
+                accounts: l.items.into_iter().map(account_to_pb).collect(),
+                next_page_token: l.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn update_account(
+        &self,
+        req: Request<UpdateAccountRequest>,
+    ) -> Result<Response<pb::Account>, Status> {
+        call!(self.0, "UpdateAccount", req, |p, m| {
+            let account = m.account.unwrap_or_default();
+            let id = convert::id("account.id", &account.id).map_err(invalid)?;
+            let patch = convert::account_patch(account, m.update_mask).map_err(invalid)?;
+            let updated = self
+                .0
+                .app
+                .update_account(&p, id, patch, &if_match(m.etag))
+                .await;
+            updated.map(account_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn delete_account(
+        &self,
+        req: Request<DeleteAccountRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "DeleteAccount", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .delete_account(&p, id, &if_match(m.etag))
+                .await
+                .map_err(status_of)
+        })
+    }
+
+    async fn get_account_by_ref(
+        &self,
+        req: Request<GetAccountByRefRequest>,
+    ) -> Result<Response<pb::Account>, Status> {
+        call!(self.0, "GetAccountByRef", req, |p, m| {
+            let found = self
+                .0
+                .app
+                .account_by_ref(&p, &m.system, &m.external_id)
+                .await;
+            found.map(account_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn upsert_account_by_ref(
+        &self,
+        req: Request<UpsertAccountByRefRequest>,
+    ) -> Result<Response<UpsertAccountByRefResponse>, Status> {
+        call!(self.0, "UpsertAccountByRef", req, |p, m| {
+            let fields = convert::account_fields("account", m.account.unwrap_or_default())
+                .map_err(invalid)?;
+            let reference = ExternalRef::new(m.system, m.external_id);
+            let up = self
+                .0
+                .app
+                .upsert_account_by_ref(&p, reference, fields, &IfMatch(None))
+                .await;
+            up.map_err(status_of).map(|u| UpsertAccountByRefResponse {
+                account: Some(account_to_pb(u.account)),
+                created: u.created,
+            })
+        })
+    }
+
+    async fn create_stakeholder(
+        &self,
+        req: Request<CreateStakeholderRequest>,
+    ) -> Result<Response<pb::Stakeholder>, Status> {
+        call!(self.0, "CreateStakeholder", req, |p, m| {
+            let account_id = convert::id("account_id", &m.account_id).map_err(invalid)?;
+            let fields =
+                convert::stakeholder_fields("stakeholder", m.stakeholder.unwrap_or_default())
+                    .map_err(invalid)?;
+            let created = self.0.app.create_stakeholder(&p, account_id, fields).await;
+            created.map(stakeholder_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn get_stakeholder(
+        &self,
+        req: Request<GetStakeholderRequest>,
+    ) -> Result<Response<pb::Stakeholder>, Status> {
+        call!(self.0, "GetStakeholder", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .stakeholder(&p, id)
+                .await
+                .map(stakeholder_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn list_stakeholders(
+        &self,
+        req: Request<ListStakeholdersRequest>,
+    ) -> Result<Response<ListStakeholdersResponse>, Status> {
+        call!(self.0, "ListStakeholders", req, |p, m| {
+            let mut e = Invalid::default();
+            let account_id = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let updated_since = convert::parse_timestamp(&mut e, "updated_since", m.updated_since);
+            e.into_result().map_err(invalid)?;
+            let page = convert::page(m.page_size, m.page_token);
+            let listed = self
+                .0
+                .app
+                .stakeholders(&p, account_id, updated_since, &page)
+                .await;
+            listed.map_err(status_of).map(|l| ListStakeholdersResponse {
+                stakeholders: l.items.into_iter().map(stakeholder_to_pb).collect(),
+                next_page_token: l.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn update_stakeholder(
+        &self,
+        req: Request<UpdateStakeholderRequest>,
+    ) -> Result<Response<pb::Stakeholder>, Status> {
+        call!(self.0, "UpdateStakeholder", req, |p, m| {
+            let s = m.stakeholder.unwrap_or_default();
+            let id = convert::id("stakeholder.id", &s.id).map_err(invalid)?;
+            let patch = convert::stakeholder_patch(s, m.update_mask).map_err(invalid)?;
+            let updated = self
+                .0
+                .app
+                .update_stakeholder(&p, id, patch, &if_match(m.etag))
+                .await;
+            updated.map(stakeholder_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn delete_stakeholder(
+        &self,
+        req: Request<DeleteStakeholderRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "DeleteStakeholder", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .delete_stakeholder(&p, id, &if_match(m.etag))
+                .await
+                .map_err(status_of)
+        })
+    }
+}

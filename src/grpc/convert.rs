@@ -1,0 +1,378 @@
+//! Proto messages ⇄ domain values. Parse errors are collected into one
+//! [`Invalid`], named by the proto field path, like REST names JSON fields.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use prost_types::{ListValue, Struct, Timestamp, Value as PbValue, value::Kind};
+use serde_json::{Number, Value};
+use uuid::Uuid;
+
+use super::pb;
+use crate::app::page_limits::MAX_PAGE_SIZE;
+use crate::app::{PageRequest, etag_of};
+use crate::domain::attributes::Attributes;
+use crate::domain::currency::DEFAULT_CURRENCY;
+use crate::domain::{
+    Account, AccountFields, AccountPatch, ExternalRef, Invalid, Stakeholder, StakeholderFields,
+    StakeholderPatch,
+};
+
+pub fn timestamp(t: DateTime<Utc>) -> Timestamp {
+    Timestamp {
+        seconds: t.timestamp(),
+        nanos: t.timestamp_subsec_nanos() as i32,
+    }
+}
+
+pub fn parse_timestamp(
+    e: &mut Invalid,
+    field: &str,
+    t: Option<Timestamp>,
+) -> Option<DateTime<Utc>> {
+    let t = t?;
+    let parsed = u32::try_from(t.nanos)
+        .ok()
+        .and_then(|n| DateTime::from_timestamp(t.seconds, n));
+    if parsed.is_none() {
+        e.push(field, "must be a valid timestamp");
+    }
+    parsed
+}
+
+pub fn parse_id(e: &mut Invalid, field: &str, raw: &str) -> Uuid {
+    Uuid::parse_str(raw).unwrap_or_else(|_| {
+        e.push(field, "must be a UUID");
+        Uuid::nil()
+    })
+}
+
+/// An id given alone: a bad one is the request's only problem.
+pub fn id(field: &str, raw: &str) -> Result<Uuid, Invalid> {
+    let mut e = Invalid::default();
+    let id = parse_id(&mut e, field, raw);
+    e.into_result().map(|()| id)
+}
+
+fn parse_opt<T: FromStr>(
+    e: &mut Invalid,
+    field: &str,
+    raw: Option<String>,
+    what: &str,
+) -> Option<T> {
+    let raw = raw?;
+    let parsed = raw.parse().ok();
+    if parsed.is_none() {
+        e.push(field, format!("must be {what}"));
+    }
+    parsed
+}
+
+fn parse_date(e: &mut Invalid, field: &str, raw: Option<String>) -> Option<NaiveDate> {
+    parse_opt::<NaiveDate>(e, field, raw, "a date YYYY-MM-DD")
+}
+
+/// gRPC page sizes follow AIP-158: 0 means the default, above the maximum means the maximum.
+pub fn page(page_size: i32, page_token: String) -> PageRequest {
+    PageRequest {
+        page_size: match page_size {
+            0 => None,
+            n => Some(i64::from(n).min(i64::from(MAX_PAGE_SIZE))),
+        },
+        page_token: Some(page_token).filter(|t| !t.is_empty()),
+    }
+}
+
+pub fn to_struct(map: Attributes) -> Struct {
+    Struct {
+        fields: map.into_iter().map(|(k, v)| (k, to_pb_value(v))).collect(),
+    }
+}
+
+fn to_pb_value(v: Value) -> PbValue {
+    let kind = match v {
+        Value::Null => Kind::NullValue(0),
+        Value::Bool(b) => Kind::BoolValue(b),
+        Value::Number(n) => Kind::NumberValue(n.as_f64().unwrap_or_default()),
+        Value::String(s) => Kind::StringValue(s),
+        Value::Array(a) => Kind::ListValue(ListValue {
+            values: a.into_iter().map(to_pb_value).collect(),
+        }),
+        Value::Object(o) => Kind::StructValue(to_struct(o)),
+    };
+    PbValue { kind: Some(kind) }
+}
+
+pub fn from_struct(s: Struct) -> Attributes {
+    s.fields
+        .into_iter()
+        .map(|(k, v)| (k, from_pb_value(v)))
+        .collect()
+}
+
+fn from_pb_value(v: PbValue) -> Value {
+    match v.kind {
+        None | Some(Kind::NullValue(_)) => Value::Null,
+        Some(Kind::BoolValue(b)) => Value::Bool(b),
+        Some(Kind::NumberValue(n)) => Number::from_f64(n).map_or(Value::Null, Value::Number),
+        Some(Kind::StringValue(s)) => Value::String(s),
+        Some(Kind::ListValue(l)) => Value::Array(l.values.into_iter().map(from_pb_value).collect()),
+        Some(Kind::StructValue(s)) => Value::Object(from_struct(s)),
+    }
+}
+
+fn refs_from(refs: Vec<pb::ExternalRef>) -> Vec<ExternalRef> {
+    refs.into_iter()
+        .map(|r| ExternalRef::new(r.system, r.id))
+        .collect()
+}
+
+fn refs_to(refs: Vec<ExternalRef>) -> Vec<pb::ExternalRef> {
+    refs.into_iter()
+        .map(|r| pb::ExternalRef {
+            system: r.system,
+            id: r.id,
+        })
+        .collect()
+}
+
+pub fn account_to_pb(a: Account) -> pb::Account {
+    let f = a.fields;
+    pb::Account {
+        id: a.id.to_string(),
+        name: f.name,
+        segment: f.segment,
+        owner: f.owner,
+        lifecycle_stage: f.lifecycle_stage.map(|s| s.as_str().to_owned()),
+        customer_since: f.customer_since.map(|d| d.to_string()),
+        original_arr: f.original_arr,
+        currency: f.currency,
+        attributes: Some(to_struct(f.attributes)),
+        external_refs: refs_to(f.external_refs),
+        created_at: Some(timestamp(a.created_at)),
+        updated_at: Some(timestamp(a.updated_at)),
+        etag: etag_of(a.version),
+    }
+}
+
+/// A whole account from a message, field errors named under `prefix`.
+pub fn account_fields(prefix: &str, m: pb::Account) -> Result<AccountFields, Invalid> {
+    let mut e = Invalid::default();
+    let fields = AccountFields {
+        lifecycle_stage: parse_opt(
+            &mut e,
+            &format!("{prefix}.lifecycle_stage"),
+            m.lifecycle_stage,
+            "a lifecycle stage",
+        ),
+        customer_since: parse_date(
+            &mut e,
+            &format!("{prefix}.customer_since"),
+            m.customer_since,
+        ),
+        name: m.name,
+        segment: m.segment,
+        owner: m.owner,
+        original_arr: m.original_arr,
+        currency: Some(m.currency)
+            .filter(|c| !c.is_empty())
+            .unwrap_or_else(|| DEFAULT_CURRENCY.to_owned()),
+        attributes: m.attributes.map(from_struct).unwrap_or_default(),
+        external_refs: refs_from(m.external_refs),
+    };
+    e.into_result().map(|()| fields)
+}
+
+/// The paths of an update: the mask's, or (AIP-134) every populated field when it is empty.
+fn mask_paths(
+    mask: Option<prost_types::FieldMask>,
+    populated: Vec<(&'static str, bool)>,
+) -> Vec<String> {
+    match mask {
+        Some(m) if !m.paths.is_empty() => m.paths,
+        _ => populated
+            .into_iter()
+            .filter(|(_, set)| *set)
+            .map(|(p, _)| p.to_owned())
+            .collect(),
+    }
+}
+
+pub fn account_patch(
+    m: pb::Account,
+    mask: Option<prost_types::FieldMask>,
+) -> Result<AccountPatch, Invalid> {
+    let paths = mask_paths(
+        mask,
+        vec![
+            ("name", !m.name.is_empty()),
+            ("segment", m.segment.is_some()),
+            ("owner", m.owner.is_some()),
+            ("lifecycle_stage", m.lifecycle_stage.is_some()),
+            ("customer_since", m.customer_since.is_some()),
+            ("original_arr", m.original_arr.is_some()),
+            ("currency", !m.currency.is_empty()),
+            ("attributes", m.attributes.is_some()),
+            ("external_refs", !m.external_refs.is_empty()),
+        ],
+    );
+    let mut e = Invalid::default();
+    let mut patch = AccountPatch::default();
+    let mut m = m;
+    for path in paths {
+        match path.as_str() {
+            "name" => patch.name = Some(std::mem::take(&mut m.name)),
+            "segment" => patch.segment = Some(m.segment.take()),
+            "owner" => patch.owner = Some(m.owner.take()),
+            "lifecycle_stage" => {
+                patch.lifecycle_stage = Some(parse_opt(
+                    &mut e,
+                    "account.lifecycle_stage",
+                    m.lifecycle_stage.take(),
+                    "a lifecycle stage",
+                ))
+            }
+            "customer_since" => {
+                patch.customer_since = Some(parse_date(
+                    &mut e,
+                    "account.customer_since",
+                    m.customer_since.take(),
+                ))
+            }
+            "original_arr" => patch.original_arr = Some(m.original_arr.take()),
+            "currency" => patch.currency = Some(std::mem::take(&mut m.currency)),
+            "attributes" => {
+                patch.attributes = Some(m.attributes.take().map(from_struct).unwrap_or_default())
+            }
+            "external_refs" => {
+                patch.external_refs = Some(refs_from(std::mem::take(&mut m.external_refs)))
+            }
+            other => e.push(
+                "update_mask",
+                format!("{other:?} is not a field of Account that can change"),
+            ),
+        }
+    }
+    e.into_result().map(|()| patch)
+}
+
+pub fn stakeholder_to_pb(s: Stakeholder) -> pb::Stakeholder {
+    let f = s.fields;
+    pb::Stakeholder {
+        id: s.id.to_string(),
+        account_id: s.account_id.to_string(),
+        name: f.name,
+        email: f.email,
+        title: f.title,
+        role: f.role.map(|r| r.as_str().to_owned()),
+        involved_in_purchase: f.involved_in_purchase,
+        attributes: Some(to_struct(f.attributes)),
+        external_refs: refs_to(f.external_refs),
+        created_at: Some(timestamp(s.created_at)),
+        updated_at: Some(timestamp(s.updated_at)),
+        etag: etag_of(s.version),
+    }
+}
+
+pub fn stakeholder_fields(prefix: &str, m: pb::Stakeholder) -> Result<StakeholderFields, Invalid> {
+    let mut e = Invalid::default();
+    let fields = StakeholderFields {
+        role: parse_opt(
+            &mut e,
+            &format!("{prefix}.role"),
+            m.role,
+            "a stakeholder role",
+        ),
+        name: m.name,
+        email: m.email,
+        title: m.title,
+        involved_in_purchase: m.involved_in_purchase,
+        attributes: m.attributes.map(from_struct).unwrap_or_default(),
+        external_refs: refs_from(m.external_refs),
+    };
+    e.into_result().map(|()| fields)
+}
+
+pub fn stakeholder_patch(
+    m: pb::Stakeholder,
+    mask: Option<prost_types::FieldMask>,
+) -> Result<StakeholderPatch, Invalid> {
+    let paths = mask_paths(
+        mask,
+        vec![
+            ("name", !m.name.is_empty()),
+            ("email", m.email.is_some()),
+            ("title", m.title.is_some()),
+            ("role", m.role.is_some()),
+            ("involved_in_purchase", m.involved_in_purchase),
+            ("attributes", m.attributes.is_some()),
+            ("external_refs", !m.external_refs.is_empty()),
+        ],
+    );
+    let mut e = Invalid::default();
+    let mut patch = StakeholderPatch::default();
+    let mut m = m;
+    for path in paths {
+        match path.as_str() {
+            "name" => patch.name = Some(std::mem::take(&mut m.name)),
+            "email" => patch.email = Some(m.email.take()),
+            "title" => patch.title = Some(m.title.take()),
+            "role" => {
+                patch.role = Some(parse_opt(
+                    &mut e,
+                    "stakeholder.role",
+                    m.role.take(),
+                    "a stakeholder role",
+                ))
+            }
+            "involved_in_purchase" => patch.involved_in_purchase = Some(m.involved_in_purchase),
+            "attributes" => {
+                patch.attributes = Some(m.attributes.take().map(from_struct).unwrap_or_default())
+            }
+            "external_refs" => {
+                patch.external_refs = Some(refs_from(std::mem::take(&mut m.external_refs)))
+            }
+            other => e.push(
+                "update_mask",
+                format!("{other:?} is not a field of Stakeholder that can change"),
+            ),
+        }
+    }
+    e.into_result().map(|()| patch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn attributes_survive_a_struct_round_trip() {
+        let v = json!({"tier": "gold", "seats": 12.0, "flags": [true, null], "nested": {"a": "b"}});
+        let map: serde_json::Map<String, Value> = v.as_object().cloned().unwrap();
+        assert_eq!(from_struct(to_struct(map.clone())), map);
+    }
+
+    #[test]
+    fn mask_paths_pick_and_reject() {
+        let m = pb::Account {
+            segment: Some("smb".into()),
+            ..Default::default()
+        };
+        let patch = account_patch(m.clone(), None).unwrap();
+        assert_eq!(patch.segment, Some(Some("smb".into())));
+        assert_eq!(patch.name, None);
+        let mask = prost_types::FieldMask {
+            paths: vec!["owner".into(), "bogus".into()],
+        };
+        let err = account_patch(m, Some(mask)).unwrap_err();
+        assert_eq!(err.0[0].field, "update_mask");
+    }
+
+    #[test]
+    fn page_size_follows_aip_158() {
+        assert_eq!(page(0, String::new()).page_size, None);
+        assert_eq!(page(5000, String::new()).page_size, Some(1000));
+        assert_eq!(page(-1, String::new()).page_size, Some(-1));
+    }
+}

@@ -1,0 +1,313 @@
+//! `/v1/accounts`: the customers a CS team serves.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::{
+    CurrencyCode, ExternalRefDto, Listing, Object, double_option, refs_from, refs_to,
+};
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{created, no_content, with_etag};
+use crate::app::{App, PageRequest, etag_of};
+use crate::domain::currency::DEFAULT_CURRENCY;
+use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
+use crate::store::accounts::AccountFilter;
+
+/// An account as returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub segment: Option<String>,
+    /// The owning CSM's email.
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub customer_since: Option<NaiveDate>,
+    pub original_arr: Option<f64>,
+    pub currency: String,
+    #[schema(value_type = Object)]
+    pub attributes: Object,
+    pub external_refs: Vec<ExternalRefDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        let f = a.fields;
+        Self {
+            id: a.id,
+            name: f.name,
+            segment: f.segment,
+            owner: f.owner,
+            lifecycle_stage: f.lifecycle_stage,
+            customer_since: f.customer_since,
+            original_arr: f.original_arr,
+            currency: f.currency,
+            attributes: f.attributes,
+            external_refs: refs_to(f.external_refs),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            etag: etag_of(a.version),
+        }
+    }
+}
+
+/// A new account, or the whole of one (PUT by ref).
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub segment: Option<String>,
+    /// The owning CSM's email.
+    #[schema(format = Email)]
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub customer_since: Option<NaiveDate>,
+    #[schema(minimum = 0)]
+    pub original_arr: Option<f64>,
+    /// ISO 4217; `USD` when absent.
+    #[schema(value_type = Option<CurrencyCode>)]
+    pub currency: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Object>,
+    pub external_refs: Option<Vec<ExternalRefDto>>,
+}
+
+impl Checked for AccountInput {
+    fn check(&self) -> Result<(), Invalid> {
+        AccountFields::from(self.clone()).validate()
+    }
+}
+
+impl Checked for AccountPatchInput {}
+
+impl From<AccountInput> for AccountFields {
+    fn from(i: AccountInput) -> Self {
+        Self {
+            name: i.name,
+            segment: i.segment,
+            owner: i.owner,
+            lifecycle_stage: i.lifecycle_stage,
+            customer_since: i.customer_since,
+            original_arr: i.original_arr,
+            currency: i.currency.unwrap_or_else(|| DEFAULT_CURRENCY.to_owned()),
+            attributes: i.attributes.unwrap_or_default(),
+            external_refs: refs_from(i.external_refs.unwrap_or_default()),
+        }
+    }
+}
+
+/// A merge patch: absent fields stay, `null` clears an optional field,
+/// `attributes` merge (RFC 7386), `external_refs` replace.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountPatchInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub segment: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(format = Email)]
+    pub owner: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub lifecycle_stage: Option<Option<LifecycleStage>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub customer_since: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(minimum = 0)]
+    pub original_arr: Option<Option<f64>>,
+    #[schema(value_type = Option<CurrencyCode>)]
+    pub currency: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Object>,
+    pub external_refs: Option<Vec<ExternalRefDto>>,
+}
+
+impl From<AccountPatchInput> for AccountPatch {
+    fn from(i: AccountPatchInput) -> Self {
+        Self {
+            name: i.name,
+            segment: i.segment,
+            owner: i.owner,
+            lifecycle_stage: i.lifecycle_stage,
+            customer_since: i.customer_since,
+            original_arr: i.original_arr,
+            currency: i.currency,
+            attributes: i.attributes,
+            external_refs: i.external_refs.map(refs_from),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountListQuery {
+    /// 1–1000, default 50.
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    /// `next_page_token` of the previous page.
+    pub page_token: Option<String>,
+    pub segment: Option<String>,
+    /// Owner email.
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+    /// Only accounts changed after this time (RFC 3339).
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Create an account.
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = AccountInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+    responses((status = 201, description = "Created", body = AccountView,
+        headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<AccountInput>,
+) -> Result<Response, Problem> {
+    let account = app.create_account(&p, input.into()).await?;
+    Ok(created(
+        format!("/v1/accounts/{}", account.id),
+        account.version,
+        AccountView::from(account),
+    ))
+}
+
+/// List accounts, filtered and paged.
+#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(AccountListQuery),
+    responses((status = 200, description = "A page of accounts", body = Listing<AccountView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<AccountListQuery>,
+) -> Result<Response, Problem> {
+    let filter = AccountFilter {
+        segment: q.segment,
+        owner: q.owner,
+        lifecycle_stage: q.lifecycle_stage,
+        q: q.q,
+        updated_since: q.updated_since,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.accounts(&p, &filter, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, AccountView::from)).into_response())
+}
+
+/// Get an account.
+#[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    let account = app.account(&p, id).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        account.version,
+        AccountView::from(account),
+    ))
+}
+
+/// Change an account (JSON merge patch).
+#[utoipa::path(patch, path = "/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchInput,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The changed account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<AccountPatchInput>,
+) -> Result<Response, Problem> {
+    let account = app.update_account(&p, id, input.into(), &if_match).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        account.version,
+        AccountView::from(account),
+    ))
+}
+
+/// Delete an account with its stakeholders.
+#[utoipa::path(delete, path = "/v1/accounts/{id}", tag = "accounts",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    app.delete_account(&p, id, &if_match).await?;
+    Ok(no_content())
+}
+
+/// Get the account another system knows by `external_id`.
+#[utoipa::path(get, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
+    params(("system" = String, Path, description = "e.g. salesforce"), ("external_id" = String, Path)),
+    responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let account = app.account_by_ref(&p, &system, &external_id).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        account.version,
+        AccountView::from(account),
+    ))
+}
+
+/// Create or replace the account another system knows by `external_id`.
+#[utoipa::path(put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
+    request_body = AccountInput,
+    params(("system" = String, Path, description = "e.g. salesforce"), ("external_id" = String, Path),
+        ("If-Match" = Option<String>, Header, description = "ETag a replacement applies to")),
+    responses(
+        (status = 200, description = "Replaced", body = AccountView, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = AccountView, headers(("Location" = String), ("ETag" = String))),
+        ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn put_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<AccountInput>,
+) -> Result<Response, Problem> {
+    let reference = ExternalRef::new(system, external_id);
+    let up = app
+        .upsert_account_by_ref(&p, reference, input.into(), &if_match)
+        .await?;
+    let (id, version) = (up.account.id, up.account.version);
+    let view = AccountView::from(up.account);
+    Ok(if up.created {
+        created(format!("/v1/accounts/{id}"), version, view)
+    } else {
+        with_etag(StatusCode::OK, version, view)
+    })
+}

@@ -1,0 +1,125 @@
+//! `/v1/api-keys`: the workspace's keys (admin only). Secrets are shown once.
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::Listing;
+use super::extract::{Caller, Checked, Json, PathId, Query};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::no_content;
+use crate::app::{App, PageRequest};
+use crate::domain::{ApiKey, Role};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiKeyView {
+    pub id: Uuid,
+    pub name: String,
+    pub role: Role,
+    /// The key's first characters, to recognise it.
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<ApiKey> for ApiKeyView {
+    fn from(k: ApiKey) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            role: k.role,
+            prefix: k.prefix,
+            created_at: k.created_at,
+            revoked_at: k.revoked_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyInput {
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub name: String,
+    pub role: Role,
+}
+
+impl Checked for ApiKeyInput {
+    fn check(&self) -> Result<(), crate::domain::Invalid> {
+        crate::domain::api_key::check_new_key(&self.name)
+    }
+}
+
+/// A new key with its secret, shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub api_key: ApiKeyView,
+    /// Use as `Authorization: Bearer <key>`. Not retrievable later.
+    pub key: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApiKeyListQuery {
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    pub page_token: Option<String>,
+}
+
+/// Create an API key.
+#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", request_body = ApiKeyInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+    responses((status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey,
+        headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<ApiKeyInput>,
+) -> Result<Response, Problem> {
+    let created = app.create_api_key(&p, &input.name, input.role).await?;
+    let location = format!("/v1/api-keys/{}", created.key.id);
+    let body = CreatedApiKey {
+        api_key: created.key.into(),
+        key: created.secret,
+    };
+    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// List the workspace's keys (never their secrets).
+#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", params(ApiKeyListQuery),
+    responses((status = 200, description = "A page of keys", body = Listing<ApiKeyView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<ApiKeyListQuery>,
+) -> Result<Response, Problem> {
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.api_keys(&p, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, ApiKeyView::from)).into_response())
+}
+
+/// Revoke a key: it stops working at once.
+#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Revoked"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn revoke(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    app.revoke_api_key(&p, id).await?;
+    Ok(no_content())
+}

@@ -1,0 +1,179 @@
+//! The REST door: axum routes over the use cases in [`crate::app`], with the
+//! OpenAPI document generated from the same handlers.
+
+mod accounts;
+mod api_keys;
+mod dto;
+mod extract;
+mod middleware;
+mod ops;
+pub mod problem;
+mod reply;
+mod stakeholders;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::middleware::from_fn_with_state;
+use axum::response::IntoResponse;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::app::App;
+use crate::metrics::Metrics;
+
+/// What every handler and middleware of the REST door can reach.
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: App,
+    pub metrics: Metrics,
+    /// Largest accepted request body, in bytes.
+    pub body_limit: usize,
+}
+
+impl FromRef<HttpState> for App {
+    fn from_ref(s: &HttpState) -> App {
+        s.app.clone()
+    }
+}
+
+/// Settings of the REST door.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub body_limit: usize,
+    pub request_timeout: Duration,
+    /// Origins allowed by CORS; empty means no CORS headers.
+    pub cors_origins: Vec<String>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "csapi",
+        description = "Open, self-hostable customer-success API: accounts, stakeholders, assessments, \
+            matrices, success plans and QBR packs. Errors are RFC 9457 problems.",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "The customers a CS team serves"),
+        (name = "stakeholders", description = "The people at a customer"),
+        (name = "api-keys", description = "Keys of the workspace (admin)"),
+        (name = "operations", description = "Health, readiness and metrics")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The authenticated `/v1` routes.
+fn v1_routes() -> OpenApiRouter<HttpState> {
+    OpenApiRouter::new()
+        .routes(routes!(accounts::create, accounts::list))
+        .routes(routes!(accounts::get, accounts::patch, accounts::delete))
+        .routes(routes!(accounts::get_by_ref, accounts::put_by_ref))
+        .routes(routes!(stakeholders::create, stakeholders::list))
+        .routes(routes!(
+            stakeholders::get,
+            stakeholders::patch,
+            stakeholders::delete
+        ))
+        .routes(routes!(api_keys::create, api_keys::list))
+        .routes(routes!(api_keys::revoke))
+}
+
+/// The unauthenticated operational routes.
+fn ops_routes() -> OpenApiRouter<HttpState> {
+    OpenApiRouter::new()
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(ops::metrics))
+}
+
+/// The OpenAPI document, as committed in `openapi/openapi.json`.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let (_, v1) = v1_routes().split_for_parts();
+    let (_, ops) = ops_routes().split_for_parts();
+    let mut api = ApiDoc::openapi();
+    api.merge(v1);
+    api.merge(ops);
+    api
+}
+
+/// The whole REST door.
+pub fn router(state: HttpState, options: &HttpOptions) -> Router {
+    let (v1, _) = v1_routes().split_for_parts();
+    let (ops, _) = ops_routes().split_for_parts();
+    let v1 = v1
+        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
+        .layer(from_fn_with_state(
+            state.app.clone(),
+            middleware::authenticate,
+        ));
+    let request_id = HeaderName::from_static("x-request-id");
+    let mut router = Router::new()
+        .merge(v1)
+        .merge(ops)
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
+        .fallback(ops::not_found)
+        .layer(from_fn_with_state(state.clone(), ops::track))
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            options.request_timeout,
+        ))
+        .layer(CatchPanicLayer::custom(|_| {
+            problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                .into_response()
+        }))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
+    if !options.cors_origins.is_empty() {
+        let origins: Vec<HeaderValue> = options
+            .cors_origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([
+                    Method::GET,
+                    Method::POST,
+                    Method::PUT,
+                    Method::PATCH,
+                    Method::DELETE,
+                ])
+                .allow_headers(tower_http::cors::Any)
+                .expose_headers(tower_http::cors::Any),
+        );
+    }
+    router.with_state(state)
+}

@@ -1,0 +1,62 @@
+//! Operational endpoints outside `/v1`: liveness, readiness, metrics.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::HttpState;
+use crate::app::{App, AppError};
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The store is reachable.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready", body = String, content_type = "text/plain"),
+        (status = 503, description = "The store is unreachable", body = super::problem::Problem,
+            content_type = "application/problem+json")))]
+pub async fn readyz(State(app): State<App>) -> Result<&'static str, AppError> {
+    app.ready().await.map(|()| "ready")
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
+pub async fn metrics(State(state): State<HttpState>) -> Response {
+    let mut res = state.metrics.render().into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    res
+}
+
+/// Counts every request by route template and status.
+pub async fn track(State(state): State<HttpState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let started = Instant::now();
+    let res = next.run(req).await;
+    state.metrics.observe(
+        "http",
+        route,
+        res.status().as_u16().to_string(),
+        started.elapsed(),
+    );
+    res
+}
+
+/// Unknown paths get a problem, like every other error.
+pub async fn not_found() -> Response {
+    super::problem::Problem::new(StatusCode::NOT_FOUND, "no such path").into_response()
+}

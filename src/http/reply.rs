@@ -1,0 +1,29 @@
+//! Success responses with the headers REST clients rely on.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::app::etag_of;
+
+/// A JSON body with the record's `ETag`.
+pub fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag_of(version)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// 201 with `Location` and `ETag`.
+pub fn created(location: String, version: i64, body: impl Serialize) -> Response {
+    let mut res = with_etag(StatusCode::CREATED, version, body);
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+pub fn no_content() -> Response {
+    StatusCode::NO_CONTENT.into_response()
+}

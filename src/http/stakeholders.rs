@@ -1,0 +1,232 @@
+//! `/v1/accounts/{id}/stakeholders` and `/v1/stakeholders/{id}`: the people at a customer.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::{ExternalRefDto, Listing, Object, double_option, refs_from, refs_to};
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{created, no_content, with_etag};
+use crate::app::{App, PageRequest, etag_of};
+use crate::domain::{Invalid, Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StakeholderView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub title: Option<String>,
+    pub role: Option<StakeholderRole>,
+    pub involved_in_purchase: bool,
+    #[schema(value_type = Object)]
+    pub attributes: Object,
+    pub external_refs: Vec<ExternalRefDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub etag: String,
+}
+
+impl From<Stakeholder> for StakeholderView {
+    fn from(s: Stakeholder) -> Self {
+        let f = s.fields;
+        Self {
+            id: s.id,
+            account_id: s.account_id,
+            name: f.name,
+            email: f.email,
+            title: f.title,
+            role: f.role,
+            involved_in_purchase: f.involved_in_purchase,
+            attributes: f.attributes,
+            external_refs: refs_to(f.external_refs),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            etag: etag_of(s.version),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StakeholderInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: String,
+    #[schema(format = Email)]
+    pub email: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub title: Option<String>,
+    pub role: Option<StakeholderRole>,
+    /// Took part in the purchase decision; default false.
+    pub involved_in_purchase: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Object>,
+    pub external_refs: Option<Vec<ExternalRefDto>>,
+}
+
+impl Checked for StakeholderInput {
+    fn check(&self) -> Result<(), Invalid> {
+        StakeholderFields::from(self.clone()).validate()
+    }
+}
+
+impl Checked for StakeholderPatchInput {}
+
+impl From<StakeholderInput> for StakeholderFields {
+    fn from(i: StakeholderInput) -> Self {
+        Self {
+            name: i.name,
+            email: i.email,
+            title: i.title,
+            role: i.role,
+            involved_in_purchase: i.involved_in_purchase.unwrap_or(false),
+            attributes: i.attributes.unwrap_or_default(),
+            external_refs: refs_from(i.external_refs.unwrap_or_default()),
+        }
+    }
+}
+
+/// A merge patch, as for accounts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StakeholderPatchInput {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(format = Email)]
+    pub email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub role: Option<Option<StakeholderRole>>,
+    pub involved_in_purchase: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub attributes: Option<Object>,
+    pub external_refs: Option<Vec<ExternalRefDto>>,
+}
+
+impl From<StakeholderPatchInput> for StakeholderPatch {
+    fn from(i: StakeholderPatchInput) -> Self {
+        Self {
+            name: i.name,
+            email: i.email,
+            title: i.title,
+            role: i.role,
+            involved_in_purchase: i.involved_in_purchase,
+            attributes: i.attributes,
+            external_refs: i.external_refs.map(refs_from),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StakeholderListQuery {
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    pub page_token: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Add a stakeholder to an account.
+#[utoipa::path(post, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
+    request_body = StakeholderInput,
+    params(("id" = Uuid, Path, description = "The account"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+    responses((status = 201, description = "Created", body = StakeholderView,
+        headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(account_id): PathId,
+    Json(input): Json<StakeholderInput>,
+) -> Result<Response, Problem> {
+    let s = app.create_stakeholder(&p, account_id, input.into()).await?;
+    Ok(created(
+        format!("/v1/stakeholders/{}", s.id),
+        s.version,
+        StakeholderView::from(s),
+    ))
+}
+
+/// List an account's stakeholders.
+#[utoipa::path(get, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
+    params(("id" = Uuid, Path, description = "The account"), StakeholderListQuery),
+    responses((status = 200, description = "A page of stakeholders", body = Listing<StakeholderView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(account_id): PathId,
+    Query(q): Query<StakeholderListQuery>,
+) -> Result<Response, Problem> {
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app
+        .stakeholders(&p, account_id, q.updated_since, &page)
+        .await?;
+    Ok(axum::Json(Listing::from_listed(listed, StakeholderView::from)).into_response())
+}
+
+/// Get a stakeholder.
+#[utoipa::path(get, path = "/v1/stakeholders/{id}", tag = "stakeholders", params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    let s = app.stakeholder(&p, id).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        s.version,
+        StakeholderView::from(s),
+    ))
+}
+
+/// Change a stakeholder (JSON merge patch).
+#[utoipa::path(patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The changed stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<StakeholderPatchInput>,
+) -> Result<Response, Problem> {
+    let s = app
+        .update_stakeholder(&p, id, input.into(), &if_match)
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        s.version,
+        StakeholderView::from(s),
+    ))
+}
+
+/// Delete a stakeholder.
+#[utoipa::path(delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    app.delete_stakeholder(&p, id, &if_match).await?;
+    Ok(no_content())
+}
