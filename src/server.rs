@@ -97,7 +97,9 @@ async fn grpc_router(
     let (reporter, health) = tonic_health::server::health_reporter();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1()?;
+    report_store_health(&state.app, &reporter).await;
     tokio::spawn(follow_store_health(state.app.clone(), reporter, stopped));
     Ok(tonic::transport::Server::builder()
         .add_service(health)
@@ -107,36 +109,38 @@ async fn grpc_router(
 }
 
 /// Reports SERVING while the store answers and NOT_SERVING while it does not.
+async fn report_store_health(app: &App, reporter: &tonic_health::server::HealthReporter) {
+    let status = if app.ready().await.is_ok() {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
+    };
+    for service in ["", "csapi.v1.AccountService", "csapi.v1.ApiKeyService"] {
+        reporter.set_service_status(service, status).await;
+    }
+}
+
 async fn follow_store_health(
     app: App,
     reporter: tonic_health::server::HealthReporter,
-    mut stopped: watch::Receiver<bool>,
+    stopped: watch::Receiver<bool>,
 ) {
-    let services = ["", "csapi.v1.AccountService", "csapi.v1.ApiKeyService"];
     loop {
-        let status = if app.ready().await.is_ok() {
-            ServingStatus::Serving
-        } else {
-            ServingStatus::NotServing
-        };
-        for s in services {
-            reporter.set_service_status(s, status).await;
-        }
         tokio::select! {
-            _ = tokio::time::sleep(HEALTH_INTERVAL) => {}
-            _ = stopped.wait_for(|s| *s) => return,
+            _ = tokio::time::sleep(HEALTH_INTERVAL) => report_store_health(&app, &reporter).await,
+            () = until(stopped.clone()) => return,
         }
     }
 }
 
-async fn purge_idempotency_keys(app: App, mut stopped: watch::Receiver<bool>) {
+async fn purge_idempotency_keys(app: App, stopped: watch::Receiver<bool>) {
     loop {
         if let Err(e) = app.purge_idempotency_keys().await {
             tracing::warn!(error = %e, "purging idempotency keys");
         }
         tokio::select! {
             _ = tokio::time::sleep(PURGE_INTERVAL) => {}
-            _ = stopped.wait_for(|s| *s) => return,
+            () = until(stopped.clone()) => return,
         }
     }
 }

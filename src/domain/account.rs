@@ -201,4 +201,13 @@ mod tests {
         assert_eq!("at_risk".parse(), Ok(LifecycleStage::AtRisk));
         assert!("at-risk".parse::<LifecycleStage>().is_err());
     }
+    #[test]
+    fn serde_spelling_is_as_str() {
+        for v in LifecycleStage::ALL {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::json!(v.as_str())
+            );
+        }
+    }
 }

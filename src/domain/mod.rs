@@ -2,13 +2,16 @@
 //! valid, how a change is merged. No I/O, no async: everything here is testable
 //! with plain values.
 
-/// An enum whose variants travel as fixed snake_case strings in REST and gRPC alike.
+/// An enum whose variants travel as fixed snake_case strings in REST and gRPC
+/// alike; each variant's string must be its name in snake_case (serde's and the
+/// OpenAPI schema's spelling), which the enums' tests check.
 macro_rules! str_enum {
     ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
         pub enum $name {
-            $($(#[$vm])* #[serde(rename = $s)] $variant),+
+            $($(#[$vm])* $variant),+
         }
 
         impl $name {

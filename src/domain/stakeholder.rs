@@ -121,4 +121,13 @@ mod tests {
         assert_eq!(s.role, Some(StakeholderRole::Champion));
         assert_eq!(s.validate(), Ok(()));
     }
+    #[test]
+    fn serde_spelling_is_as_str() {
+        for v in StakeholderRole::ALL {
+            assert_eq!(
+                serde_json::to_value(v).unwrap(),
+                serde_json::json!(v.as_str())
+            );
+        }
+    }
 }

@@ -158,6 +158,7 @@ pub struct AccountListQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     /// `next_page_token` of the previous page.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
     pub segment: Option<String>,
     /// Owner email.
@@ -170,8 +171,8 @@ pub struct AccountListQuery {
 }
 
 /// Create an account.
-#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = AccountInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+#[utoipa::path(operation_id = "create_account", post, path = "/v1/accounts", tag = "accounts", request_body = AccountInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = AccountView,
         headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -189,7 +190,7 @@ pub async fn create(
 }
 
 /// List accounts, filtered and paged.
-#[utoipa::path(get, path = "/v1/accounts", tag = "accounts", params(AccountListQuery),
+#[utoipa::path(operation_id = "list_accounts", get, path = "/v1/accounts", tag = "accounts", params(AccountListQuery),
     responses((status = 200, description = "A page of accounts", body = Listing<AccountView>), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn list(
@@ -213,7 +214,7 @@ pub async fn list(
 }
 
 /// Get an account.
-#[utoipa::path(get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "get_account", get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get(
@@ -230,7 +231,7 @@ pub async fn get(
 }
 
 /// Change an account (JSON merge patch).
-#[utoipa::path(patch, path = "/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchInput,
+#[utoipa::path(operation_id = "update_account", patch, path = "/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     responses((status = 200, description = "The changed account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -250,7 +251,7 @@ pub async fn patch(
 }
 
 /// Delete an account with its stakeholders.
-#[utoipa::path(delete, path = "/v1/accounts/{id}", tag = "accounts",
+#[utoipa::path(operation_id = "delete_account", delete, path = "/v1/accounts/{id}", tag = "accounts",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
@@ -265,8 +266,8 @@ pub async fn delete(
 }
 
 /// Get the account another system knows by `external_id`.
-#[utoipa::path(get, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
-    params(("system" = String, Path, description = "e.g. salesforce"), ("external_id" = String, Path)),
+#[utoipa::path(operation_id = "get_account_by_ref", get, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
+    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"\S")),
     responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get_by_ref(
@@ -283,9 +284,9 @@ pub async fn get_by_ref(
 }
 
 /// Create or replace the account another system knows by `external_id`.
-#[utoipa::path(put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
+#[utoipa::path(operation_id = "upsert_account_by_ref", put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     request_body = AccountInput,
-    params(("system" = String, Path, description = "e.g. salesforce"), ("external_id" = String, Path),
+    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"\S"),
         ("If-Match" = Option<String>, Header, description = "ETag a replacement applies to")),
     responses(
         (status = 200, description = "Replaced", body = AccountView, headers(("ETag" = String))),

@@ -67,12 +67,14 @@ pub struct CreatedApiKey {
 pub struct ApiKeyListQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
+    /// `next_page_token` of the previous page.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
 }
 
 /// Create an API key.
-#[utoipa::path(post, path = "/v1/api-keys", tag = "api-keys", request_body = ApiKeyInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+#[utoipa::path(operation_id = "create_api_key", post, path = "/v1/api-keys", tag = "api-keys", request_body = ApiKeyInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey,
         headers(("Location" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -95,7 +97,7 @@ pub async fn create(
 }
 
 /// List the workspace's keys (never their secrets).
-#[utoipa::path(get, path = "/v1/api-keys", tag = "api-keys", params(ApiKeyListQuery),
+#[utoipa::path(operation_id = "list_api_keys", get, path = "/v1/api-keys", tag = "api-keys", params(ApiKeyListQuery),
     responses((status = 200, description = "A page of keys", body = Listing<ApiKeyView>), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn list(
@@ -112,7 +114,7 @@ pub async fn list(
 }
 
 /// Revoke a key: it stops working at once.
-#[utoipa::path(delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "revoke_api_key", delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn revoke(

@@ -128,6 +128,9 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
 /// retrying, so that one answer names every bad field; what remains is then
 /// checked by the domain too.
 fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T, Invalid> {
+    if !value.is_object() {
+        return Err(Invalid::single("body", "must be a JSON object"));
+    }
     let mut invalid = Invalid::default();
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {

@@ -11,14 +11,14 @@ use super::HttpState;
 use crate::app::{App, AppError};
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The store is reachable.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
     responses((status = 200, description = "Ready", body = String, content_type = "text/plain"),
         (status = 503, description = "The store is unreachable", body = super::problem::Problem,
             content_type = "application/problem+json")))]
@@ -27,7 +27,7 @@ pub async fn readyz(State(app): State<App>) -> Result<&'static str, AppError> {
 }
 
 /// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<HttpState>) -> Response {
     let mut res = state.metrics.render().into_response();

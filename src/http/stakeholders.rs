@@ -130,15 +130,17 @@ impl From<StakeholderPatchInput> for StakeholderPatch {
 pub struct StakeholderListQuery {
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
+    /// `next_page_token` of the previous page.
+    #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// Add a stakeholder to an account.
-#[utoipa::path(post, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
+#[utoipa::path(operation_id = "create_stakeholder", post, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
     request_body = StakeholderInput,
     params(("id" = Uuid, Path, description = "The account"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST")),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = StakeholderView,
         headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -157,7 +159,7 @@ pub async fn create(
 }
 
 /// List an account's stakeholders.
-#[utoipa::path(get, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
+#[utoipa::path(operation_id = "list_stakeholders", get, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
     params(("id" = Uuid, Path, description = "The account"), StakeholderListQuery),
     responses((status = 200, description = "A page of stakeholders", body = Listing<StakeholderView>), ProblemResponses),
     security(("bearer" = [])))]
@@ -178,7 +180,7 @@ pub async fn list(
 }
 
 /// Get a stakeholder.
-#[utoipa::path(get, path = "/v1/stakeholders/{id}", tag = "stakeholders", params(("id" = Uuid, Path)),
+#[utoipa::path(operation_id = "get_stakeholder", get, path = "/v1/stakeholders/{id}", tag = "stakeholders", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get(
@@ -195,7 +197,7 @@ pub async fn get(
 }
 
 /// Change a stakeholder (JSON merge patch).
-#[utoipa::path(patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
+#[utoipa::path(operation_id = "update_stakeholder", patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
     responses((status = 200, description = "The changed stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -217,7 +219,7 @@ pub async fn patch(
 }
 
 /// Delete a stakeholder.
-#[utoipa::path(delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
+#[utoipa::path(operation_id = "delete_stakeholder", delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]

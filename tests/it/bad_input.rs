@@ -1,0 +1,174 @@
+//! A table of bad requests: each gets the right status and a problem body
+//! naming every bad field, and none of them changes anything.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, on_both_backends};
+
+/// One bad request and what it must get back.
+struct Case {
+    what: &'static str,
+    method: Method,
+    path: String,
+    key: Option<String>,
+    headers: Vec<(&'static str, String)>,
+    body: Option<String>,
+    status: u16,
+    fields: &'static [&'static str],
+}
+
+fn case(
+    what: &'static str,
+    method: Method,
+    path: impl Into<String>,
+    body: Option<String>,
+    status: u16,
+    fields: &'static [&'static str],
+) -> Case {
+    Case {
+        what,
+        method,
+        path: path.into(),
+        key: None,
+        headers: vec![],
+        body,
+        status,
+        fields,
+    }
+}
+
+fn json_body(v: Value) -> Option<String> {
+    Some(v.to_string())
+}
+
+async fn snapshot(app: &TestApp, account: &str) -> (Value, Value, Value) {
+    let get = |path: String| async move {
+        app.req(Method::GET, &path)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    (
+        get("/v1/accounts?page_size=1000".into()).await,
+        get(format!("/v1/accounts/{account}/stakeholders")).await,
+        get("/v1/api-keys".into()).await,
+    )
+}
+
+on_both_backends! {
+    async fn bad_requests_get_problems_and_change_nothing(app: &TestApp) {
+        let seed = app.account(json!({"name": "Seed", "external_refs": [{"system": "salesforce", "id": "001"}]})).await;
+        let a = seed["id"].as_str().unwrap().to_owned();
+        let s: Value = app
+            .req(Method::POST, &format!("/v1/accounts/{a}/stakeholders"))
+            .json(&json!({"name": "Jane"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let s = s["id"].as_str().unwrap().to_owned();
+        let revoked: Value = app
+            .req(Method::POST, "/v1/api-keys")
+            .json(&json!({"name": "old", "role": "write"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let res = app.req(Method::DELETE, &format!("/v1/api-keys/{}", revoked["id"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        let before = snapshot(app, &a).await;
+
+        let post = |what, body, status, fields| case(what, Method::POST, "/v1/accounts", body, status, fields);
+        let mut cases = vec![
+            post("malformed JSON", Some("{\"name\":".into()), 400, &[]),
+            post("wrong type", json_body(json!({"name": 5})), 422, &["name"]),
+            post("unknown field", json_body(json!({"name": "x", "colour": "red"})), 422, &["colour"]),
+            post("empty name", json_body(json!({"name": ""})), 422, &["name"]),
+            post("blank name", json_body(json!({"name": "   "})), 422, &["name"]),
+            post("name too long", json_body(json!({"name": "x".repeat(201)})), 422, &["name"]),
+            post("bad owner email", json_body(json!({"name": "x", "owner": "jane"})), 422, &["owner"]),
+            post("bad currency", json_body(json!({"name": "x", "currency": "usd"})), 422, &["currency"]),
+            post("negative ARR", json_body(json!({"name": "x", "original_arr": -1})), 422, &["original_arr"]),
+            post("unknown lifecycle stage", json_body(json!({"name": "x", "lifecycle_stage": "dormant"})), 422, &["lifecycle_stage"]),
+            post("impossible date", json_body(json!({"name": "x", "customer_since": "2024-13-01"})), 422, &["customer_since"]),
+            post("attributes not an object", json_body(json!({"name": "x", "attributes": [1]})), 422, &["attributes"]),
+            post("attributes over 16 KiB", json_body(json!({"name": "x", "attributes": {"k": "v".repeat(17_000)}})), 422, &["attributes"]),
+            post("body over the limit", json_body(json!({"name": "x".repeat(70_000)})), 413, &[]),
+            post("two refs of one system", json_body(json!({"name": "x", "external_refs": [{"system": "hubspot", "id": "1"}, {"system": "hubspot", "id": "2"}]})), 422, &["external_refs[1].system"]),
+            post("bad ref system", json_body(json!({"name": "x", "external_refs": [{"system": "Sales Force", "id": "1"}]})), 422, &["external_refs[0].system"]),
+            post("many bad fields at once", json_body(json!({"name": "", "owner": "x", "currency": "xx", "bogus": 1})), 422, &["bogus", "currency", "name", "owner"]),
+            post("missing name", json_body(json!({})), 422, &["name"]),
+            post("not an object", json_body(json!([1])), 422, &["body"]),
+            post("ref used by another account", json_body(json!({"name": "x", "external_refs": [{"system": "salesforce", "id": "001"}]})), 409, &[]),
+            case("bad UUID", Method::GET, "/v1/accounts/not-a-uuid", None, 422, &["id"]),
+            case("bad page token", Method::GET, "/v1/accounts?page_token=garbage", None, 422, &["page_token"]),
+            case("page size 0", Method::GET, "/v1/accounts?page_size=0", None, 422, &["page_size"]),
+            case("page size over 1000", Method::GET, "/v1/accounts?page_size=1001", None, 422, &["page_size"]),
+            case("page size not a number", Method::GET, "/v1/accounts?page_size=abc", None, 422, &["page_size"]),
+            case("bad updated_since", Method::GET, "/v1/accounts?updated_since=yesterday", None, 422, &["updated_since"]),
+            case("bad currency in a patch", Method::PATCH, format!("/v1/accounts/{a}"), json_body(json!({"currency": "EURO"})), 422, &["currency"]),
+            case("bad stakeholder fields", Method::POST, format!("/v1/accounts/{a}/stakeholders"), json_body(json!({"name": "x", "email": "x@", "role": "boss"})), 422, &["email", "role"]),
+            case("stakeholder bad UUID", Method::PATCH, "/v1/stakeholders/123", json_body(json!({"name": "x"})), 422, &["id"]),
+            case("unknown account", Method::POST, format!("/v1/accounts/{}/stakeholders", uuid::Uuid::now_v7()), json_body(json!({"name": "x"})), 404, &[]),
+            case("bad system in path", Method::PUT, "/v1/accounts/by-ref/Sales%20Force/1", json_body(json!({"name": "x"})), 422, &["system"]),
+            case("bad key role", Method::POST, "/v1/api-keys", json_body(json!({"name": "k", "role": "owner"})), 422, &["role"]),
+            case("unknown path", Method::GET, "/v1/nothing-here", None, 404, &[]),
+        ];
+        let mut not_json = post("not JSON", Some("name=x".into()), 415, &[]);
+        not_json.headers.push(("content-type", "text/plain".into()));
+        cases.push(not_json);
+        let mut long_key = post("Idempotency-Key too long", json_body(json!({"name": "x"})), 422, &["Idempotency-Key"]);
+        long_key.headers.push(("idempotency-key", "k".repeat(300)));
+        cases.push(long_key);
+        let mut no_key = post("no API key", json_body(json!({"name": "x"})), 401, &[]);
+        no_key.key = Some(String::new());
+        cases.push(no_key);
+        let mut unknown_key = post("unknown API key", json_body(json!({"name": "x"})), 401, &[]);
+        unknown_key.key = Some("csk_not_a_real_key".into());
+        cases.push(unknown_key);
+        let mut revoked_key = post("revoked API key", json_body(json!({"name": "x"})), 401, &[]);
+        revoked_key.key = Some(revoked["key"].as_str().unwrap().to_owned());
+        cases.push(revoked_key);
+        assert!(cases.len() >= 25);
+
+        for c in cases {
+            let mut req = match c.key.as_deref() {
+                None => app.req(c.method.clone(), &c.path),
+                Some("") => app.anonymous(c.method.clone(), &c.path),
+                Some(k) => app.req_as(k, c.method.clone(), &c.path),
+            };
+            if let Some(body) = c.body {
+                if !c.headers.iter().any(|(name, _)| *name == "content-type") {
+                    req = req.header("content-type", "application/json");
+                }
+                req = req.body(body);
+            }
+            for (name, value) in &c.headers {
+                req = req.header(*name, value);
+            }
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status().as_u16(), c.status, "{}", c.what);
+            assert_eq!(res.headers()["content-type"], "application/problem+json", "{}", c.what);
+            let problem: Value = res.json().await.unwrap();
+            assert_eq!(problem["status"], c.status, "{}", c.what);
+            assert!(problem["type"].is_string() && problem["title"].is_string() && problem["detail"].is_string(), "{}", c.what);
+            let mut fields: Vec<&str> = problem["errors"]
+                .as_array()
+                .map(|e| e.iter().map(|f| f["field"].as_str().unwrap()).collect())
+                .unwrap_or_default();
+            fields.sort();
+            assert_eq!(fields, c.fields, "{}: {problem}", c.what);
+        }
+
+        assert_eq!(snapshot(app, &a).await, before, "a failed request changes nothing");
+        let _ = s;
+    }
+}

@@ -1,0 +1,13 @@
+//! Integration tests: the real server over HTTP and gRPC, on SQLite and PostgreSQL.
+//! One test binary, to keep link time down.
+
+mod support;
+
+mod accounts;
+mod api_keys;
+mod bad_input;
+mod grpc;
+mod isolation;
+mod lifecycle;
+mod openapi;
+mod stakeholders;
