@@ -4,8 +4,8 @@ use uuid::Uuid;
 
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
-use crate::domain::external_ref::is_system_name;
-use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, Role};
+use crate::domain::external_ref;
+use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Role};
 use crate::store::accounts::AccountFilter;
 
 const ACCOUNT: &str = "account";
@@ -25,7 +25,7 @@ impl App {
         fields: AccountFields,
     ) -> Result<Account, AppError> {
         p.require(Role::Write)?;
-        fields.validate()?;
+        let fields = fields.prepared()?;
         let at = now();
         let account = Account {
             id: Uuid::now_v7(),
@@ -80,10 +80,10 @@ impl App {
     ) -> Result<Account, AppError> {
         p.require(Role::Write)?;
         let current = self.account(p, id).await?;
-        if_match.check(ACCOUNT, current.version)?;
         let mut fields = current.fields.clone();
         patch.apply_to(&mut fields);
-        fields.validate()?;
+        let fields = fields.prepared()?;
+        if_match.check(ACCOUNT, current.version)?;
         self.replace_account(p, current, fields).await
     }
 
@@ -92,17 +92,13 @@ impl App {
         &self,
         p: &Principal,
         reference: ExternalRef,
-        mut fields: AccountFields,
+        fields: AccountFields,
         if_match: &IfMatch,
     ) -> Result<Upserted, AppError> {
         p.require(Role::Write)?;
-        if !is_system_name(&reference.system) {
-            return Err(
-                Invalid::single("system", "must be 1-64 characters of a-z, 0-9, _ or -").into(),
-            );
-        }
+        external_ref::check_addressing(&reference)?;
+        let mut fields = fields.prepared()?;
         fields.ensure_ref(reference.clone());
-        fields.validate()?;
         match self
             .store
             .account_by_ref(p.workspace_id, &reference.system, &reference.id)

@@ -38,7 +38,7 @@ impl PageRequest {
                 0
             }
         };
-        let after = match self.page_token.as_deref().filter(|t| !t.is_empty()) {
+        let after = match self.page_token.as_deref() {
             None => None,
             Some(t) => decode(t).or_else(|| {
                 e.push("page_token", "is not a token this API returned");

@@ -19,7 +19,7 @@ impl App {
     ) -> Result<Stakeholder, AppError> {
         p.require(Role::Write)?;
         self.account(p, account_id).await?;
-        fields.validate()?;
+        let fields = fields.prepared()?;
         let at = now();
         let s = Stakeholder {
             id: Uuid::now_v7(),
@@ -67,10 +67,10 @@ impl App {
     ) -> Result<Stakeholder, AppError> {
         p.require(Role::Write)?;
         let current = self.stakeholder(p, id).await?;
-        if_match.check(STAKEHOLDER, current.version)?;
         let mut fields = current.fields.clone();
         patch.apply_to(&mut fields);
-        fields.validate()?;
+        let fields = fields.prepared()?;
+        if_match.check(STAKEHOLDER, current.version)?;
         let next = Stakeholder {
             fields,
             version: current.version + 1,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::attributes::{self, Attributes};
 use super::currency::{self, DEFAULT_CURRENCY};
-use super::external_ref::{ExternalRef, check_refs};
+use super::external_ref::{self, ExternalRef, check_refs};
 use super::patch::set;
 use super::validation::{Invalid, check_opt_email, check_opt_text, check_text};
 
@@ -56,6 +56,13 @@ impl AccountFields {
         }
     }
 
+    /// Validates, then puts the refs in their stored order: what every write stores.
+    pub fn prepared(mut self) -> Result<Self, Invalid> {
+        self.validate()?;
+        external_ref::normalize(&mut self.external_refs);
+        Ok(self)
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut e = Invalid::default();
         check_text(&mut e, "name", &self.name, MAX_NAME_LEN);
@@ -74,10 +81,10 @@ impl AccountFields {
         e.into_result()
     }
 
-    /// Makes sure the account carries `r`, replacing another ref of the same system.
+    /// Makes sure the account carries `r` (the ref it is addressed by).
     pub fn ensure_ref(&mut self, r: ExternalRef) {
-        self.external_refs.retain(|o| o.system != r.system);
         self.external_refs.push(r);
+        external_ref::normalize(&mut self.external_refs);
     }
 }
 
@@ -177,17 +184,19 @@ mod tests {
     }
 
     #[test]
-    fn ensure_ref_replaces_same_system() {
+    fn ensure_ref_adds_once_in_stored_order() {
         let mut a = AccountFields::named("Acme");
         a.external_refs = vec![
             ExternalRef::new("salesforce", "1"),
             ExternalRef::new("hubspot", "h"),
         ];
         a.ensure_ref(ExternalRef::new("salesforce", "2"));
+        a.ensure_ref(ExternalRef::new("hubspot", "h"));
         assert_eq!(
             a.external_refs,
             [
                 ExternalRef::new("hubspot", "h"),
+                ExternalRef::new("salesforce", "1"),
                 ExternalRef::new("salesforce", "2")
             ]
         );

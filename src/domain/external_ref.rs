@@ -30,7 +30,8 @@ pub fn is_system_name(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
 }
 
-/// Validates a list of refs: each well formed, at most one per system.
+/// Validates a list of refs: each well formed. A record may hold several ids
+/// of one system (merged CRM records); each (system, id) names one record.
 pub fn check_refs(errors: &mut Invalid, field: &str, refs: &[ExternalRef]) {
     for (i, r) in refs.iter().enumerate() {
         let at = format!("{field}[{i}]");
@@ -41,10 +42,23 @@ pub fn check_refs(errors: &mut Invalid, field: &str, refs: &[ExternalRef]) {
             );
         }
         check_text(errors, &format!("{at}.id"), &r.id, MAX_REF_LEN);
-        if refs[..i].iter().any(|o| o.system == r.system) {
-            errors.push(format!("{at}.system"), "only one reference per system");
-        }
     }
+}
+
+/// Checks a ref that addresses a record (`/by-ref/{system}/{external_id}`).
+pub fn check_addressing(r: &ExternalRef) -> Result<(), Invalid> {
+    let mut e = Invalid::default();
+    if !is_system_name(&r.system) {
+        e.push("system", "must be 1-64 characters of a-z, 0-9, _ or -");
+    }
+    check_text(&mut e, "external_id", &r.id, MAX_REF_LEN);
+    e.into_result()
+}
+
+/// Sorted by system then id, each ref once: the stored and returned order.
+pub fn normalize(refs: &mut Vec<ExternalRef>) {
+    refs.sort();
+    refs.dedup();
 }
 
 #[cfg(test)]
@@ -52,21 +66,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn duplicate_system_is_named() {
+    fn bad_parts_are_named() {
         let mut e = Invalid::default();
         let refs = [
             ExternalRef::new("salesforce", "001"),
             ExternalRef::new("salesforce", "002"),
-            ExternalRef::new("Bad System", ""),
+            ExternalRef::new("Bad System", " "),
         ];
         check_refs(&mut e, "external_refs", &refs);
         let fields: Vec<_> = e.0.iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields, ["external_refs[2].system", "external_refs[2].id"]);
+    }
+
+    #[test]
+    fn normalize_sorts_and_dedups() {
+        let mut refs = vec![
+            ExternalRef::new("salesforce", "2"),
+            ExternalRef::new("hubspot", "h"),
+            ExternalRef::new("salesforce", "2"),
+            ExternalRef::new("salesforce", "1"),
+        ];
+        normalize(&mut refs);
         assert_eq!(
-            fields,
+            refs,
             [
-                "external_refs[1].system",
-                "external_refs[2].system",
-                "external_refs[2].id"
+                ExternalRef::new("hubspot", "h"),
+                ExternalRef::new("salesforce", "1"),
+                ExternalRef::new("salesforce", "2")
             ]
         );
     }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::attributes::{self, Attributes};
-use super::external_ref::{ExternalRef, check_refs};
+use super::external_ref::{self, ExternalRef, check_refs};
 use super::patch::set;
 use super::validation::{Invalid, check_opt_email, check_opt_text, check_text};
 
@@ -46,6 +46,13 @@ impl StakeholderFields {
             attributes: Attributes::new(),
             external_refs: Vec::new(),
         }
+    }
+
+    /// Validates, then puts the refs in their stored order: what every write stores.
+    pub fn prepared(mut self) -> Result<Self, Invalid> {
+        self.validate()?;
+        external_ref::normalize(&mut self.external_refs);
+        Ok(self)
     }
 
     pub fn validate(&self) -> Result<(), Invalid> {

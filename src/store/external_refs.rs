@@ -92,7 +92,7 @@ super::for_each_backend! {
             .filter(t::entity.eq(entity.as_str()))
             .filter(t::entity_id.eq_any(keys))
             .select((t::entity_id, t::system, t::external_id))
-            .order_by((t::entity_id, t::system))
+            .order_by((t::entity_id, t::system, t::external_id))
             .load(c)
             .await?;
         let mut out: HashMap<Uuid, Vec<ExternalRef>> = HashMap::new();
