@@ -15,10 +15,13 @@ struct Series {
     buckets: [u64; BUCKETS.len()],
 }
 
+/// (door, route, outcome): one labelled series.
+type Labels = (&'static str, String, String);
+
 /// Request metrics of both doors; cheap to clone.
 #[derive(Clone, Default)]
 pub struct Metrics {
-    series: Arc<Mutex<BTreeMap<(&'static str, String, String), Series>>>,
+    series: Arc<Mutex<BTreeMap<Labels, Series>>>,
 }
 
 impl Metrics {

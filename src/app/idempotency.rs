@@ -1,7 +1,7 @@
 //! `Idempotency-Key`: a client retrying a POST after a lost answer gets the
 //! first answer again instead of a second record. Keys are scoped to the
-//! workspace and kept at least 24 hours; reusing one for another request is a
-//! conflict (409).
+//! workspace and kept at least 24 hours, or until the record they created is
+//! deleted; reusing one for another request is a conflict (409).
 
 use chrono::Duration;
 use sha2::{Digest, Sha256};
@@ -70,6 +70,15 @@ impl App {
             .store
             .save_response(p.workspace_id, &key.0, saved, now())
             .await?)
+    }
+
+    /// Forgets the answers that created the record at `path` (or under it),
+    /// once that record is deleted.
+    pub async fn forget_replays(&self, p: &Principal, path: &str) -> Result<(), AppError> {
+        self.store
+            .forget_saved_responses(p.workspace_id, path)
+            .await?;
+        Ok(())
     }
 
     /// Drops answers past retention; run periodically by the server.

@@ -29,13 +29,15 @@ pub struct NewKey {
     pub secret: String,
 }
 
-/// What the first start did.
+/// What a start did about the bootstrap key.
 #[derive(Debug, Clone)]
 pub enum Bootstrap {
-    /// The store already had workspaces.
+    /// The store already had workspaces, and any fixed key was known.
     AlreadyDone,
     /// The `default` workspace was created with this admin key.
     Created { workspace_id: Uuid, admin: NewKey },
+    /// A fixed key new to an existing store became an admin key of `default`.
+    KeyAdded { workspace_id: Uuid },
 }
 
 fn generate_secret() -> String {

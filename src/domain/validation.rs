@@ -56,10 +56,15 @@ impl fmt::Display for Invalid {
     }
 }
 
-/// Checks a required free-text field: trimmed length within `1..=max` characters.
+/// The characters a blank text consists of: exactly the class
+/// `[ \t\n\r\f\v]` that the API schemas exclude (`[^ \t\n\r\f\v]`), so
+/// the schema and the service agree on what blank means.
+const BLANK: [char; 6] = [' ', '\t', '\n', '\r', '\x0c', '\x0b'];
+
+/// Checks a required free-text field: not blank, at most `max` characters.
 pub fn check_text(errors: &mut Invalid, field: &str, value: &str, max: usize) {
     let len = value.chars().count();
-    if value.trim().is_empty() {
+    if value.chars().all(|c| BLANK.contains(&c)) {
         errors.push(field, "must not be empty");
     } else if len > max {
         errors.push(field, format!("must be at most {max} characters"));
@@ -118,6 +123,7 @@ mod tests {
         check_text(&mut e, "name", "x", 2);
         check_text(&mut e, "a", "  ", 2);
         check_text(&mut e, "b", "xyz", 2);
+        check_text(&mut e, "c", "\u{85}", 2);
         assert_eq!(
             e.0,
             vec![

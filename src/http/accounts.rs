@@ -65,9 +65,9 @@ impl From<Account> for AccountView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountInput {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"[^ \t\n\r\f\v]")]
     pub segment: Option<String>,
     /// The owning CSM's email.
     #[schema(format = Email)]
@@ -113,10 +113,10 @@ impl From<AccountInput> for AccountFields {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountPatchInput {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 100, pattern = r"[^ \t\n\r\f\v]")]
     pub segment: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(format = Email)]
@@ -267,7 +267,7 @@ pub async fn delete(
 
 /// Get the account another system knows by `external_id`.
 #[utoipa::path(operation_id = "get_account_by_ref", get, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
-    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"\S")),
+    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")),
     responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get_by_ref(
@@ -286,7 +286,7 @@ pub async fn get_by_ref(
 /// Create or replace the account another system knows by `external_id`.
 #[utoipa::path(operation_id = "upsert_account_by_ref", put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     request_body = AccountInput,
-    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"\S"),
+    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
         ("If-Match" = Option<String>, Header, description = "ETag a replacement applies to")),
     responses(
         (status = 200, description = "Replaced", body = AccountView, headers(("ETag" = String))),

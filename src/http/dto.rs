@@ -20,7 +20,7 @@ pub struct ExternalRefDto {
     #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
     pub system: String,
     /// Its id there.
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub id: String,
 }
 

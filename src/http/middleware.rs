@@ -41,12 +41,26 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
 
 /// Replays the first answer to a repeated POST with the same `Idempotency-Key`
 /// and body; a key reused with another request is a 409.
+/// A successful DELETE forgets the answers that created the deleted record.
 pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
-        return next.run(req).await;
-    }
-    match keyed_post(&state.app, state.body_limit, req, next).await {
-        Ok(res) | Err(res) => res,
+    let principal = req.extensions().get::<Principal>().copied();
+    match (req.method().clone(), principal) {
+        (Method::POST, _) if req.headers().contains_key(IDEMPOTENCY_KEY) => {
+            match keyed_post(&state.app, state.body_limit, req, next).await {
+                Ok(res) | Err(res) => res,
+            }
+        }
+        (Method::DELETE, Some(p)) => {
+            let path = req.uri().path().to_owned();
+            let res = next.run(req).await;
+            if res.status() == StatusCode::NO_CONTENT
+                && let Err(e) = state.app.forget_replays(&p, &path).await
+            {
+                tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");
+            }
+            res
+        }
+        _ => next.run(req).await,
     }
 }
 
@@ -67,6 +81,7 @@ async fn keyed_post(
         .unwrap_or("");
     let key = IdempotencyKey::parse(raw).map_err(|e| Problem::invalid(e).into_response())?;
     let (parts, body) = req.into_parts();
+    let request_path = parts.uri.path().to_owned();
     let body = to_bytes(body, body_limit).await.map_err(|_| {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -92,6 +107,7 @@ async fn keyed_post(
     })?;
     let saved = SavedResponse {
         request_hash: fingerprint,
+        request_path: request_path.clone(),
         status: parts.status.as_u16(),
         headers: REPLAYED_HEADERS
             .iter()

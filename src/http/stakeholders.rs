@@ -55,11 +55,11 @@ impl From<Stakeholder> for StakeholderView {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StakeholderInput {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
     #[schema(format = Email)]
     pub email: Option<String>,
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: Option<String>,
     pub role: Option<StakeholderRole>,
     /// Took part in the purchase decision; default false.
@@ -95,13 +95,13 @@ impl From<StakeholderInput> for StakeholderFields {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StakeholderPatchInput {
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(format = Email)]
     pub email: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub role: Option<Option<StakeholderRole>>,

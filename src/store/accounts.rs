@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use super::external_refs::Entity;
 use super::schema::{accounts as t, stakeholders as s};
-use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::{
+    Page, Store, StoreError, from_micros, like_escaped, parse_id, run_read, run_write, to_micros,
+};
 use crate::domain::{Account, AccountFields, ExternalRef, LifecycleStage};
 
 #[diesel::declare_sql_function]
@@ -99,17 +101,9 @@ impl AccountRow {
     }
 }
 
-/// `%`, `_` and `\` match themselves in a name search.
+/// A case-insensitive substring pattern in which `%`, `_` and `\` match themselves.
 fn like_pattern(q: &str) -> String {
-    let mut p = String::from("%");
-    for ch in q.to_lowercase().chars() {
-        if matches!(ch, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(ch);
-    }
-    p.push('%');
-    p
+    format!("%{}%", like_escaped(&q.to_lowercase()))
 }
 
 super::for_each_backend! {

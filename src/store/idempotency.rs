@@ -1,35 +1,51 @@
 //! Stored answers to POST requests that carried an `Idempotency-Key`.
 
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{
+    BoolExpressionMethods, EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl,
+    TextExpressionMethods,
+};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::idempotency_keys as t;
-use super::{Store, StoreError, run_read, run_write, to_micros};
+use super::{Store, StoreError, like_escaped, run_read, run_write, to_micros};
 
 /// The first answer to a keyed request, replayed to its repeats.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedResponse {
     /// Hash of the method, path and body the key was first used with.
     pub request_hash: String,
+    /// The path the key was first used on.
+    pub request_path: String,
     pub status: u16,
     /// Headers worth replaying (`Location`, `ETag`, `Content-Type`), as JSON pairs.
     pub headers: Vec<(String, String)>,
     pub body: String,
 }
 
+impl SavedResponse {
+    /// The `Location` of the record the first answer created.
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(name, _)| name == "location")
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 super::for_each_backend! {
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, key: &str) -> Result<Option<SavedResponse>, StoreError> {
-        let row: Option<(String, i32, String, String)> = t::table
+        let row: Option<(String, String, i32, String, String)> = t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::key.eq(key))
-            .select((t::request_hash, t::status, t::headers, t::body))
+            .select((t::request_hash, t::request_path, t::status, t::headers, t::body))
             .first(c)
             .await
             .optional()?;
-        row.map(|(request_hash, status, headers, body)| {
+        row.map(|(request_hash, request_path, status, headers, body)| {
             Ok(SavedResponse {
                 request_hash,
+                request_path,
                 status: u16::try_from(status).map_err(|e| StoreError::Internal(e.to_string()))?,
                 headers: serde_json::from_str(&headers)?,
                 body,
@@ -50,6 +66,8 @@ super::for_each_backend! {
                 t::workspace_id.eq(ws.to_string()),
                 t::key.eq(key),
                 t::request_hash.eq(&saved.request_hash),
+                t::request_path.eq(&saved.request_path),
+                t::location.eq(saved.location()),
                 t::status.eq(i32::from(saved.status)),
                 t::headers.eq(serde_json::to_string(&saved.headers)?),
                 t::body.eq(&saved.body),
@@ -59,6 +77,19 @@ super::for_each_backend! {
             .execute(c)
             .await?;
         Ok(())
+    }
+
+    /// Forgets the answers that created `path` or anything under it.
+    pub(crate) async fn forget(c: &mut Conn, ws: Uuid, path: &str) -> Result<usize, StoreError> {
+        let under = format!("{}/%", like_escaped(path));
+        let n = diesel::delete(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::location.eq(path).or(t::request_path.like(under).escape('\\'))),
+        )
+        .execute(c)
+        .await?;
+        Ok(n)
     }
 
     pub(crate) async fn purge(c: &mut Conn, before: i64) -> Result<usize, StoreError> {
@@ -84,6 +115,12 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
         run_write!(self, put(ws, key, saved, to_micros(now)))
+    }
+
+    /// Forgets the answers whose record at `path` (or under it) was deleted,
+    /// so a repeat creates anew instead of pointing at nothing.
+    pub async fn forget_saved_responses(&self, ws: Uuid, path: &str) -> Result<usize, StoreError> {
+        run_write!(self, forget(ws, path))
     }
 
     /// Forgets answers older than `before`.

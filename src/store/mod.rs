@@ -204,3 +204,15 @@ pub struct Page {
     pub after: Option<uuid::Uuid>,
     pub limit: usize,
 }
+
+/// `value` as a LIKE pattern that matches only itself (`%`, `_`, `\\` escaped).
+pub(crate) fn like_escaped(value: &str) -> String {
+    let mut p = String::with_capacity(value.len());
+    for ch in value.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(ch);
+    }
+    p
+}

@@ -72,6 +72,8 @@ diesel::table! {
         workspace_id -> Text,
         key -> Text,
         request_hash -> Text,
+        request_path -> Text,
+        location -> Nullable<Text>,
         status -> Integer,
         headers -> Text,
         body -> Text,

@@ -85,6 +85,11 @@ super::for_each_backend! {
         .await
     }
 
+    pub(crate) async fn find(c: &mut Conn, name: &str) -> Result<Option<Uuid>, StoreError> {
+        let id: Option<String> = t::table.filter(t::name.eq(name)).select(t::id).first(c).await.optional()?;
+        id.as_deref().map(parse_id).transpose()
+    }
+
     pub(crate) async fn insert_key(c: &mut Conn, ws: Uuid, key: &ApiKey, hash: &str) -> Result<(), StoreError> {
         diesel::insert_into(k::table).values(KeyRow::new(ws, key, hash)).execute(c).await?;
         Ok(())
@@ -102,6 +107,11 @@ super::for_each_backend! {
             Ok(KeyOwner { workspace_id: parse_id(&r.workspace_id)?, key_id: parse_id(&r.id)?, role: r.role()? })
         })
         .transpose()
+    }
+
+    pub(crate) async fn hash_known(c: &mut Conn, hash: &str) -> Result<bool, StoreError> {
+        let n: i64 = k::table.filter(k::key_hash.eq(hash)).count().get_result(c).await?;
+        Ok(n > 0)
     }
 
     pub(crate) async fn keys(c: &mut Conn, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {
@@ -160,6 +170,11 @@ impl Store {
         )
     }
 
+    /// The id of the workspace called `name`.
+    pub async fn workspace_named(&self, name: &str) -> Result<Option<Uuid>, StoreError> {
+        run_read!(self, find(name))
+    }
+
     pub async fn insert_api_key(
         &self,
         ws: Uuid,
@@ -172,6 +187,11 @@ impl Store {
     /// The live (unrevoked) key with this hash.
     pub async fn key_owner(&self, key_hash: &str) -> Result<Option<KeyOwner>, StoreError> {
         run_read!(self, owner(key_hash))
+    }
+
+    /// Whether any key, revoked or not, has this hash.
+    pub async fn key_hash_known(&self, key_hash: &str) -> Result<bool, StoreError> {
+        run_read!(self, hash_known(key_hash))
     }
 
     pub async fn api_keys(&self, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {

@@ -66,11 +66,14 @@ CREATE TABLE external_refs (
 );
 CREATE INDEX external_refs_entity ON external_refs (workspace_id, entity, entity_id);
 
--- Answers to POST requests that carried an Idempotency-Key, replayed on repeats.
+-- Answers to POST requests that carried an Idempotency-Key, replayed on repeats
+-- until they expire or the record they created is deleted.
 CREATE TABLE idempotency_keys (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),
     key TEXT NOT NULL,
     request_hash TEXT NOT NULL,
+    request_path TEXT NOT NULL,
+    location TEXT,
     status INTEGER NOT NULL,
     headers TEXT NOT NULL,
     body TEXT NOT NULL,
@@ -78,3 +81,4 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (workspace_id, key)
 );
 CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+CREATE INDEX idempotency_keys_location ON idempotency_keys (workspace_id, location);
