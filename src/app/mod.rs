@@ -14,12 +14,7 @@ use chrono::{DateTime, Utc};
 pub use accounts::Upserted;
 pub use error::AppError;
 pub use idempotency::IdempotencyKey;
-pub use page::{Listed, PageRequest};
-
-/// Page size bounds, for doors that coerce rather than reject.
-pub mod page_limits {
-    pub use super::page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
-}
+pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use precondition::{IfMatch, etag_of};
 pub use workspaces::{Bootstrap, NewKey};
 

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::domain::Invalid;
 use crate::store::Page;
 
-pub const DEFAULT_PAGE_SIZE: u32 = 50;
+const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
 /// What a client asks of a list.

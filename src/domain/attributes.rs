@@ -74,4 +74,48 @@ mod tests {
         check_attributes(&mut e, "attributes", &big);
         assert_eq!(e.0.len(), 1);
     }
+
+    fn json_value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i32>().prop_map(|n| json!(n)),
+            "[a-z]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 16, 4, |inner| {
+            proptest::collection::btree_map("[a-c]", inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().collect()))
+        })
+    }
+
+    fn json_object() -> impl proptest::strategy::Strategy<Value = Attributes> {
+        use proptest::prelude::*;
+        proptest::collection::btree_map("[a-c]", json_value(), 0..4)
+            .prop_map(|m| m.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        /// Applying the same merge patch twice changes nothing more than applying it once.
+        #[test]
+        fn merge_is_idempotent(target in json_object(), patch in json_object()) {
+            let mut once = target.clone();
+            merge(&mut once, patch.clone());
+            let mut twice = once.clone();
+            merge(&mut twice, patch);
+            proptest::prop_assert_eq!(once, twice);
+        }
+
+        /// A merged result never contains a null member: null means "remove".
+        #[test]
+        fn merge_leaves_no_nulls_from_the_patch(target in json_object(), patch in json_object()) {
+            let mut merged = target;
+            merge(&mut merged, patch.clone());
+            for (k, v) in &patch {
+                if v.is_null() {
+                    proptest::prop_assert!(!merged.contains_key(k));
+                }
+            }
+        }
+    }
 }

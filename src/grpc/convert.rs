@@ -9,8 +9,7 @@ use serde_json::{Number, Value};
 use uuid::Uuid;
 
 use super::pb;
-use crate::app::page_limits::MAX_PAGE_SIZE;
-use crate::app::{PageRequest, etag_of};
+use crate::app::{MAX_PAGE_SIZE, PageRequest, etag_of};
 use crate::domain::attributes::Attributes;
 use crate::domain::currency::DEFAULT_CURRENCY;
 use crate::domain::{
