@@ -65,18 +65,40 @@ impl GrpcState {
     }
 }
 
-/// Runs one call: authenticate, run `f`, record metrics and map errors.
+/// Runs one call inside a span carrying its request id (the client's
+/// `x-request-id`, or a new one): authenticate, run the body, log, record
+/// metrics.
 macro_rules! call {
     ($state:expr, $method:literal, $req:ident, |$p:ident, $msg:ident| $body:expr) => {{
+        use tracing::Instrument;
         let started = std::time::Instant::now();
+        let span = tracing::info_span!("grpc", method = $method, request_id = %$crate::grpc::request_id(&$req));
         let result = async {
-            let $p = $state.caller(&$req).await?;
-            let $msg = $req.into_inner();
-            $body.map(tonic::Response::new)
+            let result = async {
+                let $p = $state.caller(&$req).await?;
+                let $msg = $req.into_inner();
+                $body.map(tonic::Response::new)
+            }
+            .await;
+            match &result {
+                Ok(_) => tracing::info!(latency_ms = started.elapsed().as_millis() as u64, "finished"),
+                Err(s) => tracing::info!(code = ?s.code(), latency_ms = started.elapsed().as_millis() as u64, "failed"),
+            }
+            result
         }
+        .instrument(span)
         .await;
         $state.observe($method, started, &result);
         result
     }};
+}
+
+/// The id that ties a call's log lines together.
+pub(crate) fn request_id<T>(req: &Request<T>) -> String {
+    req.metadata()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 pub(crate) use call;
