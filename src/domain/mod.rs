@@ -37,9 +37,16 @@ macro_rules! str_enum {
 pub mod account;
 pub mod api_key;
 pub mod attributes;
+pub mod builtin;
 pub mod currency;
+pub mod equation;
 pub mod external_ref;
+pub mod framework;
+pub mod hierarchy;
+pub mod matrix;
 pub mod patch;
+pub mod prioritization;
+pub mod scale;
 pub mod stakeholder;
 pub mod validation;
 

@@ -1,0 +1,175 @@
+//! The built-in frameworks and prioritisation policies: data shipped with the
+//! binary (`builtin/builtin.json`) and read like custom ones, not code paths.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
+
+use super::framework::Framework;
+use super::prioritization::Policy;
+
+#[derive(Deserialize)]
+struct Catalogue {
+    frameworks: Vec<Framework>,
+    policies: Vec<Policy>,
+}
+
+static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("builtin/builtin.json"))
+        .expect("the built-in catalogue is valid JSON (checked by its tests)")
+});
+
+/// The built-in frameworks, each at version 1.
+pub fn frameworks() -> &'static [Framework] {
+    &CATALOGUE.frameworks
+}
+
+pub fn framework(key: &str) -> Option<&'static Framework> {
+    frameworks().iter().find(|f| f.key == key)
+}
+
+pub fn policies() -> &'static [Policy] {
+    &CATALOGUE.policies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::framework::Scores;
+    use crate::domain::prioritization::Tier;
+
+    #[test]
+    fn every_builtin_framework_is_valid() {
+        assert_eq!(frameworks().len(), 7);
+        for f in frameworks() {
+            assert_eq!(f.validate(), Ok(()), "{}", f.key);
+        }
+        assert_eq!(policies()[0].key, "default");
+        assert_eq!(policies()[0].tiers[0].tier, Tier::HighTouch);
+    }
+
+    /// Every cell of every built-in matrix, at low (2) and high (9) scores.
+    #[test]
+    fn every_builtin_cell() {
+        let table = [
+            ("readiness", ["wanderer", "dreamer", "soldier", "achiever"]),
+            (
+                "purpose_intent",
+                ["disengaged", "unactivated", "directionless", "committed"],
+            ),
+            (
+                "people",
+                ["resistant", "learner", "reluctant_expert", "champion"],
+            ),
+            (
+                "process",
+                ["backwater", "fortress", "nice_to_have", "strategic_opening"],
+            ),
+            ("technology", ["quick_win", "grind", "tricky", "heavy_lift"]),
+        ];
+        for (key, cells) in table {
+            let f = framework(key).unwrap();
+            let m = f.matrix(key).unwrap();
+            for (i, (x, y)) in [(2.0, 2.0), (9.0, 2.0), (2.0, 9.0), (9.0, 9.0)]
+                .into_iter()
+                .enumerate()
+            {
+                let scores: Scores = [(m.x.clone(), x), (m.y.clone(), y)].into();
+                let e = f.evaluate(&scores).unwrap();
+                assert_eq!(
+                    e.classifications[0].1.cell.key, cells[i],
+                    "{key} at ({x}, {y})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_cut_point_is_five_and_a_half() {
+        let f = framework("readiness").unwrap();
+        let cell = |x: f64| {
+            let scores: Scores =
+                [("goal_clarity".to_owned(), x), ("priority".to_owned(), 1.0)].into();
+            f.evaluate(&scores).unwrap().classifications[0]
+                .1
+                .cell
+                .key
+                .clone()
+        };
+        assert_eq!(cell(5.0), "wanderer");
+        assert_eq!(cell(5.5), "dreamer");
+        assert_eq!(cell(6.0), "dreamer");
+    }
+
+    #[test]
+    fn technology_closeness_at_two_two() {
+        let f = framework("technology").unwrap();
+        let scores: Scores = [("effort".to_owned(), 2.0), ("complexity".to_owned(), 2.0)].into();
+        let c = &f.evaluate(&scores).unwrap().classifications[0].1;
+        assert_eq!(c.cell.key, "quick_win");
+        assert!((c.closeness - 0.8889).abs() < 1e-4);
+    }
+
+    #[test]
+    fn success_equation_and_hierarchy_from_the_catalogue() {
+        let f = framework("success_equation").unwrap();
+        let scores: Scores = [
+            ("product_quality", 8.0),
+            ("outcome_clarity", 9.0),
+            ("enablement", 7.0),
+            ("guidance", 6.0),
+            ("relationship_trust", 3.0),
+            ("business_need", 8.0),
+        ]
+        .map(|(k, v)| (k.to_owned(), v))
+        .into();
+        let e = f.evaluate(&scores).unwrap();
+        let values: Vec<(String, f64)> = e
+            .equations
+            .iter()
+            .map(|r| (r.key.clone(), (r.value * 1e4).round() / 1e4))
+            .collect();
+        assert_eq!(
+            values,
+            [
+                ("adoption".into(), 0.7222),
+                ("renewal".into(), 0.2222),
+                ("expansion".into(), 0.2222)
+            ]
+        );
+
+        let h = framework("org_hierarchy").unwrap();
+        let scores: Scores = h
+            .dimensions
+            .iter()
+            .map(|d| d.key.clone())
+            .zip([7.0, 8.0, 4.0, 9.0, 9.0])
+            .collect();
+        let r = h.evaluate(&scores).unwrap().hierarchy.unwrap();
+        assert_eq!(
+            (r.attained_level, r.next_focus.as_deref()),
+            (2, Some("culture"))
+        );
+    }
+
+    #[test]
+    fn scores_are_checked() {
+        let f = framework("readiness").unwrap();
+        let scores: Scores = [
+            ("goal_clarity".to_owned(), 11.0),
+            ("colour".to_owned(), 3.0),
+        ]
+        .into();
+        let fields: Vec<String> = f
+            .check_scores(&scores)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["scores.goal_clarity", "scores.priority", "scores.colour"]
+        );
+    }
+}
