@@ -5,11 +5,12 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
-    let files = [
-        "proto/csapi/v1/account.proto",
-        "proto/csapi/v1/api_key.proto",
-    ];
-    let fds = protox::compile(files, ["proto"])?;
+    let mut files: Vec<PathBuf> = std::fs::read_dir("proto/csapi/v1")?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    files.retain(|p| p.extension().is_some_and(|e| e == "proto"));
+    files.sort();
+    let fds = protox::compile(&files, ["proto"])?;
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("csapi_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()

@@ -13,7 +13,9 @@ use tonic_health::ServingStatus;
 use crate::app::App;
 use crate::grpc::pb::account_service_server::AccountServiceServer;
 use crate::grpc::pb::api_key_service_server::ApiKeyServiceServer;
-use crate::grpc::{AccountGrpc, ApiKeyGrpc, GrpcState, pb};
+use crate::grpc::pb::framework_service_server::FrameworkServiceServer;
+use crate::grpc::pb::matrix_service_server::MatrixServiceServer;
+use crate::grpc::{AccountGrpc, ApiKeyGrpc, FrameworkGrpc, GrpcState, MatrixGrpc, pb};
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
 
@@ -105,7 +107,9 @@ async fn grpc_router(
         .add_service(health)
         .add_service(reflection)
         .add_service(AccountServiceServer::new(AccountGrpc(state.clone())))
-        .add_service(ApiKeyServiceServer::new(ApiKeyGrpc(state))))
+        .add_service(ApiKeyServiceServer::new(ApiKeyGrpc(state.clone())))
+        .add_service(FrameworkServiceServer::new(FrameworkGrpc(state.clone())))
+        .add_service(MatrixServiceServer::new(MatrixGrpc(state))))
 }
 
 /// Reports SERVING while the store answers and NOT_SERVING while it does not.
@@ -115,7 +119,13 @@ async fn report_store_health(app: &App, reporter: &tonic_health::server::HealthR
     } else {
         ServingStatus::NotServing
     };
-    for service in ["", "csapi.v1.AccountService", "csapi.v1.ApiKeyService"] {
+    for service in [
+        "",
+        "csapi.v1.AccountService",
+        "csapi.v1.ApiKeyService",
+        "csapi.v1.FrameworkService",
+        "csapi.v1.MatrixService",
+    ] {
         reporter.set_service_status(service, status).await;
     }
 }

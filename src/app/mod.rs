@@ -3,6 +3,7 @@
 
 mod accounts;
 mod error;
+mod frameworks;
 mod idempotency;
 mod page;
 mod precondition;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 pub use accounts::Upserted;
 pub use error::AppError;
+pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::IdempotencyKey;
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use precondition::{IfMatch, etag_of};

@@ -19,7 +19,7 @@ str_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Dimension {
     pub key: String,
     pub label: String,
@@ -28,7 +28,7 @@ pub struct Dimension {
     pub scale: Scale,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Framework {
     pub key: String,
     pub name: String,

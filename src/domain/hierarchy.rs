@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matrix::band;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Hierarchy {
     pub key: String,
     pub label: String,

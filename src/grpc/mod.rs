@@ -8,6 +8,7 @@
 mod accounts;
 mod api_keys;
 mod convert;
+mod frameworks;
 mod status;
 
 use std::time::Instant;
@@ -27,6 +28,7 @@ pub mod pb {
 
 pub use accounts::AccountGrpc;
 pub use api_keys::ApiKeyGrpc;
+pub use frameworks::{FrameworkGrpc, MatrixGrpc};
 pub use status::status_of;
 
 /// What every service holds.

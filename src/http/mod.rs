@@ -5,6 +5,7 @@ mod accounts;
 mod api_keys;
 mod dto;
 mod extract;
+mod frameworks;
 mod middleware;
 mod ops;
 pub mod problem;
@@ -68,6 +69,8 @@ pub struct HttpOptions {
         (name = "accounts", description = "The customers a CS team serves"),
         (name = "stakeholders", description = "The people at a customer"),
         (name = "api-keys", description = "Keys of the workspace (admin)"),
+        (name = "frameworks", description = "What customers and stakeholders are scored on, and what that says"),
+        (name = "matrices", description = "Which cell a customer is in, and how close to success"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
@@ -99,6 +102,12 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         ))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(frameworks::list))
+        .routes(routes!(frameworks::get))
+        .routes(routes!(frameworks::evaluate))
+        .routes(routes!(frameworks::list_matrices))
+        .routes(routes!(frameworks::get_matrix))
+        .routes(routes!(frameworks::classify))
 }
 
 /// The unauthenticated operational routes.

@@ -40,6 +40,18 @@ const PARITY: &[(&str, &str)] = &[
     ("create_api_key", "csapi.v1.ApiKeyService/CreateApiKey"),
     ("list_api_keys", "csapi.v1.ApiKeyService/ListApiKeys"),
     ("revoke_api_key", "csapi.v1.ApiKeyService/RevokeApiKey"),
+    (
+        "list_frameworks",
+        "csapi.v1.FrameworkService/ListFrameworks",
+    ),
+    ("get_framework", "csapi.v1.FrameworkService/GetFramework"),
+    (
+        "evaluate_framework",
+        "csapi.v1.FrameworkService/EvaluateFramework",
+    ),
+    ("list_matrices", "csapi.v1.MatrixService/ListMatrices"),
+    ("get_matrix", "csapi.v1.MatrixService/GetMatrix"),
+    ("classify", "csapi.v1.MatrixService/Classify"),
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).

@@ -1,0 +1,259 @@
+//! `csapi.v1.FrameworkService` and `csapi.v1.MatrixService`.
+
+use tonic::{Request, Response, Status};
+
+use super::pb::framework_service_server::FrameworkService;
+use super::pb::matrix_service_server::MatrixService;
+use super::pb::{self, *};
+use super::{GrpcState, call, status_of};
+use crate::app::{PublishedFramework, PublishedMatrix};
+use crate::domain::equation::TermSource;
+use crate::domain::framework::{Evaluation, Framework as DomainFramework};
+use crate::domain::matrix::{self, Classification as DomainClassification, End};
+
+pub struct FrameworkGrpc(pub GrpcState);
+pub struct MatrixGrpc(pub GrpcState);
+
+fn end(e: End) -> String {
+    match e {
+        End::Low => "low",
+        End::High => "high",
+    }
+    .to_owned()
+}
+
+fn dimension(d: &crate::domain::framework::Dimension) -> pb::Dimension {
+    pb::Dimension {
+        key: d.key.clone(),
+        label: d.label.clone(),
+        question: d.question.clone(),
+        scale: Some(pb::Scale {
+            min: d.scale.min,
+            max: d.scale.max,
+        }),
+    }
+}
+
+fn cell(c: matrix::Cell) -> MatrixCell {
+    MatrixCell {
+        key: c.key,
+        label: c.label,
+        description: c.description,
+        play: c.play,
+    }
+}
+
+fn matrix_to_pb(m: PublishedMatrix) -> pb::Matrix {
+    pb::Matrix {
+        key: m.matrix.key,
+        label: m.matrix.label,
+        framework: m.framework,
+        x: m.matrix.x,
+        y: m.matrix.y,
+        x_cuts: m.matrix.x_cuts,
+        y_cuts: m.matrix.y_cuts,
+        cells: m.matrix.cells.into_iter().map(cell).collect(),
+        optimal_x: end(m.matrix.optimal.x),
+        optimal_y: end(m.matrix.optimal.y),
+        x_dimension: Some(dimension(&m.x)),
+        y_dimension: Some(dimension(&m.y)),
+    }
+}
+
+fn framework_to_pb(p: PublishedFramework) -> pb::Framework {
+    let f: DomainFramework = p.framework;
+    let matrices = f
+        .matrices
+        .iter()
+        .filter_map(|m| {
+            Some(matrix_to_pb(PublishedMatrix {
+                framework: f.key.clone(),
+                matrix: m.clone(),
+                x: f.dimension(&m.x)?.clone(),
+                y: f.dimension(&m.y)?.clone(),
+            }))
+        })
+        .collect();
+    pb::Framework {
+        dimensions: f.dimensions.iter().map(dimension).collect(),
+        matrices,
+        equations: f
+            .equations
+            .iter()
+            .map(|e| pb::Equation {
+                key: e.key.clone(),
+                label: e.label.clone(),
+                terms: e
+                    .terms
+                    .iter()
+                    .map(|t| EquationTerm {
+                        kind: match t.source {
+                            TermSource::Dimension(_) => "dimension",
+                            TermSource::Equation(_) => "equation",
+                        }
+                        .to_owned(),
+                        key: t.source.key().to_owned(),
+                        weight: t.weight,
+                        floor: t.floor,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        hierarchy: f.hierarchy.as_ref().map(|h| pb::Hierarchy {
+            key: h.key.clone(),
+            label: h.label.clone(),
+            levels: h.levels.clone(),
+            cut: h.cut,
+        }),
+        key: f.key,
+        name: f.name,
+        description: f.description,
+        subject: f.subject.as_str().to_owned(),
+        version: p.version,
+        built_in: p.built_in,
+    }
+}
+
+fn classification_to_pb(matrix: String, c: DomainClassification) -> pb::Classification {
+    pb::Classification {
+        matrix,
+        cell: Some(cell(c.cell)),
+        column: c.column as i32,
+        row: c.row as i32,
+        x: c.point.0,
+        y: c.point.1,
+        closeness: c.closeness,
+    }
+}
+
+fn evaluation_to_pb(f: PublishedFramework, e: Evaluation) -> EvaluateFrameworkResponse {
+    EvaluateFrameworkResponse {
+        framework: f.framework.key,
+        version: f.version,
+        classifications: e
+            .classifications
+            .into_iter()
+            .map(|(k, c)| classification_to_pb(k, c))
+            .collect(),
+        equations: e
+            .equations
+            .into_iter()
+            .map(|r| pb::EquationResult {
+                key: r.key,
+                value: r.value,
+                blocked_by: r.blocked_by,
+                terms: r
+                    .terms
+                    .into_iter()
+                    .map(|t| pb::TermValue {
+                        key: t.key,
+                        value: t.value,
+                        weight: t.weight,
+                        floor: t.floor,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        hierarchy: e.hierarchy.map(|h| pb::HierarchyResult {
+            attained_level: h.attained_level as i32,
+            next_focus: h.next_focus,
+            levels: h
+                .levels
+                .into_iter()
+                .map(|l| LevelState {
+                    key: l.key,
+                    met: l.met,
+                })
+                .collect(),
+        }),
+    }
+}
+
+#[tonic::async_trait]
+impl FrameworkService for FrameworkGrpc {
+    async fn list_frameworks(
+        &self,
+        req: Request<ListFrameworksRequest>,
+    ) -> Result<Response<ListFrameworksResponse>, Status> {
+        call!(self.0, "ListFrameworks", req, |p, _m| {
+            let all = self.0.app.frameworks(&p).await.map_err(status_of)?;
+            Ok::<_, Status>(ListFrameworksResponse {
+                frameworks: all.into_iter().map(framework_to_pb).collect(),
+            })
+        })
+    }
+
+    async fn get_framework(
+        &self,
+        req: Request<GetFrameworkRequest>,
+    ) -> Result<Response<pb::Framework>, Status> {
+        call!(self.0, "GetFramework", req, |p, m| {
+            self.0
+                .app
+                .framework(&p, &m.key)
+                .await
+                .map(framework_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn evaluate_framework(
+        &self,
+        req: Request<EvaluateFrameworkRequest>,
+    ) -> Result<Response<EvaluateFrameworkResponse>, Status> {
+        call!(self.0, "EvaluateFramework", req, |p, m| {
+            let scores = m.scores.into_iter().collect();
+            let (f, e) = self
+                .0
+                .app
+                .evaluate_framework(&p, &m.key, &scores)
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(evaluation_to_pb(f, e))
+        })
+    }
+}
+
+#[tonic::async_trait]
+impl MatrixService for MatrixGrpc {
+    async fn list_matrices(
+        &self,
+        req: Request<ListMatricesRequest>,
+    ) -> Result<Response<ListMatricesResponse>, Status> {
+        call!(self.0, "ListMatrices", req, |p, _m| {
+            let all = self.0.app.matrices(&p).await.map_err(status_of)?;
+            Ok::<_, Status>(ListMatricesResponse {
+                matrices: all.into_iter().map(matrix_to_pb).collect(),
+            })
+        })
+    }
+
+    async fn get_matrix(
+        &self,
+        req: Request<GetMatrixRequest>,
+    ) -> Result<Response<pb::Matrix>, Status> {
+        call!(self.0, "GetMatrix", req, |p, m| {
+            self.0
+                .app
+                .matrix(&p, &m.key)
+                .await
+                .map(matrix_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn classify(
+        &self,
+        req: Request<ClassifyRequest>,
+    ) -> Result<Response<pb::Classification>, Status> {
+        call!(self.0, "Classify", req, |p, m| {
+            let c = self
+                .0
+                .app
+                .classify(&p, &m.key, m.x, m.y)
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(classification_to_pb(m.key, c))
+        })
+    }
+}

@@ -1,0 +1,303 @@
+//! `/v1/frameworks` and `/v1/matrices`: the catalogue of frameworks, and
+//! stateless evaluation and classification.
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::{Caller, Checked, Json};
+use super::problem::{Problem, ProblemResponses};
+use crate::app::{App, PublishedFramework, PublishedMatrix};
+use crate::domain::equation::EquationResult;
+use crate::domain::framework::{Dimension, Evaluation, Framework, Scores};
+use crate::domain::hierarchy::HierarchyResult;
+use crate::domain::matrix::{Cell, Classification, Matrix};
+
+/// A framework at one version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FrameworkView {
+    #[serde(flatten)]
+    pub framework: Framework,
+    pub version: i32,
+    /// Built-ins are read-only.
+    pub built_in: bool,
+}
+
+impl From<PublishedFramework> for FrameworkView {
+    fn from(f: PublishedFramework) -> Self {
+        Self {
+            framework: f.framework,
+            version: f.version,
+            built_in: f.built_in,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FrameworkList {
+    pub items: Vec<FrameworkView>,
+}
+
+/// A matrix with the framework and dimensions it reads.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixView {
+    #[serde(flatten)]
+    pub matrix: Matrix,
+    pub framework: String,
+    pub x_dimension: Dimension,
+    pub y_dimension: Dimension,
+}
+
+impl From<PublishedMatrix> for MatrixView {
+    fn from(m: PublishedMatrix) -> Self {
+        Self {
+            matrix: m.matrix,
+            framework: m.framework,
+            x_dimension: m.x,
+            y_dimension: m.y,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MatrixList {
+    pub items: Vec<MatrixView>,
+}
+
+/// A normalised point in [0, 1]².
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+}
+
+/// Where a subject sits on a matrix, and why.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassificationView {
+    pub matrix: String,
+    pub cell: Cell,
+    /// Column and row of the cell, from the low end (0-based).
+    pub column: usize,
+    pub row: usize,
+    pub point: Point,
+    /// 1 at the optimal corner, 0 at the opposite one.
+    pub closeness: f64,
+}
+
+impl ClassificationView {
+    fn new(matrix: String, c: Classification) -> Self {
+        Self {
+            matrix,
+            cell: c.cell,
+            column: c.column,
+            row: c.row,
+            point: Point {
+                x: c.point.0,
+                y: c.point.1,
+            },
+            closeness: c.closeness,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TermValueView {
+    pub key: String,
+    pub value: f64,
+    pub weight: f64,
+    pub floor: f64,
+}
+
+/// An equation's value, what blocks it (weakest first) and each term's part.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EquationResultView {
+    pub key: String,
+    pub value: f64,
+    pub blocked_by: Vec<String>,
+    pub terms: Vec<TermValueView>,
+}
+
+impl From<EquationResult> for EquationResultView {
+    fn from(r: EquationResult) -> Self {
+        Self {
+            key: r.key,
+            value: r.value,
+            blocked_by: r.blocked_by,
+            terms: r
+                .terms
+                .into_iter()
+                .map(|t| TermValueView {
+                    key: t.key,
+                    value: t.value,
+                    weight: t.weight,
+                    floor: t.floor,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LevelView {
+    pub key: String,
+    pub met: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HierarchyResultView {
+    /// Levels met from the base up without a gap (0 = none).
+    pub attained_level: usize,
+    /// The first unmet level from the base.
+    pub next_focus: Option<String>,
+    pub levels: Vec<LevelView>,
+}
+
+impl From<HierarchyResult> for HierarchyResultView {
+    fn from(h: HierarchyResult) -> Self {
+        Self {
+            attained_level: h.attained_level,
+            next_focus: h.next_focus,
+            levels: h
+                .levels
+                .into_iter()
+                .map(|l| LevelView {
+                    key: l.key,
+                    met: l.met,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Every model of a framework computed from one set of scores.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EvaluationView {
+    pub framework: String,
+    pub version: i32,
+    pub classifications: Vec<ClassificationView>,
+    pub equations: Vec<EquationResultView>,
+    pub hierarchy: Option<HierarchyResultView>,
+}
+
+impl EvaluationView {
+    fn new(f: PublishedFramework, e: Evaluation) -> Self {
+        Self {
+            framework: f.framework.key,
+            version: f.version,
+            classifications: e
+                .classifications
+                .into_iter()
+                .map(|(k, c)| ClassificationView::new(k, c))
+                .collect(),
+            equations: e.equations.into_iter().map(Into::into).collect(),
+            hierarchy: e.hierarchy.map(Into::into),
+        }
+    }
+}
+
+/// Scores by dimension key: every dimension of the framework, each within its scale.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateInput {
+    #[schema(additional_properties = true, value_type = Object)]
+    pub scores: Scores,
+}
+
+impl Checked for EvaluateInput {}
+
+/// A point to classify: the x and y dimensions' scores.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifyInput {
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Checked for ClassifyInput {}
+
+/// List frameworks.
+#[utoipa::path(get, path = "/v1/frameworks", operation_id = "list_frameworks", tag = "frameworks",
+    responses((status = 200, description = "Every framework at its latest version", body = FrameworkList), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
+    let items = app
+        .frameworks(&p)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(FrameworkList { items }).into_response())
+}
+
+/// Get a framework at its latest version.
+#[utoipa::path(get, path = "/v1/frameworks/{key}", operation_id = "get_framework", tag = "frameworks",
+    params(("key" = String, Path, description = "e.g. readiness")),
+    responses((status = 200, description = "The framework", body = FrameworkView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(FrameworkView::from(app.framework(&p, &key).await?)).into_response())
+}
+
+/// Evaluate scores on every model of a framework; stores nothing.
+#[utoipa::path(post, path = "/v1/frameworks/{key}/evaluate", operation_id = "evaluate_framework", tag = "frameworks",
+    request_body = EvaluateInput,
+    params(("key" = String, Path, description = "e.g. success_equation")),
+    responses((status = 200, description = "Every model's result", body = EvaluationView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn evaluate(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(input): Json<EvaluateInput>,
+) -> Result<Response, Problem> {
+    let (f, e) = app.evaluate_framework(&p, &key, &input.scores).await?;
+    Ok(axum::Json(EvaluationView::new(f, e)).into_response())
+}
+
+/// List matrices.
+#[utoipa::path(get, path = "/v1/matrices", operation_id = "list_matrices", tag = "matrices",
+    responses((status = 200, description = "Every matrix", body = MatrixList), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_matrices(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
+    let items = app
+        .matrices(&p)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(MatrixList { items }).into_response())
+}
+
+/// Get a matrix.
+#[utoipa::path(get, path = "/v1/matrices/{key}", operation_id = "get_matrix", tag = "matrices",
+    params(("key" = String, Path, description = "e.g. readiness")),
+    responses((status = 200, description = "The matrix", body = MatrixView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_matrix(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(MatrixView::from(app.matrix(&p, &key).await?)).into_response())
+}
+
+/// Classify a point on a matrix; stores nothing.
+#[utoipa::path(post, path = "/v1/matrices/{key}/classify", operation_id = "classify", tag = "matrices",
+    request_body = ClassifyInput,
+    params(("key" = String, Path, description = "e.g. readiness")),
+    responses((status = 200, description = "The cell, point and closeness", body = ClassificationView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn classify(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(input): Json<ClassifyInput>,
+) -> Result<Response, Problem> {
+    let c = app.classify(&p, &key, input.x, input.y).await?;
+    Ok(axum::Json(ClassificationView::new(key, c)).into_response())
+}
