@@ -24,6 +24,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("this API key's role cannot do that; it needs the {0} role")]
     Forbidden(Role),
+    /// The record cannot be changed by anyone (a built-in).
+    #[error("{0}")]
+    ReadOnly(String),
     #[error("the store is unavailable; retry later")]
     Unavailable(String),
     #[error("internal error")]

@@ -1,11 +1,13 @@
-//! Framework and matrix use cases: read the catalogue, evaluate scores,
-//! classify a point. Stateless: nothing here is stored.
+//! Framework and matrix use cases: the catalogue (built-ins and the
+//! workspace's custom frameworks, versioned), and stateless evaluation and
+//! classification.
 
-use super::{App, AppError, Principal};
+use super::{App, AppError, Principal, now};
 use crate::domain::builtin;
 use crate::domain::framework::{Dimension, Evaluation, Framework, Scores};
 use crate::domain::matrix::{Classification, Matrix};
 use crate::domain::{Invalid, Role};
+use crate::store::frameworks::StoredFramework;
 
 /// The version every built-in framework is at.
 const BUILT_IN_VERSION: i32 = 1;
@@ -35,6 +37,14 @@ fn published(f: &Framework) -> PublishedFramework {
     }
 }
 
+fn custom(s: StoredFramework) -> PublishedFramework {
+    PublishedFramework {
+        framework: s.framework,
+        version: s.version,
+        built_in: false,
+    }
+}
+
 fn published_matrices(f: &Framework) -> impl Iterator<Item = PublishedMatrix> + '_ {
     f.matrices.iter().filter_map(|m| {
         Some(PublishedMatrix {
@@ -47,20 +57,165 @@ fn published_matrices(f: &Framework) -> impl Iterator<Item = PublishedMatrix> + 
 }
 
 impl App {
+    /// Built-ins first, then the workspace's custom frameworks by key, each at its latest version.
     pub async fn frameworks(&self, p: &Principal) -> Result<Vec<PublishedFramework>, AppError> {
         p.require(Role::Read)?;
-        Ok(builtin::frameworks().iter().map(published).collect())
+        let mut all: Vec<PublishedFramework> =
+            builtin::frameworks().iter().map(published).collect();
+        all.extend(
+            self.store
+                .latest_frameworks(p.workspace_id)
+                .await?
+                .into_iter()
+                .map(custom),
+        );
+        Ok(all)
     }
 
+    /// A framework at its latest version.
     pub async fn framework(
         &self,
         p: &Principal,
         key: &str,
     ) -> Result<PublishedFramework, AppError> {
+        self.framework_at(p, key, None).await
+    }
+
+    /// A framework at `version`, or at its latest when `None`.
+    pub async fn framework_at(
+        &self,
+        p: &Principal,
+        key: &str,
+        version: Option<i32>,
+    ) -> Result<PublishedFramework, AppError> {
         p.require(Role::Read)?;
-        builtin::framework(key)
-            .map(published)
-            .ok_or(AppError::NotFound("framework"))
+        if let Some(f) = builtin::framework(key) {
+            return match version {
+                None | Some(BUILT_IN_VERSION) => Ok(published(f)),
+                Some(_) => Err(AppError::NotFound("framework version")),
+            };
+        }
+        let stored = self.store.framework(p.workspace_id, key, version).await?;
+        stored
+            .map(custom)
+            .ok_or(AppError::NotFound(if version.is_some() {
+                "framework version"
+            } else {
+                "framework"
+            }))
+    }
+
+    /// Creates a custom framework at version 1.
+    pub async fn create_framework(
+        &self,
+        p: &Principal,
+        f: Framework,
+    ) -> Result<PublishedFramework, AppError> {
+        p.require(Role::Admin)?;
+        f.validate()?;
+        if builtin::framework(&f.key).is_some() {
+            return Err(AppError::Conflict(format!(
+                "{:?} is a built-in framework; clone it under a new key",
+                f.key
+            )));
+        }
+        self.check_matrix_keys(p, &f).await?;
+        self.store
+            .insert_framework(p.workspace_id, &f, 1, now())
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => {
+                    AppError::Conflict(format!("framework {:?} exists; PUT to change it", f.key))
+                }
+                other => other,
+            })?;
+        Ok(PublishedFramework {
+            framework: f,
+            version: 1,
+            built_in: false,
+        })
+    }
+
+    /// Changes a custom framework: its definition becomes version n+1, and
+    /// assessments made with earlier versions keep theirs.
+    pub async fn update_framework(
+        &self,
+        p: &Principal,
+        key: &str,
+        f: Framework,
+    ) -> Result<PublishedFramework, AppError> {
+        p.require(Role::Admin)?;
+        if builtin::framework(key).is_some() {
+            return Err(AppError::ReadOnly(format!(
+                "{key:?} is a built-in framework; clone it to change it"
+            )));
+        }
+        let mut e = f.validate().err().unwrap_or_default();
+        if f.key != key {
+            e.push("key", "must equal the key in the path");
+        }
+        e.into_result()?;
+        let current = self
+            .store
+            .framework(p.workspace_id, key, None)
+            .await?
+            .ok_or(AppError::NotFound("framework"))?;
+        self.check_matrix_keys(p, &f).await?;
+        let version = current.version + 1;
+        self.store
+            .insert_framework(p.workspace_id, &f, version, now())
+            .await?;
+        Ok(PublishedFramework {
+            framework: f,
+            version,
+            built_in: false,
+        })
+    }
+
+    /// Copies a framework (a built-in, say) under a new key, at version 1.
+    /// Matrix keys are unique across frameworks, so the copy's matrices are
+    /// renamed: one named like its framework takes the new key, others get
+    /// the new key as a prefix.
+    pub async fn clone_framework(
+        &self,
+        p: &Principal,
+        key: &str,
+        new_key: &str,
+        name: Option<String>,
+    ) -> Result<PublishedFramework, AppError> {
+        p.require(Role::Admin)?;
+        let mut f = self.framework(p, key).await?.framework;
+        for m in &mut f.matrices {
+            m.key = if m.key == f.key {
+                new_key.to_owned()
+            } else {
+                format!("{new_key}_{}", m.key)
+            };
+        }
+        f.key = new_key.to_owned();
+        if let Some(name) = name {
+            f.name = name;
+        }
+        self.create_framework(p, f).await
+    }
+
+    /// Matrix keys name matrices across frameworks (`/v1/matrices/{key}`), so
+    /// another framework's matrix key cannot be reused.
+    async fn check_matrix_keys(&self, p: &Principal, f: &Framework) -> Result<(), AppError> {
+        let others = self.frameworks(p).await?;
+        let mut e = Invalid::default();
+        for (i, m) in f.matrices.iter().enumerate() {
+            let owner = others
+                .iter()
+                .find(|o| o.framework.key != f.key && o.framework.matrix(&m.key).is_some());
+            if let Some(o) = owner {
+                e.push(
+                    format!("matrices[{i}].key"),
+                    format!("is a matrix of framework {:?}", o.framework.key),
+                );
+            }
+        }
+        Ok(e.into_result()?)
     }
 
     /// Every model's result for `scores`; stores nothing.
@@ -76,10 +231,10 @@ impl App {
     }
 
     pub async fn matrices(&self, p: &Principal) -> Result<Vec<PublishedMatrix>, AppError> {
-        p.require(Role::Read)?;
-        Ok(builtin::frameworks()
+        let all = self.frameworks(p).await?;
+        Ok(all
             .iter()
-            .flat_map(published_matrices)
+            .flat_map(|f| published_matrices(&f.framework))
             .collect())
     }
 

@@ -26,6 +26,7 @@ impl TermSource {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Term {
     pub source: TermSource,
     pub weight: f64,
@@ -34,6 +35,7 @@ pub struct Term {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Equation {
     pub key: String,
     pub label: String,

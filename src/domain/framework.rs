@@ -20,6 +20,7 @@ str_enum! {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Dimension {
     pub key: String,
     pub label: String,
@@ -29,6 +30,7 @@ pub struct Dimension {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Framework {
     pub key: String,
     pub name: String,

@@ -25,6 +25,7 @@ impl End {
 
 /// The corner of the grid where success lies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Corner {
     pub x: End,
     pub y: End,
@@ -32,6 +33,7 @@ pub struct Corner {
 
 /// One cell of the grid: what it is called and what to do about a customer in it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Cell {
     pub key: String,
     pub label: String,
@@ -45,6 +47,7 @@ pub struct Cell {
 /// and within a row from low x, so a 2×2 lists (low x, low y), (high x, low y),
 /// (low x, high y), (high x, high y).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Matrix {
     pub key: String,
     pub label: String,

@@ -7,9 +7,14 @@ use super::pb::matrix_service_server::MatrixService;
 use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
 use crate::app::{PublishedFramework, PublishedMatrix};
-use crate::domain::equation::TermSource;
-use crate::domain::framework::{Evaluation, Framework as DomainFramework};
-use crate::domain::matrix::{self, Classification as DomainClassification, End};
+use crate::domain::Invalid;
+use crate::domain::equation::{Equation as DomainEquation, Term, TermSource};
+use crate::domain::framework::{
+    Dimension as DomainDimension, Evaluation, Framework as DomainFramework, Subject,
+};
+use crate::domain::hierarchy::Hierarchy as DomainHierarchy;
+use crate::domain::matrix::{self, Classification as DomainClassification, Corner, End, Matrix};
+use crate::domain::scale::Scale;
 
 pub struct FrameworkGrpc(pub GrpcState);
 pub struct MatrixGrpc(pub GrpcState);
@@ -197,6 +202,66 @@ impl FrameworkService for FrameworkGrpc {
         })
     }
 
+    async fn get_framework_version(
+        &self,
+        req: Request<GetFrameworkVersionRequest>,
+    ) -> Result<Response<pb::Framework>, Status> {
+        call!(self.0, "GetFrameworkVersion", req, |p, m| {
+            self.0
+                .app
+                .framework_at(&p, &m.key, Some(m.version))
+                .await
+                .map(framework_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn create_framework(
+        &self,
+        req: Request<CreateFrameworkRequest>,
+    ) -> Result<Response<pb::Framework>, Status> {
+        call!(self.0, "CreateFramework", req, |p, m| {
+            let f = framework_from_pb(m.framework.unwrap_or_default())
+                .map_err(super::status::invalid_argument)?;
+            self.0
+                .app
+                .create_framework(&p, f)
+                .await
+                .map(framework_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn update_framework(
+        &self,
+        req: Request<UpdateFrameworkRequest>,
+    ) -> Result<Response<pb::Framework>, Status> {
+        call!(self.0, "UpdateFramework", req, |p, m| {
+            let f = framework_from_pb(m.framework.unwrap_or_default())
+                .map_err(super::status::invalid_argument)?;
+            self.0
+                .app
+                .update_framework(&p, &m.key, f)
+                .await
+                .map(framework_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn clone_framework(
+        &self,
+        req: Request<CloneFrameworkRequest>,
+    ) -> Result<Response<pb::Framework>, Status> {
+        call!(self.0, "CloneFramework", req, |p, m| {
+            self.0
+                .app
+                .clone_framework(&p, &m.key, &m.new_key, m.name)
+                .await
+                .map(framework_to_pb)
+                .map_err(status_of)
+        })
+    }
+
     async fn evaluate_framework(
         &self,
         req: Request<EvaluateFrameworkRequest>,
@@ -256,4 +321,135 @@ impl MatrixService for MatrixGrpc {
             Ok::<_, Status>(classification_to_pb(m.key, c))
         })
     }
+}
+
+fn parse_end(e: &mut Invalid, field: &str, raw: &str) -> End {
+    match raw {
+        "low" => End::Low,
+        "high" => End::High,
+        _ => {
+            e.push(field, "must be low or high");
+            End::High
+        }
+    }
+}
+
+fn dimension_from_pb(e: &mut Invalid, at: &str, d: pb::Dimension) -> DomainDimension {
+    let scale = d
+        .scale
+        .map(|s| Scale {
+            min: s.min,
+            max: s.max,
+        })
+        .unwrap_or_else(|| {
+            e.push(format!("{at}.scale"), "is missing");
+            Scale::ONE_TO_TEN
+        });
+    DomainDimension {
+        key: d.key,
+        label: d.label,
+        question: d.question,
+        scale,
+    }
+}
+
+/// A framework definition from a message, field errors named under `framework.`.
+fn framework_from_pb(f: pb::Framework) -> Result<DomainFramework, Invalid> {
+    let mut e = Invalid::default();
+    let subject = f.subject.parse().unwrap_or_else(|()| {
+        e.push("framework.subject", "must be account or stakeholder");
+        Subject::Account
+    });
+    let dimensions = f
+        .dimensions
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| dimension_from_pb(&mut e, &format!("framework.dimensions[{i}]"), d))
+        .collect();
+    let matrices = f
+        .matrices
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| Matrix {
+            optimal: Corner {
+                x: parse_end(
+                    &mut e,
+                    &format!("framework.matrices[{i}].optimal_x"),
+                    &m.optimal_x,
+                ),
+                y: parse_end(
+                    &mut e,
+                    &format!("framework.matrices[{i}].optimal_y"),
+                    &m.optimal_y,
+                ),
+            },
+            key: m.key,
+            label: m.label,
+            x: m.x,
+            y: m.y,
+            x_cuts: m.x_cuts,
+            y_cuts: m.y_cuts,
+            cells: m
+                .cells
+                .into_iter()
+                .map(|c| matrix::Cell {
+                    key: c.key,
+                    label: c.label,
+                    description: c.description,
+                    play: c.play,
+                })
+                .collect(),
+        })
+        .collect();
+    let equations = f
+        .equations
+        .into_iter()
+        .enumerate()
+        .map(|(i, q)| DomainEquation {
+            key: q.key,
+            label: q.label,
+            terms: q
+                .terms
+                .into_iter()
+                .enumerate()
+                .map(|(j, t)| Term {
+                    source: match t.kind.as_str() {
+                        "equation" => TermSource::Equation(t.key),
+                        "dimension" => TermSource::Dimension(t.key),
+                        _ => {
+                            e.push(
+                                format!("framework.equations[{i}].terms[{j}].kind"),
+                                "must be dimension or equation",
+                            );
+                            TermSource::Dimension(t.key)
+                        }
+                    },
+                    weight: t.weight,
+                    floor: t.floor,
+                })
+                .collect(),
+        })
+        .collect();
+    let framework = DomainFramework {
+        key: f.key,
+        name: f.name,
+        description: f.description,
+        subject,
+        dimensions,
+        matrices,
+        equations,
+        hierarchy: f.hierarchy.map(|h| DomainHierarchy {
+            key: h.key,
+            label: h.label,
+            levels: h.levels,
+            cut: h.cut,
+        }),
+    };
+    e.into_result()?;
+    framework.validate().map_err(|v| {
+        let mut prefixed = Invalid::default();
+        prefixed.extend_under("framework", v);
+        prefixed
+    })?;
+    Ok(framework)
 }

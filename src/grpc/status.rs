@@ -14,7 +14,7 @@ pub fn status_of(e: AppError) -> Status {
         AppError::Conflict(_) => Status::already_exists(message),
         AppError::PreconditionFailed { .. } => Status::failed_precondition(message),
         AppError::Unauthenticated => Status::unauthenticated(message),
-        AppError::Forbidden(_) => Status::permission_denied(message),
+        AppError::Forbidden(_) | AppError::ReadOnly(_) => Status::permission_denied(message),
         AppError::Unavailable(reason) => {
             tracing::warn!(%reason, "store unavailable");
             Status::unavailable(message)

@@ -301,3 +301,109 @@ pub async fn classify(
     let c = app.classify(&p, &key, input.x, input.y).await?;
     Ok(axum::Json(ClassificationView::new(key, c)).into_response())
 }
+
+impl Checked for Framework {
+    fn check(&self) -> Result<(), crate::domain::Invalid> {
+        self.validate()
+    }
+}
+
+/// What a clone is called.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloneInput {
+    /// The new framework's key.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub key: String,
+    /// Defaults to the source's name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub name: Option<String>,
+}
+
+impl Checked for CloneInput {}
+
+fn created(f: PublishedFramework) -> Response {
+    let location = format!("/v1/frameworks/{}", f.framework.key);
+    let mut res = (
+        axum::http::StatusCode::CREATED,
+        axum::Json(FrameworkView::from(f)),
+    )
+        .into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    res
+}
+
+/// Create a custom framework (admin), at version 1.
+#[utoipa::path(post, path = "/v1/frameworks", operation_id = "create_framework", tag = "frameworks",
+    request_body = Framework,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = FrameworkView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(f): Json<Framework>,
+) -> Result<Response, Problem> {
+    Ok(created(app.create_framework(&p, f).await?))
+}
+
+/// Change a custom framework (admin): the definition becomes its next version.
+#[utoipa::path(put, path = "/v1/frameworks/{key}", operation_id = "update_framework", tag = "frameworks",
+    request_body = Framework,
+    params(("key" = String, Path)),
+    responses((status = 200, description = "The new version", body = FrameworkView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(f): Json<Framework>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(FrameworkView::from(
+        app.update_framework(&p, &key, f).await?,
+    ))
+    .into_response())
+}
+
+/// Get a framework at one version.
+#[utoipa::path(get, path = "/v1/frameworks/{key}/versions/{version}", operation_id = "get_framework_version", tag = "frameworks",
+    params(("key" = String, Path), ("version" = i32, Path, minimum = 1)),
+    responses((status = 200, description = "The framework at that version", body = FrameworkView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_version(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((key, version)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let version: i32 = version.parse().ok().filter(|v| *v >= 1).ok_or_else(|| {
+        Problem::invalid(crate::domain::Invalid::single(
+            "version",
+            "must be a whole number >= 1",
+        ))
+    })?;
+    Ok(axum::Json(FrameworkView::from(
+        app.framework_at(&p, &key, Some(version)).await?,
+    ))
+    .into_response())
+}
+
+/// Copy a framework (built-ins included) under a new key (admin).
+#[utoipa::path(post, path = "/v1/frameworks/{key}/clone", operation_id = "clone_framework", tag = "frameworks",
+    request_body = CloneInput,
+    params(("key" = String, Path, description = "The framework to copy"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = FrameworkView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn clone(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(input): Json<CloneInput>,
+) -> Result<Response, Problem> {
+    Ok(created(
+        app.clone_framework(&p, &key, &input.key, input.name)
+            .await?,
+    ))
+}

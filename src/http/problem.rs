@@ -89,7 +89,7 @@ impl From<AppError> for Problem {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(reason) => {
                 tracing::warn!(%reason, "store unavailable");
                 StatusCode::SERVICE_UNAVAILABLE

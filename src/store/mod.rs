@@ -22,6 +22,7 @@ use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 pub mod accounts;
 mod error;
 mod external_refs;
+pub mod frameworks;
 pub mod idempotency;
 mod migrate;
 mod schema;

@@ -82,3 +82,13 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(accounts, stakeholders, external_refs);
+
+diesel::table! {
+    frameworks (workspace_id, key, version) {
+        workspace_id -> Text,
+        key -> Text,
+        version -> Integer,
+        definition -> Text,
+        created_at -> BigInt,
+    }
+}

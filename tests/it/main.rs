@@ -6,6 +6,7 @@ mod support;
 mod accounts;
 mod api_keys;
 mod bad_input;
+mod custom_frameworks;
 mod frameworks;
 mod grpc;
 mod isolation;

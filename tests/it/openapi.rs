@@ -46,6 +46,22 @@ const PARITY: &[(&str, &str)] = &[
     ),
     ("get_framework", "csapi.v1.FrameworkService/GetFramework"),
     (
+        "get_framework_version",
+        "csapi.v1.FrameworkService/GetFrameworkVersion",
+    ),
+    (
+        "create_framework",
+        "csapi.v1.FrameworkService/CreateFramework",
+    ),
+    (
+        "update_framework",
+        "csapi.v1.FrameworkService/UpdateFramework",
+    ),
+    (
+        "clone_framework",
+        "csapi.v1.FrameworkService/CloneFramework",
+    ),
+    (
         "evaluate_framework",
         "csapi.v1.FrameworkService/EvaluateFramework",
     ),
