@@ -9,27 +9,42 @@ use utoipa::ToSchema;
 use super::extract::{Caller, Checked, Json};
 use super::problem::{Problem, ProblemResponses};
 use crate::app::{App, PublishedFramework, PublishedMatrix};
-use crate::domain::equation::EquationResult;
-use crate::domain::framework::{Dimension, Evaluation, Framework, Scores};
-use crate::domain::hierarchy::HierarchyResult;
-use crate::domain::matrix::{Cell, Classification, Matrix};
+use crate::domain::equation::{Equation, EquationResult};
+use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
+use crate::domain::hierarchy::{Hierarchy, HierarchyResult};
+use crate::domain::matrix::{Cell, Classification, Corner, Matrix};
 
-/// A framework at one version.
+/// A framework at one version: its definition (as created) with the
+/// version and whether it is a built-in.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FrameworkView {
-    #[serde(flatten)]
-    pub framework: Framework,
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    pub subject: Subject,
     pub version: i32,
     /// Built-ins are read-only.
     pub built_in: bool,
+    pub dimensions: Vec<Dimension>,
+    pub matrices: Vec<Matrix>,
+    pub equations: Vec<Equation>,
+    pub hierarchy: Option<Hierarchy>,
 }
 
 impl From<PublishedFramework> for FrameworkView {
-    fn from(f: PublishedFramework) -> Self {
+    fn from(p: PublishedFramework) -> Self {
+        let f = p.framework;
         Self {
-            framework: f.framework,
-            version: f.version,
-            built_in: f.built_in,
+            key: f.key,
+            name: f.name,
+            description: f.description,
+            subject: f.subject,
+            version: p.version,
+            built_in: p.built_in,
+            dimensions: f.dimensions,
+            matrices: f.matrices,
+            equations: f.equations,
+            hierarchy: f.hierarchy,
         }
     }
 }
@@ -42,20 +57,35 @@ pub struct FrameworkList {
 /// A matrix with the framework and dimensions it reads.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MatrixView {
-    #[serde(flatten)]
-    pub matrix: Matrix,
+    pub key: String,
+    pub label: String,
     pub framework: String,
+    pub x: String,
+    pub y: String,
+    pub x_cuts: Vec<f64>,
+    pub y_cuts: Vec<f64>,
+    /// Row by row from low y, each row from low x.
+    pub cells: Vec<Cell>,
+    pub optimal: Corner,
     pub x_dimension: Dimension,
     pub y_dimension: Dimension,
 }
 
 impl From<PublishedMatrix> for MatrixView {
-    fn from(m: PublishedMatrix) -> Self {
+    fn from(p: PublishedMatrix) -> Self {
+        let m = p.matrix;
         Self {
-            matrix: m.matrix,
-            framework: m.framework,
-            x_dimension: m.x,
-            y_dimension: m.y,
+            key: m.key,
+            label: m.label,
+            framework: p.framework,
+            x: m.x,
+            y: m.y,
+            x_cuts: m.x_cuts,
+            y_cuts: m.y_cuts,
+            cells: m.cells,
+            optimal: m.optimal,
+            x_dimension: p.x,
+            y_dimension: p.y,
         }
     }
 }
