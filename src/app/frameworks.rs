@@ -45,15 +45,22 @@ fn custom(s: StoredFramework) -> PublishedFramework {
     }
 }
 
-fn published_matrices(f: &Framework) -> impl Iterator<Item = PublishedMatrix> + '_ {
-    f.matrices.iter().filter_map(|m| {
-        Some(PublishedMatrix {
-            framework: f.key.clone(),
-            matrix: m.clone(),
-            x: f.dimension(&m.x)?.clone(),
-            y: f.dimension(&m.y)?.clone(),
-        })
-    })
+impl PublishedFramework {
+    /// Its matrices, each with the dimensions it reads.
+    pub fn matrices(&self) -> Vec<PublishedMatrix> {
+        let f = &self.framework;
+        f.matrices
+            .iter()
+            .filter_map(|m| {
+                Some(PublishedMatrix {
+                    framework: f.key.clone(),
+                    matrix: m.clone(),
+                    x: f.dimension(&m.x)?.clone(),
+                    y: f.dimension(&m.y)?.clone(),
+                })
+            })
+            .collect()
+    }
 }
 
 impl App {
@@ -232,10 +239,7 @@ impl App {
 
     pub async fn matrices(&self, p: &Principal) -> Result<Vec<PublishedMatrix>, AppError> {
         let all = self.frameworks(p).await?;
-        Ok(all
-            .iter()
-            .flat_map(|f| published_matrices(&f.framework))
-            .collect())
+        Ok(all.iter().flat_map(PublishedFramework::matrices).collect())
     }
 
     pub async fn matrix(&self, p: &Principal, key: &str) -> Result<PublishedMatrix, AppError> {

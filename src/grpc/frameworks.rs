@@ -66,19 +66,8 @@ fn matrix_to_pb(m: PublishedMatrix) -> pb::Matrix {
 }
 
 fn framework_to_pb(p: PublishedFramework) -> pb::Framework {
+    let matrices = p.matrices().into_iter().map(matrix_to_pb).collect();
     let f: DomainFramework = p.framework;
-    let matrices = f
-        .matrices
-        .iter()
-        .filter_map(|m| {
-            Some(matrix_to_pb(PublishedMatrix {
-                framework: f.key.clone(),
-                matrix: m.clone(),
-                x: f.dimension(&m.x)?.clone(),
-                y: f.dimension(&m.y)?.clone(),
-            }))
-        })
-        .collect();
     pb::Framework {
         dimensions: f.dimensions.iter().map(dimension).collect(),
         matrices,
