@@ -4,9 +4,8 @@
 //! deleted; reusing one for another request is a conflict (409).
 
 use chrono::Duration;
-use sha2::{Digest, Sha256};
 
-use super::{App, AppError, Principal, now};
+use super::{App, AppError, Principal, now, sha256_hex};
 use crate::domain::Invalid;
 use crate::store::idempotency::SavedResponse;
 
@@ -32,13 +31,7 @@ impl IdempotencyKey {
 
     /// Fingerprint of the request the key is used with.
     pub fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
-        let mut h = Sha256::new();
-        h.update(method.as_bytes());
-        h.update(b" ");
-        h.update(path.as_bytes());
-        h.update(b"\n");
-        h.update(body);
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        sha256_hex(&[method.as_bytes(), b" ", path.as_bytes(), b"\n", body])
     }
 }
 

@@ -35,10 +35,6 @@ impl App {
         Self { store }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
-    }
-
     /// Whether the store answers, for `/readyz` and gRPC health.
     pub async fn ready(&self) -> Result<(), AppError> {
         Ok(self.store.ping().await?)
@@ -54,6 +50,16 @@ impl Principal {
             Err(AppError::Forbidden(role))
         }
     }
+}
+
+/// SHA-256 of the concatenated `parts`, as lowercase hex: key hashes and request fingerprints.
+fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update(part);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The current time at the store's precision (microseconds).

@@ -7,11 +7,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::page::paginate;
-use super::{App, AppError, Listed, PageRequest, Principal, now};
+use super::{App, AppError, Listed, PageRequest, Principal, now, sha256_hex};
 use crate::domain::api_key::check_new_key;
 use crate::domain::validation::check_text;
 use crate::domain::{ApiKey, Invalid, Role};
@@ -47,10 +46,7 @@ fn generate_secret() -> String {
 }
 
 fn hash(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    sha256_hex(&[secret.as_bytes()])
 }
 
 fn new_key(name: &str, role: Role, secret: String) -> NewKey {

@@ -1,7 +1,7 @@
 //! `/v1/api-keys`: the workspace's keys (admin only). Secrets are shown once.
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
-use super::reply::no_content;
+use super::reply::{located, no_content};
 use crate::app::{App, PageRequest};
 use crate::domain::{ApiKey, Role};
 
@@ -89,11 +89,8 @@ pub async fn create(
         api_key: created.key.into(),
         key: created.secret,
     };
-    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    let res = (StatusCode::CREATED, axum::Json(body)).into_response();
+    Ok(located(res, &location))
 }
 
 /// List the workspace's keys (never their secrets).

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use super::extract::{Caller, Checked, Json};
 use super::problem::{Problem, ProblemResponses};
+use super::reply::located;
 use crate::app::{App, PublishedFramework, PublishedMatrix};
 use crate::domain::equation::{Equation, EquationResult};
 use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
@@ -354,15 +355,12 @@ impl Checked for CloneInput {}
 
 fn created(f: PublishedFramework) -> Response {
     let location = format!("/v1/frameworks/{}", f.framework.key);
-    let mut res = (
+    let res = (
         axum::http::StatusCode::CREATED,
         axum::Json(FrameworkView::from(f)),
     )
         .into_response();
-    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
-        res.headers_mut().insert(axum::http::header::LOCATION, v);
-    }
-    res
+    located(res, &location)
 }
 
 /// Create a custom framework (admin), at version 1.

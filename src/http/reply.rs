@@ -15,13 +15,17 @@ pub fn with_etag(status: StatusCode, version: i64, body: impl Serialize) -> Resp
     res
 }
 
-/// 201 with `Location` and `ETag`.
-pub fn created(location: String, version: i64, body: impl Serialize) -> Response {
-    let mut res = with_etag(StatusCode::CREATED, version, body);
-    if let Ok(v) = HeaderValue::from_str(&location) {
+/// Adds `Location: location` to a response.
+pub fn located(mut res: Response, location: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
+}
+
+/// 201 with `Location` and `ETag`.
+pub fn created(location: String, version: i64, body: impl Serialize) -> Response {
+    located(with_etag(StatusCode::CREATED, version, body), &location)
 }
 
 pub fn no_content() -> Response {
