@@ -43,7 +43,7 @@ pub struct Equation {
 }
 
 /// One term's part in a result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TermValue {
     pub key: String,
     pub value: f64,
@@ -52,7 +52,7 @@ pub struct TermValue {
 }
 
 /// An equation's value with its explanation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EquationResult {
     pub key: String,
     pub value: f64,

@@ -49,7 +49,7 @@ pub struct Framework {
 pub type Scores = BTreeMap<String, f64>;
 
 /// Everything a framework computes from one set of scores.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
     /// By matrix, in the framework's order.
     pub classifications: Vec<(String, Classification)>,

@@ -17,13 +17,13 @@ pub struct Hierarchy {
     pub cut: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelState {
     pub key: String,
     pub met: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HierarchyResult {
     /// 1-based level reached with every level below it met; 0 when the base is unmet.
     pub attained_level: usize,

@@ -60,7 +60,7 @@ pub struct Matrix {
 }
 
 /// Where a subject sits on a matrix, and why.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Classification {
     pub cell: Cell,
     /// Column and row of the cell, from the low end.

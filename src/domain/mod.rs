@@ -36,6 +36,7 @@ macro_rules! str_enum {
 
 pub mod account;
 pub mod api_key;
+pub mod assessment;
 pub mod attributes;
 pub mod builtin;
 pub mod currency;
@@ -45,6 +46,7 @@ pub mod framework;
 pub mod hierarchy;
 pub mod matrix;
 pub mod patch;
+pub mod portfolio;
 pub mod prioritization;
 pub mod scale;
 pub mod stakeholder;

@@ -1,9 +1,13 @@
 //! Prioritisation: which accounts deserve high-touch support, from how close
 //! they sit to success on the matrices a policy weighs.
 
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
+
+use super::framework::is_key;
+use super::validation::{Invalid, check_text};
 
 str_enum! {
     /// The support an account's priority earns it.
@@ -16,20 +20,23 @@ str_enum! {
 }
 
 /// A matrix's weight in a policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WeightedMatrix {
     pub matrix: String,
     pub weight: f64,
 }
 
 /// Priority at or above `min` earns `tier`; cut points are tried from the highest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct TierCut {
     pub min: f64,
     pub tier: Tier,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Policy {
     pub key: String,
     pub label: String,
@@ -51,6 +58,44 @@ pub struct Priority {
 }
 
 impl Policy {
+    /// Checks a definition against the matrices the workspace has, naming every bad field.
+    pub fn validate(&self, known_matrices: &BTreeSet<String>) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        if !is_key(&self.key) {
+            e.push(
+                "key",
+                "must be 1-64 characters of a-z, 0-9 and _, starting with a letter",
+            );
+        }
+        check_text(&mut e, "label", &self.label, 200);
+        if self.matrices.is_empty() {
+            e.push("matrices", "must list at least one matrix");
+        }
+        let mut seen = BTreeSet::new();
+        for (i, m) in self.matrices.iter().enumerate() {
+            if !known_matrices.contains(&m.matrix) {
+                e.push(format!("matrices[{i}].matrix"), format!("{:?} is not a matrix", m.matrix));
+            } else if !seen.insert(&m.matrix) {
+                e.push(format!("matrices[{i}].matrix"), format!("{:?} is used twice", m.matrix));
+            }
+            if !(m.weight.is_finite() && m.weight > 0.0) {
+                e.push(format!("matrices[{i}].weight"), "must be a number > 0");
+            }
+        }
+        for (i, t) in self.tiers.iter().enumerate() {
+            if !(0.0..=1.0).contains(&t.min) {
+                e.push(format!("tiers[{i}].min"), "must be between 0 and 1");
+            }
+            if t.tier == Tier::Unassessed {
+                e.push(format!("tiers[{i}].tier"), "unassessed is for accounts without data");
+            }
+        }
+        if self.tiers.windows(2).any(|w| w[0].min <= w[1].min) {
+            e.push("tiers", "cut points must strictly decrease, highest first");
+        }
+        e.into_result()
+    }
+
     /// `closeness` holds the account's closeness on each matrix it has data for.
     pub fn prioritize(&self, closeness: &BTreeMap<String, f64>) -> Priority {
         let used: Vec<(&WeightedMatrix, f64)> = self
@@ -80,6 +125,17 @@ impl Policy {
             tier,
             closeness: used.iter().map(|(m, c)| (m.matrix.clone(), *c)).collect(),
         }
+    }
+}
+
+/// Ranking order: highest score first, accounts without data last; ties go
+/// to the better-covered account.
+pub fn ranking(a: &Priority, b: &Priority) -> Ordering {
+    match (a.score, b.score) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(b.coverage.total_cmp(&a.coverage)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
     }
 }
 
@@ -142,5 +198,34 @@ mod tests {
             (none.score, none.coverage, none.tier),
             (None, 0.0, Tier::Unassessed)
         );
+    }
+
+    #[test]
+    fn a_policy_names_every_bad_field() {
+        let known: BTreeSet<String> = ["readiness".to_owned(), "process".to_owned()].into();
+        assert_eq!(default_policy().validate(&known).unwrap_err().0.len(), 2);
+        let mut p = default_policy();
+        p.key = "Bad Key".into();
+        p.matrices = vec![
+            WeightedMatrix { matrix: "readiness".into(), weight: 0.0 },
+            WeightedMatrix { matrix: "readiness".into(), weight: 1.0 },
+        ];
+        p.tiers[1].min = 0.9;
+        let fields: Vec<String> = p.validate(&known).unwrap_err().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["key", "matrices[0].weight", "matrices[1].matrix", "tiers"]);
+    }
+
+    #[test]
+    fn ranking_puts_unassessed_last() {
+        let policy = default_policy();
+        let mut ps = vec![
+            policy.prioritize(&BTreeMap::new()),
+            policy.prioritize(&closeness(&[("process", 0.5)])),
+            policy.prioritize(&closeness(&[("process", 0.5), ("technology", 0.5)])),
+            policy.prioritize(&closeness(&[("process", 0.9)])),
+        ];
+        ps.sort_by(ranking);
+        let order: Vec<(Option<f64>, f64)> = ps.iter().map(|p| (p.score, p.coverage)).collect();
+        assert_eq!(order, [(Some(0.9), 0.25), (Some(0.5), 0.5), (Some(0.5), 0.25), (None, 0.0)]);
     }
 }

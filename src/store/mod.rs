@@ -20,10 +20,12 @@ use diesel_async::sync_connection_wrapper::SyncConnectionWrapper;
 use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 
 pub mod accounts;
+pub mod assessments;
 mod error;
 mod external_refs;
 pub mod frameworks;
 pub mod idempotency;
+pub mod policies;
 mod migrate;
 mod schema;
 pub mod stakeholders;

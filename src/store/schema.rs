@@ -81,7 +81,6 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(accounts, stakeholders, external_refs);
 
 diesel::table! {
     frameworks (workspace_id, key, version) {
@@ -92,3 +91,55 @@ diesel::table! {
         created_at -> BigInt,
     }
 }
+
+diesel::table! {
+    assessments (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        stakeholder_id -> Nullable<Text>,
+        framework -> Text,
+        framework_version -> Integer,
+        scores -> Text,
+        notes -> Text,
+        assessor -> Nullable<Text>,
+        assessed_at -> BigInt,
+        results -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    classifications (workspace_id, assessment_id, matrix) {
+        workspace_id -> Text,
+        assessment_id -> Text,
+        matrix -> Text,
+        subject_id -> Text,
+        account_id -> Text,
+        stakeholder_id -> Nullable<Text>,
+        cell -> Text,
+        x -> Double,
+        y -> Double,
+        closeness -> Double,
+        assessed_at -> BigInt,
+        superseded_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    prioritization_policies (workspace_id, key) {
+        workspace_id -> Text,
+        key -> Text,
+        definition -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    stakeholders,
+    external_refs,
+    classifications,
+    assessments
+);

@@ -1,0 +1,3 @@
+DROP TABLE prioritization_policies;
+DROP TABLE classifications;
+DROP TABLE assessments;

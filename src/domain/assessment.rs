@@ -1,0 +1,157 @@
+//! Assessments: one subject's scores on one framework version at one time,
+//! with what the framework concluded. Immutable: a newer one supersedes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::framework::{Evaluation, Framework, Scores, Subject};
+use super::validation::{Invalid, check_opt_text, check_text};
+
+pub const MAX_NOTE_LEN: usize = 2000;
+pub const MAX_ASSESSOR_LEN: usize = 200;
+
+/// What a CSM submits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentDraft {
+    pub account_id: Uuid,
+    /// Required when the framework scores stakeholders, absent otherwise.
+    pub stakeholder_id: Option<Uuid>,
+    pub framework: String,
+    pub scores: Scores,
+    /// Optional notes by dimension key.
+    pub notes: BTreeMap<String, String>,
+    pub assessor: Option<String>,
+    /// When the scores held; defaults to now.
+    pub assessed_at: Option<DateTime<Utc>>,
+}
+
+/// A stored assessment with the results computed when it was made.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Assessment {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub stakeholder_id: Option<Uuid>,
+    pub framework: String,
+    pub framework_version: i32,
+    pub scores: Scores,
+    pub notes: BTreeMap<String, String>,
+    pub assessor: Option<String>,
+    pub assessed_at: DateTime<Utc>,
+    pub results: Evaluation,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Assessment {
+    /// Who was assessed: the stakeholder if any, else the account.
+    pub fn subject_id(&self) -> Uuid {
+        self.stakeholder_id.unwrap_or(self.account_id)
+    }
+}
+
+impl AssessmentDraft {
+    /// Checks the draft against its framework, naming every bad field.
+    /// `stakeholder_account` is the account of the named stakeholder, when one was named.
+    pub fn check(
+        &self,
+        framework: &Framework,
+        stakeholder_account: Option<Uuid>,
+        now: DateTime<Utc>,
+    ) -> Result<(), Invalid> {
+        let mut e = framework.check_scores(&self.scores).err().unwrap_or_default();
+        match (framework.subject, self.stakeholder_id) {
+            (Subject::Stakeholder, None) => e.push(
+                "stakeholder_id",
+                format!("is required: framework {:?} scores stakeholders", framework.key),
+            ),
+            (Subject::Account, Some(_)) => e.push(
+                "stakeholder_id",
+                format!(
+                    "must be absent: framework {:?} scores accounts",
+                    framework.key
+                ),
+            ),
+            (Subject::Stakeholder, Some(_)) if stakeholder_account != Some(self.account_id) => {
+                e.push("stakeholder_id", "is a stakeholder of another account")
+            }
+            _ => {}
+        }
+        for (key, note) in &self.notes {
+            let field = format!("notes.{key}");
+            if framework.dimension(key).is_none() {
+                e.push(field, "is not a dimension of this framework");
+            } else {
+                check_text(&mut e, &field, note, MAX_NOTE_LEN);
+            }
+        }
+        check_opt_text(&mut e, "assessor", self.assessor.as_deref(), MAX_ASSESSOR_LEN);
+        if self.assessed_at.is_some_and(|t| t > now) {
+            e.push("assessed_at", "must not be in the future");
+        }
+        e.into_result()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::builtin;
+
+    fn draft(framework: &str, scores: &[(&str, f64)]) -> AssessmentDraft {
+        AssessmentDraft {
+            account_id: Uuid::from_u128(1),
+            stakeholder_id: None,
+            framework: framework.into(),
+            scores: scores.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            notes: BTreeMap::new(),
+            assessor: None,
+            assessed_at: None,
+        }
+    }
+
+    fn fields(r: Result<(), Invalid>) -> Vec<String> {
+        r.unwrap_err().0.into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_stakeholder_framework_needs_a_stakeholder_of_the_account() {
+        let f = builtin::framework("purpose_intent").unwrap();
+        let now = Utc::now();
+        let mut d = draft("purpose_intent", &[("purpose", 7.0), ("intent", 3.0)]);
+        assert_eq!(fields(d.check(f, None, now)), ["stakeholder_id"]);
+        d.stakeholder_id = Some(Uuid::from_u128(9));
+        assert_eq!(
+            fields(d.check(f, Some(Uuid::from_u128(2)), now)),
+            ["stakeholder_id"]
+        );
+        assert_eq!(d.check(f, Some(Uuid::from_u128(1)), now), Ok(()));
+    }
+
+    #[test]
+    fn every_bad_field_at_once() {
+        let f = builtin::framework("readiness").unwrap();
+        let now = Utc::now();
+        let mut d = draft("readiness", &[("goal_clarity", 11.0), ("mood", 3.0)]);
+        d.stakeholder_id = Some(Uuid::from_u128(9));
+        d.notes.insert("priority".into(), " ".into());
+        d.notes.insert("vibe".into(), "good".into());
+        d.assessor = Some("x".repeat(201));
+        d.assessed_at = Some(now + chrono::Duration::hours(1));
+        let mut got = fields(d.check(f, Some(Uuid::from_u128(1)), now));
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                "assessed_at",
+                "assessor",
+                "notes.priority",
+                "notes.vibe",
+                "scores.goal_clarity",
+                "scores.mood",
+                "scores.priority",
+                "stakeholder_id"
+            ]
+        );
+    }
+}

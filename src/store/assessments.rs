@@ -1,0 +1,520 @@
+//! Assessments and the classifications stored with them.
+//!
+//! Each classification row carries `superseded_at`, the time of the subject's
+//! next classification on the same matrix, kept up to date on every insert
+//! and delete; "latest as of T" is then `assessed_at <= T < superseded_at`
+//! (NULL = still current), answered from an index.
+
+use chrono::{DateTime, Utc};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension,
+    QueryDsl, SelectableHelper,
+};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
+use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use crate::domain::assessment::Assessment;
+use crate::domain::portfolio::Placement;
+
+/// Filters of assessment lists; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentFilter {
+    pub account_id: Option<Uuid>,
+    pub stakeholder_id: Option<Uuid>,
+    pub framework: Option<String>,
+    /// Assessed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Assessed strictly before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Which accounts a portfolio view covers.
+#[derive(Debug, Clone, Default)]
+pub struct AccountScope {
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+}
+
+/// An account's mean normalised point on one matrix, over its subjects' latest classifications.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeanPoint {
+    pub account_id: Uuid,
+    pub matrix: String,
+    pub point: (f64, f64),
+}
+
+#[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
+#[diesel(table_name = t)]
+struct AssessmentRow {
+    workspace_id: String,
+    id: String,
+    account_id: String,
+    stakeholder_id: Option<String>,
+    framework: String,
+    framework_version: i32,
+    scores: String,
+    notes: String,
+    assessor: Option<String>,
+    assessed_at: i64,
+    results: String,
+    created_at: i64,
+}
+
+impl AssessmentRow {
+    fn new(ws: Uuid, x: &Assessment) -> Result<Self, StoreError> {
+        Ok(Self {
+            workspace_id: ws.to_string(),
+            id: x.id.to_string(),
+            account_id: x.account_id.to_string(),
+            stakeholder_id: x.stakeholder_id.map(|s| s.to_string()),
+            framework: x.framework.clone(),
+            framework_version: x.framework_version,
+            scores: serde_json::to_string(&x.scores)?,
+            notes: serde_json::to_string(&x.notes)?,
+            assessor: x.assessor.clone(),
+            assessed_at: to_micros(x.assessed_at),
+            results: serde_json::to_string(&x.results)?,
+            created_at: to_micros(x.created_at),
+        })
+    }
+
+    fn into_assessment(self) -> Result<Assessment, StoreError> {
+        Ok(Assessment {
+            id: parse_id(&self.id)?,
+            account_id: parse_id(&self.account_id)?,
+            stakeholder_id: self.stakeholder_id.as_deref().map(parse_id).transpose()?,
+            framework: self.framework,
+            framework_version: self.framework_version,
+            scores: serde_json::from_str(&self.scores)?,
+            notes: serde_json::from_str(&self.notes)?,
+            assessor: self.assessor,
+            assessed_at: from_micros(self.assessed_at),
+            results: serde_json::from_str(&self.results)?,
+            created_at: from_micros(self.created_at),
+        })
+    }
+}
+
+type PlacementRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<String>,
+    String,
+    f64,
+    f64,
+    f64,
+    i64,
+    String,
+);
+
+fn placement((matrix, subject, account, stakeholder, account_name, stakeholder_name, cell, x, y, closeness, at, assessment): PlacementRow) -> Result<Placement, StoreError> {
+    Ok(Placement {
+        matrix,
+        subject_id: parse_id(&subject)?,
+        account_id: parse_id(&account)?,
+        stakeholder_id: stakeholder.as_deref().map(parse_id).transpose()?,
+        subject_name: stakeholder_name.unwrap_or_else(|| account_name.clone()),
+        account_name,
+        cell,
+        point: (x, y),
+        closeness,
+        assessed_at: from_micros(at),
+        assessment_id: parse_id(&assessment)?,
+    })
+}
+
+/// Classifications joined with the names of their account and stakeholder.
+macro_rules! placements {
+    ($ws:expr) => {
+        c::table
+            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
+            .left_join(s::table.on(s::workspace_id.eq(c::workspace_id).and(s::id.nullable().eq(c::stakeholder_id))))
+            .filter(c::workspace_id.eq($ws))
+            .select((
+                c::matrix,
+                c::subject_id,
+                c::account_id,
+                c::stakeholder_id,
+                a::name,
+                s::name.nullable(),
+                c::cell,
+                c::x,
+                c::y,
+                c::closeness,
+                c::assessed_at,
+                c::assessment_id,
+            ))
+    };
+}
+
+/// Keeps only each subject's classification current at `$t`, and the accounts in `$scope`.
+macro_rules! as_of {
+    ($q:expr, $t:expr, $scope:expr) => {{
+        let t = $t;
+        let mut q = $q.filter(c::assessed_at.le(t).and(c::superseded_at.is_null().or(c::superseded_at.gt(t))));
+        if let Some(v) = &$scope.segment {
+            q = q.filter(a::segment.eq(v.clone()));
+        }
+        if let Some(v) = &$scope.owner {
+            q = q.filter(a::owner.eq(v.clone()));
+        }
+        q
+    }};
+}
+
+fn limit(page: Page) -> i64 {
+    i64::try_from(page.limit).unwrap_or(i64::MAX)
+}
+
+super::for_each_backend! {
+    /// Stores an assessment with one classification per matrix, each slotted
+    /// into its subject's history on that matrix.
+    pub(crate) async fn insert(c: &mut Conn, ws: Uuid, x: &Assessment) -> Result<(), StoreError> {
+        let row = AssessmentRow::new(ws, x)?;
+        let wss = ws.to_string();
+        let subject = x.subject_id().to_string();
+        let at = to_micros(x.assessed_at);
+        c.transaction(async |conn| {
+            diesel::insert_into(t::table).values(row).execute(conn).await?;
+            for (matrix, k) in &x.results.classifications {
+                let history = c::table
+                    .filter(c::workspace_id.eq(&wss))
+                    .filter(c::matrix.eq(matrix))
+                    .filter(c::subject_id.eq(&subject));
+                let previous: Option<(String, Option<i64>)> = history
+                    .filter(c::assessed_at.le(at))
+                    .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
+                    .select((c::assessment_id, c::superseded_at))
+                    .first(conn)
+                    .await
+                    .optional()?;
+                let superseded_at = match &previous {
+                    Some((_, next)) => *next,
+                    None => history
+                        .filter(c::assessed_at.gt(at))
+                        .select(diesel::dsl::min(c::assessed_at))
+                        .first(conn)
+                        .await?,
+                };
+                if let Some((previous_id, _)) = previous {
+                    diesel::update(
+                        c::table
+                            .filter(c::workspace_id.eq(&wss))
+                            .filter(c::assessment_id.eq(previous_id))
+                            .filter(c::matrix.eq(matrix)),
+                    )
+                    .set(c::superseded_at.eq(at))
+                    .execute(conn)
+                    .await?;
+                }
+                diesel::insert_into(c::table)
+                    .values((
+                        c::workspace_id.eq(&wss),
+                        c::assessment_id.eq(x.id.to_string()),
+                        c::matrix.eq(matrix),
+                        c::subject_id.eq(&subject),
+                        c::account_id.eq(x.account_id.to_string()),
+                        c::stakeholder_id.eq(x.stakeholder_id.map(|s| s.to_string())),
+                        c::cell.eq(&k.cell.key),
+                        c::x.eq(k.point.0),
+                        c::y.eq(k.point.1),
+                        c::closeness.eq(k.closeness),
+                        c::assessed_at.eq(at),
+                        c::superseded_at.eq(superseded_at),
+                    ))
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Assessment>, StoreError> {
+        let row: Option<AssessmentRow> = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::id.eq(id.to_string()))
+            .select(AssessmentRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        row.map(AssessmentRow::into_assessment).transpose()
+    }
+
+    pub(crate) async fn list(
+        c: &mut Conn,
+        ws: Uuid,
+        filter: &AssessmentFilter,
+        page: Page,
+    ) -> Result<Vec<Assessment>, StoreError> {
+        let mut q = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .select(AssessmentRow::as_select())
+            .into_boxed();
+        if let Some(after) = page.after {
+            q = q.filter(t::id.gt(after.to_string()));
+        }
+        if let Some(v) = filter.account_id {
+            q = q.filter(t::account_id.eq(v.to_string()));
+        }
+        if let Some(v) = filter.stakeholder_id {
+            q = q.filter(t::stakeholder_id.eq(v.to_string()));
+        }
+        if let Some(v) = &filter.framework {
+            q = q.filter(t::framework.eq(v.clone()));
+        }
+        if let Some(v) = filter.from {
+            q = q.filter(t::assessed_at.ge(to_micros(v)));
+        }
+        if let Some(v) = filter.to {
+            q = q.filter(t::assessed_at.lt(to_micros(v)));
+        }
+        let rows: Vec<AssessmentRow> = q.order_by(t::id).limit(limit(page)).load(c).await?;
+        rows.into_iter().map(AssessmentRow::into_assessment).collect()
+    }
+
+    /// Deletes an assessment; each classification's predecessor inherits its successor.
+    pub(crate) async fn delete(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let wss = ws.to_string();
+        let ids = id.to_string();
+        c.transaction(async |conn| {
+            let mine: Vec<(String, String, i64, Option<i64>)> = c::table
+                .filter(c::workspace_id.eq(&wss))
+                .filter(c::assessment_id.eq(&ids))
+                .select((c::matrix, c::subject_id, c::assessed_at, c::superseded_at))
+                .load(conn)
+                .await?;
+            for (matrix, subject, at, superseded_at) in mine {
+                let predecessor: Option<String> = c::table
+                    .filter(c::workspace_id.eq(&wss))
+                    .filter(c::matrix.eq(&matrix))
+                    .filter(c::subject_id.eq(&subject))
+                    .filter(c::assessed_at.lt(at).or(c::assessed_at.eq(at).and(c::assessment_id.lt(&ids))))
+                    .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
+                    .select(c::assessment_id)
+                    .first(conn)
+                    .await
+                    .optional()?;
+                if let Some(p) = predecessor {
+                    diesel::update(
+                        c::table
+                            .filter(c::workspace_id.eq(&wss))
+                            .filter(c::assessment_id.eq(p))
+                            .filter(c::matrix.eq(&matrix)),
+                    )
+                    .set(c::superseded_at.eq(superseded_at))
+                    .execute(conn)
+                    .await?;
+                }
+            }
+            diesel::delete(c::table.filter(c::workspace_id.eq(&wss)).filter(c::assessment_id.eq(&ids)))
+                .execute(conn)
+                .await?;
+            let n = diesel::delete(t::table.filter(t::workspace_id.eq(&wss)).filter(t::id.eq(&ids)))
+                .execute(conn)
+                .await?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    /// A page of subjects by id, each with its cell on `matrix` as of `as_of`.
+    pub(crate) async fn placements(
+        c: &mut Conn,
+        ws: Uuid,
+        matrix: &str,
+        as_of: i64,
+        scope: &AccountScope,
+        page: Page,
+    ) -> Result<Vec<Placement>, StoreError> {
+        let mut q = as_of!(placements!(ws.to_string()).filter(c::matrix.eq(matrix)).into_boxed(), as_of, scope);
+        if let Some(after) = page.after {
+            q = q.filter(c::subject_id.gt(after.to_string()));
+        }
+        let rows: Vec<PlacementRow> = q.order_by(c::subject_id).limit(limit(page)).load(c).await?;
+        rows.into_iter().map(placement).collect()
+    }
+
+    /// How many subjects sit in each cell of `matrix` as of `as_of`.
+    pub(crate) async fn cell_counts(
+        c: &mut Conn,
+        ws: Uuid,
+        matrix: &str,
+        as_of: i64,
+        scope: &AccountScope,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        let q = c::table
+            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq(matrix))
+            .group_by(c::cell)
+            .select((c::cell, diesel::dsl::count_star()))
+            .into_boxed();
+        Ok(as_of!(q, as_of, scope).load(c).await?)
+    }
+
+    /// Each subject's cell on `matrix` as of `as_of`.
+    pub(crate) async fn cells(
+        c: &mut Conn,
+        ws: Uuid,
+        matrix: &str,
+        as_of: i64,
+        scope: &AccountScope,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let q = c::table
+            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq(matrix))
+            .into_boxed();
+        let rows: Vec<(String, String)> = as_of!(q, as_of, scope)
+            .select((c::subject_id, c::cell))
+            .load(c)
+            .await?;
+        rows.into_iter().map(|(s, cell)| Ok((parse_id(&s)?, cell))).collect()
+    }
+
+    /// Every classification of an account and its stakeholders, newest first per matrix and subject.
+    pub(crate) async fn account_history(
+        c: &mut Conn,
+        ws: Uuid,
+        account_id: Uuid,
+    ) -> Result<Vec<Placement>, StoreError> {
+        let rows: Vec<PlacementRow> = placements!(ws.to_string())
+            .filter(c::account_id.eq(account_id.to_string()))
+            .order_by((c::matrix, c::subject_id, c::assessed_at.desc(), c::assessment_id.desc()))
+            .load(c)
+            .await?;
+        rows.into_iter().map(placement).collect()
+    }
+
+    /// Each account's mean current point on each of `matrices`.
+    pub(crate) async fn mean_points(
+        c: &mut Conn,
+        ws: Uuid,
+        matrices: &[String],
+    ) -> Result<Vec<MeanPoint>, StoreError> {
+        let rows: Vec<(String, String, Option<f64>, Option<f64>)> = c::table
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq_any(matrices))
+            .filter(c::superseded_at.is_null())
+            .group_by((c::account_id, c::matrix))
+            .select((c::account_id, c::matrix, diesel::dsl::avg(c::x), diesel::dsl::avg(c::y)))
+            .load(c)
+            .await?;
+        rows.into_iter()
+            .map(|(account, matrix, x, y)| {
+                Ok(MeanPoint {
+                    account_id: parse_id(&account)?,
+                    matrix,
+                    point: (x.unwrap_or_default(), y.unwrap_or_default()),
+                })
+            })
+            .collect()
+    }
+
+    /// Every account in scope, by id: (id, name).
+    pub(crate) async fn account_names(
+        c: &mut Conn,
+        ws: Uuid,
+        scope: &AccountScope,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let mut q = a::table
+            .filter(a::workspace_id.eq(ws.to_string()))
+            .select((a::id, a::name))
+            .into_boxed();
+        if let Some(v) = &scope.segment {
+            q = q.filter(a::segment.eq(v.clone()));
+        }
+        if let Some(v) = &scope.owner {
+            q = q.filter(a::owner.eq(v.clone()));
+        }
+        let rows: Vec<(String, String)> = q.order_by(a::id).load(c).await?;
+        rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
+    }
+}
+
+impl Store {
+    pub async fn insert_assessment(&self, ws: Uuid, x: &Assessment) -> Result<(), StoreError> {
+        run_write!(self, insert(ws, x))
+    }
+
+    pub async fn assessment(&self, ws: Uuid, id: Uuid) -> Result<Option<Assessment>, StoreError> {
+        run_read!(self, get(ws, id))
+    }
+
+    pub async fn assessments(
+        &self,
+        ws: Uuid,
+        filter: &AssessmentFilter,
+        page: Page,
+    ) -> Result<Vec<Assessment>, StoreError> {
+        run_read!(self, list(ws, filter, page))
+    }
+
+    /// `false` when no such assessment exists.
+    pub async fn delete_assessment(&self, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        run_write!(self, delete(ws, id))
+    }
+
+    pub async fn placements(
+        &self,
+        ws: Uuid,
+        matrix: &str,
+        as_of: DateTime<Utc>,
+        scope: &AccountScope,
+        page: Page,
+    ) -> Result<Vec<Placement>, StoreError> {
+        run_read!(self, placements(ws, matrix, to_micros(as_of), scope, page))
+    }
+
+    pub async fn cell_counts(
+        &self,
+        ws: Uuid,
+        matrix: &str,
+        as_of: DateTime<Utc>,
+        scope: &AccountScope,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        run_read!(self, cell_counts(ws, matrix, to_micros(as_of), scope))
+    }
+
+    pub async fn cells(
+        &self,
+        ws: Uuid,
+        matrix: &str,
+        as_of: DateTime<Utc>,
+        scope: &AccountScope,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        run_read!(self, cells(ws, matrix, to_micros(as_of), scope))
+    }
+
+    /// Every classification of an account and its stakeholders, newest first
+    /// per matrix and subject.
+    pub async fn account_history(
+        &self,
+        ws: Uuid,
+        account_id: Uuid,
+    ) -> Result<Vec<Placement>, StoreError> {
+        run_read!(self, account_history(ws, account_id))
+    }
+
+    pub async fn mean_points(
+        &self,
+        ws: Uuid,
+        matrices: &[String],
+    ) -> Result<Vec<MeanPoint>, StoreError> {
+        run_read!(self, mean_points(ws, matrices))
+    }
+
+    pub async fn account_names(
+        &self,
+        ws: Uuid,
+        scope: &AccountScope,
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+        run_read!(self, account_names(ws, scope))
+    }
+}
