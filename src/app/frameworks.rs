@@ -4,7 +4,7 @@
 
 use super::{App, AppError, Principal, now};
 use crate::domain::builtin;
-use crate::domain::framework::{Dimension, Evaluation, Framework, Scores};
+use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
 use crate::domain::matrix::{Classification, Matrix};
 use crate::domain::{Invalid, Role};
 use crate::store::frameworks::StoredFramework;
@@ -24,6 +24,8 @@ pub struct PublishedFramework {
 #[derive(Debug, Clone)]
 pub struct PublishedMatrix {
     pub framework: String,
+    /// Who the framework scores: accounts or stakeholders.
+    pub subject: Subject,
     pub matrix: Matrix,
     pub x: Dimension,
     pub y: Dimension,
@@ -54,6 +56,7 @@ impl PublishedFramework {
             .filter_map(|m| {
                 Some(PublishedMatrix {
                     framework: f.key.clone(),
+                    subject: f.subject,
                     matrix: m.clone(),
                     x: f.dimension(&m.x)?.clone(),
                     y: f.dimension(&m.y)?.clone(),

@@ -2,10 +2,13 @@
 //! persist. Both doors (REST and gRPC) call these and nothing else.
 
 mod accounts;
+mod assessments;
 mod error;
 mod frameworks;
 mod idempotency;
 mod page;
+mod policies;
+mod portfolio;
 mod precondition;
 mod stakeholders;
 mod workspaces;
@@ -17,6 +20,8 @@ pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::IdempotencyKey;
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
+pub use policies::PublishedPolicy;
+pub use portfolio::{CellCount, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
 pub use precondition::{IfMatch, etag_of};
 pub use workspaces::{Bootstrap, NewKey};
 

@@ -59,11 +59,17 @@ impl AssessmentDraft {
         stakeholder_account: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<(), Invalid> {
-        let mut e = framework.check_scores(&self.scores).err().unwrap_or_default();
+        let mut e = framework
+            .check_scores(&self.scores)
+            .err()
+            .unwrap_or_default();
         match (framework.subject, self.stakeholder_id) {
             (Subject::Stakeholder, None) => e.push(
                 "stakeholder_id",
-                format!("is required: framework {:?} scores stakeholders", framework.key),
+                format!(
+                    "is required: framework {:?} scores stakeholders",
+                    framework.key
+                ),
             ),
             (Subject::Account, Some(_)) => e.push(
                 "stakeholder_id",
@@ -85,7 +91,12 @@ impl AssessmentDraft {
                 check_text(&mut e, &field, note, MAX_NOTE_LEN);
             }
         }
-        check_opt_text(&mut e, "assessor", self.assessor.as_deref(), MAX_ASSESSOR_LEN);
+        check_opt_text(
+            &mut e,
+            "assessor",
+            self.assessor.as_deref(),
+            MAX_ASSESSOR_LEN,
+        );
         if self.assessed_at.is_some_and(|t| t > now) {
             e.push("assessed_at", "must not be in the future");
         }

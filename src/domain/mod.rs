@@ -39,6 +39,7 @@ pub mod api_key;
 pub mod assessment;
 pub mod attributes;
 pub mod builtin;
+pub mod chart;
 pub mod currency;
 pub mod equation;
 pub mod external_ref;

@@ -66,8 +66,18 @@ mod tests {
             Uuid::from_u128(3),
             Uuid::from_u128(4),
         );
-        let before: HashMap<Uuid, String> = [(a, "wanderer".into()), (b, "wanderer".into()), (c, "dreamer".into())].into();
-        let after = [(a, "achiever"), (b, "achiever"), (c, "dreamer"), (d, "soldier")];
+        let before: HashMap<Uuid, String> = [
+            (a, "wanderer".into()),
+            (b, "wanderer".into()),
+            (c, "dreamer".into()),
+        ]
+        .into();
+        let after = [
+            (a, "achiever"),
+            (b, "achiever"),
+            (c, "dreamer"),
+            (d, "soldier"),
+        ];
         let t = transitions(&before, after);
         let row = |from: Option<&str>, to: &str, count: u64| Transition {
             from: from.map(str::to_owned),

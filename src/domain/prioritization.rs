@@ -74,9 +74,15 @@ impl Policy {
         let mut seen = BTreeSet::new();
         for (i, m) in self.matrices.iter().enumerate() {
             if !known_matrices.contains(&m.matrix) {
-                e.push(format!("matrices[{i}].matrix"), format!("{:?} is not a matrix", m.matrix));
+                e.push(
+                    format!("matrices[{i}].matrix"),
+                    format!("{:?} is not a matrix", m.matrix),
+                );
             } else if !seen.insert(&m.matrix) {
-                e.push(format!("matrices[{i}].matrix"), format!("{:?} is used twice", m.matrix));
+                e.push(
+                    format!("matrices[{i}].matrix"),
+                    format!("{:?} is used twice", m.matrix),
+                );
             }
             if !(m.weight.is_finite() && m.weight > 0.0) {
                 e.push(format!("matrices[{i}].weight"), "must be a number > 0");
@@ -87,7 +93,10 @@ impl Policy {
                 e.push(format!("tiers[{i}].min"), "must be between 0 and 1");
             }
             if t.tier == Tier::Unassessed {
-                e.push(format!("tiers[{i}].tier"), "unassessed is for accounts without data");
+                e.push(
+                    format!("tiers[{i}].tier"),
+                    "unassessed is for accounts without data",
+                );
             }
         }
         if self.tiers.windows(2).any(|w| w[0].min <= w[1].min) {
@@ -207,12 +216,27 @@ mod tests {
         let mut p = default_policy();
         p.key = "Bad Key".into();
         p.matrices = vec![
-            WeightedMatrix { matrix: "readiness".into(), weight: 0.0 },
-            WeightedMatrix { matrix: "readiness".into(), weight: 1.0 },
+            WeightedMatrix {
+                matrix: "readiness".into(),
+                weight: 0.0,
+            },
+            WeightedMatrix {
+                matrix: "readiness".into(),
+                weight: 1.0,
+            },
         ];
         p.tiers[1].min = 0.9;
-        let fields: Vec<String> = p.validate(&known).unwrap_err().0.into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["key", "matrices[0].weight", "matrices[1].matrix", "tiers"]);
+        let fields: Vec<String> = p
+            .validate(&known)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            ["key", "matrices[0].weight", "matrices[1].matrix", "tiers"]
+        );
     }
 
     #[test]
@@ -226,6 +250,14 @@ mod tests {
         ];
         ps.sort_by(ranking);
         let order: Vec<(Option<f64>, f64)> = ps.iter().map(|p| (p.score, p.coverage)).collect();
-        assert_eq!(order, [(Some(0.9), 0.25), (Some(0.5), 0.5), (Some(0.5), 0.25), (None, 0.0)]);
+        assert_eq!(
+            order,
+            [
+                (Some(0.9), 0.25),
+                (Some(0.5), 0.5),
+                (Some(0.5), 0.25),
+                (None, 0.0)
+            ]
+        );
     }
 }

@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{
-    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, OptionalExtension,
-    QueryDsl, SelectableHelper,
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods,
+    OptionalExtension, QueryDsl, SelectableHelper,
 };
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -112,7 +112,22 @@ type PlacementRow = (
     String,
 );
 
-fn placement((matrix, subject, account, stakeholder, account_name, stakeholder_name, cell, x, y, closeness, at, assessment): PlacementRow) -> Result<Placement, StoreError> {
+fn placement(
+    (
+        matrix,
+        subject,
+        account,
+        stakeholder,
+        account_name,
+        stakeholder_name,
+        cell,
+        x,
+        y,
+        closeness,
+        at,
+        assessment,
+    ): PlacementRow,
+) -> Result<Placement, StoreError> {
     Ok(Placement {
         matrix,
         subject_id: parse_id(&subject)?,
@@ -132,8 +147,16 @@ fn placement((matrix, subject, account, stakeholder, account_name, stakeholder_n
 macro_rules! placements {
     ($ws:expr) => {
         c::table
-            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
-            .left_join(s::table.on(s::workspace_id.eq(c::workspace_id).and(s::id.nullable().eq(c::stakeholder_id))))
+            .inner_join(
+                a::table.on(a::workspace_id
+                    .eq(c::workspace_id)
+                    .and(a::id.eq(c::account_id))),
+            )
+            .left_join(
+                s::table.on(s::workspace_id
+                    .eq(c::workspace_id)
+                    .and(s::id.nullable().eq(c::stakeholder_id))),
+            )
             .filter(c::workspace_id.eq($ws))
             .select((
                 c::matrix,
@@ -156,7 +179,11 @@ macro_rules! placements {
 macro_rules! as_of {
     ($q:expr, $t:expr, $scope:expr) => {{
         let t = $t;
-        let mut q = $q.filter(c::assessed_at.le(t).and(c::superseded_at.is_null().or(c::superseded_at.gt(t))));
+        let mut q = $q.filter(
+            c::assessed_at
+                .le(t)
+                .and(c::superseded_at.is_null().or(c::superseded_at.gt(t))),
+        );
         if let Some(v) = &$scope.segment {
             q = q.filter(a::segment.eq(v.clone()));
         }

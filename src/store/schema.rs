@@ -81,7 +81,6 @@ diesel::table! {
     }
 }
 
-
 diesel::table! {
     frameworks (workspace_id, key, version) {
         workspace_id -> Text,

@@ -1,0 +1,323 @@
+//! The book of business through a matrix: each account's classifications and
+//! their history, who sits in which cell as of a date, how they moved, the
+//! chart, and which accounts deserve high-touch support.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::page::paginate;
+use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
+use crate::domain::Invalid;
+use crate::domain::chart::Chart;
+use crate::domain::framework::Subject;
+use crate::domain::matrix::{self, Cell, Matrix};
+use crate::domain::portfolio::{self, Placement, Transition};
+use crate::domain::prioritization::{Priority, Tier, ranking};
+use crate::store::assessments::AccountScope;
+
+/// A subject's placement with its cell as the matrix defines it (label, play).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    pub placement: Placement,
+    pub cell: Cell,
+}
+
+fn placed(m: &Matrix, placement: Placement) -> Placed {
+    Placed {
+        cell: cell_of(m, &placement.cell),
+        placement,
+    }
+}
+
+/// A cell of the matrix with how many subjects sit in it.
+#[derive(Debug, Clone)]
+pub struct CellCount {
+    pub cell: Cell,
+    pub count: u64,
+}
+
+/// Who sits where on a matrix as of a date.
+#[derive(Debug, Clone)]
+pub struct Portfolio {
+    pub matrix: PublishedMatrix,
+    pub as_of: DateTime<Utc>,
+    /// Every cell of the matrix in its order, then any cell an older version had.
+    pub counts: Vec<CellCount>,
+    pub total: u64,
+    /// A page of subjects, by id.
+    pub subjects: Listed<Placed>,
+}
+
+/// How subjects moved between two dates.
+#[derive(Debug, Clone)]
+pub struct Transitions {
+    pub matrix: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub items: Vec<Transition>,
+}
+
+/// One subject on one matrix: where it sits now and where it sat before, newest first.
+#[derive(Debug, Clone)]
+pub struct SubjectHistory {
+    pub latest: Placed,
+    pub history: Vec<Placed>,
+}
+
+/// An account's place in a policy's ranking.
+#[derive(Debug, Clone)]
+pub struct RankedAccount {
+    pub account_id: Uuid,
+    pub name: String,
+    pub priority: Priority,
+}
+
+/// The cell a stored key names; a key an older version had reads as itself.
+fn cell_of(m: &Matrix, key: &str) -> Cell {
+    m.cells
+        .iter()
+        .find(|c| c.key == key)
+        .cloned()
+        .unwrap_or_else(|| Cell {
+            key: key.to_owned(),
+            label: key.to_owned(),
+            description: String::new(),
+            play: String::new(),
+        })
+}
+
+fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Invalid> {
+    if from < to {
+        Ok(())
+    } else {
+        Err(Invalid::single("to", "must be after from"))
+    }
+}
+
+impl App {
+    /// Every classification of an account and its stakeholders, grouped by
+    /// matrix and subject, latest first.
+    pub async fn account_classifications(
+        &self,
+        p: &Principal,
+        account_id: Uuid,
+    ) -> Result<Vec<SubjectHistory>, AppError> {
+        self.account(p, account_id).await?;
+        let matrices: HashMap<String, Matrix> = self
+            .matrices(p)
+            .await?
+            .into_iter()
+            .map(|m| (m.matrix.key.clone(), m.matrix))
+            .collect();
+        let rows = self
+            .store
+            .account_history(p.workspace_id, account_id)
+            .await?;
+        let mut out: Vec<SubjectHistory> = Vec::new();
+        for row in rows {
+            let row = match matrices.get(&row.matrix) {
+                Some(m) => placed(m, row),
+                None => continue,
+            };
+            match out.last_mut() {
+                Some(h)
+                    if h.latest.placement.matrix == row.placement.matrix
+                        && h.latest.placement.subject_id == row.placement.subject_id =>
+                {
+                    h.history.push(row)
+                }
+                _ => out.push(SubjectHistory {
+                    latest: row.clone(),
+                    history: vec![row],
+                }),
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn portfolio(
+        &self,
+        p: &Principal,
+        matrix_key: &str,
+        as_of: Option<DateTime<Utc>>,
+        scope: &AccountScope,
+        page: &PageRequest,
+    ) -> Result<Portfolio, AppError> {
+        let (page, size) = page.resolve()?;
+        let matrix = self.matrix(p, matrix_key).await?;
+        let as_of = as_of.unwrap_or_else(now);
+        let ws = p.workspace_id;
+        let mut counted: BTreeMap<String, i64> = self
+            .store
+            .cell_counts(ws, matrix_key, as_of, scope)
+            .await?
+            .into_iter()
+            .collect();
+        let mut counts: Vec<CellCount> = matrix
+            .matrix
+            .cells
+            .iter()
+            .map(|c| CellCount {
+                cell: c.clone(),
+                count: counted.remove(&c.key).unwrap_or(0) as u64,
+            })
+            .collect();
+        counts.extend(counted.into_iter().map(|(key, n)| CellCount {
+            cell: cell_of(&matrix.matrix, &key),
+            count: n as u64,
+        }));
+        let rows = self
+            .store
+            .placements(ws, matrix_key, as_of, scope, page)
+            .await?;
+        let rows = rows
+            .into_iter()
+            .map(|r| placed(&matrix.matrix, r))
+            .collect();
+        Ok(Portfolio {
+            total: counts.iter().map(|c| c.count).sum(),
+            matrix,
+            as_of,
+            counts,
+            subjects: paginate(rows, size, |s: &Placed| s.placement.subject_id),
+        })
+    }
+
+    pub async fn transitions(
+        &self,
+        p: &Principal,
+        matrix_key: &str,
+        from: DateTime<Utc>,
+        to: Option<DateTime<Utc>>,
+        scope: &AccountScope,
+    ) -> Result<Transitions, AppError> {
+        let to = to.unwrap_or_else(now);
+        check_range(from, to)?;
+        self.matrix(p, matrix_key).await?;
+        let ws = p.workspace_id;
+        let before: HashMap<Uuid, String> = self
+            .store
+            .cells(ws, matrix_key, from, scope)
+            .await?
+            .into_iter()
+            .collect();
+        let after = self.store.cells(ws, matrix_key, to, scope).await?;
+        Ok(Transitions {
+            matrix: matrix_key.to_owned(),
+            from,
+            to,
+            items: portfolio::transitions(&before, after.iter().map(|(s, c)| (*s, c.as_str()))),
+        })
+    }
+
+    /// The portfolio as an SVG chart.
+    pub async fn portfolio_chart(
+        &self,
+        p: &Principal,
+        matrix_key: &str,
+        as_of: Option<DateTime<Utc>>,
+        scope: &AccountScope,
+    ) -> Result<String, AppError> {
+        let matrix = self.matrix(p, matrix_key).await?;
+        let as_of = as_of.unwrap_or_else(now);
+        let all = crate::store::Page {
+            after: None,
+            limit: usize::MAX,
+        };
+        let placements = self
+            .store
+            .placements(p.workspace_id, matrix_key, as_of, scope, all)
+            .await?;
+        let noun = match (matrix.subject, placements.len()) {
+            (Subject::Account, 1) => "account",
+            (Subject::Account, _) => "accounts",
+            (Subject::Stakeholder, 1) => "stakeholder",
+            (Subject::Stakeholder, _) => "stakeholders",
+        };
+        let chart = Chart {
+            matrix: &matrix.matrix,
+            x: &matrix.x,
+            y: &matrix.y,
+            subtitle: format!(
+                "{} {noun} as of {}",
+                placements.len(),
+                as_of.format("%Y-%m-%d %H:%M UTC")
+            ),
+            placements: &placements,
+        };
+        Ok(chart.render())
+    }
+
+    /// Every account in scope ranked under a policy, a page at a time.
+    pub async fn prioritization(
+        &self,
+        p: &Principal,
+        policy_key: &str,
+        scope: &AccountScope,
+        tier: Option<Tier>,
+        page: &PageRequest,
+    ) -> Result<Listed<RankedAccount>, AppError> {
+        let (page, size) = page.resolve()?;
+        let policy = self.policy(p, policy_key).await?.policy;
+        let corners: HashMap<String, matrix::Corner> = self
+            .matrices(p)
+            .await?
+            .into_iter()
+            .map(|m| (m.matrix.key, m.matrix.optimal))
+            .collect();
+        let keys: Vec<String> = policy.matrices.iter().map(|m| m.matrix.clone()).collect();
+        let mut closeness: HashMap<Uuid, BTreeMap<String, f64>> = HashMap::new();
+        for mp in self.store.mean_points(p.workspace_id, &keys).await? {
+            if let Some(corner) = corners.get(&mp.matrix) {
+                closeness
+                    .entry(mp.account_id)
+                    .or_default()
+                    .insert(mp.matrix, matrix::closeness(mp.point, *corner));
+            }
+        }
+        let empty = BTreeMap::new();
+        let mut ranked: Vec<RankedAccount> = self
+            .store
+            .account_names(p.workspace_id, scope)
+            .await?
+            .into_iter()
+            .map(|(account_id, name)| RankedAccount {
+                priority: policy.prioritize(closeness.get(&account_id).unwrap_or(&empty)),
+                account_id,
+                name,
+            })
+            .filter(|r| tier.is_none_or(|t| r.priority.tier == t))
+            .collect();
+        ranked.sort_by(|a, b| {
+            ranking(&a.priority, &b.priority).then(a.account_id.cmp(&b.account_id))
+        });
+        let start = match page.after {
+            None => 0,
+            Some(after) => {
+                ranked
+                    .iter()
+                    .position(|r| r.account_id == after)
+                    .ok_or_else(|| {
+                        Invalid::single("page_token", "is not a token this API returned")
+                    })?
+                    + 1
+            }
+        };
+        let rows: Vec<RankedAccount> = ranked.into_iter().skip(start).take(page.limit).collect();
+        Ok(paginate(rows, size, |r| r.account_id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_must_move_forward() {
+        let t = Utc::now();
+        assert!(check_range(t, t).is_err());
+        assert!(check_range(t, t + chrono::Duration::seconds(1)).is_ok());
+    }
+}
