@@ -212,10 +212,10 @@ pub struct EvaluationView {
 }
 
 impl EvaluationView {
-    fn new(f: PublishedFramework, e: Evaluation) -> Self {
+    pub(super) fn new(framework: String, version: i32, e: Evaluation) -> Self {
         Self {
-            framework: f.framework.key,
-            version: f.version,
+            framework,
+            version,
             classifications: e
                 .classifications
                 .into_iter()
@@ -287,7 +287,7 @@ pub async fn evaluate(
     Json(input): Json<EvaluateInput>,
 ) -> Result<Response, Problem> {
     let (f, e) = app.evaluate_framework(&p, &key, &input.scores).await?;
-    Ok(axum::Json(EvaluationView::new(f, e)).into_response())
+    Ok(axum::Json(EvaluationView::new(f.framework.key, f.version, e)).into_response())
 }
 
 /// List matrices.

@@ -3,11 +3,14 @@
 
 mod accounts;
 mod api_keys;
+mod assessments;
 mod dto;
 mod extract;
 mod frameworks;
 mod middleware;
 mod ops;
+mod policies;
+mod portfolio;
 pub mod problem;
 mod reply;
 mod stakeholders;
@@ -71,6 +74,8 @@ pub struct HttpOptions {
         (name = "api-keys", description = "Keys of the workspace (admin)"),
         (name = "frameworks", description = "What customers and stakeholders are scored on, and what that says"),
         (name = "matrices", description = "Which cell a customer is in, and how close to success"),
+        (name = "assessments", description = "How a customer or stakeholder scored on a framework, and when"),
+        (name = "prioritization", description = "Which accounts deserve high-touch support"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
@@ -110,6 +115,15 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(frameworks::list_matrices))
         .routes(routes!(frameworks::get_matrix))
         .routes(routes!(frameworks::classify))
+        .routes(routes!(assessments::create, assessments::list))
+        .routes(routes!(assessments::get, assessments::delete))
+        .routes(routes!(portfolio::classifications))
+        .routes(routes!(portfolio::portfolio))
+        .routes(routes!(portfolio::transitions))
+        .routes(routes!(portfolio::chart))
+        .routes(routes!(portfolio::prioritization))
+        .routes(routes!(policies::list, policies::create))
+        .routes(routes!(policies::get, policies::update, policies::delete))
 }
 
 /// The unauthenticated operational routes.

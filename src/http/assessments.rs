@@ -1,0 +1,183 @@
+//! `/v1/assessments`: a subject's scores on a framework, stored with what they say.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::Listing;
+use super::extract::{Caller, Checked, Json, PathId, Query};
+use super::frameworks::EvaluationView;
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{located, no_content};
+use crate::app::{App, PageRequest};
+use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::framework::Scores;
+use crate::store::assessments::AssessmentFilter;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssessmentView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    /// Set when the framework scores stakeholders.
+    pub stakeholder_id: Option<Uuid>,
+    pub framework: String,
+    /// The framework version the assessment was made with.
+    pub framework_version: i32,
+    #[schema(value_type = Object)]
+    pub scores: Scores,
+    #[schema(value_type = Object)]
+    pub notes: BTreeMap<String, String>,
+    pub assessor: Option<String>,
+    pub assessed_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// What the framework concluded when the assessment was made.
+    pub results: EvaluationView,
+}
+
+impl From<Assessment> for AssessmentView {
+    fn from(a: Assessment) -> Self {
+        Self {
+            results: EvaluationView::new(a.framework.clone(), a.framework_version, a.results),
+            id: a.id,
+            account_id: a.account_id,
+            stakeholder_id: a.stakeholder_id,
+            framework: a.framework,
+            framework_version: a.framework_version,
+            scores: a.scores,
+            notes: a.notes,
+            assessor: a.assessor,
+            assessed_at: a.assessed_at,
+            created_at: a.created_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentInput {
+    pub account_id: Uuid,
+    /// Required when the framework scores stakeholders; a stakeholder of `account_id`.
+    pub stakeholder_id: Option<Uuid>,
+    /// The framework's key, e.g. `readiness`.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub framework: String,
+    /// Every dimension of the framework, each within its scale.
+    #[schema(additional_properties = true, value_type = Object)]
+    pub scores: Scores,
+    /// Optional notes by dimension key.
+    #[schema(value_type = Option<Object>)]
+    pub notes: Option<BTreeMap<String, String>>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub assessor: Option<String>,
+    /// When the scores held; defaults to now; not in the future.
+    pub assessed_at: Option<DateTime<Utc>>,
+}
+
+impl Checked for AssessmentInput {}
+
+impl From<AssessmentInput> for AssessmentDraft {
+    fn from(i: AssessmentInput) -> Self {
+        Self {
+            account_id: i.account_id,
+            stakeholder_id: i.stakeholder_id,
+            framework: i.framework,
+            scores: i.scores,
+            notes: i.notes.unwrap_or_default(),
+            assessor: i.assessor,
+            assessed_at: i.assessed_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AssessmentListQuery {
+    pub account_id: Option<Uuid>,
+    pub stakeholder_id: Option<Uuid>,
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub framework: Option<String>,
+    /// Assessed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Assessed before.
+    pub to: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    /// `next_page_token` of the previous page.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+/// Record an assessment; its results and classifications are computed and stored with it.
+#[utoipa::path(post, path = "/v1/assessments", operation_id = "create_assessment", tag = "assessments",
+    request_body = AssessmentInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = AssessmentView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<AssessmentInput>,
+) -> Result<Response, Problem> {
+    let a = app.create_assessment(&p, input.into()).await?;
+    let location = format!("/v1/assessments/{}", a.id);
+    let res = (StatusCode::CREATED, axum::Json(AssessmentView::from(a))).into_response();
+    Ok(located(res, &location))
+}
+
+/// List assessments, oldest first, filtered by account, stakeholder, framework and time.
+#[utoipa::path(get, path = "/v1/assessments", operation_id = "list_assessments", tag = "assessments",
+    params(AssessmentListQuery),
+    responses((status = 200, description = "A page of assessments", body = Listing<AssessmentView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<AssessmentListQuery>,
+) -> Result<Response, Problem> {
+    let filter = AssessmentFilter {
+        account_id: q.account_id,
+        stakeholder_id: q.stakeholder_id,
+        framework: q.framework,
+        from: q.from,
+        to: q.to,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.assessments(&p, &filter, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, AssessmentView::from)).into_response())
+}
+
+/// Get an assessment.
+#[utoipa::path(get, path = "/v1/assessments/{id}", operation_id = "get_assessment", tag = "assessments",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The assessment", body = AssessmentView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(AssessmentView::from(app.assessment(&p, id).await?)).into_response())
+}
+
+/// Delete an assessment; the subject's previous classification becomes current again.
+#[utoipa::path(delete, path = "/v1/assessments/{id}", operation_id = "delete_assessment", tag = "assessments",
+    params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    app.delete_assessment(&p, id).await?;
+    Ok(no_content())
+}

@@ -1,0 +1,117 @@
+//! `/v1/prioritization-policies`: which matrices weigh how much in a ranking,
+//! and where the tiers start (admin to change; built-ins are read-only).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::{Caller, Checked, Json};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{located, no_content};
+use crate::app::{App, PublishedPolicy};
+use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub key: String,
+    pub label: String,
+    pub matrices: Vec<WeightedMatrix>,
+    /// Highest first; below every cut is `low_touch`.
+    pub tiers: Vec<TierCut>,
+    /// Built-ins are read-only.
+    pub built_in: bool,
+}
+
+impl From<PublishedPolicy> for PolicyView {
+    fn from(p: PublishedPolicy) -> Self {
+        Self {
+            key: p.policy.key,
+            label: p.policy.label,
+            matrices: p.policy.matrices,
+            tiers: p.policy.tiers,
+            built_in: p.built_in,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyList {
+    pub items: Vec<PolicyView>,
+}
+
+impl Checked for Policy {}
+
+/// List prioritisation policies.
+#[utoipa::path(get, path = "/v1/prioritization-policies", operation_id = "list_policies", tag = "prioritization",
+    responses((status = 200, description = "Built-ins first, then the workspace's", body = PolicyList), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
+    let items = app
+        .policies(&p)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(PolicyList { items }).into_response())
+}
+
+/// Get a prioritisation policy.
+#[utoipa::path(get, path = "/v1/prioritization-policies/{key}", operation_id = "get_policy", tag = "prioritization",
+    params(("key" = String, Path, description = "e.g. default")),
+    responses((status = 200, description = "The policy", body = PolicyView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(PolicyView::from(app.policy(&p, &key).await?)).into_response())
+}
+
+/// Create a prioritisation policy (admin).
+#[utoipa::path(post, path = "/v1/prioritization-policies", operation_id = "create_policy", tag = "prioritization",
+    request_body = Policy,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = PolicyView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(policy): Json<Policy>,
+) -> Result<Response, Problem> {
+    let created = app.create_policy(&p, policy).await?;
+    let location = format!("/v1/prioritization-policies/{}", created.policy.key);
+    let res = (StatusCode::CREATED, axum::Json(PolicyView::from(created))).into_response();
+    Ok(located(res, &location))
+}
+
+/// Replace a prioritisation policy (admin).
+#[utoipa::path(put, path = "/v1/prioritization-policies/{key}", operation_id = "update_policy", tag = "prioritization",
+    request_body = Policy,
+    params(("key" = String, Path)),
+    responses((status = 200, description = "The changed policy", body = PolicyView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(policy): Json<Policy>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(PolicyView::from(app.update_policy(&p, &key, policy).await?)).into_response())
+}
+
+/// Delete a prioritisation policy (admin).
+#[utoipa::path(delete, path = "/v1/prioritization-policies/{key}", operation_id = "delete_policy", tag = "prioritization",
+    params(("key" = String, Path)),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    app.delete_policy(&p, &key).await?;
+    Ok(no_content())
+}

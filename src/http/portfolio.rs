@@ -1,0 +1,363 @@
+//! The book of business through a matrix: `/v1/accounts/{id}/classifications`,
+//! `/v1/matrices/{key}/portfolio`, `…/transitions`, `…/chart.svg` and
+//! `/v1/prioritization`.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{Caller, PathId, Query};
+use super::frameworks::Point;
+use super::problem::{Problem, ProblemResponses};
+use crate::app::{App, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
+use crate::domain::matrix::Cell;
+use crate::domain::prioritization::Tier;
+use crate::store::assessments::AccountScope;
+
+/// One subject's classification on a matrix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementView {
+    pub matrix: String,
+    /// The stakeholder's id for stakeholder matrices, else the account's.
+    pub subject_id: Uuid,
+    pub account_id: Uuid,
+    pub stakeholder_id: Option<Uuid>,
+    pub subject_name: String,
+    pub account_name: String,
+    pub cell: Cell,
+    pub point: Point,
+    pub closeness: f64,
+    pub assessed_at: DateTime<Utc>,
+    pub assessment_id: Uuid,
+}
+
+impl From<Placed> for PlacementView {
+    fn from(p: Placed) -> Self {
+        let s = p.placement;
+        Self {
+            matrix: s.matrix,
+            subject_id: s.subject_id,
+            account_id: s.account_id,
+            stakeholder_id: s.stakeholder_id,
+            subject_name: s.subject_name,
+            account_name: s.account_name,
+            cell: p.cell,
+            point: Point {
+                x: s.point.0,
+                y: s.point.1,
+            },
+            closeness: s.closeness,
+            assessed_at: s.assessed_at,
+            assessment_id: s.assessment_id,
+        }
+    }
+}
+
+/// One subject on one matrix: its latest classification and every one, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubjectHistoryView {
+    pub matrix: String,
+    pub subject_id: Uuid,
+    pub latest: PlacementView,
+    pub history: Vec<PlacementView>,
+}
+
+impl From<SubjectHistory> for SubjectHistoryView {
+    fn from(h: SubjectHistory) -> Self {
+        Self {
+            matrix: h.latest.placement.matrix.clone(),
+            subject_id: h.latest.placement.subject_id,
+            latest: h.latest.into(),
+            history: h.history.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClassificationsView {
+    /// By matrix, then subject.
+    pub items: Vec<SubjectHistoryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CellCountView {
+    pub cell: Cell,
+    pub count: u64,
+}
+
+/// Counts per cell and a page of the subjects, as of a time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioView {
+    pub matrix: String,
+    pub framework: String,
+    pub as_of: DateTime<Utc>,
+    pub total: u64,
+    /// Every cell of the matrix in its order.
+    pub cells: Vec<CellCountView>,
+    /// A page of subjects, by id.
+    pub items: Vec<PlacementView>,
+    pub next_page_token: Option<String>,
+}
+
+impl From<Portfolio> for PortfolioView {
+    fn from(p: Portfolio) -> Self {
+        Self {
+            matrix: p.matrix.matrix.key,
+            framework: p.matrix.framework,
+            as_of: p.as_of,
+            total: p.total,
+            cells: p
+                .counts
+                .into_iter()
+                .map(|c| CellCountView {
+                    cell: c.cell,
+                    count: c.count,
+                })
+                .collect(),
+            items: p.subjects.items.into_iter().map(Into::into).collect(),
+            next_page_token: p.subjects.next_page_token,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionView {
+    /// The cell at `from`; null when the subject was not yet assessed.
+    pub from: Option<String>,
+    /// The cell at `to`.
+    pub to: String,
+    pub count: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransitionsView {
+    pub matrix: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Largest first.
+    pub items: Vec<TransitionView>,
+}
+
+impl From<Transitions> for TransitionsView {
+    fn from(t: Transitions) -> Self {
+        Self {
+            matrix: t.matrix,
+            from: t.from,
+            to: t.to,
+            items: t
+                .items
+                .into_iter()
+                .map(|i| TransitionView {
+                    from: i.from,
+                    to: i.to,
+                    count: i.count,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An account's priority under a policy, with the closeness behind it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedAccountView {
+    pub account_id: Uuid,
+    pub name: String,
+    /// Weighted closeness over the policy's matrices with data; null without any.
+    pub score: Option<f64>,
+    /// Share of the policy's matrices with data.
+    pub coverage: f64,
+    pub tier: Tier,
+    /// Closeness per matrix with data.
+    #[schema(value_type = Object)]
+    pub closeness: BTreeMap<String, f64>,
+}
+
+impl From<RankedAccount> for RankedAccountView {
+    fn from(r: RankedAccount) -> Self {
+        Self {
+            account_id: r.account_id,
+            name: r.name,
+            score: r.priority.score,
+            coverage: r.priority.coverage,
+            tier: r.priority.tier,
+            closeness: r.priority.closeness,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrioritizationView {
+    pub policy: String,
+    /// Highest priority first; unassessed accounts last.
+    pub items: Vec<RankedAccountView>,
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PortfolioQuery {
+    /// Defaults to now.
+    pub as_of: Option<DateTime<Utc>>,
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TransitionsQuery {
+    /// Where subjects stood at the start.
+    pub from: DateTime<Utc>,
+    /// Where they stand at the end; defaults to now.
+    pub to: Option<DateTime<Utc>>,
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChartQuery {
+    /// Defaults to now.
+    pub as_of: Option<DateTime<Utc>>,
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PrioritizationQuery {
+    /// The policy's key; defaults to `default`.
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub policy: Option<String>,
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+    pub tier: Option<Tier>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+/// An account's classifications: the latest per matrix and subject, with history.
+#[utoipa::path(get, path = "/v1/accounts/{id}/classifications", operation_id = "list_account_classifications", tag = "matrices",
+    params(("id" = Uuid, Path, description = "The account")),
+    responses((status = 200, description = "Latest classification per matrix and subject, with history", body = ClassificationsView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn classifications(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    let items = app
+        .account_classifications(&p, id)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(ClassificationsView { items }).into_response())
+}
+
+/// Who sits in which cell as of a time: counts per cell and the subjects, paged.
+#[utoipa::path(get, path = "/v1/matrices/{key}/portfolio", operation_id = "get_portfolio", tag = "matrices",
+    params(("key" = String, Path, description = "e.g. readiness"), PortfolioQuery),
+    responses((status = 200, description = "The portfolio", body = PortfolioView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn portfolio(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Query(q): Query<PortfolioQuery>,
+) -> Result<Response, Problem> {
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let portfolio = app.portfolio(&p, &key, q.as_of, &scope, &page).await?;
+    Ok(axum::Json(PortfolioView::from(portfolio)).into_response())
+}
+
+/// How subjects moved between cells from one time to another (null `from`: newly assessed).
+#[utoipa::path(get, path = "/v1/matrices/{key}/transitions", operation_id = "get_transitions", tag = "matrices",
+    params(("key" = String, Path, description = "e.g. readiness"), TransitionsQuery),
+    responses((status = 200, description = "Counts per from-cell and to-cell", body = TransitionsView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn transitions(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Query(q): Query<TransitionsQuery>,
+) -> Result<Response, Problem> {
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+    };
+    let t = app.transitions(&p, &key, q.from, q.to, &scope).await?;
+    Ok(axum::Json(TransitionsView::from(t)).into_response())
+}
+
+/// The portfolio as a self-contained SVG chart.
+#[utoipa::path(get, path = "/v1/matrices/{key}/chart.svg", operation_id = "get_portfolio_chart", tag = "matrices",
+    params(("key" = String, Path, description = "e.g. readiness"), ChartQuery),
+    responses((status = 200, description = "An SVG image", body = String, content_type = "image/svg+xml"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn chart(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Query(q): Query<ChartQuery>,
+) -> Result<Response, Problem> {
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+    };
+    let svg = app.portfolio_chart(&p, &key, q.as_of, &scope).await?;
+    let mut res = svg.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("image/svg+xml"),
+    );
+    Ok(res)
+}
+
+/// Accounts ranked by priority under a policy: who deserves high-touch support.
+#[utoipa::path(get, path = "/v1/prioritization", operation_id = "prioritize", tag = "prioritization",
+    params(PrioritizationQuery),
+    responses((status = 200, description = "Ranked accounts", body = PrioritizationView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn prioritization(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<PrioritizationQuery>,
+) -> Result<Response, Problem> {
+    let policy = q.policy.unwrap_or_else(|| "default".to_owned());
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app
+        .prioritization(&p, &policy, &scope, q.tier, &page)
+        .await?;
+    Ok(axum::Json(PrioritizationView {
+        policy,
+        items: listed.items.into_iter().map(Into::into).collect(),
+        next_page_token: listed.next_page_token,
+    })
+    .into_response())
+}
