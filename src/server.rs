@@ -13,9 +13,14 @@ use tonic_health::ServingStatus;
 use crate::app::App;
 use crate::grpc::pb::account_service_server::AccountServiceServer;
 use crate::grpc::pb::api_key_service_server::ApiKeyServiceServer;
+use crate::grpc::pb::assessment_service_server::AssessmentServiceServer;
 use crate::grpc::pb::framework_service_server::FrameworkServiceServer;
 use crate::grpc::pb::matrix_service_server::MatrixServiceServer;
-use crate::grpc::{AccountGrpc, ApiKeyGrpc, FrameworkGrpc, GrpcState, MatrixGrpc, pb};
+use crate::grpc::pb::prioritization_service_server::PrioritizationServiceServer;
+use crate::grpc::{
+    AccountGrpc, ApiKeyGrpc, AssessmentGrpc, FrameworkGrpc, GrpcState, MatrixGrpc,
+    PrioritizationGrpc, pb,
+};
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
 
@@ -109,7 +114,9 @@ async fn grpc_router(
         .add_service(AccountServiceServer::new(AccountGrpc(state.clone())))
         .add_service(ApiKeyServiceServer::new(ApiKeyGrpc(state.clone())))
         .add_service(FrameworkServiceServer::new(FrameworkGrpc(state.clone())))
-        .add_service(MatrixServiceServer::new(MatrixGrpc(state))))
+        .add_service(MatrixServiceServer::new(MatrixGrpc(state.clone())))
+        .add_service(AssessmentServiceServer::new(AssessmentGrpc(state.clone())))
+        .add_service(PrioritizationServiceServer::new(PrioritizationGrpc(state))))
 }
 
 /// Reports SERVING while the store answers and NOT_SERVING while it does not.

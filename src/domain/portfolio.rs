@@ -50,7 +50,7 @@ pub fn transitions<'a>(
         .into_iter()
         .map(|((from, to), count)| Transition { from, to, count })
         .collect();
-    out.sort_by(|a, b| b.count.cmp(&a.count));
+    out.sort_by_key(|t| std::cmp::Reverse(t.count));
     out
 }
 

@@ -242,7 +242,7 @@ mod tests {
     #[test]
     fn ranking_puts_unassessed_last() {
         let policy = default_policy();
-        let mut ps = vec![
+        let mut ps = [
             policy.prioritize(&BTreeMap::new()),
             policy.prioritize(&closeness(&[("process", 0.5)])),
             policy.prioritize(&closeness(&[("process", 0.5), ("technology", 0.5)])),

@@ -1,9 +1,8 @@
-//! `csapi.v1.FrameworkService` and `csapi.v1.MatrixService`.
+//! `csapi.v1.FrameworkService`, and the framework and matrix messages the other services share.
 
 use tonic::{Request, Response, Status};
 
 use super::pb::framework_service_server::FrameworkService;
-use super::pb::matrix_service_server::MatrixService;
 use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
 use crate::app::{PublishedFramework, PublishedMatrix};
@@ -17,7 +16,6 @@ use crate::domain::matrix::{self, Classification as DomainClassification, Corner
 use crate::domain::scale::Scale;
 
 pub struct FrameworkGrpc(pub GrpcState);
-pub struct MatrixGrpc(pub GrpcState);
 
 fn end(e: End) -> String {
     match e {
@@ -39,7 +37,7 @@ fn dimension(d: &crate::domain::framework::Dimension) -> pb::Dimension {
     }
 }
 
-fn cell(c: matrix::Cell) -> MatrixCell {
+pub(super) fn cell(c: matrix::Cell) -> MatrixCell {
     MatrixCell {
         key: c.key,
         label: c.label,
@@ -48,7 +46,7 @@ fn cell(c: matrix::Cell) -> MatrixCell {
     }
 }
 
-fn matrix_to_pb(m: PublishedMatrix) -> pb::Matrix {
+pub(super) fn matrix_to_pb(m: PublishedMatrix) -> pb::Matrix {
     pb::Matrix {
         key: m.matrix.key,
         label: m.matrix.label,
@@ -108,7 +106,7 @@ fn framework_to_pb(p: PublishedFramework) -> pb::Framework {
     }
 }
 
-fn classification_to_pb(matrix: String, c: DomainClassification) -> pb::Classification {
+pub(super) fn classification_to_pb(matrix: String, c: DomainClassification) -> pb::Classification {
     pb::Classification {
         matrix,
         cell: Some(cell(c.cell)),
@@ -120,10 +118,14 @@ fn classification_to_pb(matrix: String, c: DomainClassification) -> pb::Classifi
     }
 }
 
-fn evaluation_to_pb(f: PublishedFramework, e: Evaluation) -> EvaluateFrameworkResponse {
+pub(super) fn evaluation_to_pb(
+    framework: String,
+    version: i32,
+    e: Evaluation,
+) -> EvaluateFrameworkResponse {
     EvaluateFrameworkResponse {
-        framework: f.framework.key,
-        version: f.version,
+        framework,
+        version,
         classifications: e
             .classifications
             .into_iter()
@@ -263,51 +265,7 @@ impl FrameworkService for FrameworkGrpc {
                 .evaluate_framework(&p, &m.key, &scores)
                 .await
                 .map_err(status_of)?;
-            Ok::<_, Status>(evaluation_to_pb(f, e))
-        })
-    }
-}
-
-#[tonic::async_trait]
-impl MatrixService for MatrixGrpc {
-    async fn list_matrices(
-        &self,
-        req: Request<ListMatricesRequest>,
-    ) -> Result<Response<ListMatricesResponse>, Status> {
-        call!(self.0, "ListMatrices", req, |p, _m| {
-            let all = self.0.app.matrices(&p).await.map_err(status_of)?;
-            Ok::<_, Status>(ListMatricesResponse {
-                matrices: all.into_iter().map(matrix_to_pb).collect(),
-            })
-        })
-    }
-
-    async fn get_matrix(
-        &self,
-        req: Request<GetMatrixRequest>,
-    ) -> Result<Response<pb::Matrix>, Status> {
-        call!(self.0, "GetMatrix", req, |p, m| {
-            self.0
-                .app
-                .matrix(&p, &m.key)
-                .await
-                .map(matrix_to_pb)
-                .map_err(status_of)
-        })
-    }
-
-    async fn classify(
-        &self,
-        req: Request<ClassifyRequest>,
-    ) -> Result<Response<pb::Classification>, Status> {
-        call!(self.0, "Classify", req, |p, m| {
-            let c = self
-                .0
-                .app
-                .classify(&p, &m.key, m.x, m.y)
-                .await
-                .map_err(status_of)?;
-            Ok::<_, Status>(classification_to_pb(m.key, c))
+            Ok::<_, Status>(evaluation_to_pb(f.framework.key, f.version, e))
         })
     }
 }

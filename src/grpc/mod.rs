@@ -7,8 +7,11 @@
 
 mod accounts;
 mod api_keys;
+mod assessments;
 mod convert;
 mod frameworks;
+mod matrices;
+mod prioritization;
 mod status;
 
 use std::time::Instant;
@@ -28,7 +31,10 @@ pub mod pb {
 
 pub use accounts::AccountGrpc;
 pub use api_keys::ApiKeyGrpc;
-pub use frameworks::{FrameworkGrpc, MatrixGrpc};
+pub use assessments::AssessmentGrpc;
+pub use frameworks::FrameworkGrpc;
+pub use matrices::MatrixGrpc;
+pub use prioritization::PrioritizationGrpc;
 pub use status::status_of;
 
 /// What every service holds.

@@ -68,6 +68,47 @@ const PARITY: &[(&str, &str)] = &[
     ("list_matrices", "csapi.v1.MatrixService/ListMatrices"),
     ("get_matrix", "csapi.v1.MatrixService/GetMatrix"),
     ("classify", "csapi.v1.MatrixService/Classify"),
+    (
+        "list_account_classifications",
+        "csapi.v1.MatrixService/ListAccountClassifications",
+    ),
+    ("get_portfolio", "csapi.v1.MatrixService/GetPortfolio"),
+    ("get_transitions", "csapi.v1.MatrixService/GetTransitions"),
+    (
+        "get_portfolio_chart",
+        "csapi.v1.MatrixService/GetPortfolioChart",
+    ),
+    (
+        "create_assessment",
+        "csapi.v1.AssessmentService/CreateAssessment",
+    ),
+    ("get_assessment", "csapi.v1.AssessmentService/GetAssessment"),
+    (
+        "list_assessments",
+        "csapi.v1.AssessmentService/ListAssessments",
+    ),
+    (
+        "delete_assessment",
+        "csapi.v1.AssessmentService/DeleteAssessment",
+    ),
+    ("prioritize", "csapi.v1.PrioritizationService/Prioritize"),
+    (
+        "list_policies",
+        "csapi.v1.PrioritizationService/ListPolicies",
+    ),
+    ("get_policy", "csapi.v1.PrioritizationService/GetPolicy"),
+    (
+        "create_policy",
+        "csapi.v1.PrioritizationService/CreatePolicy",
+    ),
+    (
+        "update_policy",
+        "csapi.v1.PrioritizationService/UpdatePolicy",
+    ),
+    (
+        "delete_policy",
+        "csapi.v1.PrioritizationService/DeletePolicy",
+    ),
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).

@@ -1,0 +1,128 @@
+//! `csapi.v1.AssessmentService`.
+
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, parse_id, parse_timestamp, timestamp};
+use super::frameworks::evaluation_to_pb;
+use super::pb::assessment_service_server::AssessmentService;
+use super::pb::{self, *};
+use super::status::invalid_argument as invalid;
+use super::{GrpcState, call, status_of};
+use crate::domain::Invalid;
+use crate::domain::assessment::{Assessment as DomainAssessment, AssessmentDraft};
+use crate::store::assessments::AssessmentFilter;
+
+pub struct AssessmentGrpc(pub GrpcState);
+
+fn assessment_to_pb(a: DomainAssessment) -> pb::Assessment {
+    pb::Assessment {
+        results: Some(evaluation_to_pb(
+            a.framework.clone(),
+            a.framework_version,
+            a.results,
+        )),
+        id: a.id.to_string(),
+        account_id: a.account_id.to_string(),
+        stakeholder_id: a.stakeholder_id.map(|s| s.to_string()),
+        framework: a.framework,
+        framework_version: a.framework_version,
+        scores: a.scores.into_iter().collect(),
+        notes: a.notes.into_iter().collect(),
+        assessor: a.assessor,
+        assessed_at: Some(timestamp(a.assessed_at)),
+        created_at: Some(timestamp(a.created_at)),
+    }
+}
+
+/// A draft from a message, field errors named under `assessment.`.
+fn draft_from_pb(a: pb::Assessment) -> Result<AssessmentDraft, Invalid> {
+    let mut e = Invalid::default();
+    let draft = AssessmentDraft {
+        account_id: parse_id(&mut e, "assessment.account_id", &a.account_id),
+        stakeholder_id: a
+            .stakeholder_id
+            .map(|s| parse_id(&mut e, "assessment.stakeholder_id", &s)),
+        framework: a.framework,
+        scores: a.scores.into_iter().collect(),
+        notes: a.notes.into_iter().collect(),
+        assessor: a.assessor,
+        assessed_at: parse_timestamp(&mut e, "assessment.assessed_at", a.assessed_at),
+    };
+    e.into_result().map(|()| draft)
+}
+
+#[tonic::async_trait]
+impl AssessmentService for AssessmentGrpc {
+    async fn create_assessment(
+        &self,
+        req: Request<CreateAssessmentRequest>,
+    ) -> Result<Response<pb::Assessment>, Status> {
+        call!(self.0, "CreateAssessment", req, |p, m| {
+            let draft = draft_from_pb(m.assessment.unwrap_or_default()).map_err(invalid)?;
+            self.0
+                .app
+                .create_assessment(&p, draft)
+                .await
+                .map(assessment_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn get_assessment(
+        &self,
+        req: Request<GetAssessmentRequest>,
+    ) -> Result<Response<pb::Assessment>, Status> {
+        call!(self.0, "GetAssessment", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .assessment(&p, id)
+                .await
+                .map(assessment_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn list_assessments(
+        &self,
+        req: Request<ListAssessmentsRequest>,
+    ) -> Result<Response<ListAssessmentsResponse>, Status> {
+        call!(self.0, "ListAssessments", req, |p, m| {
+            let mut e = Invalid::default();
+            let filter = AssessmentFilter {
+                account_id: m.account_id.map(|s| parse_id(&mut e, "account_id", &s)),
+                stakeholder_id: m
+                    .stakeholder_id
+                    .map(|s| parse_id(&mut e, "stakeholder_id", &s)),
+                framework: m.framework,
+                from: parse_timestamp(&mut e, "from", m.from),
+                to: parse_timestamp(&mut e, "to", m.to),
+            };
+            e.into_result().map_err(invalid)?;
+            let listed = self
+                .0
+                .app
+                .assessments(&p, &filter, &convert::page(m.page_size, m.page_token))
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(ListAssessmentsResponse {
+                assessments: listed.items.into_iter().map(assessment_to_pb).collect(),
+                next_page_token: listed.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn delete_assessment(
+        &self,
+        req: Request<DeleteAssessmentRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "DeleteAssessment", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0
+                .app
+                .delete_assessment(&p, id)
+                .await
+                .map_err(status_of)
+        })
+    }
+}

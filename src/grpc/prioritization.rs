@@ -1,0 +1,201 @@
+//! `csapi.v1.PrioritizationService`.
+
+use tonic::{Request, Response, Status};
+
+use super::convert;
+use super::pb::prioritization_service_server::PrioritizationService;
+use super::pb::{self, *};
+use super::status::invalid_argument as invalid;
+use super::{GrpcState, call, status_of};
+use crate::app::{PublishedPolicy, RankedAccount as AppRanked};
+use crate::domain::Invalid;
+use crate::domain::prioritization::{
+    Policy as DomainPolicy, TierCut as DomainTierCut, WeightedMatrix as DomainWeighted,
+};
+use crate::store::assessments::AccountScope;
+
+pub struct PrioritizationGrpc(pub GrpcState);
+
+fn policy_to_pb(p: PublishedPolicy) -> pb::Policy {
+    pb::Policy {
+        key: p.policy.key,
+        label: p.policy.label,
+        matrices: p
+            .policy
+            .matrices
+            .into_iter()
+            .map(|m| WeightedMatrix {
+                matrix: m.matrix,
+                weight: m.weight,
+            })
+            .collect(),
+        tiers: p
+            .policy
+            .tiers
+            .into_iter()
+            .map(|t| TierCut {
+                min: t.min,
+                tier: t.tier.as_str().to_owned(),
+            })
+            .collect(),
+        built_in: p.built_in,
+    }
+}
+
+/// A policy from a message, field errors named under `policy.`.
+fn policy_from_pb(p: pb::Policy) -> Result<DomainPolicy, Invalid> {
+    let mut e = Invalid::default();
+    let tiers = p
+        .tiers
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, t)| match t.tier.parse() {
+            Ok(tier) => Some(DomainTierCut { min: t.min, tier }),
+            Err(()) => {
+                e.push(
+                    format!("policy.tiers[{i}].tier"),
+                    "must be high_touch, standard or low_touch",
+                );
+                None
+            }
+        })
+        .collect();
+    let policy = DomainPolicy {
+        key: p.key,
+        label: p.label,
+        matrices: p
+            .matrices
+            .into_iter()
+            .map(|m| DomainWeighted {
+                matrix: m.matrix,
+                weight: m.weight,
+            })
+            .collect(),
+        tiers,
+    };
+    e.into_result().map(|()| policy)
+}
+
+fn ranked_to_pb(r: AppRanked) -> RankedAccount {
+    RankedAccount {
+        account_id: r.account_id.to_string(),
+        name: r.name,
+        score: r.priority.score,
+        coverage: r.priority.coverage,
+        tier: r.priority.tier.as_str().to_owned(),
+        closeness: r.priority.closeness.into_iter().collect(),
+    }
+}
+
+#[tonic::async_trait]
+impl PrioritizationService for PrioritizationGrpc {
+    async fn prioritize(
+        &self,
+        req: Request<PrioritizeRequest>,
+    ) -> Result<Response<PrioritizeResponse>, Status> {
+        call!(self.0, "Prioritize", req, |p, m| {
+            let tier = match m.tier {
+                Some(t) => Some(
+                    t.parse()
+                        .map_err(|()| invalid(Invalid::single("tier", "must be a tier")))?,
+                ),
+                None => None,
+            };
+            let policy = if m.policy.is_empty() {
+                "default".to_owned()
+            } else {
+                m.policy
+            };
+            let scope = AccountScope {
+                segment: m.segment,
+                owner: m.owner,
+            };
+            let listed = self
+                .0
+                .app
+                .prioritization(
+                    &p,
+                    &policy,
+                    &scope,
+                    tier,
+                    &convert::page(m.page_size, m.page_token),
+                )
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(PrioritizeResponse {
+                policy,
+                accounts: listed.items.into_iter().map(ranked_to_pb).collect(),
+                next_page_token: listed.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn list_policies(
+        &self,
+        req: Request<ListPoliciesRequest>,
+    ) -> Result<Response<ListPoliciesResponse>, Status> {
+        call!(self.0, "ListPolicies", req, |p, _m| {
+            let all = self.0.app.policies(&p).await.map_err(status_of)?;
+            Ok::<_, Status>(ListPoliciesResponse {
+                policies: all.into_iter().map(policy_to_pb).collect(),
+            })
+        })
+    }
+
+    async fn get_policy(
+        &self,
+        req: Request<GetPolicyRequest>,
+    ) -> Result<Response<pb::Policy>, Status> {
+        call!(self.0, "GetPolicy", req, |p, m| {
+            self.0
+                .app
+                .policy(&p, &m.key)
+                .await
+                .map(policy_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn create_policy(
+        &self,
+        req: Request<CreatePolicyRequest>,
+    ) -> Result<Response<pb::Policy>, Status> {
+        call!(self.0, "CreatePolicy", req, |p, m| {
+            let policy = policy_from_pb(m.policy.unwrap_or_default()).map_err(invalid)?;
+            self.0
+                .app
+                .create_policy(&p, policy)
+                .await
+                .map(policy_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn update_policy(
+        &self,
+        req: Request<UpdatePolicyRequest>,
+    ) -> Result<Response<pb::Policy>, Status> {
+        call!(self.0, "UpdatePolicy", req, |p, m| {
+            let policy = policy_from_pb(m.policy.unwrap_or_default()).map_err(invalid)?;
+            self.0
+                .app
+                .update_policy(&p, &m.key, policy)
+                .await
+                .map(policy_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn delete_policy(
+        &self,
+        req: Request<DeletePolicyRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "DeletePolicy", req, |p, m| {
+            self.0
+                .app
+                .delete_policy(&p, &m.key)
+                .await
+                .map_err(status_of)
+        })
+    }
+}
