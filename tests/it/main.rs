@@ -5,6 +5,7 @@ mod support;
 
 mod accounts;
 mod api_keys;
+mod assessments;
 mod bad_input;
 mod custom_frameworks;
 mod frameworks;

@@ -205,6 +205,32 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Sends a request with `key` and an optional JSON body; returns status and JSON (null when none).
+    pub async fn send(
+        &self,
+        key: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self.req_as(key, method, path);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
+    /// A gRPC channel to the server.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.grpc_addr.clone())
+            .unwrap()
+            .connect()
+            .await
+            .expect("gRPC connect")
+    }
+
     pub async fn accounts_client(&self) -> AccountServiceClient<Channel> {
         AccountServiceClient::connect(self.grpc_addr.clone())
             .await
@@ -216,6 +242,20 @@ impl TestApp {
             .await
             .expect("gRPC connect")
     }
+}
+
+/// The fields a problem names, sorted.
+pub fn problem_fields(problem: &Value) -> Vec<String> {
+    let mut f: Vec<String> = problem["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    f.sort();
+    f
 }
 
 /// A gRPC request carrying `key`.
