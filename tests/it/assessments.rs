@@ -144,7 +144,7 @@ on_both_backends! {
         let (_, listed) = get(format!("/v1/assessments?account_id={}&framework=readiness", b.acme)).await;
         let scores: Vec<f64> = listed["items"].as_array().unwrap().iter().map(|a| a["scores"]["goal_clarity"].as_f64().unwrap()).collect();
         assert_eq!(scores, [3.0, 8.0]);
-        let (_, ranged) = get(format!("/v1/assessments?from=2026-02-01T00:00:00Z&to=2026-03-10T00:00:00Z")).await;
+        let (_, ranged) = get("/v1/assessments?from=2026-02-01T00:00:00Z&to=2026-03-10T00:00:00Z".to_owned()).await;
         assert_eq!(ranged["items"].as_array().unwrap().len(), 1, "only Globex's, on 2026-02-10");
         let (_, by_person) = get(format!("/v1/assessments?stakeholder_id={}", b.mia)).await;
         assert_eq!(by_person["items"][0]["results"]["classifications"][0]["cell"]["key"], "directionless");
