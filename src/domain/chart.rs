@@ -138,33 +138,7 @@ impl Chart<'_> {
                 escape(&cell.label)
             );
             if best {
-                let (cx, cy) = (
-                    if m.optimal.x == End::High {
-                        x1 - 10.0
-                    } else {
-                        x0 + 10.0
-                    },
-                    if m.optimal.y == End::High {
-                        y0 + 10.0
-                    } else {
-                        y1 - 10.0
-                    },
-                );
-                let anchor = if m.optimal.x == End::High {
-                    "end"
-                } else {
-                    "start"
-                };
-                let tx = if m.optimal.x == End::High {
-                    cx - 10.0
-                } else {
-                    cx + 10.0
-                };
-                let _ = write!(
-                    svg,
-                    r##"<circle cx="{cx:.1}" cy="{cy:.1}" r="6" fill="#059669"/><text x="{tx:.1}" y="{:.1}" font-size="11" fill="#047857" text-anchor="{anchor}">optimal</text>"##,
-                    cy + 4.0
-                );
+                self.optimal_corner(svg, (x0, x1), (y0, y1));
             }
         }
         for (cuts, d, vertical) in [(&m.x_cuts, self.x, true), (&m.y_cuts, self.y, false)] {
@@ -181,6 +155,38 @@ impl Chart<'_> {
                 );
             }
         }
+    }
+
+    /// A green bracket on the frame at the optimal corner, and a legend saying where success lies.
+    fn optimal_corner(&self, svg: &mut String, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) {
+        let m = self.matrix;
+        let (cx, dx) = if m.optimal.x == End::High {
+            (x1, -1.0)
+        } else {
+            (x0, 1.0)
+        };
+        let (cy, dy) = if m.optimal.y == End::High {
+            (y0, 1.0)
+        } else {
+            (y1, -1.0)
+        };
+        let arm = 36.0;
+        let _ = write!(
+            svg,
+            r##"<path d="M{:.1} {cy:.1} L{cx:.1} {cy:.1} L{cx:.1} {:.1}" fill="none" stroke="#059669" stroke-width="5"/>"##,
+            cx + dx * arm,
+            cy + dy * arm
+        );
+        let end = |e: End| if e == End::High { "high" } else { "low" };
+        let _ = write!(
+            svg,
+            r##"<text x="{:.1}" y="52" font-size="13" fill="#047857" text-anchor="end">Optimal corner (green): {} {}, {} {}</text>"##,
+            LEFT + PLOT_W,
+            end(m.optimal.x),
+            escape(&self.x.label.to_lowercase()),
+            end(m.optimal.y),
+            escape(&self.y.label.to_lowercase())
+        );
     }
 
     fn axes(&self, svg: &mut String) {
@@ -316,18 +322,14 @@ mod tests {
     #[test]
     fn one_point_with_labels_axes_and_an_escaped_title() {
         let svg = chart(&[placement(1, 0.9, 0.9)]);
-        assert_eq!(
-            svg.matches("<circle").count(),
-            2,
-            "the point and the optimal marker"
-        );
+        assert_eq!(svg.matches("<circle").count(), 1);
         assert!(svg.contains("<title>Acme &lt;1&gt;: achiever</title>"));
         for label in [
             "Wanderer",
             "Dreamer",
             "Soldier",
             "Achiever",
-            "optimal",
+            "high goal clarity, high priority",
             "(1 to 10)",
         ] {
             assert!(svg.contains(label), "{label}");
@@ -342,7 +344,7 @@ mod tests {
             .collect();
         let svg = chart(&many);
         assert!(svg.contains(&format!("<title>{} subjects</title>", MAX_POINTS + 1)));
-        assert_eq!(svg.matches("<circle").count(), 1, "only the optimal marker");
+        assert_eq!(svg.matches("<circle").count(), 0);
     }
 
     #[test]
