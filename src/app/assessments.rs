@@ -5,8 +5,9 @@ use uuid::Uuid;
 
 use super::page::paginate;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
-use crate::domain::Role;
 use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::framework::is_key;
+use crate::domain::{Invalid, Role};
 use crate::store::assessments::AssessmentFilter;
 
 const ASSESSMENT: &str = "assessment";
@@ -65,11 +66,16 @@ impl App {
     ) -> Result<Listed<Assessment>, AppError> {
         p.require(Role::Read)?;
         let (page, size) = page.resolve()?;
+        let mut e = Invalid::default();
+        if filter.framework.as_deref().is_some_and(|f| !is_key(f)) {
+            e.push("framework", "must be a framework key");
+        }
         if let (Some(from), Some(to)) = (filter.from, filter.to)
             && from >= to
         {
-            return Err(crate::domain::Invalid::single("to", "must be after from").into());
+            e.push("to", "must be after from");
         }
+        e.into_result()?;
         if let Some(id) = filter.account_id {
             self.account(p, id).await?;
         }

@@ -11,7 +11,7 @@ use super::page::paginate;
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
 use crate::domain::chart::Chart;
-use crate::domain::framework::Subject;
+use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, Placement, Transition};
 use crate::domain::prioritization::{Priority, Tier, ranking};
@@ -260,6 +260,9 @@ impl App {
         page: &PageRequest,
     ) -> Result<Listed<RankedAccount>, AppError> {
         let (page, size) = page.resolve()?;
+        if !is_key(policy_key) {
+            return Err(Invalid::single("policy", "must be a policy key").into());
+        }
         let policy = self.policy(p, policy_key).await?.policy;
         let corners: HashMap<String, matrix::Corner> = self
             .matrices(p)
@@ -293,20 +296,22 @@ impl App {
         ranked.sort_by(|a, b| {
             ranking(&a.priority, &b.priority).then(a.account_id.cmp(&b.account_id))
         });
-        let start = match page.after {
-            None => 0,
-            Some(after) => {
-                ranked
-                    .iter()
-                    .position(|r| r.account_id == after)
-                    .ok_or_else(|| {
-                        Invalid::single("page_token", "is not a token this API returned")
-                    })?
-                    + 1
-            }
-        };
-        let rows: Vec<RankedAccount> = ranked.into_iter().skip(start).take(page.limit).collect();
-        Ok(paginate(rows, size, |r| r.account_id))
+        // A ranking has no stable key to resume after, so its token is the
+        // position where the next page starts.
+        let start = page
+            .after
+            .map_or(0, |t| usize::try_from(t.as_u128()).unwrap_or(usize::MAX));
+        let rows: Vec<(usize, RankedAccount)> = ranked
+            .into_iter()
+            .enumerate()
+            .skip(start)
+            .take(page.limit)
+            .collect();
+        let listed = paginate(rows, size, |(i, _)| Uuid::from_u128(*i as u128 + 1));
+        Ok(Listed {
+            items: listed.items.into_iter().map(|(_, r)| r).collect(),
+            next_page_token: listed.next_page_token,
+        })
     }
 }
 

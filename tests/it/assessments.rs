@@ -232,6 +232,10 @@ on_both_backends! {
         let token = page1["next_page_token"].as_str().unwrap().to_owned();
         let (_, page2) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/prioritization?page_size=2&page_token={token}"), None).await;
         assert_eq!(page2["items"][0]["account_id"].as_str(), Some(b.initech.as_str()));
+        assert_eq!(page2["next_page_token"], Value::Null);
+        let beyond = format!("/v1/prioritization?page_token={}", "f".repeat(32));
+        let (status, past_the_end) = app.send(ADMIN_KEY, Method::GET, &beyond, None).await;
+        assert_eq!((status, past_the_end["items"].clone()), (200, json!([])));
         let (_, low) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization?tier=low_touch", None).await;
         assert_eq!(low["items"].as_array().unwrap().len(), 1);
         let (_, jane) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization?owner=jane@example.com", None).await;
@@ -459,6 +463,8 @@ on_both_backends! {
             ("/v1/matrices/readiness/transitions", "from"),
             ("/v1/matrices/readiness/portfolio?as_of=yesterday", "as_of"),
             ("/v1/prioritization?tier=vip", "tier"),
+            ("/v1/prioritization?policy=", "policy"),
+            ("/v1/assessments?framework=", "framework"),
             ("/v1/assessments?from=2026-03-01T00:00:00Z&to=2026-03-01T00:00:00Z", "to"),
         ] {
             let (status, problem) = app.send(ADMIN_KEY, Method::GET, query, None).await;
