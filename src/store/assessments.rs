@@ -207,6 +207,12 @@ super::for_each_backend! {
         let subject = x.subject_id().to_string();
         let at = to_micros(x.assessed_at);
         c.transaction(async |conn| {
+            // Locks the account's row until commit (PostgreSQL), so concurrent
+            // assessments of one account slot into its history one at a time.
+            diesel::update(a::table.filter(a::workspace_id.eq(&wss)).filter(a::id.eq(x.account_id.to_string())))
+                .set(a::version.eq(a::version))
+                .execute(conn)
+                .await?;
             diesel::insert_into(t::table).values(row).execute(conn).await?;
             for (matrix, k) in &x.results.classifications {
                 let history = c::table

@@ -540,4 +540,33 @@ on_both_backends! {
         let hidden = priorities.get_policy(authed(&stranger, pb::GetPolicyRequest { key: "mine".into() })).await.unwrap_err();
         assert_eq!(hidden.code(), Code::NotFound);
     }
+
+    async fn concurrent_assessments_keep_one_history(app: &TestApp) {
+        let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
+        // Day d (1..=12) scores goal_clarity high on even days: dreamer/achiever alternate with wanderer/soldier.
+        let cell_on = |d: u32| match (d % 2 == 0, d % 3 == 0) {
+            (false, false) => "wanderer",
+            (true, false) => "dreamer",
+            (false, true) => "soldier",
+            (true, true) => "achiever",
+        };
+        let days = [7u32, 2, 11, 5, 12, 1, 9, 4, 10, 3, 8, 6];
+        let sends = days.iter().map(|d| {
+            let body = json!({"account_id": acme, "framework": "readiness",
+                "scores": {"goal_clarity": if d % 2 == 0 { 9 } else { 2 }, "priority": if d % 3 == 0 { 9 } else { 2 }},
+                "assessed_at": format!("2026-01-{d:02}T12:00:00Z")});
+            app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(body))
+        });
+        for (status, _) in futures_util::future::join_all(sends).await {
+            assert_eq!(status, 201);
+        }
+        for d in 1..=12u32 {
+            let (_, p) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/matrices/readiness/portfolio?as_of=2026-01-{d:02}T18:00:00Z"), None).await;
+            assert_eq!(p["total"], 1, "day {d}");
+            assert_eq!(p["items"][0]["cell"]["key"], cell_on(d), "day {d}");
+        }
+        let (_, history) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/classifications"), None).await;
+        assert_eq!(history["items"][0]["latest"]["cell"]["key"], cell_on(12));
+        assert_eq!(history["items"][0]["history"].as_array().unwrap().len(), 12);
+    }
 }
