@@ -8,7 +8,7 @@
 //! in flight), which measures assessment-create throughput, then times each
 //! read sequentially against `GET /healthz` measured in the same run. Prints a
 //! markdown table; docs/benchmarks.md records a run. Set TEST_DATABASE_URL for
-//! another PostgreSQL server.
+//! another PostgreSQL server, BENCH_KEEP=1 to keep its database for EXPLAIN.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -544,7 +544,7 @@ on_both_backends! {
     async fn concurrent_assessments_keep_one_history(app: &TestApp) {
         let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
         // Day d (1..=12) scores goal_clarity high on even days: dreamer/achiever alternate with wanderer/soldier.
-        let cell_on = |d: u32| match (d % 2 == 0, d % 3 == 0) {
+        let cell_on = |d: u32| match (d.is_multiple_of(2), d.is_multiple_of(3)) {
             (false, false) => "wanderer",
             (true, false) => "dreamer",
             (false, true) => "soldier",
@@ -553,7 +553,7 @@ on_both_backends! {
         let days = [7u32, 2, 11, 5, 12, 1, 9, 4, 10, 3, 8, 6];
         let sends = days.iter().map(|d| {
             let body = json!({"account_id": acme, "framework": "readiness",
-                "scores": {"goal_clarity": if d % 2 == 0 { 9 } else { 2 }, "priority": if d % 3 == 0 { 9 } else { 2 }},
+                "scores": {"goal_clarity": if d.is_multiple_of(2) { 9 } else { 2 }, "priority": if d.is_multiple_of(3) { 9 } else { 2 }},
                 "assessed_at": format!("2026-01-{d:02}T12:00:00Z")});
             app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(body))
         });
