@@ -255,9 +255,13 @@ async fn main() {
             .map_or(admin.as_str(), |(head, _)| head)
     );
     run("postgres", &url, accounts).await;
-    conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .expect("drop database");
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        eprintln!("kept the PostgreSQL database {name} (BENCH_KEEP)");
+    } else {
+        conn.batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+            .await
+            .expect("drop database");
+    }
 }
 
 fn tempdir() -> std::path::PathBuf {
