@@ -122,7 +122,11 @@ mod tests {
     }
 
     fn fields(r: Result<(), Invalid>) -> Vec<String> {
-        r.unwrap_err().0.into_iter().map(|e| e.field).collect()
+        r.unwrap_err()
+            .fields()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
     }
 
     #[test]

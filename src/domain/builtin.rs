@@ -160,15 +160,8 @@ mod tests {
             ("colour".to_owned(), 3.0),
         ]
         .into();
-        let fields: Vec<String> = f
-            .check_scores(&scores)
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
         assert_eq!(
-            fields,
+            f.check_scores(&scores).unwrap_err().fields(),
             ["scores.goal_clarity", "scores.priority", "scores.colour"]
         );
     }

@@ -310,12 +310,8 @@ mod tests {
     use crate::domain::matrix::{Cell, Corner, End};
 
     fn fields(f: &Framework) -> Vec<String> {
-        f.validate()
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|e| e.field)
-            .collect()
+        let e = f.validate().unwrap_err();
+        e.fields().into_iter().map(str::to_owned).collect()
     }
 
     fn cell(key: &str) -> Cell {

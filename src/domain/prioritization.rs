@@ -226,15 +226,8 @@ mod tests {
             },
         ];
         p.tiers[1].min = 0.9;
-        let fields: Vec<String> = p
-            .validate(&known)
-            .unwrap_err()
-            .0
-            .into_iter()
-            .map(|e| e.field)
-            .collect();
         assert_eq!(
-            fields,
+            p.validate(&known).unwrap_err().fields(),
             ["key", "matrices[0].weight", "matrices[1].matrix", "tiers"]
         );
     }

@@ -39,6 +39,11 @@ impl Invalid {
         Self(vec![FieldError::new(field, message)])
     }
 
+    /// The bad fields' paths, in the order found.
+    pub fn fields(&self) -> Vec<&str> {
+        self.0.iter().map(|e| e.field.as_str()).collect()
+    }
+
     /// `Ok(())` when nothing was pushed.
     pub fn into_result(self) -> Result<(), Invalid> {
         if self.0.is_empty() { Ok(()) } else { Err(self) }
