@@ -130,7 +130,7 @@ pub async fn create(
     Ok(located(res, &location))
 }
 
-/// List assessments, oldest first, filtered by account, stakeholder, framework and time.
+/// List assessments in the order they were recorded, filtered by account, stakeholder, framework and time.
 #[utoipa::path(get, path = "/v1/assessments", operation_id = "list_assessments", tag = "assessments",
     params(AssessmentListQuery),
     responses((status = 200, description = "A page of assessments", body = Listing<AssessmentView>), ProblemResponses),
