@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::page::paginate;
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
-use crate::domain::chart::Chart;
+use crate::domain::chart::{Chart, MAX_POINTS, Marks};
 use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, Placement, Transition};
@@ -222,15 +222,23 @@ impl App {
     ) -> Result<String, AppError> {
         let matrix = self.matrix(p, matrix_key).await?;
         let as_of = as_of.unwrap_or_else(now);
-        let all = crate::store::Page {
+        let ws = p.workspace_id;
+        let enough = crate::store::Page {
             after: None,
-            limit: usize::MAX,
+            limit: MAX_POINTS + 1,
         };
-        let placements = self
+        let subjects = self
             .store
-            .placements(p.workspace_id, matrix_key, as_of, scope, all)
+            .placements(ws, matrix_key, as_of, scope, enough)
             .await?;
-        let noun = match (matrix.subject, placements.len()) {
+        let points;
+        let (marks, count) = if subjects.len() > MAX_POINTS {
+            points = self.store.points(ws, matrix_key, as_of, scope).await?;
+            (Marks::Density(&points), points.len())
+        } else {
+            (Marks::Subjects(&subjects), subjects.len())
+        };
+        let noun = match (matrix.subject, count) {
             (Subject::Account, 1) => "account",
             (Subject::Account, _) => "accounts",
             (Subject::Stakeholder, 1) => "stakeholder",
@@ -241,11 +249,10 @@ impl App {
             x: &matrix.x,
             y: &matrix.y,
             subtitle: format!(
-                "{} {noun} as of {}",
-                placements.len(),
+                "{count} {noun} as of {}",
                 as_of.format("%Y-%m-%d %H:%M UTC")
             ),
-            placements: &placements,
+            marks,
         };
         Ok(chart.render())
     }

@@ -22,6 +22,14 @@ const PLOT_W: f64 = 620.0;
 const PLOT_H: f64 = 480.0;
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
 
+/// What the chart plots.
+pub enum Marks<'a> {
+    /// One point per subject (as density past [`MAX_POINTS`]).
+    Subjects(&'a [Placement]),
+    /// Where many subjects sit (normalised points), drawn as density.
+    Density(&'a [(f64, f64)]),
+}
+
 /// What the chart shows.
 pub struct Chart<'a> {
     pub matrix: &'a Matrix,
@@ -29,7 +37,7 @@ pub struct Chart<'a> {
     pub y: &'a Dimension,
     /// A line under the title, e.g. "48 accounts as of 2026-11-23".
     pub subtitle: String,
-    pub placements: &'a [Placement],
+    pub marks: Marks<'a>,
 }
 
 fn escape(s: &str) -> String {
@@ -93,10 +101,10 @@ impl Chart<'_> {
         );
         self.cells(&mut svg, &xe, &ye);
         self.axes(&mut svg);
-        if self.placements.len() > MAX_POINTS {
-            self.density(&mut svg);
-        } else {
-            self.points(&mut svg, &xe, &ye);
+        match self.marks {
+            Marks::Subjects(all) if all.len() <= MAX_POINTS => self.points(&mut svg, all, &xe, &ye),
+            Marks::Subjects(all) => density(&mut svg, all.iter().map(|p| p.point)),
+            Marks::Density(points) => density(&mut svg, points.iter().copied()),
         }
         svg.push_str("</svg>");
         svg
@@ -238,12 +246,12 @@ impl Chart<'_> {
         );
     }
 
-    fn points(&self, svg: &mut String, xe: &[f64], ye: &[f64]) {
-        let n = self.placements.len() as f64;
+    fn points(&self, svg: &mut String, placements: &[Placement], xe: &[f64], ye: &[f64]) {
+        let n = placements.len() as f64;
         let r = (7.0 / (n / 40.0).sqrt().max(1.0)).max(2.5);
         let opacity = if n > 200.0 { 0.55 } else { 0.8 };
         let step = |d: &Dimension| 1.0 / (d.scale.max - d.scale.min);
-        for p in self.placements {
+        for p in placements {
             let x = jitter(p.point.0, xe, step(self.x), wobble(p.subject_id, 1));
             let y = jitter(p.point.1, ye, step(self.y), wobble(p.subject_id, 2));
             let title = if p.stakeholder_id.is_some() {
@@ -260,26 +268,26 @@ impl Chart<'_> {
             );
         }
     }
+}
 
-    fn density(&self, svg: &mut String) {
-        let mut bins = vec![0u32; DENSITY_BINS * DENSITY_BINS];
-        let bin =
-            |v: f64| ((v.clamp(0.0, 1.0) * DENSITY_BINS as f64) as usize).min(DENSITY_BINS - 1);
-        for p in self.placements {
-            bins[bin(p.point.1) * DENSITY_BINS + bin(p.point.0)] += 1;
-        }
-        let max = f64::from(bins.iter().copied().max().unwrap_or(1).max(1));
-        let (w, h) = (PLOT_W / DENSITY_BINS as f64, PLOT_H / DENSITY_BINS as f64);
-        for (i, count) in bins.iter().enumerate().filter(|(_, c)| **c > 0) {
-            let (col, row) = (i % DENSITY_BINS, i / DENSITY_BINS);
-            let opacity = 0.15 + 0.85 * (f64::from(*count) / max).sqrt();
-            let _ = write!(
-                svg,
-                r##"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="{h:.1}" fill="#2563eb" fill-opacity="{opacity:.2}"><title>{count} subjects</title></rect>"##,
-                LEFT + col as f64 * w,
-                TOP + PLOT_H - (row + 1) as f64 * h
-            );
-        }
+/// Bins points into a grid whose cells darken with their count.
+fn density(svg: &mut String, points: impl Iterator<Item = (f64, f64)>) {
+    let mut bins = vec![0u32; DENSITY_BINS * DENSITY_BINS];
+    let bin = |v: f64| ((v.clamp(0.0, 1.0) * DENSITY_BINS as f64) as usize).min(DENSITY_BINS - 1);
+    for (x, y) in points {
+        bins[bin(y) * DENSITY_BINS + bin(x)] += 1;
+    }
+    let max = f64::from(bins.iter().copied().max().unwrap_or(1).max(1));
+    let (w, h) = (PLOT_W / DENSITY_BINS as f64, PLOT_H / DENSITY_BINS as f64);
+    for (i, count) in bins.iter().enumerate().filter(|(_, c)| **c > 0) {
+        let (col, row) = (i % DENSITY_BINS, i / DENSITY_BINS);
+        let opacity = 0.15 + 0.85 * (f64::from(*count) / max).sqrt();
+        let _ = write!(
+            svg,
+            r##"<rect x="{:.1}" y="{:.1}" width="{w:.1}" height="{h:.1}" fill="#2563eb" fill-opacity="{opacity:.2}"><title>{count} subjects</title></rect>"##,
+            LEFT + col as f64 * w,
+            TOP + PLOT_H - (row + 1) as f64 * h
+        );
     }
 }
 
@@ -314,7 +322,7 @@ mod tests {
             x: f.dimension(&m.x).unwrap(),
             y: f.dimension(&m.y).unwrap(),
             subtitle: "test".into(),
-            placements,
+            marks: Marks::Subjects(placements),
         }
         .render()
     }

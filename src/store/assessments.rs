@@ -1,9 +1,9 @@
 //! Assessments and the classifications stored with them.
 //!
 //! Each classification row carries `superseded_at`, the time of the subject's
-//! next classification on the same matrix, kept up to date on every insert
-//! and delete; "latest as of T" is then `assessed_at <= T < superseded_at`
-//! (NULL = still current), answered from an index.
+//! next classification on the same matrix ([`OPEN`] while it is the latest),
+//! kept true on every insert and delete; "latest as of T" is then
+//! `assessed_at <= T < superseded_at`, one range of a covering index.
 
 use chrono::{DateTime, Utc};
 use diesel::{
@@ -36,6 +36,16 @@ pub struct AccountScope {
     pub segment: Option<String>,
     pub owner: Option<String>,
 }
+
+impl AccountScope {
+    /// No filter: reads need not join the accounts.
+    fn is_everyone(&self) -> bool {
+        self.segment.is_none() && self.owner.is_none()
+    }
+}
+
+/// `superseded_at` of a subject's latest classification: it holds until further notice.
+const OPEN: i64 = i64::MAX;
 
 /// An account's mean normalised point on one matrix, over its subjects' latest classifications.
 #[derive(Debug, Clone, PartialEq)]
@@ -145,7 +155,7 @@ fn placement(
 
 /// Classifications joined with the names of their account and stakeholder.
 macro_rules! placements {
-    ($ws:expr) => {
+    () => {
         c::table
             .inner_join(
                 a::table.on(a::workspace_id
@@ -157,7 +167,6 @@ macro_rules! placements {
                     .eq(c::workspace_id)
                     .and(s::id.nullable().eq(c::stakeholder_id))),
             )
-            .filter(c::workspace_id.eq($ws))
             .select((
                 c::matrix,
                 c::subject_id,
@@ -175,15 +184,32 @@ macro_rules! placements {
     };
 }
 
-/// Keeps only each subject's classification current at `$t`, and the accounts in `$scope`.
-macro_rules! as_of {
-    ($q:expr, $t:expr, $scope:expr) => {{
+/// Classifications of `$matrix` current at `$t`: one range of `classifications_as_of`.
+macro_rules! current_at {
+    ($q:expr, $ws:expr, $matrix:expr, $t:expr) => {{
         let t = $t;
-        let mut q = $q.filter(
-            c::assessed_at
-                .le(t)
-                .and(c::superseded_at.is_null().or(c::superseded_at.gt(t))),
-        );
+        $q.filter(c::workspace_id.eq($ws))
+            .filter(c::matrix.eq($matrix))
+            .filter(c::superseded_at.gt(t))
+            .filter(c::assessed_at.le(t))
+    }};
+}
+
+/// Classifications joined with their accounts, for filtering by account.
+macro_rules! with_accounts {
+    () => {
+        c::table.inner_join(
+            a::table.on(a::workspace_id
+                .eq(c::workspace_id)
+                .and(a::id.eq(c::account_id))),
+        )
+    };
+}
+
+/// Keeps the accounts in `$scope` (the query must join accounts).
+macro_rules! in_scope {
+    ($q:expr, $scope:expr) => {{
+        let mut q = $q;
         if let Some(v) = &$scope.segment {
             q = q.filter(a::segment.eq(v.clone()));
         }
@@ -219,7 +245,7 @@ super::for_each_backend! {
                     .filter(c::workspace_id.eq(&wss))
                     .filter(c::matrix.eq(matrix))
                     .filter(c::subject_id.eq(&subject));
-                let previous: Option<(String, Option<i64>)> = history
+                let previous: Option<(String, i64)> = history
                     .filter(c::assessed_at.le(at))
                     .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
                     .select((c::assessment_id, c::superseded_at))
@@ -231,8 +257,9 @@ super::for_each_backend! {
                     None => history
                         .filter(c::assessed_at.gt(at))
                         .select(diesel::dsl::min(c::assessed_at))
-                        .first(conn)
-                        .await?,
+                        .first::<Option<i64>>(conn)
+                        .await?
+                        .unwrap_or(OPEN),
                 };
                 if let Some((previous_id, _)) = previous {
                     diesel::update(
@@ -316,7 +343,7 @@ super::for_each_backend! {
         let wss = ws.to_string();
         let ids = id.to_string();
         c.transaction(async |conn| {
-            let mine: Vec<(String, String, i64, Option<i64>)> = c::table
+            let mine: Vec<(String, String, i64, i64)> = c::table
                 .filter(c::workspace_id.eq(&wss))
                 .filter(c::assessment_id.eq(&ids))
                 .select((c::matrix, c::subject_id, c::assessed_at, c::superseded_at))
@@ -365,7 +392,8 @@ super::for_each_backend! {
         scope: &AccountScope,
         page: Page,
     ) -> Result<Vec<Placement>, StoreError> {
-        let mut q = as_of!(placements!(ws.to_string()).filter(c::matrix.eq(matrix)).into_boxed(), as_of, scope);
+        let q = current_at!(placements!(), ws.to_string(), matrix, as_of).into_boxed();
+        let mut q = in_scope!(q, scope);
         if let Some(after) = page.after {
             q = q.filter(c::subject_id.gt(after.to_string()));
         }
@@ -381,14 +409,19 @@ super::for_each_backend! {
         as_of: i64,
         scope: &AccountScope,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let q = c::table
-            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
-            .filter(c::workspace_id.eq(ws.to_string()))
-            .filter(c::matrix.eq(matrix))
+        let counted = (c::cell, diesel::dsl::count_star());
+        if scope.is_everyone() {
+            return Ok(current_at!(c::table, ws.to_string(), matrix, as_of)
+                .group_by(c::cell)
+                .select(counted)
+                .load(c)
+                .await?);
+        }
+        let q = current_at!(with_accounts!(), ws.to_string(), matrix, as_of)
             .group_by(c::cell)
-            .select((c::cell, diesel::dsl::count_star()))
+            .select(counted)
             .into_boxed();
-        Ok(as_of!(q, as_of, scope).load(c).await?)
+        Ok(in_scope!(q, scope).load(c).await?)
     }
 
     /// Each subject's cell on `matrix` as of `as_of`.
@@ -399,16 +432,38 @@ super::for_each_backend! {
         as_of: i64,
         scope: &AccountScope,
     ) -> Result<Vec<(Uuid, String)>, StoreError> {
-        let q = c::table
-            .inner_join(a::table.on(a::workspace_id.eq(c::workspace_id).and(a::id.eq(c::account_id))))
-            .filter(c::workspace_id.eq(ws.to_string()))
-            .filter(c::matrix.eq(matrix))
-            .into_boxed();
-        let rows: Vec<(String, String)> = as_of!(q, as_of, scope)
-            .select((c::subject_id, c::cell))
-            .load(c)
-            .await?;
+        let rows: Vec<(String, String)> = if scope.is_everyone() {
+            current_at!(c::table, ws.to_string(), matrix, as_of)
+                .select((c::subject_id, c::cell))
+                .load(c)
+                .await?
+        } else {
+            let q = current_at!(with_accounts!(), ws.to_string(), matrix, as_of)
+                .select((c::subject_id, c::cell))
+                .into_boxed();
+            in_scope!(q, scope).load(c).await?
+        };
         rows.into_iter().map(|(s, cell)| Ok((parse_id(&s)?, cell))).collect()
+    }
+
+    /// Each subject's normalised point on `matrix` as of `as_of`.
+    pub(crate) async fn points(
+        c: &mut Conn,
+        ws: Uuid,
+        matrix: &str,
+        as_of: i64,
+        scope: &AccountScope,
+    ) -> Result<Vec<(f64, f64)>, StoreError> {
+        if scope.is_everyone() {
+            return Ok(current_at!(c::table, ws.to_string(), matrix, as_of)
+                .select((c::x, c::y))
+                .load(c)
+                .await?);
+        }
+        let q = current_at!(with_accounts!(), ws.to_string(), matrix, as_of)
+            .select((c::x, c::y))
+            .into_boxed();
+        Ok(in_scope!(q, scope).load(c).await?)
     }
 
     /// Every classification of an account and its stakeholders, newest first per matrix and subject.
@@ -417,7 +472,8 @@ super::for_each_backend! {
         ws: Uuid,
         account_id: Uuid,
     ) -> Result<Vec<Placement>, StoreError> {
-        let rows: Vec<PlacementRow> = placements!(ws.to_string())
+        let rows: Vec<PlacementRow> = placements!()
+            .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::account_id.eq(account_id.to_string()))
             .order_by((c::matrix, c::subject_id, c::assessed_at.desc(), c::assessment_id.desc()))
             .load(c)
@@ -434,7 +490,7 @@ super::for_each_backend! {
         let rows: Vec<(String, String, Option<f64>, Option<f64>)> = c::table
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
-            .filter(c::superseded_at.is_null())
+            .filter(c::superseded_at.eq(OPEN))
             .group_by((c::account_id, c::matrix))
             .select((c::account_id, c::matrix, diesel::dsl::avg(c::x), diesel::dsl::avg(c::y)))
             .load(c)
@@ -523,6 +579,16 @@ impl Store {
         scope: &AccountScope,
     ) -> Result<Vec<(Uuid, String)>, StoreError> {
         run_read!(self, cells(ws, matrix, to_micros(as_of), scope))
+    }
+
+    pub async fn points(
+        &self,
+        ws: Uuid,
+        matrix: &str,
+        as_of: DateTime<Utc>,
+        scope: &AccountScope,
+    ) -> Result<Vec<(f64, f64)>, StoreError> {
+        run_read!(self, points(ws, matrix, to_micros(as_of), scope))
     }
 
     /// Every classification of an account and its stakeholders, newest first

@@ -121,7 +121,7 @@ diesel::table! {
         y -> Double,
         closeness -> Double,
         assessed_at -> BigInt,
-        superseded_at -> Nullable<BigInt>,
+        superseded_at -> BigInt,
     }
 }
 

@@ -21,9 +21,10 @@ CREATE INDEX assessments_account ON assessments (workspace_id, account_id, id);
 CREATE INDEX assessments_framework ON assessments (workspace_id, framework, id);
 
 -- One row per (assessment, matrix): where the subject sat. `superseded_at`
--- is the assessed_at of the subject's next classification on the matrix
--- (NULL while it is the latest), so "the latest cell as of T" is the rows
--- with assessed_at <= T < superseded_at: an index range, not a scan of history.
+-- is the assessed_at of the subject's next classification on the matrix, or
+-- the largest BIGINT while it is the latest, so "the latest cell as of T" is
+-- the rows with superseded_at > T and assessed_at <= T: one range of
+-- classifications_as_of, which also carries every column those reads need.
 CREATE TABLE classifications (
     workspace_id TEXT NOT NULL,
     assessment_id TEXT NOT NULL,
@@ -36,13 +37,13 @@ CREATE TABLE classifications (
     y DOUBLE PRECISION NOT NULL,
     closeness DOUBLE PRECISION NOT NULL,
     assessed_at BIGINT NOT NULL,
-    superseded_at BIGINT,
+    superseded_at BIGINT NOT NULL,
     PRIMARY KEY (workspace_id, assessment_id, matrix),
     FOREIGN KEY (workspace_id, assessment_id) REFERENCES assessments (workspace_id, id) ON DELETE CASCADE
 );
-CREATE INDEX classifications_subject ON classifications (workspace_id, matrix, subject_id, assessed_at);
-CREATE INDEX classifications_current ON classifications (workspace_id, matrix, superseded_at, subject_id);
-CREATE INDEX classifications_as_of ON classifications (workspace_id, matrix, assessed_at);
+CREATE INDEX classifications_subject ON classifications (workspace_id, matrix, subject_id, assessed_at, assessment_id);
+CREATE INDEX classifications_as_of ON classifications
+    (workspace_id, matrix, superseded_at, assessed_at, subject_id, account_id, cell, x, y);
 CREATE INDEX classifications_account ON classifications (workspace_id, account_id, matrix, assessed_at);
 
 -- Custom prioritisation policies, stored whole.
