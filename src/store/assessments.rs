@@ -241,37 +241,7 @@ super::for_each_backend! {
                 .await?;
             diesel::insert_into(t::table).values(row).execute(conn).await?;
             for (matrix, k) in &x.results.classifications {
-                let history = c::table
-                    .filter(c::workspace_id.eq(&wss))
-                    .filter(c::matrix.eq(matrix))
-                    .filter(c::subject_id.eq(&subject));
-                let previous: Option<(String, i64)> = history
-                    .filter(c::assessed_at.le(at))
-                    .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
-                    .select((c::assessment_id, c::superseded_at))
-                    .first(conn)
-                    .await
-                    .optional()?;
-                let superseded_at = match &previous {
-                    Some((_, next)) => *next,
-                    None => history
-                        .filter(c::assessed_at.gt(at))
-                        .select(diesel::dsl::min(c::assessed_at))
-                        .first::<Option<i64>>(conn)
-                        .await?
-                        .unwrap_or(OPEN),
-                };
-                if let Some((previous_id, _)) = previous {
-                    diesel::update(
-                        c::table
-                            .filter(c::workspace_id.eq(&wss))
-                            .filter(c::assessment_id.eq(previous_id))
-                            .filter(c::matrix.eq(matrix)),
-                    )
-                    .set(c::superseded_at.eq(at))
-                    .execute(conn)
-                    .await?;
-                }
+                let superseded_at = slot_into_history(conn, &wss, matrix, &subject, at).await?;
                 diesel::insert_into(c::table)
                     .values((
                         c::workspace_id.eq(&wss),
@@ -293,6 +263,47 @@ super::for_each_backend! {
             Ok(())
         })
         .await
+    }
+
+    /// Makes room for a classification of `subject` at `at` in its history on
+    /// `matrix`: the one before it now ends at `at`. Returns when the new one
+    /// ends: where its predecessor ended, or at the next one, or [`OPEN`].
+    async fn slot_into_history(
+        conn: &mut Conn,
+        ws: &str,
+        matrix: &str,
+        subject: &str,
+        at: i64,
+    ) -> Result<i64, StoreError> {
+        let history = c::table
+            .filter(c::workspace_id.eq(ws))
+            .filter(c::matrix.eq(matrix))
+            .filter(c::subject_id.eq(subject));
+        let previous: Option<(String, i64)> = history
+            .filter(c::assessed_at.le(at))
+            .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
+            .select((c::assessment_id, c::superseded_at))
+            .first(conn)
+            .await
+            .optional()?;
+        let Some((previous_id, ends)) = previous else {
+            let next: Option<i64> = history
+                .filter(c::assessed_at.gt(at))
+                .select(diesel::dsl::min(c::assessed_at))
+                .first(conn)
+                .await?;
+            return Ok(next.unwrap_or(OPEN));
+        };
+        diesel::update(
+            c::table
+                .filter(c::workspace_id.eq(ws))
+                .filter(c::assessment_id.eq(previous_id))
+                .filter(c::matrix.eq(matrix)),
+        )
+        .set(c::superseded_at.eq(at))
+        .execute(conn)
+        .await?;
+        Ok(ends)
     }
 
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Assessment>, StoreError> {

@@ -41,7 +41,10 @@ CREATE TABLE classifications (
     PRIMARY KEY (workspace_id, assessment_id, matrix),
     FOREIGN KEY (workspace_id, assessment_id) REFERENCES assessments (workspace_id, id) ON DELETE CASCADE
 );
-CREATE INDEX classifications_subject ON classifications (workspace_id, matrix, subject_id, assessed_at, assessment_id);
+-- A subject's history in order, covering the lookups that slot a new one in:
+-- without statistics a planner must still prefer it to classifications_as_of.
+CREATE INDEX classifications_subject ON classifications
+    (workspace_id, matrix, subject_id, assessed_at, assessment_id, superseded_at);
 CREATE INDEX classifications_as_of ON classifications
     (workspace_id, matrix, superseded_at, assessed_at, subject_id, account_id, cell, x, y);
 CREATE INDEX classifications_account ON classifications (workspace_id, account_id, matrix, assessed_at);
