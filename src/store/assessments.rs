@@ -403,7 +403,15 @@ super::for_each_backend! {
         scope: &AccountScope,
         page: Page,
     ) -> Result<Vec<Placement>, StoreError> {
-        let q = current_at!(placements!(), ws.to_string(), matrix, as_of).into_boxed();
+        // `+ 0` keeps planners off the as-of range, which would sort every
+        // current subject for one page; classifications_subject yields them in
+        // page order and the scan stops at the page's end.
+        let q = placements!()
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq(matrix))
+            .filter((c::superseded_at + 0i64).gt(as_of))
+            .filter(c::assessed_at.le(as_of))
+            .into_boxed();
         let mut q = in_scope!(q, scope);
         if let Some(after) = page.after {
             q = q.filter(c::subject_id.gt(after.to_string()));
