@@ -14,7 +14,7 @@ use crate::domain::chart::{Chart, MAX_POINTS, Marks};
 use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, Placement, Transition};
-use crate::domain::prioritization::{Priority, Tier, ranking};
+use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
 use crate::store::assessments::AccountScope;
 
 /// A subject's placement with its cell as the matrix defines it (label, play).
@@ -278,15 +278,13 @@ impl App {
             .map(|m| (m.matrix.key, m.matrix.optimal))
             .collect();
         let keys: Vec<String> = policy.matrices.iter().map(|m| m.matrix.clone()).collect();
-        let mut closeness: HashMap<Uuid, BTreeMap<String, f64>> = HashMap::new();
-        for mp in self.store.mean_points(p.workspace_id, &keys).await? {
-            if let Some(corner) = corners.get(&mp.matrix) {
-                closeness
-                    .entry(mp.account_id)
-                    .or_default()
-                    .insert(mp.matrix, matrix::closeness(mp.point, *corner));
-            }
-        }
+        let points = self.store.current_points(p.workspace_id, &keys).await?;
+        let closeness = account_closeness(
+            points
+                .into_iter()
+                .map(|c| (c.account_id, c.matrix, c.point)),
+            &corners,
+        );
         let empty = BTreeMap::new();
         let mut ranked: Vec<RankedAccount> = self
             .store

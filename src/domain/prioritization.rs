@@ -2,11 +2,13 @@
 //! they sit to success on the matrices a policy weighs.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::Hash;
 
 use serde::{Deserialize, Serialize};
 
 use super::framework::is_key;
+use super::matrix::{Corner, closeness};
 use super::validation::{Invalid, check_text};
 
 str_enum! {
@@ -137,6 +139,34 @@ impl Policy {
     }
 }
 
+/// Each account's closeness per matrix, from its subjects' current points:
+/// the closeness of their mean point to the matrix's optimal corner (an
+/// account matrix has one subject per account; a stakeholder matrix averages
+/// the account's assessed stakeholders). Matrices without a corner are skipped.
+pub fn account_closeness<A: Eq + Hash>(
+    points: impl IntoIterator<Item = (A, String, (f64, f64))>,
+    corners: &HashMap<String, Corner>,
+) -> HashMap<A, BTreeMap<String, f64>> {
+    let mut sums: HashMap<A, BTreeMap<String, (f64, f64, u32)>> = HashMap::new();
+    for (account, matrix, (x, y)) in points {
+        let s = sums.entry(account).or_default().entry(matrix).or_default();
+        *s = (s.0 + x, s.1 + y, s.2 + 1);
+    }
+    sums.into_iter()
+        .map(|(account, by_matrix)| {
+            let values = by_matrix
+                .into_iter()
+                .filter_map(|(m, (x, y, n))| {
+                    let corner = corners.get(&m)?;
+                    let mean = (x / f64::from(n), y / f64::from(n));
+                    Some((m, closeness(mean, *corner)))
+                })
+                .collect();
+            (account, values)
+        })
+        .collect()
+}
+
 /// Ranking order: highest score first, accounts without data last; ties go
 /// to the better-covered account.
 pub fn ranking(a: &Priority, b: &Priority) -> Ordering {
@@ -252,5 +282,29 @@ mod tests {
                 (None, 0.0)
             ]
         );
+    }
+
+    #[test]
+    fn stakeholders_are_averaged_before_closeness() {
+        use crate::domain::matrix::End;
+        let corners: HashMap<String, Corner> = [(
+            "purpose_intent".to_owned(),
+            Corner {
+                x: End::High,
+                y: End::High,
+            },
+        )]
+        .into();
+        let points = [
+            (1, "purpose_intent".to_owned(), (1.0, 1.0)),
+            (1, "purpose_intent".to_owned(), (0.0, 1.0)),
+            (2, "purpose_intent".to_owned(), (1.0, 1.0)),
+            (2, "unknown".to_owned(), (0.0, 0.0)),
+        ];
+        let c = account_closeness(points, &corners);
+        // Mean (0.5, 1): 1 − 0.5/√2 = 0.646447.
+        assert!((c[&1]["purpose_intent"] - 0.646_446_609_406_726_3).abs() < 1e-12);
+        assert_eq!(c[&2].len(), 1, "a matrix without a corner is skipped");
+        assert_eq!(c[&2]["purpose_intent"], 1.0);
     }
 }

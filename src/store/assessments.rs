@@ -47,9 +47,9 @@ impl AccountScope {
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
 const OPEN: i64 = i64::MAX;
 
-/// An account's mean normalised point on one matrix, over its subjects' latest classifications.
+/// One subject's current normalised point on a matrix, with its account.
 #[derive(Debug, Clone, PartialEq)]
-pub struct MeanPoint {
+pub struct CurrentPoint {
     pub account_id: Uuid,
     pub matrix: String,
     pub point: (f64, f64),
@@ -287,11 +287,15 @@ super::for_each_backend! {
             .await
             .optional()?;
         let Some((previous_id, ends)) = previous else {
+            // Ordered, not min(): only classifications_subject yields this
+            // order, so even a plan made without statistics uses it.
             let next: Option<i64> = history
                 .filter(c::assessed_at.gt(at))
-                .select(diesel::dsl::min(c::assessed_at))
+                .order_by(c::assessed_at)
+                .select(c::assessed_at)
                 .first(conn)
-                .await?;
+                .await
+                .optional()?;
             return Ok(next.unwrap_or(OPEN));
         };
         diesel::update(
@@ -500,26 +504,26 @@ super::for_each_backend! {
         rows.into_iter().map(placement).collect()
     }
 
-    /// Each account's mean current point on each of `matrices`.
-    pub(crate) async fn mean_points(
+    /// Every subject's current point on each of `matrices`: one range of
+    /// `classifications_as_of` per matrix, read from the index alone.
+    pub(crate) async fn current_points(
         c: &mut Conn,
         ws: Uuid,
         matrices: &[String],
-    ) -> Result<Vec<MeanPoint>, StoreError> {
-        let rows: Vec<(String, String, Option<f64>, Option<f64>)> = c::table
+    ) -> Result<Vec<CurrentPoint>, StoreError> {
+        let rows: Vec<(String, String, f64, f64)> = c::table
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
             .filter(c::superseded_at.eq(OPEN))
-            .group_by((c::account_id, c::matrix))
-            .select((c::account_id, c::matrix, diesel::dsl::avg(c::x), diesel::dsl::avg(c::y)))
+            .select((c::account_id, c::matrix, c::x, c::y))
             .load(c)
             .await?;
         rows.into_iter()
             .map(|(account, matrix, x, y)| {
-                Ok(MeanPoint {
+                Ok(CurrentPoint {
                     account_id: parse_id(&account)?,
                     matrix,
-                    point: (x.unwrap_or_default(), y.unwrap_or_default()),
+                    point: (x, y),
                 })
             })
             .collect()
@@ -620,12 +624,12 @@ impl Store {
         run_read!(self, account_history(ws, account_id))
     }
 
-    pub async fn mean_points(
+    pub async fn current_points(
         &self,
         ws: Uuid,
         matrices: &[String],
-    ) -> Result<Vec<MeanPoint>, StoreError> {
-        run_read!(self, mean_points(ws, matrices))
+    ) -> Result<Vec<CurrentPoint>, StoreError> {
+        run_read!(self, current_points(ws, matrices))
     }
 
     pub async fn account_names(
