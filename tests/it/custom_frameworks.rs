@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends};
+use crate::support::{ADMIN_KEY, authed, on_both_backends, problem_fields};
 
 /// A 3×3 grid over value and engagement, and a weighted, gated equation.
 fn health_grid() -> Value {
@@ -25,33 +25,6 @@ fn health_grid() -> Value {
     })
 }
 
-async fn send(
-    app: &TestApp,
-    key: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut req = app.req_as(key, method, path);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    let mut f: Vec<String> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
-    f.sort();
-    f
-}
-
 on_both_backends! {
     async fn custom_frameworks_are_versioned_and_evaluated(app: &TestApp) {
         let res = app.req(Method::POST, "/v1/frameworks").json(&health_grid()).send().await.unwrap();
@@ -60,45 +33,43 @@ on_both_backends! {
         let created: Value = res.json().await.unwrap();
         assert_eq!((created["version"].as_i64(), created["built_in"].as_bool()), (Some(1), Some(false)));
 
-        let (_, list) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks", None).await;
+        let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks", None).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 8);
 
-        let (status, e) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks/health_grid/evaluate",
-            Some(json!({"scores": {"value": 5, "engagement": 8}}))).await;
+        let (status, e) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks/health_grid/evaluate", Some(json!({"scores": {"value": 5, "engagement": 8}}))).await;
         assert_eq!(status, 200);
         assert_eq!(e["classifications"][0]["cell"]["key"], "c7");
         assert_eq!((e["classifications"][0]["column"].as_i64(), e["classifications"][0]["row"].as_i64()), (Some(1), Some(2)));
         // (3·4/9 + 7/9)/4 = 19/36, capped by value 4/9 < its floor 0.5.
         assert!((e["equations"][0]["value"].as_f64().unwrap() - 4.0 / 9.0).abs() < 1e-9);
         assert_eq!(e["equations"][0]["blocked_by"], json!(["value"]));
-        let (_, c) = send(app, ADMIN_KEY, Method::POST, "/v1/matrices/health/classify", Some(json!({"x": 9, "y": 1}))).await;
+        let (_, c) = app.send(ADMIN_KEY, Method::POST, "/v1/matrices/health/classify", Some(json!({"x": 9, "y": 1}))).await;
         assert_eq!(c["cell"]["key"], "c2");
 
         let mut v2 = health_grid();
         v2["name"] = json!("Health grid, revised");
         v2["matrices"][0]["x_cuts"] = json!([3, 6]);
-        let (status, updated) = send(app, ADMIN_KEY, Method::PUT, "/v1/frameworks/health_grid", Some(v2)).await;
+        let (status, updated) = app.send(ADMIN_KEY, Method::PUT, "/v1/frameworks/health_grid", Some(v2)).await;
         assert_eq!(status, 200);
         assert_eq!(updated["version"], 2);
-        let (_, latest) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid", None).await;
+        let (_, latest) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid", None).await;
         assert_eq!((latest["version"].as_i64(), latest["name"].as_str()), (Some(2), Some("Health grid, revised")));
-        let (_, first) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid/versions/1", None).await;
+        let (_, first) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid/versions/1", None).await;
         assert_eq!((first["version"].as_i64(), first["name"].as_str()), (Some(1), Some("Health grid")));
-        let (status, _) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid/versions/3", None).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks/health_grid/versions/3", None).await;
         assert_eq!(status, 404);
-        let (status, _) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks/readiness/versions/1", None).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks/readiness/versions/1", None).await;
         assert_eq!(status, 200);
 
-        let (status, clone) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks/readiness/clone",
-            Some(json!({"key": "my_readiness", "name": "Our readiness"}))).await;
+        let (status, clone) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks/readiness/clone", Some(json!({"key": "my_readiness", "name": "Our readiness"}))).await;
         assert_eq!(status, 201);
         assert_eq!((clone["name"].as_str(), clone["matrices"][0]["key"].as_str()), (Some("Our readiness"), Some("my_readiness")));
-        let (_, c) = send(app, ADMIN_KEY, Method::POST, "/v1/matrices/my_readiness/classify", Some(json!({"x": 9, "y": 9}))).await;
+        let (_, c) = app.send(ADMIN_KEY, Method::POST, "/v1/matrices/my_readiness/classify", Some(json!({"x": 9, "y": 9}))).await;
         assert_eq!(c["cell"]["key"], "achiever");
     }
 
     async fn custom_framework_rules_roles_and_isolation(app: &TestApp) {
-        let (status, _) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks", Some(health_grid())).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks", Some(health_grid())).await;
         assert_eq!(status, 201);
         let bad = |edit: fn(&mut Value)| {
             let mut f = health_grid();
@@ -121,37 +92,37 @@ on_both_backends! {
             (bad(|f| f["matrices"][0]["key"] = json!("readiness")), vec!["matrices[0].key"]),
         ];
         for (body, expected) in cases {
-            let (status, problem) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks", Some(body.clone())).await;
+            let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks", Some(body.clone())).await;
             assert_eq!(status, 422, "{body}");
-            assert_eq!(fields(&problem), expected, "{problem}");
+            assert_eq!(problem_fields(&problem), expected, "{problem}");
         }
-        let (_, list) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks", None).await;
+        let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks", None).await;
         assert_eq!(list["items"].as_array().unwrap().len(), 8, "nothing stored");
 
-        let (status, _) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks", Some(health_grid())).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks", Some(health_grid())).await;
         assert_eq!(status, 409, "a key exists");
         let mut builtin_key = health_grid();
         builtin_key["key"] = json!("readiness");
         builtin_key["matrices"][0]["key"] = json!("x_health");
-        let (status, _) = send(app, ADMIN_KEY, Method::POST, "/v1/frameworks", Some(builtin_key)).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/frameworks", Some(builtin_key)).await;
         assert_eq!(status, 409);
-        let (_, readiness) = send(app, ADMIN_KEY, Method::GET, "/v1/frameworks/readiness", None).await;
+        let (_, readiness) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks/readiness", None).await;
         let mut definition = readiness.clone();
         for k in ["version", "built_in"] {
             definition.as_object_mut().unwrap().remove(k);
         }
-        let (status, _) = send(app, ADMIN_KEY, Method::PUT, "/v1/frameworks/readiness", Some(definition)).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::PUT, "/v1/frameworks/readiness", Some(definition)).await;
         assert_eq!(status, 403, "built-ins are read-only");
 
         let write = app.key("write").await;
         let read = app.key("read").await;
         for key in [&write, &read] {
-            let (status, _) = send(app, key, Method::PUT, "/v1/frameworks/health_grid", Some(health_grid())).await;
+            let (status, _) = app.send(key, Method::PUT, "/v1/frameworks/health_grid", Some(health_grid())).await;
             assert_eq!(status, 403);
-            let (status, _) = send(app, key, Method::POST, "/v1/frameworks/health_grid/clone", Some(json!({"key": "copy"}))).await;
+            let (status, _) = app.send(key, Method::POST, "/v1/frameworks/health_grid/clone", Some(json!({"key": "copy"}))).await;
             assert_eq!(status, 403);
         }
-        let (status, _) = send(app, &read, Method::POST, "/v1/frameworks/health_grid/evaluate", Some(json!({"scores": {"value": 1, "engagement": 1}}))).await;
+        let (status, _) = app.send(&read, Method::POST, "/v1/frameworks/health_grid/evaluate", Some(json!({"scores": {"value": 1, "engagement": 1}}))).await;
         assert_eq!(status, 200, "reading and evaluating need only read");
 
         let other = app.other_workspace("elsewhere").await;
@@ -165,9 +136,9 @@ on_both_backends! {
             (Method::POST, "/v1/matrices/health/classify", Some(json!({"x": 1, "y": 1}))),
         ] {
             let what = format!("{method} {path}");
-            assert_eq!(send(app, &other, method, path, body).await.0, 404, "{what}");
+            assert_eq!(app.send(&other, method, path, body).await.0, 404, "{what}");
         }
-        let (status, _) = send(app, &other, Method::POST, "/v1/frameworks", Some(health_grid())).await;
+        let (status, _) = app.send(&other, Method::POST, "/v1/frameworks", Some(health_grid())).await;
         assert_eq!(status, 201, "keys are per workspace");
     }
 

@@ -9,31 +9,10 @@ use serde_json::{Value, json};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends};
-
-async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
-    let res = app
-        .req_as(key, Method::POST, path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    (res.status().as_u16(), res.json().await.unwrap())
-}
+use crate::support::{ADMIN_KEY, authed, on_both_backends, problem_fields};
 
 fn round4(v: &Value) -> f64 {
     (v.as_f64().unwrap() * 1e4).round() / 1e4
-}
-
-fn fields(problem: &Value) -> Vec<String> {
-    let mut f: Vec<String> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap().to_owned())
-        .collect();
-    f.sort();
-    f
 }
 
 on_both_backends! {
@@ -53,7 +32,7 @@ on_both_backends! {
 
         let scores = json!({"product_quality": 8, "outcome_clarity": 9, "enablement": 7, "guidance": 6,
                             "relationship_trust": 3, "business_need": 8});
-        let (status, e) = post(app, &read, "/v1/frameworks/success_equation/evaluate", json!({"scores": scores})).await;
+        let (status, e) = app.send(&read, Method::POST, "/v1/frameworks/success_equation/evaluate", Some(json!({"scores": scores}))).await;
         assert_eq!(status, 200);
         let eqs = e["equations"].as_array().unwrap();
         assert_eq!((eqs[0]["key"].as_str(), round4(&eqs[0]["value"])), (Some("adoption"), 0.7222));
@@ -65,24 +44,24 @@ on_both_backends! {
 
         let levels = json!({"business_model": 7, "technology_and_space": 8, "culture": 4,
                             "performance_and_learning": 9, "creativity_and_innovation": 9});
-        let (_, h) = post(app, &read, "/v1/frameworks/org_hierarchy/evaluate", json!({"scores": levels})).await;
+        let (_, h) = app.send(&read, Method::POST, "/v1/frameworks/org_hierarchy/evaluate", Some(json!({"scores": levels}))).await;
         assert_eq!(h["hierarchy"]["attained_level"], 2);
         assert_eq!(h["hierarchy"]["next_focus"], "culture");
 
-        let (status, bad) = post(app, &read, "/v1/frameworks/readiness/evaluate", json!({"scores": {"goal_clarity": 11, "colour": 3}})).await;
+        let (status, bad) = app.send(&read, Method::POST, "/v1/frameworks/readiness/evaluate", Some(json!({"scores": {"goal_clarity": 11, "colour": 3}}))).await;
         assert_eq!(status, 422);
-        assert_eq!(fields(&bad), ["scores.colour", "scores.goal_clarity", "scores.priority"]);
+        assert_eq!(problem_fields(&bad), ["scores.colour", "scores.goal_clarity", "scores.priority"]);
 
-        let (status, c) = post(app, &read, "/v1/matrices/technology/classify", json!({"x": 2, "y": 2})).await;
+        let (status, c) = app.send(&read, Method::POST, "/v1/matrices/technology/classify", Some(json!({"x": 2, "y": 2}))).await;
         assert_eq!(status, 200);
         assert_eq!(c["cell"]["key"], "quick_win");
         assert_eq!(round4(&c["closeness"]), 0.8889);
         assert!(c["cell"]["play"].as_str().unwrap().len() > 10, "a CSM reads what to do");
-        let (_, edge) = post(app, &read, "/v1/matrices/readiness/classify", json!({"x": 5.5, "y": 5})).await;
+        let (_, edge) = app.send(&read, Method::POST, "/v1/matrices/readiness/classify", Some(json!({"x": 5.5, "y": 5}))).await;
         assert_eq!(edge["cell"]["key"], "dreamer");
-        let (status, bad) = post(app, &read, "/v1/matrices/readiness/classify", json!({"x": 0, "y": 12})).await;
+        let (status, bad) = app.send(&read, Method::POST, "/v1/matrices/readiness/classify", Some(json!({"x": 0, "y": 12}))).await;
         assert_eq!(status, 422);
-        assert_eq!(fields(&bad), ["x", "y"]);
+        assert_eq!(problem_fields(&bad), ["x", "y"]);
 
         let matrices: Value = app.req_as(&read, Method::GET, "/v1/matrices").send().await.unwrap().json().await.unwrap();
         assert_eq!(matrices["items"].as_array().unwrap().len(), 5);
