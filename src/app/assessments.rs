@@ -4,6 +4,7 @@
 use uuid::Uuid;
 
 use super::page::paginate;
+use super::portfolio::check_range;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
 use crate::domain::assessment::{Assessment, AssessmentDraft};
 use crate::domain::framework::is_key;
@@ -71,9 +72,9 @@ impl App {
             e.push("framework", "must be a framework key");
         }
         if let (Some(from), Some(to)) = (filter.from, filter.to)
-            && from >= to
+            && let Err(backwards) = check_range(from, to)
         {
-            e.push("to", "must be after from");
+            e.0.extend(backwards.0);
         }
         e.into_result()?;
         if let Some(id) = filter.account_id {

@@ -88,7 +88,8 @@ fn cell_of(m: &Matrix, key: &str) -> Cell {
         })
 }
 
-fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Invalid> {
+/// A time range must move forward: `from` strictly before `to`.
+pub(super) fn check_range(from: DateTime<Utc>, to: DateTime<Utc>) -> Result<(), Invalid> {
     if from < to {
         Ok(())
     } else {
