@@ -1,4 +1,4 @@
-//! The built-in frameworks and prioritisation policies: data shipped with the
+//! The built-in frameworks, prioritisation policies, metrics and metric sets: data shipped with the
 //! binary (`builtin/builtin.json`) and read like custom ones, not code paths.
 
 use std::sync::LazyLock;
@@ -6,12 +6,16 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use super::framework::Framework;
+use super::metric::MetricDefinition;
+use super::metric_set::MetricSet;
 use super::prioritization::Policy;
 
 #[derive(Deserialize)]
 struct Catalogue {
     frameworks: Vec<Framework>,
     policies: Vec<Policy>,
+    metrics: Vec<MetricDefinition>,
+    metric_sets: Vec<MetricSet>,
 }
 
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(|| {
@@ -32,6 +36,20 @@ pub fn policies() -> &'static [Policy] {
     &CATALOGUE.policies
 }
 
+/// The built-in metric definitions (DESIGN §3.7); their keys are contracts.
+pub fn metrics() -> &'static [MetricDefinition] {
+    &CATALOGUE.metrics
+}
+
+pub fn metric(key: &str) -> Option<&'static MetricDefinition> {
+    metrics().iter().find(|m| m.key == key)
+}
+
+/// `qbr_traditional` and `qbr_future`.
+pub fn metric_sets() -> &'static [MetricSet] {
+    &CATALOGUE.metric_sets
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,6 +64,41 @@ mod tests {
         }
         assert_eq!(policies()[0].key, "default");
         assert_eq!(policies()[0].tiers[0].tier, Tier::HighTouch);
+    }
+
+    #[test]
+    fn builtin_metrics_and_sets() {
+        use crate::domain::metric::{Derivation, Horizon, Source};
+        use std::collections::BTreeMap;
+        let keys: Vec<&str> = metrics().iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys.len(), 19);
+        for m in metrics() {
+            assert_eq!(
+                m.source == Source::Derived,
+                Derivation::of(&m.key).is_some(),
+                "{}",
+                m.key
+            );
+        }
+        let known: BTreeMap<String, _> = metrics()
+            .iter()
+            .map(|m| (m.key.clone(), m.direction))
+            .collect();
+        let sets: Vec<&str> = metric_sets().iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(sets, ["qbr_traditional", "qbr_future"]);
+        for (set, horizon) in metric_sets()
+            .iter()
+            .zip([Horizon::Traditional, Horizon::Future])
+        {
+            assert_eq!(set.validate(&known), Ok(()), "{}", set.key);
+            let of_horizon: Vec<&str> = metrics()
+                .iter()
+                .filter(|m| m.horizon == horizon)
+                .map(|m| m.key.as_str())
+                .collect();
+            let listed: Vec<&str> = set.metrics.iter().map(|m| m.metric.as_str()).collect();
+            assert_eq!(listed, of_horizon, "{}", set.key);
+        }
     }
 
     /// Every cell of every built-in matrix, at low (2) and high (9) scores.

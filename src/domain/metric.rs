@@ -1,0 +1,297 @@
+//! Metric definitions and observations: the "good enough" data a CS team
+//! already has (tenure, renewals, ARR, support cases, surveys, usage), and
+//! the leading indicators csapi derives from its own records.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::framework::is_key;
+use super::validation::{Invalid, check_opt_text, check_text};
+
+str_enum! {
+    /// What a value measures, which bounds the values it accepts.
+    pub enum Unit {
+        Count = "count",
+        Currency = "currency",
+        Percent = "percent",
+        Score = "score",
+        Boolean = "boolean",
+        Days = "days",
+        Months = "months",
+    }
+}
+
+str_enum! {
+    /// How a quarter's observations become the quarter's value.
+    pub enum Aggregation {
+        Last = "last",
+        Sum = "sum",
+        Avg = "avg",
+        Max = "max",
+    }
+}
+
+str_enum! {
+    pub enum Direction {
+        HigherIsBetter = "higher_is_better",
+        LowerIsBetter = "lower_is_better",
+    }
+}
+
+str_enum! {
+    pub enum Category {
+        Financial = "financial",
+        Usage = "usage",
+        Support = "support",
+        Sentiment = "sentiment",
+        Outcome = "outcome",
+        Relationship = "relationship",
+    }
+}
+
+str_enum! {
+    /// `traditional` metrics lag (what happened), `future` ones lead (what will).
+    pub enum Horizon {
+        Traditional = "traditional",
+        Future = "future",
+    }
+}
+
+str_enum! {
+    /// `derived` metrics are computed from csapi's own records, never observed.
+    pub enum Source {
+        Observed = "observed",
+        Derived = "derived",
+    }
+}
+
+pub const MAX_METRIC_NAME_LEN: usize = 200;
+pub const MAX_METRIC_DESCRIPTION_LEN: usize = 2000;
+
+/// A metric: what it is, how a quarter sums it up, and which way is good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricDefinition {
+    pub key: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub unit: Unit,
+    pub aggregation: Aggregation,
+    pub direction: Direction,
+    pub category: Category,
+    pub horizon: Horizon,
+    pub source: Source,
+}
+
+/// What an admin submits for a custom metric: always observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMetric {
+    /// a-z, 0-9 and _, starting with a letter; unique in the workspace.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub key: String,
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub name: String,
+    #[schema(max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub description: Option<String>,
+    pub unit: Unit,
+    pub aggregation: Aggregation,
+    pub direction: Direction,
+    pub category: Category,
+    pub horizon: Horizon,
+}
+
+impl NewMetric {
+    /// Names every bad field.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        if !is_key(&self.key) {
+            e.push(
+                "key",
+                "must be 1-64 characters of a-z, 0-9 and _, starting with a letter",
+            );
+        }
+        check_text(&mut e, "name", &self.name, MAX_METRIC_NAME_LEN);
+        check_opt_text(
+            &mut e,
+            "description",
+            self.description.as_deref(),
+            MAX_METRIC_DESCRIPTION_LEN,
+        );
+        e.into_result()
+    }
+
+    pub fn into_definition(self) -> MetricDefinition {
+        MetricDefinition {
+            key: self.key,
+            name: self.name,
+            description: self.description,
+            unit: self.unit,
+            aggregation: self.aggregation,
+            direction: self.direction,
+            category: self.category,
+            horizon: self.horizon,
+            source: Source::Observed,
+        }
+    }
+}
+
+impl Unit {
+    /// Why `value` cannot be a value of this unit, if it cannot.
+    pub fn check(self, value: f64) -> Result<(), &'static str> {
+        let ok = value.is_finite()
+            && match self {
+                Unit::Count => value >= 0.0 && value.fract() == 0.0,
+                Unit::Currency => true,
+                Unit::Percent => (0.0..=100.0).contains(&value),
+                Unit::Score => (-100.0..=100.0).contains(&value),
+                Unit::Boolean => value == 0.0 || value == 1.0,
+                Unit::Days | Unit::Months => value >= 0.0,
+            };
+        if ok {
+            return Ok(());
+        }
+        Err(match self {
+            Unit::Count => "must be a whole number >= 0 (unit count)",
+            Unit::Currency => "must be a finite amount (unit currency)",
+            Unit::Percent => "must be between 0 and 100 (unit percent)",
+            Unit::Score => "must be between -100 and 100 (unit score)",
+            Unit::Boolean => "must be 0 or 1 (unit boolean)",
+            Unit::Days => "must be >= 0 (unit days)",
+            Unit::Months => "must be >= 0 (unit months)",
+        })
+    }
+}
+
+impl Aggregation {
+    /// The value of `(observed_at, value)` pairs in one period; `None` when empty.
+    pub fn apply(self, observations: &[(DateTime<Utc>, f64)]) -> Option<f64> {
+        let values = observations.iter().map(|(_, v)| *v);
+        match self {
+            _ if observations.is_empty() => None,
+            Aggregation::Last => observations.iter().max_by_key(|(t, _)| *t).map(|(_, v)| *v),
+            Aggregation::Sum => Some(values.sum()),
+            Aggregation::Avg => Some(values.sum::<f64>() / observations.len() as f64),
+            Aggregation::Max => values.reduce(f64::max),
+        }
+    }
+}
+
+/// The built-in metrics csapi computes instead of storing; their keys are contracts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Derivation {
+    /// Whole months from `customer_since` to the end of the period.
+    TenureMonths,
+    /// The period's `arr` / `original_arr` − 1.
+    ArrGrowth,
+    /// Closeness on `readiness` × 100.
+    ReadinessScore,
+    /// % of assessed stakeholders in `committed` on `purpose_intent`.
+    StakeholderAlignment,
+    /// The `expansion` equation × 100.
+    ExpansionReadiness,
+    /// Progress of active success plans × 100 (with success plans).
+    OutcomeAttainment,
+    /// Successes captured in the period (with success plans).
+    SuccessesCaptured,
+}
+
+impl Derivation {
+    pub fn of(key: &str) -> Option<Self> {
+        Some(match key {
+            "tenure_months" => Self::TenureMonths,
+            "arr_growth" => Self::ArrGrowth,
+            "readiness_score" => Self::ReadinessScore,
+            "stakeholder_alignment" => Self::StakeholderAlignment,
+            "expansion_readiness" => Self::ExpansionReadiness,
+            "outcome_attainment" => Self::OutcomeAttainment,
+            "successes_captured" => Self::SuccessesCaptured,
+            _ => return None,
+        })
+    }
+}
+
+/// Whole months from `since` to `until` (a month counts once its day is reached).
+pub fn whole_months(since: NaiveDate, until: NaiveDate) -> Option<u32> {
+    use chrono::Datelike;
+    if until < since {
+        return None;
+    }
+    let months = (until.year() - since.year()) * 12 + until.month() as i32
+        - since.month() as i32
+        - i32::from(until.day() < since.day());
+    u32::try_from(months).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    #[test]
+    fn units_bound_values() {
+        let cases: [(Unit, &[f64], &[f64]); 7] = [
+            (Unit::Count, &[0.0, 3.0, 1e9], &[-1.0, 2.5]),
+            (
+                Unit::Currency,
+                &[-5.0, 0.0, 1e12],
+                &[f64::INFINITY, f64::NAN],
+            ),
+            (Unit::Percent, &[0.0, 55.5, 100.0], &[-0.1, 100.1]),
+            (Unit::Score, &[-100.0, 0.0, 100.0], &[-101.0, 100.5]),
+            (Unit::Boolean, &[0.0, 1.0], &[0.5, 2.0, -1.0]),
+            (Unit::Days, &[0.0, 12.5], &[-1.0]),
+            (Unit::Months, &[0.0, 30.0], &[-0.5]),
+        ];
+        for (unit, good, bad) in cases {
+            for v in good {
+                assert_eq!(unit.check(*v), Ok(()), "{unit:?} {v}");
+            }
+            for v in bad {
+                assert!(unit.check(*v).is_err(), "{unit:?} {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn aggregations() {
+        let t = |day| Utc.with_ymd_and_hms(2026, 7, day, 0, 0, 0).unwrap();
+        let obs = [(t(10), 4.0), (t(2), 10.0), (t(5), 1.0)];
+        assert_eq!(Aggregation::Last.apply(&obs), Some(4.0));
+        assert_eq!(Aggregation::Sum.apply(&obs), Some(15.0));
+        assert_eq!(Aggregation::Avg.apply(&obs), Some(5.0));
+        assert_eq!(Aggregation::Max.apply(&obs), Some(10.0));
+        assert_eq!(Aggregation::Sum.apply(&[]), None);
+    }
+
+    #[test]
+    fn tenure_in_whole_months() {
+        assert_eq!(whole_months(d(2024, 7, 1), d(2026, 10, 1)), Some(27));
+        assert_eq!(whole_months(d(2024, 7, 15), d(2026, 10, 1)), Some(26));
+        assert_eq!(whole_months(d(2024, 7, 15), d(2024, 7, 15)), Some(0));
+        assert_eq!(whole_months(d(2024, 7, 15), d(2024, 7, 1)), None);
+    }
+
+    #[test]
+    fn custom_metrics_are_checked() {
+        let m = NewMetric {
+            key: "Bad Key".into(),
+            name: " ".into(),
+            description: Some("x".repeat(2001)),
+            unit: Unit::Count,
+            aggregation: Aggregation::Sum,
+            direction: Direction::HigherIsBetter,
+            category: Category::Usage,
+            horizon: Horizon::Future,
+        };
+        assert_eq!(
+            m.check().unwrap_err().fields(),
+            ["key", "name", "description"]
+        );
+    }
+}
