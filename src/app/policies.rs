@@ -6,6 +6,7 @@ use super::{App, AppError, Principal, now};
 use crate::domain::builtin;
 use crate::domain::prioritization::Policy;
 use crate::domain::{Invalid, Role};
+use crate::store::definitions::Kind;
 
 const POLICY: &str = "prioritization policy";
 
@@ -37,7 +38,7 @@ impl App {
         let mut all: Vec<PublishedPolicy> = builtin::policies().iter().map(built_in).collect();
         all.extend(
             self.store
-                .policies(p.workspace_id)
+                .definitions::<Policy>(p.workspace_id, Kind::PrioritizationPolicy)
                 .await?
                 .into_iter()
                 .map(custom),
@@ -51,7 +52,7 @@ impl App {
             return Ok(built_in(b));
         }
         self.store
-            .policy(p.workspace_id, key)
+            .definition(p.workspace_id, Kind::PrioritizationPolicy, key)
             .await?
             .map(custom)
             .ok_or(AppError::NotFound(POLICY))
@@ -92,7 +93,13 @@ impl App {
             )));
         }
         self.store
-            .insert_policy(p.workspace_id, &policy, now())
+            .insert_definition(
+                p.workspace_id,
+                Kind::PrioritizationPolicy,
+                &policy.key,
+                &policy,
+                now(),
+            )
             .await
             .map_err(|e| match AppError::from(e) {
                 AppError::Conflict(_) => {
@@ -118,7 +125,13 @@ impl App {
         e.into_result()?;
         if self
             .store
-            .update_policy(p.workspace_id, &policy, now())
+            .update_definition(
+                p.workspace_id,
+                Kind::PrioritizationPolicy,
+                key,
+                &policy,
+                now(),
+            )
             .await?
         {
             Ok(custom(policy))
@@ -130,7 +143,10 @@ impl App {
     pub async fn delete_policy(&self, p: &Principal, key: &str) -> Result<(), AppError> {
         p.require(Role::Admin)?;
         Self::refuse_built_in(key)?;
-        if self.store.delete_policy(p.workspace_id, key).await? {
+        if self
+            .store
+            .delete_definition(p.workspace_id, Kind::PrioritizationPolicy, key)
+            .await? {
             Ok(())
         } else {
             Err(AppError::NotFound(POLICY))

@@ -21,19 +21,20 @@ use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 
 pub mod accounts;
 pub mod assessments;
+pub mod definitions;
 mod error;
 mod external_refs;
 pub mod frameworks;
 pub mod idempotency;
 mod migrate;
-pub mod policies;
+pub mod observations;
 mod schema;
 pub mod stakeholders;
 pub mod workspaces;
 
 pub use error::StoreError;
 
-type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
+pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
 /// Emits the same query code once per backend, as modules `pg` and `sqlite`,
 /// each with its own `Conn` type.

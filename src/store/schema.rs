@@ -6,6 +6,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> BigInt,
+        fiscal_year_start_month -> Integer,
     }
 }
 
@@ -126,12 +127,23 @@ diesel::table! {
 }
 
 diesel::table! {
-    prioritization_policies (workspace_id, key) {
+    definitions (workspace_id, kind, key) {
         workspace_id -> Text,
+        kind -> Text,
         key -> Text,
         definition -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    observations (workspace_id, account_id, metric, observed_at) {
+        workspace_id -> Text,
+        account_id -> Text,
+        metric -> Text,
+        observed_at -> BigInt,
+        value -> Double,
     }
 }
 
@@ -140,5 +152,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     stakeholders,
     external_refs,
     classifications,
-    assessments
+    assessments,
+    observations
 );

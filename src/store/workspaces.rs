@@ -85,6 +85,18 @@ super::for_each_backend! {
         .await
     }
 
+    pub(crate) async fn fiscal_year_start(c: &mut Conn, ws: Uuid) -> Result<i32, StoreError> {
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select(t::fiscal_year_start_month).first(c).await?)
+    }
+
+    pub(crate) async fn set_fiscal_year_start(c: &mut Conn, ws: Uuid, month: i32) -> Result<(), StoreError> {
+        diesel::update(t::table.filter(t::id.eq(ws.to_string())))
+            .set(t::fiscal_year_start_month.eq(month))
+            .execute(c)
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn find(c: &mut Conn, name: &str) -> Result<Option<Uuid>, StoreError> {
         let id: Option<String> = t::table.filter(t::name.eq(name)).select(t::id).first(c).await.optional()?;
         id.as_deref().map(parse_id).transpose()
@@ -151,6 +163,15 @@ super::for_each_backend! {
 }
 
 impl Store {
+    /// The month (1–12) the workspace's fiscal year starts in.
+    pub async fn fiscal_year_start(&self, ws: Uuid) -> Result<i32, StoreError> {
+        run_read!(self, fiscal_year_start(ws))
+    }
+
+    pub async fn set_fiscal_year_start(&self, ws: Uuid, month: i32) -> Result<(), StoreError> {
+        run_write!(self, set_fiscal_year_start(ws, month))
+    }
+
     pub async fn workspace_count(&self) -> Result<i64, StoreError> {
         run_read!(self, count())
     }

@@ -1,0 +1,155 @@
+//! A workspace's own definitions, stored whole (as JSON) by kind and key:
+//! prioritisation policies, metric definitions and metric sets. Each is
+//! read and replaced as one document, so one table and one set of queries
+//! serve them all.
+
+use chrono::{DateTime, Utc};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use super::schema::definitions as t;
+use super::{Store, StoreError, run_read, run_write, to_micros};
+
+/// Which kind of definition a row holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    PrioritizationPolicy,
+    Metric,
+    MetricSet,
+}
+
+impl Kind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::PrioritizationPolicy => "prioritization_policy",
+            Kind::Metric => "metric",
+            Kind::MetricSet => "metric_set",
+        }
+    }
+}
+
+super::for_each_backend! {
+    pub(crate) async fn insert(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, json: String, now: i64) -> Result<(), StoreError> {
+        diesel::insert_into(t::table)
+            .values((
+                t::workspace_id.eq(ws.to_string()),
+                t::kind.eq(kind.as_str()),
+                t::key.eq(key),
+                t::definition.eq(json),
+                t::created_at.eq(now),
+                t::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await?;
+        Ok(())
+    }
+
+    pub(crate) async fn update(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, json: String, now: i64) -> Result<bool, StoreError> {
+        let n = diesel::update(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::kind.eq(kind.as_str()))
+                .filter(t::key.eq(key)),
+        )
+        .set((t::definition.eq(json), t::updated_at.eq(now)))
+        .execute(c)
+        .await?;
+        Ok(n == 1)
+    }
+
+    pub(crate) async fn delete(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<bool, StoreError> {
+        let n = diesel::delete(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::kind.eq(kind.as_str()))
+                .filter(t::key.eq(key)),
+        )
+        .execute(c)
+        .await?;
+        Ok(n == 1)
+    }
+
+    pub(crate) async fn get(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<Option<String>, StoreError> {
+        Ok(t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::kind.eq(kind.as_str()))
+            .filter(t::key.eq(key))
+            .select(t::definition)
+            .first(c)
+            .await
+            .optional()?)
+    }
+
+    pub(crate) async fn list(c: &mut Conn, ws: Uuid, kind: Kind) -> Result<Vec<String>, StoreError> {
+        Ok(t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::kind.eq(kind.as_str()))
+            .order_by(t::key)
+            .select(t::definition)
+            .load(c)
+            .await?)
+    }
+}
+
+impl Store {
+    /// Stores a new definition; a key in use for its kind is a conflict.
+    pub async fn insert_definition(
+        &self,
+        ws: Uuid,
+        kind: Kind,
+        key: &str,
+        definition: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(definition)?;
+        run_write!(self, insert(ws, kind, key, json, to_micros(now)))
+    }
+
+    /// `false` when no definition of that kind has that key.
+    pub async fn update_definition(
+        &self,
+        ws: Uuid,
+        kind: Kind,
+        key: &str,
+        definition: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(definition)?;
+        run_write!(self, update(ws, kind, key, json, to_micros(now)))
+    }
+
+    pub async fn delete_definition(
+        &self,
+        ws: Uuid,
+        kind: Kind,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        run_write!(self, delete(ws, kind, key))
+    }
+
+    pub async fn definition<T: DeserializeOwned>(
+        &self,
+        ws: Uuid,
+        kind: Kind,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let json: Option<String> = run_read!(self, get(ws, kind, key))?;
+        Ok(json.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    /// Every definition of a kind, by key.
+    pub async fn definitions<T: DeserializeOwned>(
+        &self,
+        ws: Uuid,
+        kind: Kind,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows: Vec<String> = run_read!(self, list(ws, kind))?;
+        Ok(rows
+            .iter()
+            .map(|d| serde_json::from_str(d))
+            .collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,444 @@
+//! Metric observations: batch upserts, lists, and the reads a QBR and a
+//! portfolio health make; plus the classifications and equation values the
+//! derived metrics rest on.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use diesel::upsert::excluded;
+use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{
+    accounts as a, assessments as asm, classifications as c, definitions as d, external_refs as r,
+    observations as o,
+};
+use super::{Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::definitions::Kind;
+use crate::domain::framework::Evaluation;
+use crate::domain::qbr::Classified;
+
+/// Rows per statement: under SQLite's bound-parameter limit with room to spare.
+const CHUNK: usize = 1000;
+
+/// One stored value of a metric for an account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub account_id: Uuid,
+    pub metric: String,
+    pub observed_at: DateTime<Utc>,
+    pub value: f64,
+}
+
+/// Where a list of observations resumes: after this (account, metric, instant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationCursor {
+    pub account_id: Uuid,
+    pub metric: String,
+    pub observed_at: DateTime<Utc>,
+}
+
+/// Filters of observation lists; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationFilter {
+    pub account_id: Option<Uuid>,
+    pub metric: Option<String>,
+    /// Observed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Observed strictly before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+#[derive(diesel::Insertable)]
+#[diesel(table_name = o)]
+struct ObservationRow<'a> {
+    workspace_id: &'a str,
+    account_id: String,
+    metric: &'a str,
+    observed_at: i64,
+    value: f64,
+}
+
+impl<'a> ObservationRow<'a> {
+    fn new(ws: &'a str, x: &'a Observation) -> Self {
+        Self {
+            workspace_id: ws,
+            account_id: x.account_id.to_string(),
+            metric: &x.metric,
+            observed_at: to_micros(x.observed_at),
+            value: x.value,
+        }
+    }
+}
+
+/// A batch upsert in the form each backend does fastest: multi-row
+/// statements on PostgreSQL (one round trip per chunk), one prepared
+/// statement per row on SQLite (in-process, where diesel has no multi-row
+/// upsert), all in one blocking call.
+pub(crate) trait UpsertObservations {
+    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError>;
+}
+
+impl UpsertObservations for diesel_async::AsyncPgConnection {
+    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+        let wss = ws.to_string();
+        self.transaction(async |c| {
+            for chunk in rows.chunks(CHUNK) {
+                let values: Vec<ObservationRow> = chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
+                diesel::insert_into(o::table)
+                    .values(&values)
+                    .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
+                    .do_update()
+                    .set(o::value.eq(excluded(o::value)))
+                    .execute(c)
+                    .await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+}
+
+impl UpsertObservations for super::SqliteConn {
+    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+        use diesel::Connection;
+        let rows = rows.to_vec();
+        self.spawn_blocking(move |c| {
+            let wss = ws.to_string();
+            c.transaction(|c| {
+                for x in &rows {
+                    let upsert = diesel::insert_into(o::table)
+                        .values(ObservationRow::new(&wss, x))
+                        .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
+                        .do_update()
+                        .set(o::value.eq(excluded(o::value)));
+                    diesel::RunQueryDsl::execute(upsert, c)?;
+                }
+                Ok(())
+            })
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+type Stored = (String, String, i64, f64);
+
+fn observation((account, metric, at, value): Stored) -> Result<Observation, StoreError> {
+    Ok(Observation {
+        account_id: parse_id(&account)?,
+        metric,
+        observed_at: from_micros(at),
+        value,
+    })
+}
+
+super::for_each_backend! {
+    /// Writes every observation in one transaction; an existing
+    /// (account, metric, instant) takes the new value.
+    pub(crate) async fn upsert(c: &mut Conn, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+        c.upsert_observations(ws, rows).await
+    }
+
+    /// Deletes a custom metric with every observation of it; `false` when there is no such metric.
+    pub(crate) async fn delete_metric(c: &mut Conn, ws: Uuid, key: &str) -> Result<bool, StoreError> {
+        let wss = ws.to_string();
+        c.transaction(async |c| {
+            diesel::delete(o::table.filter(o::workspace_id.eq(&wss)).filter(o::metric.eq(key)))
+                .execute(c)
+                .await?;
+            let n = diesel::delete(
+                d::table
+                    .filter(d::workspace_id.eq(&wss))
+                    .filter(d::kind.eq(Kind::Metric.as_str()))
+                    .filter(d::key.eq(key)),
+            )
+            .execute(c)
+            .await?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub(crate) async fn list(
+        c: &mut Conn,
+        ws: Uuid,
+        f: &ObservationFilter,
+        after: Option<&ObservationCursor>,
+        limit: i64,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let mut q = o::table
+            .filter(o::workspace_id.eq(ws.to_string()))
+            .select((o::account_id, o::metric, o::observed_at, o::value))
+            .into_boxed();
+        if let Some(v) = f.account_id {
+            q = q.filter(o::account_id.eq(v.to_string()));
+        }
+        if let Some(v) = &f.metric {
+            q = q.filter(o::metric.eq(v.clone()));
+        }
+        if let Some(v) = f.from {
+            q = q.filter(o::observed_at.ge(to_micros(v)));
+        }
+        if let Some(v) = f.to {
+            q = q.filter(o::observed_at.lt(to_micros(v)));
+        }
+        if let Some(k) = after {
+            let (acc, at) = (k.account_id.to_string(), to_micros(k.observed_at));
+            q = q.filter(
+                o::account_id.gt(acc.clone()).or(o::account_id.eq(acc).and(
+                    o::metric
+                        .gt(k.metric.clone())
+                        .or(o::metric.eq(k.metric.clone()).and(o::observed_at.gt(at))),
+                )),
+            );
+        }
+        let rows: Vec<Stored> = q
+            .order_by((o::account_id, o::metric, o::observed_at))
+            .limit(limit)
+            .load(c)
+            .await?;
+        rows.into_iter().map(observation).collect()
+    }
+
+    /// One account's observations of `metrics` in [from, to): one range of the key per metric.
+    pub(crate) async fn of_account(
+        c: &mut Conn,
+        ws: Uuid,
+        account_id: Uuid,
+        metrics: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let rows: Vec<Stored> = o::table
+            .filter(o::workspace_id.eq(ws.to_string()))
+            .filter(o::account_id.eq(account_id.to_string()))
+            .filter(o::metric.eq_any(metrics))
+            .filter(o::observed_at.ge(from))
+            .filter(o::observed_at.lt(to))
+            .select((o::account_id, o::metric, o::observed_at, o::value))
+            .load(c)
+            .await?;
+        rows.into_iter().map(observation).collect()
+    }
+
+    /// Every account's observations of `metrics` in [from, to), from `observations_metric` alone.
+    pub(crate) async fn in_period(
+        c: &mut Conn,
+        ws: Uuid,
+        metrics: &[String],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let rows: Vec<Stored> = o::table
+            .filter(o::workspace_id.eq(ws.to_string()))
+            .filter(o::metric.eq_any(metrics))
+            .filter(o::observed_at.ge(from))
+            .filter(o::observed_at.lt(to))
+            .select((o::account_id, o::metric, o::observed_at, o::value))
+            .load(c)
+            .await?;
+        rows.into_iter().map(observation).collect()
+    }
+
+    /// Which of `ids` are accounts of the workspace.
+    pub(crate) async fn known_accounts(c: &mut Conn, ws: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(CHUNK) {
+            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let rows: Vec<String> = a::table
+                .filter(a::workspace_id.eq(ws.to_string()))
+                .filter(a::id.eq_any(keys))
+                .select(a::id)
+                .load(c)
+                .await?;
+            for id in rows {
+                known.insert(parse_id(&id)?);
+            }
+        }
+        Ok(known)
+    }
+
+    /// The accounts that `(system, external id)` pairs name, where they name one.
+    pub(crate) async fn accounts_by_ref(
+        c: &mut Conn,
+        ws: Uuid,
+        refs: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Uuid>, StoreError> {
+        let mut found = HashMap::new();
+        for chunk in refs.chunks(CHUNK) {
+            let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
+            let rows: Vec<(String, String, String)> = r::table
+                .filter(r::workspace_id.eq(ws.to_string()))
+                .filter(r::entity.eq("account"))
+                .filter(r::external_id.eq_any(ids))
+                .select((r::system, r::external_id, r::entity_id))
+                .load(c)
+                .await?;
+            for (system, external_id, id) in rows {
+                found.insert((system, external_id), parse_id(&id)?);
+            }
+        }
+        Ok(found)
+    }
+
+    /// One account's classifications on `matrices`, every one it ever had.
+    pub(crate) async fn account_classified(
+        c: &mut Conn,
+        ws: Uuid,
+        account_id: Uuid,
+        matrices: &[&str],
+    ) -> Result<Vec<Classified>, StoreError> {
+        let rows: Vec<(String, String, String, f64, i64)> = c::table
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::account_id.eq(account_id.to_string()))
+            .filter(c::matrix.eq_any(matrices))
+            .select((c::matrix, c::subject_id, c::cell, c::closeness, c::assessed_at))
+            .load(c)
+            .await?;
+        rows.into_iter()
+            .map(|(matrix, subject, cell, closeness, at)| {
+                Ok(Classified { matrix, subject_id: parse_id(&subject)?, cell, closeness, assessed_at: from_micros(at) })
+            })
+            .collect()
+    }
+
+    /// Every subject's classification on `matrices` as of `as_of`, by account.
+    pub(crate) async fn classified_as_of(
+        c: &mut Conn,
+        ws: Uuid,
+        matrices: &[&str],
+        as_of: i64,
+    ) -> Result<Vec<(Uuid, Classified)>, StoreError> {
+        let rows: Vec<(String, String, String, String, f64, i64)> = c::table
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq_any(matrices))
+            .filter(c::superseded_at.gt(as_of))
+            .filter(c::assessed_at.le(as_of))
+            .select((c::account_id, c::matrix, c::subject_id, c::cell, c::closeness, c::assessed_at))
+            .load(c)
+            .await?;
+        rows.into_iter()
+            .map(|(account, matrix, subject, cell, closeness, at)| {
+                let classified = Classified { matrix, subject_id: parse_id(&subject)?, cell, closeness, assessed_at: from_micros(at) };
+                Ok((parse_id(&account)?, classified))
+            })
+            .collect()
+    }
+
+    /// An equation's values from `framework` assessments made by `until`:
+    /// (account, assessed_at, value), for one account or all.
+    pub(crate) async fn equation_values(
+        c: &mut Conn,
+        ws: Uuid,
+        account_id: Option<Uuid>,
+        framework: &str,
+        equation: &str,
+        until: i64,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>, f64)>, StoreError> {
+        let mut q = asm::table
+            .filter(asm::workspace_id.eq(ws.to_string()))
+            .filter(asm::framework.eq(framework))
+            .filter(asm::assessed_at.le(until))
+            .select((asm::account_id, asm::assessed_at, asm::results))
+            .into_boxed();
+        if let Some(id) = account_id {
+            q = q.filter(asm::account_id.eq(id.to_string()));
+        }
+        let rows: Vec<(String, i64, String)> = q.load(c).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (account, at, results) in rows {
+            let results: Evaluation = serde_json::from_str(&results)?;
+            if let Some(v) = results.equations.iter().find(|e| e.key == equation) {
+                out.push((parse_id(&account)?, from_micros(at), v.value));
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Store {
+    pub async fn delete_metric(&self, ws: Uuid, key: &str) -> Result<bool, StoreError> {
+        run_write!(self, delete_metric(ws, key))
+    }
+
+    /// Writes a batch atomically.
+    pub async fn upsert_observations(&self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+        run_write!(self, upsert(ws, rows))
+    }
+
+    /// A page of observations by (account, metric, instant); `limit` rows at most.
+    pub async fn observations(
+        &self,
+        ws: Uuid,
+        filter: &ObservationFilter,
+        after: Option<&ObservationCursor>,
+        limit: usize,
+    ) -> Result<Vec<Observation>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        run_read!(self, list(ws, filter, after, limit))
+    }
+
+    pub async fn account_observations(
+        &self,
+        ws: Uuid,
+        account_id: Uuid,
+        metrics: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Observation>, StoreError> {
+        run_read!(self, of_account(ws, account_id, metrics, to_micros(from), to_micros(to)))
+    }
+
+    pub async fn observations_in_period(
+        &self,
+        ws: Uuid,
+        metrics: &[String],
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<Observation>, StoreError> {
+        run_read!(self, in_period(ws, metrics, to_micros(from), to_micros(to)))
+    }
+
+    pub async fn known_accounts(&self, ws: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+        run_read!(self, known_accounts(ws, ids))
+    }
+
+    pub async fn accounts_by_ref(
+        &self,
+        ws: Uuid,
+        refs: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Uuid>, StoreError> {
+        run_read!(self, accounts_by_ref(ws, refs))
+    }
+
+    pub async fn account_classified(
+        &self,
+        ws: Uuid,
+        account_id: Uuid,
+        matrices: &[&str],
+    ) -> Result<Vec<Classified>, StoreError> {
+        run_read!(self, account_classified(ws, account_id, matrices))
+    }
+
+    pub async fn classified_as_of(
+        &self,
+        ws: Uuid,
+        matrices: &[&str],
+        as_of: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, Classified)>, StoreError> {
+        run_read!(self, classified_as_of(ws, matrices, to_micros(as_of)))
+    }
+
+    pub async fn equation_values(
+        &self,
+        ws: Uuid,
+        account_id: Option<Uuid>,
+        framework: &str,
+        equation: &str,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<(Uuid, DateTime<Utc>, f64)>, StoreError> {
+        run_read!(self, equation_values(ws, account_id, framework, equation, to_micros(until)))
+    }
+}
