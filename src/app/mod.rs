@@ -3,26 +3,33 @@
 
 mod accounts;
 mod assessments;
+mod catalogue;
 mod error;
 mod frameworks;
 mod idempotency;
+mod metrics;
+mod observations;
 mod page;
 mod policies;
 mod portfolio;
 mod precondition;
+mod qbr;
 mod stakeholders;
 mod workspaces;
 
 use chrono::{DateTime, Utc};
 
 pub use accounts::Upserted;
+pub use catalogue::Published;
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::IdempotencyKey;
+pub use metrics::WorkspaceSettings;
+pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
-pub use policies::PublishedPolicy;
 pub use portfolio::{CellCount, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
 pub use precondition::{IfMatch, etag_of};
+pub use qbr::{AccountHealth, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr};
 pub use workspaces::{Bootstrap, NewKey};
 
 use crate::domain::Role;

@@ -70,6 +70,26 @@ pub(super) fn paginate<T>(mut rows: Vec<T>, size: usize, id: impl Fn(&T) -> Uuid
     }
 }
 
+/// Pages a ranked list (which has no stable key to resume after): the token
+/// is the position where the next page starts, in the same 32-hex shape as
+/// every other token; any well-formed token past the end gives an empty page.
+pub(super) fn paginate_ranked<T>(ranked: Vec<T>, page: Page, size: usize) -> Listed<T> {
+    let start = page
+        .after
+        .map_or(0, |t| usize::try_from(t.as_u128()).unwrap_or(usize::MAX));
+    let rows: Vec<(usize, T)> = ranked
+        .into_iter()
+        .enumerate()
+        .skip(start)
+        .take(page.limit)
+        .collect();
+    let listed = paginate(rows, size, |(i, _)| Uuid::from_u128(*i as u128 + 1));
+    Listed {
+        items: listed.items.into_iter().map(|(_, r)| r).collect(),
+        next_page_token: listed.next_page_token,
+    }
+}
+
 /// A token is the last id as 32 lowercase hex digits (the pattern the API schemas publish).
 fn encode(id: Uuid) -> String {
     id.simple().to_string()

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::page::paginate;
+use super::page::{paginate, paginate_ranked};
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
 use crate::domain::chart::{Chart, MAX_POINTS, Marks};
@@ -271,7 +271,7 @@ impl App {
         if !is_key(policy_key) {
             return Err(Invalid::single("policy", "must be a policy key").into());
         }
-        let policy = self.policy(p, policy_key).await?.policy;
+        let policy = self.policy(p, policy_key).await?.definition;
         let corners: HashMap<String, matrix::Corner> = self
             .matrices(p)
             .await?
@@ -289,35 +289,20 @@ impl App {
         let empty = BTreeMap::new();
         let mut ranked: Vec<RankedAccount> = self
             .store
-            .account_names(p.workspace_id, scope)
+            .accounts_in_scope(p.workspace_id, scope)
             .await?
             .into_iter()
-            .map(|(account_id, name)| RankedAccount {
-                priority: policy.prioritize(closeness.get(&account_id).unwrap_or(&empty)),
-                account_id,
-                name,
+            .map(|a| RankedAccount {
+                priority: policy.prioritize(closeness.get(&a.id).unwrap_or(&empty)),
+                account_id: a.id,
+                name: a.name,
             })
             .filter(|r| tier.is_none_or(|t| r.priority.tier == t))
             .collect();
         ranked.sort_by(|a, b| {
             ranking(&a.priority, &b.priority).then(a.account_id.cmp(&b.account_id))
         });
-        // A ranking has no stable key to resume after, so its token is the
-        // position where the next page starts.
-        let start = page
-            .after
-            .map_or(0, |t| usize::try_from(t.as_u128()).unwrap_or(usize::MAX));
-        let rows: Vec<(usize, RankedAccount)> = ranked
-            .into_iter()
-            .enumerate()
-            .skip(start)
-            .take(page.limit)
-            .collect();
-        let listed = paginate(rows, size, |(i, _)| Uuid::from_u128(*i as u128 + 1));
-        Ok(Listed {
-            items: listed.items.into_iter().map(|(_, r)| r).collect(),
-            next_page_token: listed.next_page_token,
-        })
+        Ok(paginate_ranked(ranked, page, size))
     }
 }
 

@@ -6,7 +6,7 @@ use super::validation::{Invalid, check_text};
 /// Longest accepted system name or external id.
 pub const MAX_REF_LEN: usize = 200;
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ExternalRef {
     pub system: String,
     pub id: String,

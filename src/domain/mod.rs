@@ -48,6 +48,7 @@ pub mod hierarchy;
 pub mod matrix;
 pub mod metric;
 pub mod metric_set;
+pub mod observation;
 pub mod patch;
 pub mod portfolio;
 pub mod prioritization;

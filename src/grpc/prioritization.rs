@@ -7,7 +7,7 @@ use super::pb::prioritization_service_server::PrioritizationService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
-use crate::app::{PublishedPolicy, RankedAccount as AppRanked};
+use crate::app::{Published, RankedAccount as AppRanked};
 use crate::domain::Invalid;
 use crate::domain::prioritization::{
     Policy as DomainPolicy, TierCut as DomainTierCut, WeightedMatrix as DomainWeighted,
@@ -16,12 +16,12 @@ use crate::store::assessments::AccountScope;
 
 pub struct PrioritizationGrpc(pub GrpcState);
 
-fn policy_to_pb(p: PublishedPolicy) -> pb::Policy {
+fn policy_to_pb(p: Published<DomainPolicy>) -> pb::Policy {
     pb::Policy {
-        key: p.policy.key,
-        label: p.policy.label,
+        key: p.definition.key,
+        label: p.definition.label,
         matrices: p
-            .policy
+            .definition
             .matrices
             .into_iter()
             .map(|m| WeightedMatrix {
@@ -30,7 +30,7 @@ fn policy_to_pb(p: PublishedPolicy) -> pb::Policy {
             })
             .collect(),
         tiers: p
-            .policy
+            .definition
             .tiers
             .into_iter()
             .map(|t| TierCut {

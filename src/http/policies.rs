@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::extract::{Caller, Checked, Json};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
-use crate::app::{App, PublishedPolicy};
+use crate::app::{App, Published};
 use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -24,13 +24,13 @@ pub struct PolicyView {
     pub built_in: bool,
 }
 
-impl From<PublishedPolicy> for PolicyView {
-    fn from(p: PublishedPolicy) -> Self {
+impl From<Published<Policy>> for PolicyView {
+    fn from(p: Published<Policy>) -> Self {
         Self {
-            key: p.policy.key,
-            label: p.policy.label,
-            matrices: p.policy.matrices,
-            tiers: p.policy.tiers,
+            key: p.definition.key,
+            label: p.definition.label,
+            matrices: p.definition.matrices,
+            tiers: p.definition.tiers,
             built_in: p.built_in,
         }
     }
@@ -82,7 +82,7 @@ pub async fn create(
     Json(policy): Json<Policy>,
 ) -> Result<Response, Problem> {
     let created = app.create_policy(&p, policy).await?;
-    let location = format!("/v1/prioritization-policies/{}", created.policy.key);
+    let location = format!("/v1/prioritization-policies/{}", created.definition.key);
     let res = (StatusCode::CREATED, axum::Json(PolicyView::from(created))).into_response();
     Ok(located(res, &location))
 }

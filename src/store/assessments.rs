@@ -47,6 +47,15 @@ impl AccountScope {
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
 const OPEN: i64 = i64::MAX;
 
+/// What portfolio reads need of each account in scope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountBrief {
+    pub id: Uuid,
+    pub name: String,
+    pub customer_since: Option<chrono::NaiveDate>,
+    pub original_arr: Option<f64>,
+}
+
 /// One subject's current normalised point on a matrix, with its account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentPoint {
@@ -529,15 +538,15 @@ super::for_each_backend! {
             .collect()
     }
 
-    /// Every account in scope, by id: (id, name).
-    pub(crate) async fn account_names(
+    /// Every account in scope, by id.
+    pub(crate) async fn accounts_in_scope(
         c: &mut Conn,
         ws: Uuid,
         scope: &AccountScope,
-    ) -> Result<Vec<(Uuid, String)>, StoreError> {
+    ) -> Result<Vec<AccountBrief>, StoreError> {
         let mut q = a::table
             .filter(a::workspace_id.eq(ws.to_string()))
-            .select((a::id, a::name))
+            .select((a::id, a::name, a::customer_since, a::original_arr))
             .into_boxed();
         if let Some(v) = &scope.segment {
             q = q.filter(a::segment.eq(v.clone()));
@@ -545,8 +554,17 @@ super::for_each_backend! {
         if let Some(v) = &scope.owner {
             q = q.filter(a::owner.eq(v.clone()));
         }
-        let rows: Vec<(String, String)> = q.order_by(a::id).load(c).await?;
-        rows.into_iter().map(|(id, name)| Ok((parse_id(&id)?, name))).collect()
+        let rows: Vec<(String, String, Option<String>, Option<f64>)> = q.order_by(a::id).load(c).await?;
+        rows.into_iter()
+            .map(|(id, name, since, original_arr)| {
+                Ok(AccountBrief {
+                    id: parse_id(&id)?,
+                    name,
+                    customer_since: since.and_then(|d| d.parse().ok()),
+                    original_arr,
+                })
+            })
+            .collect()
     }
 }
 
@@ -632,11 +650,11 @@ impl Store {
         run_read!(self, current_points(ws, matrices))
     }
 
-    pub async fn account_names(
+    pub async fn accounts_in_scope(
         &self,
         ws: Uuid,
         scope: &AccountScope,
-    ) -> Result<Vec<(Uuid, String)>, StoreError> {
-        run_read!(self, account_names(ws, scope))
+    ) -> Result<Vec<AccountBrief>, StoreError> {
+        run_read!(self, accounts_in_scope(ws, scope))
     }
 }

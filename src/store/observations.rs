@@ -10,12 +10,12 @@ use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::definitions::Kind;
 use super::schema::{
     accounts as a, assessments as asm, classifications as c, definitions as d, external_refs as r,
     observations as o,
 };
 use super::{Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
-use super::definitions::Kind;
 use crate::domain::framework::Evaluation;
 use crate::domain::qbr::Classified;
 
@@ -77,15 +77,24 @@ impl<'a> ObservationRow<'a> {
 /// statement per row on SQLite (in-process, where diesel has no multi-row
 /// upsert), all in one blocking call.
 pub(crate) trait UpsertObservations {
-    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError>;
+    async fn upsert_observations(
+        &mut self,
+        ws: Uuid,
+        rows: &[Observation],
+    ) -> Result<(), StoreError>;
 }
 
 impl UpsertObservations for diesel_async::AsyncPgConnection {
-    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+    async fn upsert_observations(
+        &mut self,
+        ws: Uuid,
+        rows: &[Observation],
+    ) -> Result<(), StoreError> {
         let wss = ws.to_string();
         self.transaction(async |c| {
             for chunk in rows.chunks(CHUNK) {
-                let values: Vec<ObservationRow> = chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
+                let values: Vec<ObservationRow> =
+                    chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
                 diesel::insert_into(o::table)
                     .values(&values)
                     .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
@@ -101,7 +110,11 @@ impl UpsertObservations for diesel_async::AsyncPgConnection {
 }
 
 impl UpsertObservations for super::SqliteConn {
-    async fn upsert_observations(&mut self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+    async fn upsert_observations(
+        &mut self,
+        ws: Uuid,
+        rows: &[Observation],
+    ) -> Result<(), StoreError> {
         use diesel::Connection;
         let rows = rows.to_vec();
         self.spawn_blocking(move |c| {
@@ -364,7 +377,11 @@ impl Store {
     }
 
     /// Writes a batch atomically.
-    pub async fn upsert_observations(&self, ws: Uuid, rows: &[Observation]) -> Result<(), StoreError> {
+    pub async fn upsert_observations(
+        &self,
+        ws: Uuid,
+        rows: &[Observation],
+    ) -> Result<(), StoreError> {
         run_write!(self, upsert(ws, rows))
     }
 
@@ -388,7 +405,10 @@ impl Store {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Observation>, StoreError> {
-        run_read!(self, of_account(ws, account_id, metrics, to_micros(from), to_micros(to)))
+        run_read!(
+            self,
+            of_account(ws, account_id, metrics, to_micros(from), to_micros(to))
+        )
     }
 
     pub async fn observations_in_period(
@@ -401,7 +421,11 @@ impl Store {
         run_read!(self, in_period(ws, metrics, to_micros(from), to_micros(to)))
     }
 
-    pub async fn known_accounts(&self, ws: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
+    pub async fn known_accounts(
+        &self,
+        ws: Uuid,
+        ids: &[Uuid],
+    ) -> Result<HashSet<Uuid>, StoreError> {
         run_read!(self, known_accounts(ws, ids))
     }
 
@@ -439,6 +463,9 @@ impl Store {
         equation: &str,
         until: DateTime<Utc>,
     ) -> Result<Vec<(Uuid, DateTime<Utc>, f64)>, StoreError> {
-        run_read!(self, equation_values(ws, account_id, framework, equation, to_micros(until)))
+        run_read!(
+            self,
+            equation_values(ws, account_id, framework, equation, to_micros(until))
+        )
     }
 }

@@ -1,0 +1,158 @@
+//! What policies, metric definitions and metric sets share: built-ins shipped
+//! with the binary and read-only, then the workspace's own, stored whole by
+//! key. One home for listing, finding, creating, replacing and deleting them.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::{App, AppError, Principal, now};
+use crate::store::definitions::Kind;
+
+/// A definition as published, with whether it is a built-in (read-only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published<T> {
+    pub definition: T,
+    pub built_in: bool,
+}
+
+/// A kind of definition with built-ins and custom entries.
+pub(super) trait Catalogued:
+    Serialize + DeserializeOwned + Clone + Send + Sync + 'static
+{
+    const KIND: Kind;
+    /// What a client reads in errors: "metric set".
+    const NOUN: &'static str;
+    fn key(&self) -> &str;
+    fn built_ins() -> &'static [Self];
+}
+
+fn built_in<T: Catalogued>(key: &str) -> Option<&'static T> {
+    T::built_ins().iter().find(|b| b.key() == key)
+}
+
+impl App {
+    /// Built-ins first, then the workspace's by key.
+    pub(super) async fn catalogue<T: Catalogued>(
+        &self,
+        p: &Principal,
+    ) -> Result<Vec<Published<T>>, AppError> {
+        let custom: Vec<T> = self.store.definitions(p.workspace_id, T::KIND).await?;
+        Ok(T::built_ins()
+            .iter()
+            .cloned()
+            .map(|definition| Published {
+                definition,
+                built_in: true,
+            })
+            .chain(custom.into_iter().map(|definition| Published {
+                definition,
+                built_in: false,
+            }))
+            .collect())
+    }
+
+    pub(super) async fn catalogued<T: Catalogued>(
+        &self,
+        p: &Principal,
+        key: &str,
+    ) -> Result<Published<T>, AppError> {
+        if let Some(b) = built_in::<T>(key) {
+            return Ok(Published {
+                definition: b.clone(),
+                built_in: true,
+            });
+        }
+        self.store
+            .definition(p.workspace_id, T::KIND, key)
+            .await?
+            .map(|definition| Published {
+                definition,
+                built_in: false,
+            })
+            .ok_or(AppError::NotFound(T::NOUN))
+    }
+
+    /// Stores a new, already validated definition.
+    pub(super) async fn add_catalogued<T: Catalogued>(
+        &self,
+        p: &Principal,
+        definition: T,
+    ) -> Result<Published<T>, AppError> {
+        let key = definition.key().to_owned();
+        if built_in::<T>(&key).is_some() {
+            return Err(AppError::Conflict(format!(
+                "{key:?} is a built-in {}",
+                T::NOUN
+            )));
+        }
+        self.store
+            .insert_definition(p.workspace_id, T::KIND, &key, &definition, now())
+            .await
+            .map_err(|e| match AppError::from(e) {
+                AppError::Conflict(_) => AppError::Conflict(format!(
+                    "{} {key:?} exists; PUT to change it, or pick another key",
+                    T::NOUN
+                )),
+                other => other,
+            })?;
+        Ok(Published {
+            definition,
+            built_in: false,
+        })
+    }
+
+    /// Replaces a custom definition, already validated, under its key.
+    pub(super) async fn replace_catalogued<T: Catalogued>(
+        &self,
+        p: &Principal,
+        definition: T,
+    ) -> Result<Published<T>, AppError> {
+        refuse_built_in::<T>(definition.key())?;
+        if self
+            .store
+            .update_definition(
+                p.workspace_id,
+                T::KIND,
+                definition.key(),
+                &definition,
+                now(),
+            )
+            .await?
+        {
+            Ok(Published {
+                definition,
+                built_in: false,
+            })
+        } else {
+            Err(AppError::NotFound(T::NOUN))
+        }
+    }
+
+    pub(super) async fn remove_catalogued<T: Catalogued>(
+        &self,
+        p: &Principal,
+        key: &str,
+    ) -> Result<(), AppError> {
+        refuse_built_in::<T>(key)?;
+        if self
+            .store
+            .delete_definition(p.workspace_id, T::KIND, key)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(T::NOUN))
+        }
+    }
+}
+
+/// Built-ins are read-only: a change is refused with 403.
+pub(super) fn refuse_built_in<T: Catalogued>(key: &str) -> Result<(), AppError> {
+    match built_in::<T>(key) {
+        Some(_) => Err(AppError::ReadOnly(format!(
+            "{key:?} is a built-in {}; create your own under a new key",
+            T::NOUN
+        ))),
+        None => Ok(()),
+    }
+}

@@ -1,0 +1,208 @@
+//! Metric definitions, metric sets and the workspace's fiscal calendar: the
+//! vocabulary observations, health scores and QBRs are written in.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::catalogue::{Catalogued, Published, refuse_built_in};
+use super::{App, AppError, Principal};
+use crate::domain::builtin;
+use crate::domain::metric::{MetricDefinition, NewMetric};
+use crate::domain::metric_set::MetricSet;
+use crate::domain::quarter::FiscalCalendar;
+use crate::domain::{Invalid, Role};
+use crate::store::definitions::Kind;
+
+impl Catalogued for MetricDefinition {
+    const KIND: Kind = Kind::Metric;
+    const NOUN: &'static str = "metric definition";
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn built_ins() -> &'static [Self] {
+        builtin::metrics()
+    }
+}
+
+impl Catalogued for MetricSet {
+    const KIND: Kind = Kind::MetricSet;
+    const NOUN: &'static str = "metric set";
+
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn built_ins() -> &'static [Self] {
+        builtin::metric_sets()
+    }
+}
+
+/// Settings that shape how a workspace's numbers are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WorkspaceSettings {
+    /// 1 (January) to 12: quarters are counted from this month.
+    pub fiscal_year_start_month: u32,
+}
+
+impl App {
+    pub async fn metric_definitions(
+        &self,
+        p: &Principal,
+    ) -> Result<Vec<Published<MetricDefinition>>, AppError> {
+        p.require(Role::Read)?;
+        self.catalogue(p).await
+    }
+
+    pub async fn metric_definition(
+        &self,
+        p: &Principal,
+        key: &str,
+    ) -> Result<Published<MetricDefinition>, AppError> {
+        p.require(Role::Read)?;
+        self.catalogued(p, key).await
+    }
+
+    /// Every metric the workspace knows, by key.
+    pub(super) async fn metrics_by_key(
+        &self,
+        p: &Principal,
+    ) -> Result<HashMap<String, MetricDefinition>, AppError> {
+        Ok(self
+            .catalogue::<MetricDefinition>(p)
+            .await?
+            .into_iter()
+            .map(|m| (m.definition.key.clone(), m.definition))
+            .collect())
+    }
+
+    pub async fn create_metric(
+        &self,
+        p: &Principal,
+        metric: NewMetric,
+    ) -> Result<Published<MetricDefinition>, AppError> {
+        p.require(Role::Admin)?;
+        metric.check()?;
+        self.add_catalogued(p, metric.into_definition()).await
+    }
+
+    /// Deletes a custom metric and its observations; refused while a metric set uses it.
+    pub async fn delete_metric(&self, p: &Principal, key: &str) -> Result<(), AppError> {
+        p.require(Role::Admin)?;
+        refuse_built_in::<MetricDefinition>(key)?;
+        let users: Vec<String> = self
+            .catalogue::<MetricSet>(p)
+            .await?
+            .into_iter()
+            .filter(|s| s.definition.metrics.iter().any(|m| m.metric == key))
+            .map(|s| s.definition.key)
+            .collect();
+        if !users.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "metric {key:?} is used by metric set(s) {}; remove it from them first",
+                users.join(", ")
+            )));
+        }
+        if self.store.delete_metric(p.workspace_id, key).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound(MetricDefinition::NOUN))
+        }
+    }
+
+    pub async fn metric_sets(&self, p: &Principal) -> Result<Vec<Published<MetricSet>>, AppError> {
+        p.require(Role::Read)?;
+        self.catalogue(p).await
+    }
+
+    pub async fn metric_set(
+        &self,
+        p: &Principal,
+        key: &str,
+    ) -> Result<Published<MetricSet>, AppError> {
+        p.require(Role::Read)?;
+        self.catalogued(p, key).await
+    }
+
+    /// What is wrong with a set, given the workspace's metrics.
+    async fn metric_set_problems(
+        &self,
+        p: &Principal,
+        set: &MetricSet,
+    ) -> Result<Invalid, AppError> {
+        let known: BTreeMap<String, _> = self
+            .metrics_by_key(p)
+            .await?
+            .into_values()
+            .map(|m| (m.key, m.direction))
+            .collect();
+        Ok(set.validate(&known).err().unwrap_or_default())
+    }
+
+    pub async fn create_metric_set(
+        &self,
+        p: &Principal,
+        set: MetricSet,
+    ) -> Result<Published<MetricSet>, AppError> {
+        p.require(Role::Admin)?;
+        self.metric_set_problems(p, &set).await?.into_result()?;
+        self.add_catalogued(p, set).await
+    }
+
+    pub async fn update_metric_set(
+        &self,
+        p: &Principal,
+        key: &str,
+        set: MetricSet,
+    ) -> Result<Published<MetricSet>, AppError> {
+        p.require(Role::Admin)?;
+        refuse_built_in::<MetricSet>(key)?;
+        let mut e = self.metric_set_problems(p, &set).await?;
+        if set.key != key {
+            e.push("key", "must equal the key in the path");
+        }
+        e.into_result()?;
+        self.replace_catalogued(p, set).await
+    }
+
+    pub async fn delete_metric_set(&self, p: &Principal, key: &str) -> Result<(), AppError> {
+        p.require(Role::Admin)?;
+        self.remove_catalogued::<MetricSet>(p, key).await
+    }
+
+    pub async fn workspace_settings(&self, p: &Principal) -> Result<WorkspaceSettings, AppError> {
+        p.require(Role::Read)?;
+        Ok(WorkspaceSettings {
+            fiscal_year_start_month: self.fiscal_calendar(p).await?.start_month(),
+        })
+    }
+
+    /// Changes the settings (admin); `None` leaves a setting as it is.
+    pub async fn update_workspace_settings(
+        &self,
+        p: &Principal,
+        fiscal_year_start_month: Option<i64>,
+    ) -> Result<WorkspaceSettings, AppError> {
+        p.require(Role::Admin)?;
+        if let Some(m) = fiscal_year_start_month {
+            let month = u32::try_from(m)
+                .ok()
+                .and_then(FiscalCalendar::starting_in)
+                .ok_or_else(|| {
+                    Invalid::single("fiscal_year_start_month", "must be a month from 1 to 12")
+                })?;
+            self.store
+                .set_fiscal_year_start(p.workspace_id, month.start_month() as i32)
+                .await?;
+        }
+        self.workspace_settings(p).await
+    }
+
+    pub(super) async fn fiscal_calendar(&self, p: &Principal) -> Result<FiscalCalendar, AppError> {
+        let month = self.store.fiscal_year_start(p.workspace_id).await?;
+        Ok(u32::try_from(month)
+            .ok()
+            .and_then(FiscalCalendar::starting_in)
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,405 @@
+//! Health and QBR use cases: one account's health as of a date, a quarter's
+//! health across the book of business, and the QBR pack of an account.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::page::paginate_ranked;
+use super::portfolio::Placed;
+use super::{App, AppError, Listed, PageRequest, Principal, now};
+use crate::domain::framework::is_key;
+use crate::domain::metric::{Derivation, MetricDefinition, Source};
+use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
+use crate::domain::qbr::{
+    ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
+    READINESS_MATRIX, SetReview, TREND_QUARTERS, review,
+};
+use crate::domain::quarter::{FiscalCalendar, Quarter};
+use crate::domain::{Account, Invalid, Role};
+use crate::store::assessments::AccountScope;
+
+/// The most metric sets one QBR compares.
+pub const MAX_COMPARED_SETS: usize = 4;
+
+/// One account's health on a metric set, quarter to date.
+#[derive(Debug, Clone)]
+pub struct AccountHealth {
+    pub account: Account,
+    pub as_of: DateTime<Utc>,
+    pub quarter: Quarter,
+    pub period: Period,
+    pub review: SetReview,
+}
+
+/// One account's line in a portfolio's health.
+#[derive(Debug, Clone)]
+pub struct HealthRow {
+    pub account_id: Uuid,
+    pub name: String,
+    pub health: Health,
+    /// Metrics of the set without data in the quarter.
+    pub missing: Vec<String>,
+}
+
+/// A quarter's health across the accounts in scope.
+#[derive(Debug, Clone)]
+pub struct PortfolioHealth {
+    pub metric_set: MetricSet,
+    pub quarter: Quarter,
+    pub period: Period,
+    /// Accounts per colour, `no_data` included.
+    pub counts: Vec<(Rag, u64)>,
+    /// Worst first, a page at a time.
+    pub accounts: Listed<HealthRow>,
+}
+
+/// The QBR pack of one account and quarter.
+#[derive(Debug, Clone)]
+pub struct Qbr {
+    pub account: Account,
+    pub quarter: Quarter,
+    pub period: Period,
+    pub fiscal_year_start_month: u32,
+    /// One review per metric set asked for, in the order asked.
+    pub sections: Vec<SetReview>,
+    /// The latest classification of the account and its stakeholders on
+    /// each matrix, as of the quarter's end.
+    pub classifications: Vec<Placed>,
+}
+
+/// Which records a set's metrics are computed from.
+struct Needs {
+    observed: Vec<String>,
+    matrices: Vec<&'static str>,
+    expansion: bool,
+}
+
+impl Needs {
+    fn of<'a>(metrics: impl IntoIterator<Item = &'a MetricDefinition>) -> Self {
+        let mut n = Needs {
+            observed: Vec::new(),
+            matrices: Vec::new(),
+            expansion: false,
+        };
+        for m in metrics {
+            match (m.source, Derivation::of(&m.key)) {
+                (Source::Observed, _) => n.observed.push(m.key.clone()),
+                (_, Some(Derivation::ArrGrowth)) => n.observed.push("arr".to_owned()),
+                (_, Some(Derivation::ReadinessScore)) => n.matrices.push(READINESS_MATRIX),
+                (_, Some(Derivation::StakeholderAlignment)) => n.matrices.push(ALIGNMENT_MATRIX),
+                (_, Some(Derivation::ExpansionReadiness)) => n.expansion = true,
+                _ => {}
+            }
+        }
+        n.observed.sort();
+        n.observed.dedup();
+        n.matrices.sort();
+        n.matrices.dedup();
+        n
+    }
+}
+
+fn parse_quarter(raw: Option<&str>, cal: FiscalCalendar) -> Result<Quarter, Invalid> {
+    match raw {
+        None => Ok(cal.containing(now())),
+        Some(q) => q.parse().map_err(|why| Invalid::single("quarter", why)),
+    }
+}
+
+fn quarter_period(cal: FiscalCalendar, q: Quarter) -> Period {
+    Period {
+        start: cal.start(q),
+        end: cal.end(q),
+    }
+}
+
+impl App {
+    /// The metric sets named, with the definitions of their metrics.
+    async fn sets_with_metrics(
+        &self,
+        p: &Principal,
+        field: &str,
+        keys: &[String],
+    ) -> Result<(Vec<MetricSet>, HashMap<String, MetricDefinition>), AppError> {
+        if keys.is_empty() || keys.len() > MAX_COMPARED_SETS || keys.iter().any(|k| !is_key(k)) {
+            return Err(Invalid::single(
+                field,
+                format!("must name 1 to {MAX_COMPARED_SETS} metric set keys"),
+            )
+            .into());
+        }
+        let mut sets = Vec::with_capacity(keys.len());
+        for k in keys {
+            sets.push(self.catalogued::<MetricSet>(p, k).await?.definition);
+        }
+        Ok((sets, self.metrics_by_key(p).await?))
+    }
+
+    /// What one account's metrics in `sets` rest on, from `from` to `to`.
+    async fn account_record(
+        &self,
+        p: &Principal,
+        account: &Account,
+        needs: &Needs,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<AccountRecord, AppError> {
+        let ws = p.workspace_id;
+        let mut record = AccountRecord {
+            customer_since: account.fields.customer_since,
+            original_arr: account.fields.original_arr,
+            ..AccountRecord::default()
+        };
+        if !needs.observed.is_empty() {
+            for o in self
+                .store
+                .account_observations(ws, account.id, &needs.observed, from, to)
+                .await?
+            {
+                record
+                    .observations
+                    .entry(o.metric)
+                    .or_default()
+                    .push((o.observed_at, o.value));
+            }
+        }
+        if !needs.matrices.is_empty() {
+            record.classifications = self
+                .store
+                .account_classified(ws, account.id, &needs.matrices)
+                .await?;
+        }
+        if needs.expansion {
+            record.expansions = self
+                .store
+                .equation_values(
+                    ws,
+                    Some(account.id),
+                    EXPANSION_FRAMEWORK,
+                    EXPANSION_EQUATION,
+                    to,
+                )
+                .await?
+                .into_iter()
+                .map(|(_, t, v)| (t, v))
+                .collect();
+        }
+        Ok(record)
+    }
+
+    /// An account's health on a set, over its quarter up to `as_of` (default now).
+    pub async fn account_health(
+        &self,
+        p: &Principal,
+        account_id: Uuid,
+        set_key: &str,
+        as_of: Option<DateTime<Utc>>,
+    ) -> Result<AccountHealth, AppError> {
+        p.require(Role::Read)?;
+        let (mut sets, defs) = self
+            .sets_with_metrics(p, "metric_set", &[set_key.to_owned()])
+            .await?;
+        let account = self.account(p, account_id).await?;
+        let set = sets.remove(0);
+        let as_of = as_of.unwrap_or_else(now);
+        let cal = self.fiscal_calendar(p).await?;
+        let quarter = cal.containing(as_of);
+        let period = Period {
+            start: cal.start(quarter),
+            end: as_of + Duration::microseconds(1),
+        };
+        let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
+        let record = self
+            .account_record(p, &account, &needs, period.start, period.end)
+            .await?;
+        let review = review(&set, &defs, &record, &[(quarter, period)]);
+        Ok(AccountHealth {
+            account,
+            as_of,
+            quarter,
+            period,
+            review,
+        })
+    }
+
+    /// The QBR pack of an account for a quarter (default: the current one).
+    pub async fn qbr(
+        &self,
+        p: &Principal,
+        account_id: Uuid,
+        set_keys: &[String],
+        quarter: Option<&str>,
+    ) -> Result<Qbr, AppError> {
+        p.require(Role::Read)?;
+        let cal = self.fiscal_calendar(p).await?;
+        let field = if set_keys.len() == 1 {
+            "metric_set"
+        } else {
+            "compare"
+        };
+        let quarter = parse_quarter(quarter, cal);
+        let sets = self.sets_with_metrics(p, field, set_keys).await;
+        let (quarter, (sets, defs)) = match (quarter, sets) {
+            (Ok(q), Ok(s)) => (q, s),
+            (Err(mut e), Err(AppError::Invalid(more))) => {
+                e.0.extend(more.0);
+                return Err(e.into());
+            }
+            (Err(e), _) => return Err(e.into()),
+            (_, Err(e)) => return Err(e),
+        };
+        let account = self.account(p, account_id).await?;
+        let periods: Vec<(Quarter, Period)> = (0..TREND_QUARTERS as i64)
+            .rev()
+            .map(|n| (quarter.back(n), quarter_period(cal, quarter.back(n))))
+            .collect();
+        let period = quarter_period(cal, quarter);
+        let needs = Needs::of(
+            sets.iter()
+                .flat_map(|s| &s.metrics)
+                .filter_map(|m| defs.get(&m.metric)),
+        );
+        let record = self
+            .account_record(p, &account, &needs, periods[0].1.start, period.end)
+            .await?;
+        let sections = sets
+            .iter()
+            .map(|s| review(s, &defs, &record, &periods))
+            .collect();
+        let classifications = self
+            .account_classifications(p, account_id)
+            .await?
+            .into_iter()
+            .filter_map(|h| {
+                h.history
+                    .into_iter()
+                    .find(|c| c.placement.assessed_at < period.end)
+            })
+            .collect();
+        Ok(Qbr {
+            account,
+            quarter,
+            period,
+            fiscal_year_start_month: cal.start_month(),
+            sections,
+            classifications,
+        })
+    }
+
+    /// A quarter's health on a set for every account in scope, worst first.
+    pub async fn portfolio_health(
+        &self,
+        p: &Principal,
+        set_key: &str,
+        quarter: Option<&str>,
+        scope: &AccountScope,
+        page: &PageRequest,
+    ) -> Result<PortfolioHealth, AppError> {
+        p.require(Role::Read)?;
+        let (page, size) = page.resolve()?;
+        let cal = self.fiscal_calendar(p).await?;
+        let quarter = parse_quarter(quarter, cal)?;
+        let (mut sets, defs) = self
+            .sets_with_metrics(p, "key", &[set_key.to_owned()])
+            .await?;
+        let set = sets.remove(0);
+        let period = quarter_period(cal, quarter);
+        let records = self
+            .portfolio_records(p, &set, &defs, scope, period)
+            .await?;
+        let mut rows: Vec<HealthRow> = records
+            .into_iter()
+            .map(|(account_id, name, record)| {
+                let r = review(&set, &defs, &record, &[(quarter, period)]);
+                HealthRow {
+                    account_id,
+                    name,
+                    health: r.health,
+                    missing: r.missing().map(|(k, _)| k.to_owned()).collect(),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            worst_first(&a.health, &b.health).then(a.account_id.cmp(&b.account_id))
+        });
+        let counts = [Rag::Green, Rag::Amber, Rag::Red, Rag::NoData]
+            .into_iter()
+            .map(|c| {
+                (
+                    c,
+                    rows.iter().filter(|r| r.health.colour == c).count() as u64,
+                )
+            })
+            .collect();
+        Ok(PortfolioHealth {
+            metric_set: set,
+            quarter,
+            period,
+            counts,
+            accounts: paginate_ranked(rows, page, size),
+        })
+    }
+
+    /// Every account in scope with what its metrics rest on in `period`:
+    /// one read per kind of record, not one per account.
+    async fn portfolio_records(
+        &self,
+        p: &Principal,
+        set: &MetricSet,
+        defs: &HashMap<String, MetricDefinition>,
+        scope: &AccountScope,
+        period: Period,
+    ) -> Result<Vec<(Uuid, String, AccountRecord)>, AppError> {
+        let ws = p.workspace_id;
+        let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
+        let last = period.end - Duration::microseconds(1);
+        let mut records: HashMap<Uuid, AccountRecord> = HashMap::new();
+        if !needs.observed.is_empty() {
+            for o in self
+                .store
+                .observations_in_period(ws, &needs.observed, period.start, period.end)
+                .await?
+            {
+                records
+                    .entry(o.account_id)
+                    .or_default()
+                    .observations
+                    .entry(o.metric)
+                    .or_default()
+                    .push((o.observed_at, o.value));
+            }
+        }
+        if !needs.matrices.is_empty() {
+            for (account, c) in self
+                .store
+                .classified_as_of(ws, &needs.matrices, last)
+                .await?
+            {
+                records.entry(account).or_default().classifications.push(c);
+            }
+        }
+        if needs.expansion {
+            for (account, t, v) in self
+                .store
+                .equation_values(ws, None, EXPANSION_FRAMEWORK, EXPANSION_EQUATION, last)
+                .await?
+            {
+                records.entry(account).or_default().expansions.push((t, v));
+            }
+        }
+        Ok(self
+            .store
+            .accounts_in_scope(ws, scope)
+            .await?
+            .into_iter()
+            .map(|a| {
+                let mut record = records.remove(&a.id).unwrap_or_default();
+                record.customer_since = a.customer_since;
+                record.original_arr = a.original_arr;
+                (a.id, a.name, record)
+            })
+            .collect())
+    }
+}
