@@ -34,14 +34,21 @@ pub fn is_system_name(s: &str) -> bool {
 /// of one system (merged CRM records); each (system, id) names one record.
 pub fn check_refs(errors: &mut Invalid, field: &str, refs: &[ExternalRef]) {
     for (i, r) in refs.iter().enumerate() {
-        let at = format!("{field}[{i}]");
-        if !is_system_name(&r.system) {
-            errors.push(
-                format!("{at}.system"),
-                "must be 1-64 characters of a-z, 0-9, _ or -",
-            );
+        if let Err(bad) = r.check() {
+            errors.extend_under(&format!("{field}[{i}]"), bad);
         }
-        check_text(errors, &format!("{at}.id"), &r.id, MAX_REF_LEN);
+    }
+}
+
+impl ExternalRef {
+    /// Names a bad `system` and `id`.
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        if !is_system_name(&self.system) {
+            e.push("system", "must be 1-64 characters of a-z, 0-9, _ or -");
+        }
+        check_text(&mut e, "id", &self.id, MAX_REF_LEN);
+        e.into_result()
     }
 }
 

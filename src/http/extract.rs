@@ -127,7 +127,7 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
 /// Deserialises `value`, and on failure keeps removing the offending member and
 /// retrying, so that one answer names every bad field; what remains is then
 /// checked by the domain too.
-fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T, Invalid> {
+pub fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T, Invalid> {
     if !value.is_object() {
         return Err(Invalid::single("body", "must be a JSON object"));
     }

@@ -46,7 +46,8 @@ pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Nex
     let principal = req.extensions().get::<Principal>().copied();
     match (req.method().clone(), principal) {
         (Method::POST, _) if req.headers().contains_key(IDEMPOTENCY_KEY) => {
-            match keyed_post(&state.app, state.body_limit, req, next).await {
+            let limit = super::body_limit_of(req.uri().path(), state.body_limit);
+            match keyed_post(&state.app, limit, req, next).await {
                 Ok(res) | Err(res) => res,
             }
         }

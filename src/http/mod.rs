@@ -7,12 +7,16 @@ mod assessments;
 mod dto;
 mod extract;
 mod frameworks;
+mod metrics;
 mod middleware;
+mod observations;
 mod ops;
 mod policies;
 mod portfolio;
 pub mod problem;
+mod qbr;
 mod reply;
+mod report;
 mod stakeholders;
 
 use std::time::Duration;
@@ -76,6 +80,9 @@ pub struct HttpOptions {
         (name = "matrices", description = "Which cell a customer is in, and how close to success"),
         (name = "assessments", description = "How a customer or stakeholder scored on a framework, and when"),
         (name = "prioritization", description = "Which accounts deserve high-touch support"),
+        (name = "metrics", description = "Metric definitions, observations and metric sets"),
+        (name = "qbr", description = "Health scores and quarterly business review packs"),
+        (name = "workspace", description = "Settings of the workspace"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
@@ -124,6 +131,35 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(portfolio::prioritization))
         .routes(routes!(policies::list, policies::create))
         .routes(routes!(policies::get, policies::update, policies::delete))
+        .routes(routes!(
+            metrics::list_definitions,
+            metrics::create_definition
+        ))
+        .routes(routes!(metrics::get_definition, metrics::delete_definition))
+        .routes(routes!(metrics::list_sets, metrics::create_set))
+        .routes(routes!(
+            metrics::get_set,
+            metrics::update_set,
+            metrics::delete_set
+        ))
+        .routes(routes!(metrics::get_settings, metrics::patch_settings))
+        .routes(routes!(qbr::account_health))
+        .routes(routes!(qbr::portfolio_health))
+        .routes(routes!(qbr::qbr))
+}
+
+/// The batch routes, which accept bodies up to [`observations::BATCH_BODY_LIMIT`].
+fn batch_routes() -> OpenApiRouter<HttpState> {
+    OpenApiRouter::new().routes(routes!(observations::write, observations::list))
+}
+
+/// The body limit of a path: the configured one, or more for batches.
+pub(crate) fn body_limit_of(path: &str, configured: usize) -> usize {
+    if path == "/v1/observations" {
+        configured.max(observations::BATCH_BODY_LIMIT)
+    } else {
+        configured
+    }
 }
 
 /// The unauthenticated operational routes.
@@ -137,9 +173,11 @@ fn ops_routes() -> OpenApiRouter<HttpState> {
 /// The OpenAPI document, as committed in `openapi/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let (_, v1) = v1_routes().split_for_parts();
+    let (_, batch) = batch_routes().split_for_parts();
     let (_, ops) = ops_routes().split_for_parts();
     let mut api = ApiDoc::openapi();
     api.merge(v1);
+    api.merge(batch);
     api.merge(ops);
     api
 }
@@ -147,8 +185,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole REST door.
 pub fn router(state: HttpState, options: &HttpOptions) -> Router {
     let (v1, _) = v1_routes().split_for_parts();
+    let (batch, _) = batch_routes().split_for_parts();
     let (ops, _) = ops_routes().split_for_parts();
+    let batch_limit = body_limit_of("/v1/observations", options.body_limit);
     let v1 = v1
+        .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(from_fn_with_state(
             state.app.clone(),

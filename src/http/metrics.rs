@@ -1,0 +1,295 @@
+//! `/v1/metric-definitions`, `/v1/metric-sets` and `/v1/workspace/settings`:
+//! what can be measured, what a review looks at, and how the workspace's
+//! fiscal year lies (admin to change; built-ins are read-only).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extract::{Caller, Checked, Json};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{located, no_content};
+use crate::app::{App, Published, WorkspaceSettings};
+use crate::domain::Invalid;
+use crate::domain::metric::{
+    Aggregation, Category, Direction, Horizon, MetricDefinition, NewMetric, Source, Unit,
+};
+use crate::domain::metric_set::{MetricSet, SetMetric};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricDefinitionView {
+    pub key: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: Unit,
+    /// How a quarter's observations become its value.
+    pub aggregation: Aggregation,
+    pub direction: Direction,
+    pub category: Category,
+    /// `traditional` (lagging) or `future` (leading).
+    pub horizon: Horizon,
+    /// `derived` metrics are computed by csapi and cannot be observed.
+    pub source: Source,
+    /// Built-ins are read-only.
+    pub built_in: bool,
+}
+
+impl From<Published<MetricDefinition>> for MetricDefinitionView {
+    fn from(p: Published<MetricDefinition>) -> Self {
+        let m = p.definition;
+        Self {
+            key: m.key,
+            name: m.name,
+            description: m.description,
+            unit: m.unit,
+            aggregation: m.aggregation,
+            direction: m.direction,
+            category: m.category,
+            horizon: m.horizon,
+            source: m.source,
+            built_in: p.built_in,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricDefinitionList {
+    pub items: Vec<MetricDefinitionView>,
+}
+
+impl Checked for NewMetric {
+    fn check(&self) -> Result<(), Invalid> {
+        NewMetric::check(self)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricSetView {
+    pub key: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// In review order.
+    pub metrics: Vec<SetMetric>,
+    /// Built-ins are read-only.
+    pub built_in: bool,
+}
+
+impl From<Published<MetricSet>> for MetricSetView {
+    fn from(p: Published<MetricSet>) -> Self {
+        let s = p.definition;
+        Self {
+            key: s.key,
+            label: s.label,
+            description: s.description,
+            metrics: s.metrics,
+            built_in: p.built_in,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricSetList {
+    pub items: Vec<MetricSetView>,
+}
+
+impl Checked for MetricSet {}
+
+/// List metric definitions: built-ins first, then the workspace's.
+#[utoipa::path(get, path = "/v1/metric-definitions", operation_id = "list_metric_definitions", tag = "metrics",
+    responses((status = 200, description = "Every metric the workspace can use", body = MetricDefinitionList), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_definitions(
+    State(app): State<App>,
+    Caller(p): Caller,
+) -> Result<Response, Problem> {
+    let items = app
+        .metric_definitions(&p)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(MetricDefinitionList { items }).into_response())
+}
+
+/// Get a metric definition.
+#[utoipa::path(get, path = "/v1/metric-definitions/{key}", operation_id = "get_metric_definition", tag = "metrics",
+    params(("key" = String, Path, description = "e.g. arr")),
+    responses((status = 200, description = "The metric", body = MetricDefinitionView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_definition(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(MetricDefinitionView::from(
+        app.metric_definition(&p, &key).await?,
+    ))
+    .into_response())
+}
+
+/// Define a custom metric (admin); custom metrics are observed.
+#[utoipa::path(post, path = "/v1/metric-definitions", operation_id = "create_metric_definition", tag = "metrics",
+    request_body = NewMetric,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = MetricDefinitionView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_definition(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(metric): Json<NewMetric>,
+) -> Result<Response, Problem> {
+    let created = app.create_metric(&p, metric).await?;
+    let location = format!("/v1/metric-definitions/{}", created.definition.key);
+    let res = (
+        StatusCode::CREATED,
+        axum::Json(MetricDefinitionView::from(created)),
+    )
+        .into_response();
+    Ok(located(res, &location))
+}
+
+/// Delete a custom metric and every observation of it (admin); refused while a set uses it.
+#[utoipa::path(delete, path = "/v1/metric-definitions/{key}", operation_id = "delete_metric_definition", tag = "metrics",
+    params(("key" = String, Path)),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_definition(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    app.delete_metric(&p, &key).await?;
+    Ok(no_content())
+}
+
+/// List metric sets: built-ins first, then the workspace's.
+#[utoipa::path(get, path = "/v1/metric-sets", operation_id = "list_metric_sets", tag = "metrics",
+    responses((status = 200, description = "Every metric set", body = MetricSetList), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_sets(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
+    let items = app
+        .metric_sets(&p)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(axum::Json(MetricSetList { items }).into_response())
+}
+
+/// Get a metric set.
+#[utoipa::path(get, path = "/v1/metric-sets/{key}", operation_id = "get_metric_set", tag = "metrics",
+    params(("key" = String, Path, description = "e.g. qbr_future")),
+    responses((status = 200, description = "The set", body = MetricSetView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_set(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(MetricSetView::from(app.metric_set(&p, &key).await?)).into_response())
+}
+
+/// Create a metric set (admin).
+#[utoipa::path(post, path = "/v1/metric-sets", operation_id = "create_metric_set", tag = "metrics",
+    request_body = MetricSet,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = MetricSetView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_set(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(set): Json<MetricSet>,
+) -> Result<Response, Problem> {
+    let created = app.create_metric_set(&p, set).await?;
+    let location = format!("/v1/metric-sets/{}", created.definition.key);
+    let res = (
+        StatusCode::CREATED,
+        axum::Json(MetricSetView::from(created)),
+    )
+        .into_response();
+    Ok(located(res, &location))
+}
+
+/// Replace a metric set (admin).
+#[utoipa::path(put, path = "/v1/metric-sets/{key}", operation_id = "update_metric_set", tag = "metrics",
+    request_body = MetricSet,
+    params(("key" = String, Path)),
+    responses((status = 200, description = "The changed set", body = MetricSetView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_set(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Json(set): Json<MetricSet>,
+) -> Result<Response, Problem> {
+    Ok(axum::Json(MetricSetView::from(
+        app.update_metric_set(&p, &key, set).await?,
+    ))
+    .into_response())
+}
+
+/// Delete a metric set (admin).
+#[utoipa::path(delete, path = "/v1/metric-sets/{key}", operation_id = "delete_metric_set", tag = "metrics",
+    params(("key" = String, Path)),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_set(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+) -> Result<Response, Problem> {
+    app.delete_metric_set(&p, &key).await?;
+    Ok(no_content())
+}
+
+/// How the workspace reads its numbers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SettingsView {
+    /// 1 (January) to 12. Quarters count from this month; a fiscal year is
+    /// named after the calendar year it ends in.
+    pub fiscal_year_start_month: u32,
+}
+
+impl From<WorkspaceSettings> for SettingsView {
+    fn from(s: WorkspaceSettings) -> Self {
+        Self {
+            fiscal_year_start_month: s.fiscal_year_start_month,
+        }
+    }
+}
+
+/// A merge patch of the settings: absent fields stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    #[schema(minimum = 1, maximum = 12)]
+    pub fiscal_year_start_month: Option<i64>,
+}
+
+impl Checked for SettingsPatch {}
+
+/// The workspace's settings.
+#[utoipa::path(get, path = "/v1/workspace/settings", operation_id = "get_workspace_settings", tag = "workspace",
+    responses((status = 200, description = "The settings", body = SettingsView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_settings(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
+    Ok(axum::Json(SettingsView::from(app.workspace_settings(&p).await?)).into_response())
+}
+
+/// Change the workspace's settings (admin).
+#[utoipa::path(patch, path = "/v1/workspace/settings", operation_id = "update_workspace_settings", tag = "workspace",
+    request_body = SettingsPatch,
+    responses((status = 200, description = "The settings now", body = SettingsView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch_settings(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(patch): Json<SettingsPatch>,
+) -> Result<Response, Problem> {
+    let settings = app
+        .update_workspace_settings(&p, patch.fiscal_year_start_month)
+        .await?;
+    Ok(axum::Json(SettingsView::from(settings)).into_response())
+}

@@ -1,0 +1,469 @@
+//! `/v1/accounts/{id}/health`, `/v1/metric-sets/{key}/health` and
+//! `/v1/accounts/{id}/qbr` (JSON, CSV or a self-contained HTML report).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{Caller, PathId, Query};
+use super::portfolio::PlacementView;
+use super::problem::{Problem, ProblemResponses};
+use super::report;
+use crate::app::{AccountHealth, App, HealthRow, PageRequest, PortfolioHealth, Qbr};
+use crate::domain::Invalid;
+use crate::domain::metric::{Category, Direction, Horizon, Unit};
+use crate::domain::metric_set::{Health, Rag};
+use crate::domain::qbr::{MetricReview, Period, SetReview};
+use crate::store::assessments::AccountScope;
+
+/// The set reviewed when a request names none.
+const DEFAULT_SET: &str = "qbr_traditional";
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthView {
+    /// Weighted mean of the scores of rated metrics with data, 0–100; null without any.
+    pub score: Option<f64>,
+    /// ≥ 70 green, ≥ 40 amber, else red; `no_data` without a score.
+    pub colour: Rag,
+}
+
+impl From<Health> for HealthView {
+    fn from(h: Health) -> Self {
+        Self {
+            score: h.score,
+            colour: h.colour,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodView {
+    /// Inclusive.
+    pub start: DateTime<Utc>,
+    /// Exclusive.
+    pub end: DateTime<Utc>,
+}
+
+impl From<Period> for PeriodView {
+    fn from(p: Period) -> Self {
+        Self {
+            start: p.start,
+            end: p.end,
+        }
+    }
+}
+
+/// One metric's value in the period and how it rates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricScoreView {
+    pub metric: String,
+    pub name: String,
+    pub unit: Unit,
+    pub category: Category,
+    pub horizon: Horizon,
+    pub direction: Direction,
+    /// Null when there is no data; `missing_reason` says why.
+    pub value: Option<f64>,
+    pub missing_reason: Option<String>,
+    pub target: Option<f64>,
+    /// 0–1, 1 = target met or beaten; null without a value or target.
+    pub attainment: Option<f64>,
+    pub weight: f64,
+    pub green_at: Option<f64>,
+    pub red_at: Option<f64>,
+    /// 0–100 between `red_at` and `green_at`; null when not rated.
+    pub score: Option<f64>,
+    /// Null for metrics without thresholds; `no_data` for rated metrics without a value.
+    pub rag: Option<Rag>,
+}
+
+impl From<&MetricReview> for MetricScoreView {
+    fn from(m: &MetricReview) -> Self {
+        let rated = m.setting.green_at.is_some();
+        Self {
+            metric: m.metric.key.clone(),
+            name: m.metric.name.clone(),
+            unit: m.metric.unit,
+            category: m.metric.category,
+            horizon: m.metric.horizon,
+            direction: m.metric.direction,
+            value: m.reading.ok(),
+            missing_reason: m.reading.err().map(|why| why.to_string()),
+            target: m.setting.target,
+            attainment: m.attainment,
+            weight: m.setting.weight,
+            green_at: m.setting.green_at,
+            red_at: m.setting.red_at,
+            score: m.rating.map(|r| r.score),
+            rag: m.rating.map(|r| r.rag).or(rated.then_some(Rag::NoData)),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrendPoint {
+    pub quarter: String,
+    pub value: Option<f64>,
+}
+
+/// One metric of a QBR: the quarter against the one before and the trend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QbrMetricView {
+    #[serde(flatten)]
+    pub current: MetricScoreView,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    /// `change / |previous| × 100`; null when the previous value is 0 or missing.
+    pub change_pct: Option<f64>,
+    /// The last four quarters, oldest first.
+    pub trend: Vec<TrendPoint>,
+}
+
+impl From<&MetricReview> for QbrMetricView {
+    fn from(m: &MetricReview) -> Self {
+        Self {
+            current: m.into(),
+            previous: m.previous,
+            change: m.change,
+            change_pct: m.change_pct,
+            trend: m
+                .trend
+                .iter()
+                .map(|(q, v)| TrendPoint {
+                    quarter: q.to_string(),
+                    value: *v,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingView {
+    pub metric: String,
+    pub reason: String,
+}
+
+fn missing(r: &SetReview) -> Vec<MissingView> {
+    r.missing()
+        .map(|(metric, why)| MissingView {
+            metric: metric.to_owned(),
+            reason: why.to_string(),
+        })
+        .collect()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountHealthView {
+    pub account_id: Uuid,
+    pub account_name: String,
+    pub metric_set: String,
+    pub as_of: DateTime<Utc>,
+    /// The quarter `as_of` falls in; values cover its start up to `as_of`.
+    pub quarter: String,
+    pub period: PeriodView,
+    pub health: HealthView,
+    pub metrics: Vec<MetricScoreView>,
+    /// Metrics without data, and why.
+    pub missing: Vec<MissingView>,
+}
+
+impl From<AccountHealth> for AccountHealthView {
+    fn from(h: AccountHealth) -> Self {
+        Self {
+            account_id: h.account.id,
+            account_name: h.account.fields.name.clone(),
+            metric_set: h.review.set.key.clone(),
+            as_of: h.as_of,
+            quarter: h.quarter.to_string(),
+            period: h.period.into(),
+            health: h.review.health.into(),
+            metrics: h.review.metrics.iter().map(Into::into).collect(),
+            missing: missing(&h.review),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthCounts {
+    pub green: u64,
+    pub amber: u64,
+    pub red: u64,
+    pub no_data: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountHealthRow {
+    pub account_id: Uuid,
+    pub name: String,
+    pub health: HealthView,
+    /// Metrics of the set without data in the quarter.
+    pub missing: Vec<String>,
+}
+
+impl From<HealthRow> for AccountHealthRow {
+    fn from(r: HealthRow) -> Self {
+        Self {
+            account_id: r.account_id,
+            name: r.name,
+            health: r.health.into(),
+            missing: r.missing,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortfolioHealthView {
+    pub metric_set: String,
+    pub quarter: String,
+    pub period: PeriodView,
+    /// Over every account in scope, not just this page.
+    pub counts: HealthCounts,
+    /// Worst first: lowest health, then no data.
+    pub items: Vec<AccountHealthRow>,
+    pub next_page_token: Option<String>,
+}
+
+impl From<PortfolioHealth> for PortfolioHealthView {
+    fn from(h: PortfolioHealth) -> Self {
+        let count = |c: Rag| {
+            h.counts
+                .iter()
+                .find(|(k, _)| *k == c)
+                .map_or(0, |(_, n)| *n)
+        };
+        Self {
+            metric_set: h.metric_set.key.clone(),
+            quarter: h.quarter.to_string(),
+            period: h.period.into(),
+            counts: HealthCounts {
+                green: count(Rag::Green),
+                amber: count(Rag::Amber),
+                red: count(Rag::Red),
+                no_data: count(Rag::NoData),
+            },
+            items: h.accounts.items.into_iter().map(Into::into).collect(),
+            next_page_token: h.accounts.next_page_token,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QbrSectionView {
+    pub metric_set: String,
+    pub label: String,
+    pub health: HealthView,
+    pub metrics: Vec<QbrMetricView>,
+    pub missing: Vec<MissingView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QbrAccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub currency: String,
+}
+
+/// The QBR pack of one account and quarter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QbrView {
+    pub account: QbrAccountView,
+    pub quarter: String,
+    pub previous_quarter: String,
+    pub period: PeriodView,
+    pub fiscal_year_start_month: u32,
+    /// One per metric set asked for (`metric_set`, or each of `compare`).
+    pub sections: Vec<QbrSectionView>,
+    /// The latest classification per matrix and subject as of the quarter's end.
+    pub classifications: Vec<PlacementView>,
+}
+
+impl From<Qbr> for QbrView {
+    fn from(q: Qbr) -> Self {
+        Self {
+            account: QbrAccountView {
+                id: q.account.id,
+                name: q.account.fields.name.clone(),
+                currency: q.account.fields.currency.clone(),
+            },
+            quarter: q.quarter.to_string(),
+            previous_quarter: q.quarter.previous().to_string(),
+            period: q.period.into(),
+            fiscal_year_start_month: q.fiscal_year_start_month,
+            sections: q
+                .sections
+                .iter()
+                .map(|s| QbrSectionView {
+                    metric_set: s.set.key.clone(),
+                    label: s.set.label.clone(),
+                    health: s.health.into(),
+                    metrics: s.metrics.iter().map(Into::into).collect(),
+                    missing: missing(s),
+                })
+                .collect(),
+            classifications: q.classifications.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccountHealthQuery {
+    /// The set's key; defaults to `qbr_traditional`.
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub metric_set: Option<String>,
+    /// Defaults to now; values cover its quarter up to this instant.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PortfolioHealthQuery {
+    /// `YYYY-Qn` of the workspace's fiscal year; defaults to the current quarter.
+    #[param(pattern = "^[0-9]{4}-Q[1-4]$")]
+    pub quarter: Option<String>,
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QbrQuery {
+    /// The set's key; defaults to `qbr_traditional`. Not with `compare`.
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub metric_set: Option<String>,
+    /// Up to four set keys, comma-separated, shown side by side.
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,3}$")]
+    pub compare: Option<String>,
+    /// `YYYY-Qn` of the workspace's fiscal year; defaults to the current quarter.
+    #[param(pattern = "^[0-9]{4}-Q[1-4]$")]
+    pub quarter: Option<String>,
+}
+
+/// An account's health on a metric set, quarter to date.
+#[utoipa::path(get, path = "/v1/accounts/{id}/health", operation_id = "get_account_health", tag = "qbr",
+    params(("id" = Uuid, Path, description = "The account"), AccountHealthQuery),
+    responses((status = 200, description = "Per-metric scores and the weighted health", body = AccountHealthView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn account_health(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    Query(q): Query<AccountHealthQuery>,
+) -> Result<Response, Problem> {
+    let set = q.metric_set.as_deref().unwrap_or(DEFAULT_SET);
+    let health = app.account_health(&p, id, set, q.as_of).await?;
+    Ok(axum::Json(AccountHealthView::from(health)).into_response())
+}
+
+/// A quarter's health on a metric set across accounts, worst first.
+#[utoipa::path(get, path = "/v1/metric-sets/{key}/health", operation_id = "get_portfolio_health", tag = "qbr",
+    params(("key" = String, Path, description = "e.g. qbr_future"), PortfolioHealthQuery),
+    responses((status = 200, description = "Counts per colour and the accounts, paged", body = PortfolioHealthView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn portfolio_health(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Query(q): Query<PortfolioHealthQuery>,
+) -> Result<Response, Problem> {
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let health = app
+        .portfolio_health(&p, &key, q.quarter.as_deref(), &scope, &page)
+        .await?;
+    Ok(axum::Json(PortfolioHealthView::from(health)).into_response())
+}
+
+/// The representations of a QBR.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+/// The client's preferred format by `Accept` (q-values honoured; JSON by default).
+fn negotiate(headers: &HeaderMap) -> Result<Format, Problem> {
+    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(Format::Json);
+    };
+    let mut best: Option<(f32, Format)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
+        let q = parts
+            .find_map(|p| p.strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let format = match media.as_str() {
+            "application/json" | "application/*" | "*/*" => Format::Json,
+            "text/csv" => Format::Csv,
+            "text/html" | "text/*" => Format::Html,
+            _ => continue,
+        };
+        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
+            best = Some((q, format));
+        }
+    }
+    best.map(|(_, f)| f).ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_ACCEPTABLE,
+            "a QBR is available as application/json, text/csv or text/html",
+        )
+    })
+}
+
+/// The sets a QBR request names: `compare`, or `metric_set`, or the default.
+fn chosen_sets(q: &QbrQuery) -> Result<Vec<String>, Invalid> {
+    match (&q.metric_set, &q.compare) {
+        (Some(_), Some(_)) => Err(Invalid::single(
+            "compare",
+            "give metric_set or compare, not both",
+        )),
+        (_, Some(list)) => Ok(list.split(',').map(str::to_owned).collect()),
+        (Some(one), None) => Ok(vec![one.clone()]),
+        (None, None) => Ok(vec![DEFAULT_SET.to_owned()]),
+    }
+}
+
+/// An account's QBR pack for a quarter: JSON, CSV (one row per metric) or HTML.
+#[utoipa::path(get, path = "/v1/accounts/{id}/qbr", operation_id = "get_qbr", tag = "qbr",
+    params(("id" = Uuid, Path, description = "The account"), QbrQuery),
+    responses((status = 200, description = "The QBR pack, as the Accept header asks",
+        content((QbrView = "application/json"), (String = "text/csv"), (String = "text/html"))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn qbr(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    headers: HeaderMap,
+    Query(q): Query<QbrQuery>,
+) -> Result<Response, Problem> {
+    let format = negotiate(&headers)?;
+    let sets = chosen_sets(&q).map_err(Problem::invalid)?;
+    let qbr = app.qbr(&p, id, &sets, q.quarter.as_deref()).await?;
+    let (body, content_type) = match format {
+        Format::Json => return Ok(axum::Json(QbrView::from(qbr)).into_response()),
+        Format::Csv => (report::csv(&qbr), "text/csv; charset=utf-8"),
+        Format::Html => (report::html(&qbr, Utc::now()), "text/html; charset=utf-8"),
+    };
+    let mut res = body.into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(res)
+}

@@ -1,0 +1,353 @@
+//! The QBR as a customer can be shown it: CSV (one row per metric) and a
+//! self-contained HTML report (inline CSS and SVG sparklines; no scripts,
+//! fonts or links), laid out to print cleanly.
+
+use std::fmt::Write;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::app::Qbr;
+use crate::domain::metric::{Horizon, Unit};
+use crate::domain::metric_set::Rag;
+use crate::domain::qbr::{MetricReview, SetReview};
+use crate::domain::quarter::Quarter;
+
+/// One row per metric of each section, with the trend's quarters as columns.
+pub fn csv(q: &Qbr) -> String {
+    let quarters: Vec<Quarter> = (0..4).rev().map(|n| q.quarter.back(n)).collect();
+    let mut out =
+        String::from("metric_set,metric,name,horizon,unit,value,previous,change,change_pct");
+    for quarter in &quarters {
+        let _ = write!(out, ",{quarter}");
+    }
+    out.push_str(",target,attainment,weight,score,rag,missing_reason\r\n");
+    for section in &q.sections {
+        for m in &section.metrics {
+            let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
+            let mut cells = vec![
+                field(&section.set.key),
+                field(&m.metric.key),
+                field(&m.metric.name),
+                m.metric.horizon.as_str().to_owned(),
+                m.metric.unit.as_str().to_owned(),
+                num(m.reading.ok()),
+                num(m.previous),
+                num(m.change),
+                num(m.change_pct),
+            ];
+            cells.extend(m.trend.iter().map(|(_, v)| num(*v)));
+            cells.extend([
+                num(m.setting.target),
+                num(m.attainment),
+                m.setting.weight.to_string(),
+                num(m.rating.map(|r| r.score)),
+                m.rating
+                    .map(|r| r.rag.as_str())
+                    .unwrap_or_default()
+                    .to_owned(),
+                field(&m.reading.err().map(|w| w.to_string()).unwrap_or_default()),
+            ]);
+            out.push_str(&cells.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// An RFC 4180 field: quoted when it holds a comma, quote or line break.
+/// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets
+/// do not run it as a formula.
+fn field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// Escapes text for HTML content and attributes.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number with thousands separators and at most `decimals` decimals.
+fn grouped(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut g = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            g.push(',');
+        }
+        g.push(ch);
+    }
+    let frac = frac.trim_end_matches('0');
+    let sign = if v < 0.0 && s.bytes().any(|b| b.is_ascii_digit() && b != b'0') {
+        "-"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{g}")
+    } else {
+        format!("{sign}{g}.{frac}")
+    }
+}
+
+/// A value as a reader expects it for its unit.
+fn shown(v: f64, unit: Unit, currency: &str) -> String {
+    match unit {
+        Unit::Count => grouped(v, 0),
+        Unit::Currency => format!("{currency} {}", grouped(v, 0)),
+        Unit::Percent => format!("{} %", grouped(v, 1)),
+        Unit::Score => grouped(v, 2),
+        Unit::Boolean if v >= 0.5 => "yes".to_owned(),
+        Unit::Boolean => "no".to_owned(),
+        Unit::Days => format!("{} days", grouped(v, 1)),
+        Unit::Months => format!("{} months", grouped(v, 0)),
+    }
+}
+
+/// A 96×24 sparkline of the trend; gaps where a quarter has no value.
+fn sparkline(trend: &[(Quarter, Option<f64>)]) -> String {
+    let values: Vec<f64> = trend.iter().filter_map(|(_, v)| *v).collect();
+    if values.is_empty() {
+        return String::from("<span class=\"none\">–</span>");
+    }
+    let (lo, hi) = values
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let step = 88.0 / (trend.len().max(2) - 1) as f64;
+    let points: Vec<(f64, f64)> = trend
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (_, v))| v.map(|v| (4.0 + i as f64 * step, 20.0 - (v - lo) / span * 16.0)))
+        .collect();
+    let line: Vec<String> = points
+        .iter()
+        .map(|(x, y)| format!("{x:.1},{y:.1}"))
+        .collect();
+    let (lx, ly) = points[points.len() - 1];
+    let title: Vec<String> = trend
+        .iter()
+        .map(|(q, v)| format!("{q}: {}", v.map_or("no data".to_owned(), |v| grouped(v, 2))))
+        .collect();
+    format!(
+        "<svg class=\"spark\" width=\"96\" height=\"24\" viewBox=\"0 0 96 24\" role=\"img\"><title>{}</title>\
+         <polyline points=\"{}\" fill=\"none\" stroke=\"#4b6cb7\" stroke-width=\"1.5\"/>\
+         <circle cx=\"{lx:.1}\" cy=\"{ly:.1}\" r=\"2.5\" fill=\"#1f3a93\"/></svg>",
+        esc(&title.join(" · ")),
+        line.join(" ")
+    )
+}
+
+fn badge(rag: Rag, text: &str) -> String {
+    format!(
+        "<span class=\"badge {}\">{}</span>",
+        rag.as_str(),
+        esc(text)
+    )
+}
+
+fn metric_row(m: &MetricReview, currency: &str) -> String {
+    let unit = m.metric.unit;
+    let value = match m.reading {
+        Ok(v) => shown(v, unit, currency),
+        Err(why) => format!(
+            "<span class=\"none\" title=\"{}\">no data</span>",
+            esc(&why.to_string())
+        ),
+    };
+    let previous = m
+        .previous
+        .map_or("–".to_owned(), |v| shown(v, unit, currency));
+    let change = match (m.change, m.change_pct) {
+        (Some(_), Some(pct)) => {
+            format!("{}{} %", if pct >= 0.0 { "+" } else { "" }, grouped(pct, 1))
+        }
+        (Some(c), None) => format!("{}{}", if c >= 0.0 { "+" } else { "" }, grouped(c, 2)),
+        _ => "–".to_owned(),
+    };
+    let target = m.setting.target.map_or("–".to_owned(), |t| {
+        let att = m
+            .attainment
+            .map_or(String::new(), |a| format!(" ({} %)", grouped(a * 100.0, 0)));
+        format!("{}{att}", shown(t, unit, currency))
+    });
+    let status = match (m.rating, m.setting.green_at.is_some()) {
+        (Some(r), _) => badge(
+            r.rag,
+            &format!("{} · {}", r.rag.as_str(), grouped(r.score, 0)),
+        ),
+        (None, true) => badge(Rag::NoData, "no data"),
+        (None, false) => "–".to_owned(),
+    };
+    format!(
+        "<tr><th scope=\"row\">{}</th><td class=\"num\">{value}</td><td class=\"num\">{previous}</td>\
+         <td class=\"num\">{change}</td><td>{}</td><td class=\"num\">{target}</td><td>{status}</td></tr>",
+        esc(&m.metric.name),
+        sparkline(&m.trend)
+    )
+}
+
+fn section_html(s: &SetReview, currency: &str) -> String {
+    let health = match s.health.score {
+        Some(score) => format!(
+            "Health {} · {}",
+            grouped(score, 0),
+            s.health.colour.as_str()
+        ),
+        None => "Health: no data".to_owned(),
+    };
+    let mut out = format!(
+        "<section class=\"set\"><h2>{} {}</h2>",
+        esc(&s.set.label),
+        badge(s.health.colour, &health)
+    );
+    for (horizon, title) in [
+        (Horizon::Traditional, "Traditional view: what happened"),
+        (Horizon::Future, "Future-focused view: where it is heading"),
+    ] {
+        let rows: Vec<String> = s
+            .metrics
+            .iter()
+            .filter(|m| m.metric.horizon == horizon)
+            .map(|m| metric_row(m, currency))
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = write!(
+            out,
+            "<h3>{title}</h3><table><thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">This quarter</th>\
+             <th scope=\"col\">Previous</th><th scope=\"col\">Change</th><th scope=\"col\">Last 4 quarters</th>\
+             <th scope=\"col\">Target</th><th scope=\"col\">Status</th></tr></thead><tbody>{}</tbody></table>",
+            rows.concat()
+        );
+    }
+    out.push_str("</section>");
+    out
+}
+
+const STYLE: &str = "body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d2433;margin:32px auto;max-width:1180px;padding:0 24px}\
+header{border-bottom:3px solid #1f3a93;margin-bottom:20px;padding-bottom:8px}h1{font-size:24px;margin:0}\
+.meta{color:#5a6275;margin:4px 0 0}h2{font-size:18px;margin:24px 0 8px;display:flex;gap:12px;align-items:center}\
+h3{font-size:14px;color:#3d4660;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.04em}\
+table{border-collapse:collapse;width:100%;margin-bottom:8px}th,td{padding:6px 8px;border-bottom:1px solid #e3e6ee;text-align:left;vertical-align:middle}\
+thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{text-align:right;white-space:nowrap}\
+.badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
+.green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
+.none{color:#8a91a3}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:24px}\
+footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\
+@media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr 1fr}section,tr{break-inside:avoid}}";
+
+/// The report as one HTML document; `generated` is stamped in the footer.
+pub fn html(q: &Qbr, generated: DateTime<Utc>) -> String {
+    let name = &q.account.fields.name;
+    let currency = &q.account.fields.currency;
+    let last_day = q.period.end - Duration::days(1);
+    let sections: Vec<String> = q
+        .sections
+        .iter()
+        .map(|s| section_html(s, currency))
+        .collect();
+    let layout = if sections.len() > 1 {
+        "compare"
+    } else {
+        "single"
+    };
+    let mut out = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>QBR · {} · {}</title>\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style></head><body>\
+         <header><h1>Quarterly business review: {}</h1><p class=\"meta\">{} · {} to {}</p></header>\
+         <div class=\"{layout}\">{}</div>",
+        esc(name),
+        q.quarter,
+        esc(name),
+        q.quarter,
+        q.period.start.format("%-d %B %Y"),
+        last_day.format("%-d %B %Y"),
+        sections.concat()
+    );
+    if !q.classifications.is_empty() {
+        out.push_str(
+            "<section><h2>Where the account stands</h2><table><thead><tr><th scope=\"col\">Matrix</th>\
+             <th scope=\"col\">Who</th><th scope=\"col\">Cell</th><th scope=\"col\">Closeness to success</th>\
+             <th scope=\"col\">Assessed</th><th scope=\"col\">Recommended play</th></tr></thead><tbody>",
+        );
+        for c in &q.classifications {
+            let p = &c.placement;
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} %</td><td>{}</td><td>{}</td></tr>",
+                esc(&p.matrix),
+                esc(&p.subject_name),
+                esc(&c.cell.label),
+                grouped(p.closeness * 100.0, 0),
+                p.assessed_at.format("%Y-%m-%d"),
+                esc(&c.cell.play)
+            );
+        }
+        out.push_str("</tbody></table></section>");
+    }
+    let _ = write!(
+        out,
+        "<footer>Prepared with csapi on {}. Quarters run from the first day of their first month \
+         (fiscal year starting in month {}).</footer></body></html>",
+        generated.format("%Y-%m-%d %H:%M UTC"),
+        q.fiscal_year_start_month
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(grouped(1234567.0, 0), "1,234,567");
+        assert_eq!(grouped(-1234.5, 1), "-1,234.5");
+        assert_eq!(grouped(0.2, 2), "0.2");
+        assert_eq!(grouped(-0.001, 2), "0");
+        assert_eq!(shown(120000.0, Unit::Currency, "USD"), "USD 120,000");
+        assert_eq!(shown(1.0, Unit::Boolean, "USD"), "yes");
+    }
+
+    #[test]
+    fn text_is_escaped_and_csv_fields_quoted() {
+        assert_eq!(
+            esc("<b>\"A&B\"</b>"),
+            "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;"
+        );
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(field("plain"), "plain");
+    }
+
+    #[test]
+    fn sparkline_skips_gaps() {
+        let q: Quarter = "2026-Q1".parse().unwrap();
+        let s = sparkline(&[(q, Some(1.0)), (q, None), (q, Some(3.0))]);
+        assert!(s.contains("points=\"4.0,20.0 92.0,4.0\""), "{s}");
+        assert_eq!(sparkline(&[(q, None)]), "<span class=\"none\">–</span>");
+    }
+}
