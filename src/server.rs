@@ -16,10 +16,13 @@ use crate::grpc::pb::api_key_service_server::ApiKeyServiceServer;
 use crate::grpc::pb::assessment_service_server::AssessmentServiceServer;
 use crate::grpc::pb::framework_service_server::FrameworkServiceServer;
 use crate::grpc::pb::matrix_service_server::MatrixServiceServer;
+use crate::grpc::pb::metric_service_server::MetricServiceServer;
 use crate::grpc::pb::prioritization_service_server::PrioritizationServiceServer;
+use crate::grpc::pb::qbr_service_server::QbrServiceServer;
+use crate::grpc::pb::workspace_service_server::WorkspaceServiceServer;
 use crate::grpc::{
-    AccountGrpc, ApiKeyGrpc, AssessmentGrpc, FrameworkGrpc, GrpcState, MatrixGrpc,
-    PrioritizationGrpc, pb,
+    AccountGrpc, ApiKeyGrpc, AssessmentGrpc, FrameworkGrpc, GrpcState, MatrixGrpc, MetricGrpc,
+    PrioritizationGrpc, QbrGrpc, WorkspaceGrpc, pb,
 };
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
@@ -116,7 +119,12 @@ async fn grpc_router(
         .add_service(FrameworkServiceServer::new(FrameworkGrpc(state.clone())))
         .add_service(MatrixServiceServer::new(MatrixGrpc(state.clone())))
         .add_service(AssessmentServiceServer::new(AssessmentGrpc(state.clone())))
-        .add_service(PrioritizationServiceServer::new(PrioritizationGrpc(state))))
+        .add_service(PrioritizationServiceServer::new(PrioritizationGrpc(
+            state.clone(),
+        )))
+        .add_service(MetricServiceServer::new(MetricGrpc(state.clone())))
+        .add_service(QbrServiceServer::new(QbrGrpc(state.clone())))
+        .add_service(WorkspaceServiceServer::new(WorkspaceGrpc(state))))
 }
 
 /// Reports SERVING while the store answers and NOT_SERVING while it does not.
@@ -132,6 +140,11 @@ async fn report_store_health(app: &App, reporter: &tonic_health::server::HealthR
         "csapi.v1.ApiKeyService",
         "csapi.v1.FrameworkService",
         "csapi.v1.MatrixService",
+        "csapi.v1.AssessmentService",
+        "csapi.v1.PrioritizationService",
+        "csapi.v1.MetricService",
+        "csapi.v1.QbrService",
+        "csapi.v1.WorkspaceService",
     ] {
         reporter.set_service_status(service, status).await;
     }

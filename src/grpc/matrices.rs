@@ -15,7 +15,7 @@ use crate::store::assessments::AccountScope;
 
 pub struct MatrixGrpc(pub GrpcState);
 
-fn placement_to_pb(p: Placed) -> pb::Placement {
+pub(super) fn placement_to_pb(p: Placed) -> pb::Placement {
     let s = p.placement;
     pb::Placement {
         matrix: s.matrix,

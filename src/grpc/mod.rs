@@ -11,7 +11,9 @@ mod assessments;
 mod convert;
 mod frameworks;
 mod matrices;
+mod metrics;
 mod prioritization;
+mod qbr;
 mod status;
 
 use std::time::Instant;
@@ -34,7 +36,9 @@ pub use api_keys::ApiKeyGrpc;
 pub use assessments::AssessmentGrpc;
 pub use frameworks::FrameworkGrpc;
 pub use matrices::MatrixGrpc;
+pub use metrics::{MetricGrpc, WorkspaceGrpc};
 pub use prioritization::PrioritizationGrpc;
+pub use qbr::QbrGrpc;
 pub use status::status_of;
 
 /// What every service holds.

@@ -1,0 +1,221 @@
+//! `csapi.v1.QbrService`: the QBR pack and health scores as structured messages.
+
+use tonic::{Request, Response, Status};
+
+use super::convert::{self, parse_timestamp, timestamp};
+use super::matrices::placement_to_pb;
+use super::pb::qbr_service_server::QbrService;
+use super::pb::{self, *};
+use super::status::invalid_argument as invalid;
+use super::{GrpcState, call, status_of};
+use crate::app::{AccountHealth as AppHealth, PortfolioHealth as AppPortfolio, Qbr as AppQbr};
+use crate::domain::Invalid;
+use crate::domain::metric_set::{Health as DomainHealth, Rag};
+use crate::domain::qbr::{MetricReview, SetReview};
+use crate::store::assessments::AccountScope;
+
+/// The set reviewed when a request names none.
+const DEFAULT_SET: &str = "qbr_traditional";
+
+pub struct QbrGrpc(pub GrpcState);
+
+fn health_to_pb(h: DomainHealth) -> pb::Health {
+    pb::Health {
+        score: h.score,
+        colour: h.colour.as_str().to_owned(),
+    }
+}
+
+fn score_to_pb(m: &MetricReview) -> MetricScore {
+    let rated = m.setting.green_at.is_some();
+    MetricScore {
+        metric: m.metric.key.clone(),
+        name: m.metric.name.clone(),
+        unit: m.metric.unit.as_str().to_owned(),
+        category: m.metric.category.as_str().to_owned(),
+        horizon: m.metric.horizon.as_str().to_owned(),
+        direction: m.metric.direction.as_str().to_owned(),
+        value: m.reading.ok(),
+        missing_reason: m.reading.err().map(|why| why.to_string()),
+        target: m.setting.target,
+        attainment: m.attainment,
+        weight: m.setting.weight,
+        green_at: m.setting.green_at,
+        red_at: m.setting.red_at,
+        score: m.rating.map(|r| r.score),
+        rag: m
+            .rating
+            .map(|r| r.rag)
+            .or(rated.then_some(Rag::NoData))
+            .map(|r| r.as_str().to_owned()),
+    }
+}
+
+fn missing_to_pb(r: &SetReview) -> Vec<MissingMetric> {
+    r.missing()
+        .map(|(metric, why)| MissingMetric {
+            metric: metric.to_owned(),
+            reason: why.to_string(),
+        })
+        .collect()
+}
+
+fn section_to_pb(s: &SetReview) -> QbrSection {
+    QbrSection {
+        metric_set: s.set.key.clone(),
+        label: s.set.label.clone(),
+        health: Some(health_to_pb(s.health)),
+        metrics: s
+            .metrics
+            .iter()
+            .map(|m| QbrMetric {
+                current: Some(score_to_pb(m)),
+                previous: m.previous,
+                change: m.change,
+                change_pct: m.change_pct,
+                trend: m
+                    .trend
+                    .iter()
+                    .map(|(q, v)| TrendPoint {
+                        quarter: q.to_string(),
+                        value: *v,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        missing: missing_to_pb(s),
+    }
+}
+
+fn qbr_to_pb(q: AppQbr) -> pb::Qbr {
+    pb::Qbr {
+        account_id: q.account.id.to_string(),
+        account_name: q.account.fields.name.clone(),
+        currency: q.account.fields.currency.clone(),
+        quarter: q.quarter.to_string(),
+        previous_quarter: q.quarter.previous().to_string(),
+        period_start: Some(timestamp(q.period.start)),
+        period_end: Some(timestamp(q.period.end)),
+        fiscal_year_start_month: q.fiscal_year_start_month as i32,
+        sections: q.sections.iter().map(section_to_pb).collect(),
+        classifications: q.classifications.into_iter().map(placement_to_pb).collect(),
+    }
+}
+
+fn health_view_to_pb(h: AppHealth) -> pb::AccountHealth {
+    pb::AccountHealth {
+        account_id: h.account.id.to_string(),
+        account_name: h.account.fields.name.clone(),
+        metric_set: h.review.set.key.clone(),
+        as_of: Some(timestamp(h.as_of)),
+        quarter: h.quarter.to_string(),
+        period_start: Some(timestamp(h.period.start)),
+        period_end: Some(timestamp(h.period.end)),
+        health: Some(health_to_pb(h.review.health)),
+        metrics: h.review.metrics.iter().map(score_to_pb).collect(),
+        missing: missing_to_pb(&h.review),
+    }
+}
+
+fn portfolio_to_pb(h: AppPortfolio) -> pb::PortfolioHealth {
+    let count = |c: Rag| {
+        h.counts
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or(0, |(_, n)| *n)
+    };
+    pb::PortfolioHealth {
+        metric_set: h.metric_set.key.clone(),
+        quarter: h.quarter.to_string(),
+        period_start: Some(timestamp(h.period.start)),
+        period_end: Some(timestamp(h.period.end)),
+        counts: Some(HealthCounts {
+            green: count(Rag::Green),
+            amber: count(Rag::Amber),
+            red: count(Rag::Red),
+            no_data: count(Rag::NoData),
+        }),
+        accounts: h
+            .accounts
+            .items
+            .into_iter()
+            .map(|r| AccountHealthRow {
+                account_id: r.account_id.to_string(),
+                name: r.name,
+                health: Some(health_to_pb(r.health)),
+                missing: r.missing,
+            })
+            .collect(),
+        next_page_token: h.accounts.next_page_token.unwrap_or_default(),
+    }
+}
+
+fn set_or_default(key: String) -> String {
+    if key.is_empty() {
+        DEFAULT_SET.to_owned()
+    } else {
+        key
+    }
+}
+
+#[tonic::async_trait]
+impl QbrService for QbrGrpc {
+    async fn get_qbr(&self, req: Request<GetQbrRequest>) -> Result<Response<pb::Qbr>, Status> {
+        call!(self.0, "GetQbr", req, |p, m| {
+            let id = convert::id("account_id", &m.account_id).map_err(invalid)?;
+            let sets = if m.metric_sets.is_empty() {
+                vec![DEFAULT_SET.to_owned()]
+            } else {
+                m.metric_sets
+            };
+            self.0
+                .app
+                .qbr(&p, id, &sets, m.quarter.as_deref())
+                .await
+                .map(qbr_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn get_account_health(
+        &self,
+        req: Request<GetAccountHealthRequest>,
+    ) -> Result<Response<pb::AccountHealth>, Status> {
+        call!(self.0, "GetAccountHealth", req, |p, m| {
+            let mut e = Invalid::default();
+            let id = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let as_of = parse_timestamp(&mut e, "as_of", m.as_of);
+            e.into_result().map_err(invalid)?;
+            self.0
+                .app
+                .account_health(&p, id, &set_or_default(m.metric_set), as_of)
+                .await
+                .map(health_view_to_pb)
+                .map_err(status_of)
+        })
+    }
+
+    async fn get_portfolio_health(
+        &self,
+        req: Request<GetPortfolioHealthRequest>,
+    ) -> Result<Response<pb::PortfolioHealth>, Status> {
+        call!(self.0, "GetPortfolioHealth", req, |p, m| {
+            let scope = AccountScope {
+                segment: m.segment,
+                owner: m.owner,
+            };
+            self.0
+                .app
+                .portfolio_health(
+                    &p,
+                    &m.metric_set,
+                    m.quarter.as_deref(),
+                    &scope,
+                    &convert::page(m.page_size, m.page_token),
+                )
+                .await
+                .map(portfolio_to_pb)
+                .map_err(status_of)
+        })
+    }
+}
