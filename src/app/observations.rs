@@ -216,7 +216,7 @@ fn decode_cursor(token: &str) -> Option<ObservationCursor> {
         s.bytes()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
-    if token.len() < 50 || token.len() % 2 != 0 || !hex(token) {
+    if token.len() < 50 || !token.len().is_multiple_of(2) || !hex(token) {
         return None;
     }
     let account_id = Uuid::try_parse(&token[..32]).ok()?;

@@ -39,18 +39,37 @@ pub struct ObservationInput {
 
 impl Checked for ObservationInput {
     fn check(&self) -> Result<(), Invalid> {
-        let mut e = Invalid::default();
-        match (&self.account_id, &self.account_ref) {
-            (None, None) => e.push("account_id", "give account_id or account_ref"),
-            (Some(_), Some(_)) => e.push("account_ref", "give account_id or account_ref, not both"),
-            (None, Some(r)) => {
-                if let Err(bad) = ExternalRef::new(&r.system, &r.id).check() {
-                    e.extend_under("account_ref", bad);
-                }
-            }
-            (Some(_), None) => {}
+        match &self.account_ref {
+            Some(r) => ExternalRef::new(&r.system, &r.id).check().map_err(|bad| {
+                let mut e = Invalid::default();
+                e.extend_under("account_ref", bad);
+                e
+            }),
+            None => Ok(()),
         }
-        e.into_result()
+    }
+}
+
+/// Parses one row, naming every bad field: how it names its account is
+/// checked on the raw JSON, so a row with other errors still hears about it.
+fn parse_row(row: Value) -> Result<ObservationDraft, Invalid> {
+    let named = |k: &str| row.get(k).is_some_and(|v| !v.is_null());
+    let mut e = Invalid::default();
+    match (named("account_id"), named("account_ref")) {
+        (false, false) => e.push("account_id", "give account_id or account_ref"),
+        (true, true) => e.push("account_ref", "give account_id or account_ref, not both"),
+        _ => {}
+    }
+    match parse_value::<ObservationInput>(row) {
+        Ok(input) if e.0.is_empty() => {
+            input.check()?;
+            Ok(input.into_draft())
+        }
+        Ok(_) => Err(e),
+        Err(more) => {
+            e.0.extend(more.0);
+            Err(e)
+        }
     }
 }
 
@@ -179,11 +198,7 @@ pub async fn write(
     Caller(p): Caller,
     Json(batch): Json<ObservationBatchInput>,
 ) -> Result<Response, Problem> {
-    let rows = batch
-        .observations
-        .into_iter()
-        .map(|row| parse_value::<ObservationInput>(row).map(ObservationInput::into_draft))
-        .collect();
+    let rows = batch.observations.into_iter().map(parse_row).collect();
     let outcome = app
         .write_observations(
             &p,

@@ -12,5 +12,6 @@ mod frameworks;
 mod grpc;
 mod isolation;
 mod lifecycle;
+mod metrics;
 mod openapi;
 mod stakeholders;

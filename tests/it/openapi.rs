@@ -109,6 +109,58 @@ const PARITY: &[(&str, &str)] = &[
         "delete_policy",
         "csapi.v1.PrioritizationService/DeletePolicy",
     ),
+    (
+        "list_metric_definitions",
+        "csapi.v1.MetricService/ListMetricDefinitions",
+    ),
+    (
+        "get_metric_definition",
+        "csapi.v1.MetricService/GetMetricDefinition",
+    ),
+    (
+        "create_metric_definition",
+        "csapi.v1.MetricService/CreateMetricDefinition",
+    ),
+    (
+        "delete_metric_definition",
+        "csapi.v1.MetricService/DeleteMetricDefinition",
+    ),
+    (
+        "write_observations",
+        "csapi.v1.MetricService/WriteObservations",
+    ),
+    (
+        "list_observations",
+        "csapi.v1.MetricService/ListObservations",
+    ),
+    ("list_metric_sets", "csapi.v1.MetricService/ListMetricSets"),
+    ("get_metric_set", "csapi.v1.MetricService/GetMetricSet"),
+    (
+        "create_metric_set",
+        "csapi.v1.MetricService/CreateMetricSet",
+    ),
+    (
+        "update_metric_set",
+        "csapi.v1.MetricService/UpdateMetricSet",
+    ),
+    (
+        "delete_metric_set",
+        "csapi.v1.MetricService/DeleteMetricSet",
+    ),
+    ("get_qbr", "csapi.v1.QbrService/GetQbr"),
+    ("get_account_health", "csapi.v1.QbrService/GetAccountHealth"),
+    (
+        "get_portfolio_health",
+        "csapi.v1.QbrService/GetPortfolioHealth",
+    ),
+    (
+        "get_workspace_settings",
+        "csapi.v1.WorkspaceService/GetWorkspaceSettings",
+    ),
+    (
+        "update_workspace_settings",
+        "csapi.v1.WorkspaceService/UpdateWorkspaceSettings",
+    ),
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).

@@ -1,0 +1,514 @@
+//! Metrics, observations, metric sets, health and the QBR pack over REST and
+//! gRPC, on both backends, with values worked out by hand.
+//!
+//! Acme became a customer on 2024-07-15 with an original ARR of 100,000. The
+//! reviewed quarter is 2026-Q3 (1 July – 1 October 2026); with the built-in
+//! `qbr_traditional` set:
+//!
+//! | metric             | agg  | 2025-Q4 | 2026-Q1 | 2026-Q2       | 2026-Q3                           |
+//! |--------------------|------|---------|---------|---------------|-----------------------------------|
+//! | logins             | sum  | 80      | –       | 40 + 60 = 100 | 100 (07-01 00:00) + 50 + 25 = 175 |
+//! | survey_nps         | avg  | –       | –       | 0             | (40 + 20) / 2 = 30                |
+//! | arr                | last | –       | –       | 105,000       | 110,000 then 120,000 → 120,000    |
+//! | open_support_cases | last | –       | –       | –             | 3 then 6 → 6                      |
+//! | paid_up            | last | –       | –       | –             | 0                                 |
+//!
+//! 999 logins at 2026-10-01 00:00 belong to Q4. Hence: logins change 75 (75 %);
+//! NPS change 30, change % null (previous 0), score 100 green (at green_at 30),
+//! attainment 30/50 = 0.6; arr change % 15,000/105,000 × 100 = 14.285714;
+//! arr_growth 0.2 → green; open cases (6 − 10)/(2 − 10) × 100 = 50 amber;
+//! paid_up 0 = red_at → red; tenure 26 months (previous 23);
+//! health (100 + 2·0 + 50 + 100)/5 = 50 → amber.
+//! Globex (paid_up 1, nps 45 in Q3) scores (2·100 + 100)/3 = 100 → green.
+
+use csapi::grpc::pb;
+use csapi::grpc::pb::metric_service_client::MetricServiceClient;
+use csapi::grpc::pb::qbr_service_client::QbrServiceClient;
+use csapi::grpc::pb::workspace_service_client::WorkspaceServiceClient;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tonic::Code;
+
+use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9)
+}
+
+fn row(account: Value, metric: &str, at: &str, value: f64) -> Value {
+    let mut r = json!({"metric": metric, "observed_at": at, "value": value});
+    match account {
+        Value::String(id) => r["account_id"] = json!(id),
+        named => r["account_ref"] = named,
+    }
+    r
+}
+
+/// Acme and Globex with the observations of the table above; returns their ids.
+async fn seed(app: &TestApp) -> (String, String) {
+    let acme = app
+        .account(
+            json!({"name": "Acme", "segment": "enterprise", "customer_since": "2024-07-15",
+            "original_arr": 100000, "external_refs": [{"system": "salesforce", "id": "001ACME"}]}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let globex = app
+        .account(json!({"name": "Globex", "segment": "smb"}))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let by_ref = json!({"system": "salesforce", "id": "001ACME"});
+    let a = json!(acme);
+    let mut rows = vec![
+        row(by_ref.clone(), "logins", "2025-11-01T12:00:00Z", 80.0),
+        row(by_ref.clone(), "logins", "2026-04-01T12:00:00Z", 40.0),
+        row(by_ref.clone(), "logins", "2026-06-30T23:59:59Z", 60.0),
+        row(by_ref.clone(), "logins", "2026-07-01T00:00:00Z", 100.0),
+        row(by_ref.clone(), "logins", "2026-08-15T12:00:00Z", 999.0),
+        row(by_ref, "logins", "2026-09-30T23:59:59Z", 25.0),
+        row(a.clone(), "logins", "2026-10-01T00:00:00Z", 999.0),
+        row(a.clone(), "survey_nps", "2026-05-05T12:00:00Z", 0.0),
+        row(a.clone(), "survey_nps", "2026-07-10T12:00:00Z", 40.0),
+        row(a.clone(), "survey_nps", "2026-09-01T12:00:00Z", 20.0),
+        row(a.clone(), "arr", "2026-06-30T12:00:00Z", 105000.0),
+        row(a.clone(), "arr", "2026-07-01T12:00:00Z", 110000.0),
+        row(a.clone(), "arr", "2026-09-15T12:00:00Z", 120000.0),
+        row(a.clone(), "open_support_cases", "2026-08-01T12:00:00Z", 3.0),
+        row(a.clone(), "open_support_cases", "2026-09-20T12:00:00Z", 6.0),
+        row(a, "paid_up", "2026-09-01T12:00:00Z", 0.0),
+    ];
+    rows.push(row(json!(globex), "paid_up", "2026-08-01T12:00:00Z", 1.0));
+    rows.push(row(
+        json!(globex),
+        "survey_nps",
+        "2026-08-02T12:00:00Z",
+        45.0,
+    ));
+    let (status, written) = app
+        .send(
+            ADMIN_KEY,
+            Method::POST,
+            "/v1/observations",
+            Some(json!({"observations": rows})),
+        )
+        .await;
+    assert_eq!(
+        (status, written["written"].as_u64()),
+        (200, Some(18)),
+        "{written}"
+    );
+    // Writing the same (account, metric, instant) again replaces the value.
+    let fix = vec![row(json!(acme), "logins", "2026-08-15T12:00:00Z", 50.0)];
+    let (status, _) = app
+        .send(
+            ADMIN_KEY,
+            Method::POST,
+            "/v1/observations",
+            Some(json!({"observations": fix})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    (acme, globex)
+}
+
+fn metric<'a>(section: &'a Value, key: &str) -> &'a Value {
+    section["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["metric"] == key)
+        .unwrap_or_else(|| panic!("{key} in {section}"))
+}
+
+/// Checks the hand-worked quarter in a QBR section, its trend labelled `quarters`.
+fn check_quarter(s: &Value, quarters: [&str; 4]) {
+    let logins = metric(s, "logins");
+    assert_eq!(
+        (logins["value"].as_f64(), logins["previous"].as_f64()),
+        (Some(175.0), Some(100.0))
+    );
+    assert_eq!(
+        (logins["change"].as_f64(), logins["change_pct"].as_f64()),
+        (Some(75.0), Some(75.0))
+    );
+    let trend: Vec<(String, Value)> = logins["trend"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["quarter"].as_str().unwrap().to_owned(),
+                t["value"].clone(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, Value)> = quarters
+        .iter()
+        .zip([json!(80.0), Value::Null, json!(100.0), json!(175.0)])
+        .map(|(q, v)| (q.to_string(), v))
+        .collect();
+    assert_eq!(trend, expected);
+    assert_eq!(logins["rag"], Value::Null, "no thresholds, no RAG");
+
+    let nps = metric(s, "survey_nps");
+    assert_eq!(
+        (nps["value"].as_f64(), nps["previous"].as_f64()),
+        (Some(30.0), Some(0.0))
+    );
+    assert_eq!(
+        (nps["change"].as_f64(), &nps["change_pct"]),
+        (Some(30.0), &Value::Null)
+    );
+    assert_eq!(
+        (nps["score"].as_f64(), nps["rag"].as_str()),
+        (Some(100.0), Some("green"))
+    );
+    assert!(close(&nps["attainment"], 0.6));
+
+    let arr = metric(s, "arr");
+    assert_eq!(
+        (arr["value"].as_f64(), arr["change"].as_f64()),
+        (Some(120000.0), Some(15000.0))
+    );
+    assert!(close(&arr["change_pct"], 14.285_714_285_714_286));
+    let growth = metric(s, "arr_growth");
+    assert!(close(&growth["value"], 0.2) && close(&growth["previous"], 0.05));
+    assert_eq!(
+        (growth["rag"].as_str(), growth["attainment"].as_f64()),
+        (Some("green"), Some(1.0))
+    );
+
+    let cases = metric(s, "open_support_cases");
+    assert_eq!(
+        (cases["value"].as_f64(), cases["score"].as_f64()),
+        (Some(6.0), Some(50.0))
+    );
+    assert_eq!(cases["rag"], "amber");
+    assert!(close(&cases["attainment"], 2.0 / 6.0));
+    let paid = metric(s, "paid_up");
+    assert_eq!(
+        (paid["score"].as_f64(), paid["rag"].as_str()),
+        (Some(0.0), Some("red"))
+    );
+    let tenure = metric(s, "tenure_months");
+    assert_eq!(
+        (tenure["value"].as_f64(), tenure["previous"].as_f64()),
+        (Some(26.0), Some(23.0))
+    );
+
+    assert_eq!(s["health"], json!({"score": 50.0, "colour": "amber"}));
+    let missing: Vec<&str> = s["missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["metric"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        ["renewals_count", "survey_csat", "page_views", "reports_run"]
+    );
+}
+
+on_both_backends! {
+    async fn the_hand_worked_qbr_over_rest(app: &TestApp) {
+        let (acme, globex) = seed(app).await;
+        let get = |path: String| async move { app.send(ADMIN_KEY, Method::GET, &path, None).await };
+
+        let (status, qbr) = get(format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).await;
+        assert_eq!(status, 200, "{qbr}");
+        assert_eq!((qbr["quarter"].as_str(), qbr["previous_quarter"].as_str()), (Some("2026-Q3"), Some("2026-Q2")));
+        assert_eq!(qbr["period"], json!({"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"}));
+        check_quarter(&qbr["sections"][0], ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]);
+
+        // The future view: derived metrics without data say why, and the
+        // success-plan ones report no data rather than zero.
+        let (_, both) = get(format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3&compare=qbr_traditional,qbr_future")).await;
+        let keys: Vec<&str> = both["sections"].as_array().unwrap().iter().map(|s| s["metric_set"].as_str().unwrap()).collect();
+        assert_eq!(keys, ["qbr_traditional", "qbr_future"]);
+        let outcome = metric(&both["sections"][1], "outcome_attainment");
+        assert_eq!((&outcome["value"], outcome["rag"].as_str()), (&Value::Null, Some("no_data")));
+        assert!(outcome["missing_reason"].as_str().unwrap().contains("success plans"));
+        assert_eq!(both["sections"][1]["health"], json!({"score": null, "colour": "no_data"}));
+
+        // CSV: a header row, then one row per metric.
+        let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/csv").send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = res.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "metric_set,metric,name,horizon,unit,value,previous,change,change_pct,2025-Q4,2026-Q1,2026-Q2,2026-Q3,target,attainment,weight,score,rag,missing_reason");
+        assert_eq!(lines.len(), 12);
+        assert!(lines.contains(&"qbr_traditional,logins,Logins,traditional,count,175,100,75,75,80,,100,175,,,1,,,"), "{csv}");
+
+        // HTML: self-contained, with the health badge and a sparkline per metric.
+        let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/html").send().await.unwrap();
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        let html = res.text().await.unwrap();
+        assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Health 50 · amber"));
+        assert_eq!(html.matches("<svg class=\"spark\"").count(), 7, "one per metric with data");
+        for external in ["<script", "src=", "href=", "@import", "url("] {
+            assert!(!html.contains(external), "{external}");
+        }
+        let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr")).header("accept", "image/png").send().await.unwrap();
+        assert_eq!(res.status(), 406);
+
+        // Health quarter to date: as of the quarter's last second, the same numbers.
+        let (_, health) = get(format!("/v1/accounts/{acme}/health?as_of=2026-09-30T23:59:59Z")).await;
+        assert_eq!((health["quarter"].as_str(), &health["health"]), (Some("2026-Q3"), &json!({"score": 50.0, "colour": "amber"})));
+        assert_eq!(metric(&health, "logins")["value"].as_f64(), Some(175.0));
+        let (_, early) = get(format!("/v1/accounts/{acme}/health?as_of=2026-08-01T00:00:00Z")).await;
+        assert_eq!(metric(&early, "logins")["value"].as_f64(), Some(100.0), "only July so far");
+
+        // Portfolio health: worst first, counts over all accounts.
+        let (_, book) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3".to_owned()).await;
+        assert_eq!(book["counts"], json!({"green": 1, "amber": 1, "red": 0, "no_data": 0}));
+        let order: Vec<&str> = book["items"].as_array().unwrap().iter().map(|r| r["account_id"].as_str().unwrap()).collect();
+        assert_eq!(order, [acme.as_str(), globex.as_str()]);
+        assert_eq!(book["items"][1]["health"], json!({"score": 100.0, "colour": "green"}));
+        let (_, smb) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3&segment=smb&page_size=1".to_owned()).await;
+        assert_eq!((smb["items"].as_array().unwrap().len(), &smb["next_page_token"]), (1, &Value::Null));
+
+        // The same quarter with the fiscal year starting in April is FY2027-Q2.
+        let (status, settings) = app.send(ADMIN_KEY, Method::PATCH, "/v1/workspace/settings", Some(json!({"fiscal_year_start_month": 4}))).await;
+        assert_eq!((status, settings["fiscal_year_start_month"].as_u64()), (200, Some(4)));
+        let (_, fiscal) = get(format!("/v1/accounts/{acme}/qbr?quarter=2027-Q2")).await;
+        assert_eq!(fiscal["period"]["start"], "2026-07-01T00:00:00Z");
+        check_quarter(&fiscal["sections"][0], ["2026-Q3", "2026-Q4", "2027-Q1", "2027-Q2"]);
+
+        // Observations page by (account, metric, instant).
+        let mut seen = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let path = format!("/v1/observations?account_id={acme}&metric=logins&page_size=3{}", token.as_ref().map(|t| format!("&page_token={t}")).unwrap_or_default());
+            let (_, page) = get(path).await;
+            seen.extend(page["items"].as_array().unwrap().iter().map(|o| o["value"].as_f64().unwrap()));
+            match page["next_page_token"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(seen, [80.0, 40.0, 60.0, 100.0, 50.0, 25.0, 999.0]);
+        let (_, ranged) = get(format!("/v1/observations?account_id={acme}&from=2026-07-01T00:00:00Z&to=2026-10-01T00:00:00Z&metric=logins")).await;
+        assert_eq!(ranged["items"].as_array().unwrap().len(), 3);
+    }
+
+    async fn the_same_use_cases_over_grpc(app: &TestApp) {
+        let (acme, _) = seed(app).await;
+        let channel = app.channel().await;
+        let mut metrics = MetricServiceClient::new(channel.clone());
+        let mut qbrs = QbrServiceClient::new(channel.clone());
+        let mut workspace = WorkspaceServiceClient::new(channel);
+
+        let defs = metrics.list_metric_definitions(authed(ADMIN_KEY, pb::ListMetricDefinitionsRequest {})).await.unwrap().into_inner();
+        assert_eq!(defs.metric_definitions.len(), 19);
+        let created = metrics.create_metric_definition(authed(ADMIN_KEY, pb::CreateMetricDefinitionRequest {
+            metric_definition: Some(pb::MetricDefinition { key: "api_calls".into(), name: "API calls".into(), unit: "count".into(),
+                aggregation: "sum".into(), direction: "higher_is_better".into(), category: "usage".into(), horizon: "future".into(), ..Default::default() }),
+        })).await.unwrap().into_inner();
+        assert_eq!((created.source.as_str(), created.built_in), ("observed", false));
+        let got = metrics.get_metric_definition(authed(ADMIN_KEY, pb::GetMetricDefinitionRequest { key: "arr".into() })).await.unwrap().into_inner();
+        assert_eq!((got.aggregation.as_str(), got.built_in), ("last", true));
+
+        let row = |metric: &str, at: i64, value: f64| pb::ObservationInput {
+            account: Some(pb::observation_input::Account::AccountRef(pb::ExternalRef { system: "salesforce".into(), id: "001ACME".into() })),
+            metric: metric.into(), observed_at: Some(prost_types::Timestamp { seconds: at, nanos: 0 }), value,
+        };
+        // 2026-07-02 and 2026-07-03, 00:00 UTC.
+        let written = metrics.write_observations(authed(ADMIN_KEY, pb::WriteObservationsRequest {
+            observations: vec![row("api_calls", 1_782_950_400, 10.0), row("api_calls", 1_783_036_800, 5.0)], atomic: None,
+        })).await.unwrap().into_inner();
+        assert_eq!(written.written, 2);
+        let partial = metrics.write_observations(authed(ADMIN_KEY, pb::WriteObservationsRequest {
+            observations: vec![row("api_calls", 1_783_036_800, 7.0), row("api_calls", 1_783_036_800, -1.0)], atomic: Some(false),
+        })).await.unwrap().into_inner();
+        assert_eq!((partial.written, partial.rejected.len()), (1, 1));
+        assert_eq!(partial.rejected[0].errors[0].field, "observations[1].value");
+        let listed = metrics.list_observations(authed(ADMIN_KEY, pb::ListObservationsRequest {
+            account_id: Some(acme.clone()), metric: Some("api_calls".into()), ..Default::default()
+        })).await.unwrap().into_inner();
+        let values: Vec<f64> = listed.observations.iter().map(|o| o.value).collect();
+        assert_eq!(values, [10.0, 7.0]);
+
+        let set = metrics.create_metric_set(authed(ADMIN_KEY, pb::CreateMetricSetRequest { metric_set: Some(pb::MetricSet {
+            key: "usage".into(), label: "Usage".into(), metrics: vec![
+                pb::SetMetric { metric: "api_calls".into(), target: Some(20.0), green_at: Some(20.0), red_at: Some(10.0), ..Default::default() },
+                pb::SetMetric { metric: "logins".into(), weight: Some(3.0), ..Default::default() },
+            ], ..Default::default() }) })).await.unwrap().into_inner();
+        assert_eq!(set.metrics[0].weight, Some(1.0));
+        let sets = metrics.list_metric_sets(authed(ADMIN_KEY, pb::ListMetricSetsRequest {})).await.unwrap().into_inner();
+        assert_eq!(sets.metric_sets.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["qbr_traditional", "qbr_future", "usage"]);
+
+        // api_calls in Q3: 10 + 7 = 17 → (17 − 10)/(20 − 10) × 100 = 70, amber; attainment 0.85.
+        let qbr = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["usage".into(), "qbr_traditional".into()], quarter: Some("2026-Q3".into()) })).await.unwrap().into_inner();
+        let usage = &qbr.sections[0];
+        let calls = usage.metrics[0].current.as_ref().unwrap();
+        assert_eq!((calls.value, calls.score, calls.rag.as_deref()), (Some(17.0), Some(70.0), Some("amber")));
+        assert!((calls.attainment.unwrap() - 0.85).abs() < 1e-9);
+        assert_eq!(usage.health.as_ref().unwrap().score, Some(70.0));
+        let traditional = qbr.sections[1].health.as_ref().unwrap();
+        assert_eq!((traditional.score, traditional.colour.as_str()), (Some(50.0), "amber"));
+        let logins = &qbr.sections[1].metrics.iter().find(|m| m.current.as_ref().unwrap().metric == "logins").unwrap();
+        assert_eq!((logins.previous, logins.change_pct), (Some(100.0), Some(75.0)));
+
+        let health = qbrs.get_account_health(authed(ADMIN_KEY, pb::GetAccountHealthRequest { account_id: acme.clone(), metric_set: String::new(),
+            as_of: Some(prost_types::Timestamp { seconds: 1_790_812_799, nanos: 0 }) })).await.unwrap().into_inner();
+        assert_eq!((health.quarter.as_str(), health.health.unwrap().score), ("2026-Q3", Some(50.0)));
+        let book = qbrs.get_portfolio_health(authed(ADMIN_KEY, pb::GetPortfolioHealthRequest { metric_set: "qbr_traditional".into(), quarter: Some("2026-Q3".into()), ..Default::default() })).await.unwrap().into_inner();
+        let counts = book.counts.unwrap();
+        assert_eq!((counts.green, counts.amber, book.accounts[0].account_id.as_str()), (1, 1, acme.as_str()));
+
+        let updated = metrics.update_metric_set(authed(ADMIN_KEY, pb::UpdateMetricSetRequest { key: "usage".into(), metric_set: Some(pb::MetricSet {
+            key: "usage".into(), label: "Usage v2".into(), metrics: vec![pb::SetMetric { metric: "logins".into(), ..Default::default() }], ..Default::default() }) })).await.unwrap().into_inner();
+        assert_eq!(updated.label, "Usage v2");
+        metrics.delete_metric_set(authed(ADMIN_KEY, pb::DeleteMetricSetRequest { key: "usage".into() })).await.unwrap();
+        metrics.delete_metric_definition(authed(ADMIN_KEY, pb::DeleteMetricDefinitionRequest { key: "api_calls".into() })).await.unwrap();
+        let gone = metrics.list_observations(authed(ADMIN_KEY, pb::ListObservationsRequest { metric: Some("api_calls".into()), ..Default::default() })).await.unwrap().into_inner();
+        assert!(gone.observations.is_empty(), "a deleted metric takes its observations");
+
+        let settings = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
+            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 4 }), update_mask: None })).await.unwrap().into_inner();
+        assert_eq!(settings.fiscal_year_start_month, 4);
+        let bad = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
+            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 13 }), update_mask: None })).await.unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidArgument);
+        let now = workspace.get_workspace_settings(authed(ADMIN_KEY, pb::GetWorkspaceSettingsRequest {})).await.unwrap().into_inner();
+        assert_eq!(now.fiscal_year_start_month, 4);
+        let fiscal = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme, metric_sets: vec![], quarter: Some("2027-Q2".into()) })).await.unwrap().into_inner();
+        assert_eq!(fiscal.period_start.unwrap().seconds, 1_782_864_000, "2026-07-01");
+        assert_eq!(fiscal.sections[0].health.as_ref().unwrap().score, Some(50.0));
+    }
+
+    async fn bad_input_names_rows_and_fields_and_writes_nothing(app: &TestApp) {
+        let (acme, _) = seed(app).await;
+        let count = || async { app.send(ADMIN_KEY, Method::GET, "/v1/observations?page_size=1000", None).await.1["items"].as_array().unwrap().len() };
+        let before = count().await;
+        let a = json!(acme);
+        let rows = json!([
+            row(a.clone(), "active_users_pct", "2026-08-01T00:00:00Z", 101.0),
+            row(a.clone(), "paid_up", "2026-08-01T00:00:00Z", 0.5),
+            row(a.clone(), "logins", "2026-08-01T00:00:00Z", -3.0),
+            row(a.clone(), "nope", "2026-08-01T00:00:00Z", 1.0),
+            row(json!({"system": "salesforce", "id": "missing"}), "logins", "2026-08-01T00:00:00Z", 1.0),
+            row(json!("0190b6f8-0000-7000-8000-000000000000"), "logins", "2026-08-01T00:00:00Z", 1.0),
+            row(a.clone(), "tenure_months", "2026-08-01T00:00:00Z", 3.0),
+            row(a.clone(), "logins", "2099-01-01T00:00:00Z", 1.0),
+            {"account_id": acme, "account_ref": {"system": "salesforce", "id": "001ACME"}, "metric": "logins", "observed_at": "2026-08-01T00:00:00Z", "value": 1},
+            {"metric": "logins", "observed_at": "yesterday", "value": "many"},
+            row(a.clone(), "logins", "2026-08-02T00:00:00Z", 5.0),
+        ]);
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": rows}))).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem_fields(&problem), [
+            "observations[0].value", "observations[1].value", "observations[2].value", "observations[3].metric",
+            "observations[4].account_ref", "observations[5].account_id", "observations[6].metric",
+            "observations[7].observed_at", "observations[8].account_ref", "observations[9].account_id",
+            "observations[9].observed_at", "observations[9].value",
+        ]);
+        assert_eq!(count().await, before, "an atomic batch with bad rows writes nothing");
+
+        let too_many: Vec<Value> = (0..10_001).map(|i| row(a.clone(), "logins", &format!("2026-01-01T00:00:{:02}Z", i % 60), 1.0)).collect();
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": too_many}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["observations".to_owned()]));
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": []}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["observations".to_owned()]));
+
+        let (status, partial) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"atomic": false, "observations": [
+            row(a.clone(), "logins", "2026-08-03T00:00:00Z", 5.0), row(a.clone(), "paid_up", "2026-08-03T00:00:00Z", 2.0)]}))).await;
+        assert_eq!((status, partial["written"].as_u64()), (200, Some(1)));
+        assert_eq!(partial["rejected"], json!([{"row": 1, "errors": [{"field": "observations[1].value", "message": "must be 0 or 1 (unit boolean)"}]}]));
+
+        for (path, field) in [
+            (format!("/v1/accounts/{acme}/qbr?quarter=2026-Q5"), "quarter"),
+            (format!("/v1/accounts/{acme}/qbr?quarter=26-Q1"), "quarter"),
+            (format!("/v1/accounts/{acme}/qbr?metric_set=qbr_future&compare=qbr_future"), "compare"),
+            (format!("/v1/accounts/{acme}/qbr?compare=a,b,c,d,e"), "compare"),
+            ("/v1/metric-sets/qbr_future/health?quarter=2026-3".to_owned(), "quarter"),
+            (format!("/v1/observations?from=2026-09-01T00:00:00Z&to=2026-08-01T00:00:00Z&account_id={acme}"), "to"),
+            ("/v1/observations?page_token=abc".to_owned(), "page_token"),
+        ] {
+            let (status, problem) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+            assert_eq!((status, problem_fields(&problem)), (422, vec![field.to_owned()]), "{path}: {problem}");
+        }
+
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-sets", Some(json!({"key": "Bad", "label": " ", "metrics": [
+            {"metric": "nope"}, {"metric": "arr", "green_at": 5, "red_at": 5}, {"metric": "open_support_cases", "green_at": 10, "red_at": 2},
+            {"metric": "logins", "weight": 0, "green_at": 1}]}))).await;
+        assert_eq!(status, 422);
+        assert_eq!(problem_fields(&problem), ["key", "label", "metrics[0].metric", "metrics[1].green_at", "metrics[2].green_at", "metrics[3].red_at", "metrics[3].weight"]);
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-definitions", Some(json!({"key": "api", "name": "API",
+            "unit": "litres", "aggregation": "sum", "direction": "up", "category": "usage", "horizon": "future"}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["direction".to_owned(), "unit".to_owned()]));
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-definitions", Some(json!({"key": "9x", "name": "",
+            "description": "x".repeat(2001), "unit": "count", "aggregation": "sum", "direction": "higher_is_better",
+            "category": "usage", "horizon": "future"}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["description".to_owned(), "key".to_owned(), "name".to_owned()]));
+        let (status, problem) = app.send(ADMIN_KEY, Method::PATCH, "/v1/workspace/settings", Some(json!({"fiscal_year_start_month": 0}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["fiscal_year_start_month".to_owned()]));
+        let (_, sets) = app.send(ADMIN_KEY, Method::GET, "/v1/metric-sets", None).await;
+        assert_eq!(sets["items"].as_array().unwrap().len(), 2, "nothing stored");
+    }
+
+    async fn other_workspaces_see_nothing_and_roles_hold(app: &TestApp) {
+        let (acme, _) = seed(app).await;
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-definitions", Some(json!({"key": "api_calls", "name": "API calls",
+            "unit": "count", "aggregation": "sum", "direction": "higher_is_better", "category": "usage", "horizon": "future"}))).await;
+        assert_eq!(status, 201);
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-sets", Some(json!({"key": "usage", "label": "Usage", "metrics": [{"metric": "api_calls"}]}))).await;
+        assert_eq!(status, 201);
+        let stranger = app.other_workspace("elsewhere").await;
+        for (method, path) in [
+            (Method::GET, format!("/v1/accounts/{acme}/qbr")),
+            (Method::GET, format!("/v1/accounts/{acme}/health")),
+            (Method::GET, "/v1/metric-definitions/api_calls".to_owned()),
+            (Method::DELETE, "/v1/metric-definitions/api_calls".to_owned()),
+            (Method::GET, "/v1/metric-sets/usage".to_owned()),
+            (Method::DELETE, "/v1/metric-sets/usage".to_owned()),
+            (Method::GET, "/v1/metric-sets/usage/health".to_owned()),
+            (Method::GET, format!("/v1/observations?account_id={acme}")),
+        ] {
+            let (status, _) = app.send(&stranger, method.clone(), &path, None).await;
+            assert_eq!(status, 404, "{method} {path}");
+        }
+        let (_, theirs) = app.send(&stranger, Method::GET, "/v1/observations", None).await;
+        assert_eq!(theirs["items"], json!([]));
+        let (_, book) = app.send(&stranger, Method::GET, "/v1/metric-sets/qbr_traditional/health", None).await;
+        assert_eq!(book["counts"], json!({"green": 0, "amber": 0, "red": 0, "no_data": 0}));
+        let (status, problem) = app.send(&stranger, Method::POST, "/v1/observations", Some(json!({"observations": [
+            row(json!(acme), "logins", "2026-08-01T00:00:00Z", 1.0), row(json!({"system": "salesforce", "id": "001ACME"}), "logins", "2026-08-01T00:00:00Z", 1.0)]}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["observations[0].account_id".to_owned(), "observations[1].account_ref".to_owned()]));
+        let mut grpc = QbrServiceClient::new(app.channel().await);
+        let err = grpc.get_qbr(authed(&stranger, pb::GetQbrRequest { account_id: acme.clone(), ..Default::default() })).await.unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
+
+        let read = app.key("read").await;
+        let write = app.key("write").await;
+        let obs = json!({"observations": [row(json!(acme), "logins", "2026-08-01T00:00:00Z", 1.0)]});
+        let set = json!({"key": "mine", "label": "Mine", "metrics": [{"metric": "arr"}]});
+        let metric = json!({"key": "x", "name": "X", "unit": "count", "aggregation": "sum", "direction": "higher_is_better", "category": "usage", "horizon": "future"});
+        for (key, method, path, body) in [
+            (&read, Method::POST, "/v1/observations", obs.clone()),
+            (&write, Method::POST, "/v1/metric-sets", set.clone()),
+            (&write, Method::POST, "/v1/metric-definitions", metric),
+            (&write, Method::PUT, "/v1/metric-sets/usage", set.clone()),
+            (&write, Method::PATCH, "/v1/workspace/settings", json!({"fiscal_year_start_month": 2})),
+        ] {
+            let (status, _) = app.send(key, method.clone(), path, Some(body)).await;
+            assert_eq!(status, 403, "{method} {path}");
+        }
+        let (status, _) = app.send(&write, Method::POST, "/v1/observations", Some(obs)).await;
+        assert_eq!(status, 200);
+        let (status, _) = app.send(&read, Method::GET, &format!("/v1/accounts/{acme}/qbr"), None).await;
+        assert_eq!(status, 200);
+        for (method, path) in [(Method::DELETE, "/v1/metric-sets/qbr_future"), (Method::DELETE, "/v1/metric-definitions/arr")] {
+            let (status, _) = app.send(ADMIN_KEY, method, path, None).await;
+            assert_eq!(status, 403, "{path}");
+        }
+        let (status, _) = app.send(ADMIN_KEY, Method::PUT, "/v1/metric-sets/qbr_future", Some(json!({"key": "qbr_future", "label": "X", "metrics": [{"metric": "arr"}]}))).await;
+        assert_eq!(status, 403);
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-definitions/api_calls", None).await;
+        assert_eq!(status, 409, "the usage set still uses it");
+    }
+}
