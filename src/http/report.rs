@@ -246,17 +246,17 @@ fn section_html(s: &SetReview, currency: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d2433;margin:32px auto;max-width:1180px;padding:0 24px}\
+const STYLE: &str = "body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d2433;margin:32px auto;max-width:1480px;padding:0 24px}\
 header{border-bottom:3px solid #1f3a93;margin-bottom:20px;padding-bottom:8px}h1{font-size:24px;margin:0}\
 .meta{color:#5a6275;margin:4px 0 0}h2{font-size:18px;margin:24px 0 8px;display:flex;gap:12px;align-items:center}\
 h3{font-size:14px;color:#3d4660;margin:16px 0 6px;text-transform:uppercase;letter-spacing:.04em}\
-table{border-collapse:collapse;width:100%;margin-bottom:8px}th,td{padding:6px 8px;border-bottom:1px solid #e3e6ee;text-align:left;vertical-align:middle}\
+table{border-collapse:collapse;width:100%;margin-bottom:8px}th,td{padding:5px 6px;border-bottom:1px solid #e3e6ee;text-align:left;vertical-align:middle}\
 thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{text-align:right;white-space:nowrap}\
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
 .green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
-.none{color:#8a91a3}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:24px}\
+.none{color:#8a91a3}.set{min-width:0;overflow-x:auto}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr));gap:32px}\
 footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\
-@media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr 1fr}section,tr{break-inside:avoid}}";
+@media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr}section,tr{break-inside:avoid}}";
 
 /// The report as one HTML document; `generated` is stamped in the footer.
 pub fn html(q: &Qbr, generated: DateTime<Utc>) -> String {
