@@ -17,7 +17,8 @@ use crate::store::observations::{Observation, ObservationCursor, ObservationFilt
 #[derive(Debug, Clone)]
 pub struct ObservationBatch {
     pub rows: Vec<Result<ObservationDraft, Invalid>>,
-    /// All or nothing (the default); otherwise good rows are written and bad ones reported.
+    /// All or nothing (the default); otherwise good rows are written and
+    /// refused ones reported. A malformed row fails the batch either way.
     pub atomic: bool,
 }
 
@@ -54,6 +55,7 @@ impl App {
         let at = now();
         let mut good: HashMap<(Uuid, &str, DateTime<Utc>), f64> = HashMap::new();
         let mut rejected = Vec::new();
+        let malformed = batch.rows.iter().any(Result::is_err);
         for (i, row) in batch.rows.iter().enumerate() {
             let checked = match row {
                 Ok(d) => d
@@ -76,7 +78,9 @@ impl App {
                 }
             }
         }
-        if batch.atomic && !rejected.is_empty() {
+        // A malformed row fails any batch; only well-formed rows that are
+        // refused (unknown account, value out of range …) can be skipped.
+        if (batch.atomic || malformed) && !rejected.is_empty() {
             return Err(listed_errors(rejected).into());
         }
         let rows: Vec<Observation> = good

@@ -301,6 +301,10 @@ impl App {
         let (page, size) = page.resolve()?;
         let cal = self.fiscal_calendar(p).await?;
         let quarter = parse_quarter(quarter, cal)?;
+        if !is_key(set_key) {
+            // A path names a resource: one that cannot exist is not found.
+            return Err(AppError::NotFound("metric set"));
+        }
         let (mut sets, defs) = self
             .sets_with_metrics(p, "key", &[set_key.to_owned()])
             .await?;

@@ -22,7 +22,7 @@ pub struct Quarter {
 }
 
 /// Why a quarter string was refused.
-pub const QUARTER_FORMAT: &str = "must be a quarter like 2026-Q3 (year 0001-9999, Q1-Q4)";
+pub const QUARTER_FORMAT: &str = "must be a quarter like 2026-Q3 (a four-digit year, Q1-Q4)";
 
 impl FromStr for Quarter {
     type Err = &'static str;
@@ -33,10 +33,10 @@ impl FromStr for Quarter {
             && b[..4].iter().all(u8::is_ascii_digit)
             && &b[4..6] == b"-Q"
             && (b'1'..=b'4').contains(&b[6]);
-        let year: i32 = s.get(..4).and_then(|y| y.parse().ok()).unwrap_or(0);
-        if !well_formed || year == 0 {
+        let year: Option<i32> = s.get(..4).and_then(|y| y.parse().ok());
+        let Some(year) = year.filter(|_| well_formed) else {
             return Err(QUARTER_FORMAT);
-        }
+        };
         Ok(Self {
             year,
             number: b[6] - b'0',
@@ -150,7 +150,7 @@ mod tests {
         assert_eq!((q.year, q.number), (2026, 3));
         assert_eq!(q.to_string(), "2026-Q3");
         for bad in [
-            "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-q1", "0000-Q1", "2026-Q1 ", "+026-Q1",
+            "2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-q1", "2026-Q1 ", "+026-Q1",
         ] {
             assert!(bad.parse::<Quarter>().is_err(), "{bad}");
         }
@@ -160,6 +160,14 @@ mod tests {
             "2025-Q4"
         );
         assert_eq!(q.back(3).to_string(), "2025-Q4");
+        let zero: Quarter = "0000-Q1".parse().unwrap();
+        assert_eq!(
+            FiscalCalendar::starting_in(4)
+                .unwrap()
+                .start(zero)
+                .to_string(),
+            "-0001-04-01 00:00:00 UTC"
+        );
     }
 
     #[test]

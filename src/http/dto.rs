@@ -79,3 +79,12 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// An optional integer that also takes JSON's `7.0` (JSON Schema counts it an integer).
+pub fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<f64>::deserialize(d)? {
+        None => Ok(None),
+        Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
+        Some(_) => Err(serde::de::Error::custom("must be a whole number")),
+    }
+}

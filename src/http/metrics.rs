@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::dto::whole_number;
 use super::extract::{Caller, Checked, Json};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
@@ -264,6 +265,7 @@ impl From<WorkspaceSettings> for SettingsView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
+    #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: Option<i64>,
 }

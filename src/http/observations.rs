@@ -103,7 +103,9 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct ObservationBatchInput {
     /// `true` (default): one bad row and nothing is written (422 naming every
-    /// bad row and field). `false`: the good rows are written, the bad ones reported.
+    /// bad row and field). `false`: the good rows are written and the refused
+    /// ones (unknown account or metric, value out of range) reported; a
+    /// malformed row still fails the whole batch.
     #[serde(default = "yes")]
     #[schema(default = true)]
     pub atomic: bool,
