@@ -64,9 +64,13 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     let (server, bench) = start(url).await;
     for i in 1..=CUSTOM {
         bench
-            .post("/v1/metric-definitions", &json!({"key": format!("usage_{i}"), "name": format!("Usage {i}"),
+            .post(
+                "/v1/metric-definitions",
+                &json!({"key": format!("usage_{i}"), "name": format!("Usage {i}"),
                 "unit": "count", "aggregation": "sum", "direction": "higher_is_better",
-                "category": "usage", "horizon": "future"}), 201)
+                "category": "usage", "horizon": "future"}),
+                201,
+            )
             .await;
     }
     let set: Vec<Value> = metrics()
@@ -77,7 +81,8 @@ async fn run(backend: &str, url: &str, accounts: usize) {
                 m["green_at"] = json!(1);
                 m["red_at"] = json!(0);
             }
-            if ["open_support_cases", "time_to_value_days"].contains(&m["metric"].as_str().unwrap()) {
+            if ["open_support_cases", "time_to_value_days"].contains(&m["metric"].as_str().unwrap())
+            {
                 m["green_at"] = json!(200);
                 m["red_at"] = json!(600);
             }
@@ -85,7 +90,11 @@ async fn run(backend: &str, url: &str, accounts: usize) {
         })
         .collect();
     bench
-        .post("/v1/metric-sets", &json!({"key": "bench", "label": "Bench", "metrics": set}), 201)
+        .post(
+            "/v1/metric-sets",
+            &json!({"key": "bench", "label": "Bench", "metrics": set}),
+            201,
+        )
         .await;
     let (_, created) = bench
         .load(accounts, 32, "/v1/accounts", 201, |i| {
@@ -122,7 +131,10 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     analyze(url).await;
 
     let (health, _, _) = bench.time("/healthz").await;
-    let qbr = format!("/v1/accounts/{}/qbr?metric_set=bench&quarter=2026-Q3", ids[accounts / 2]);
+    let qbr = format!(
+        "/v1/accounts/{}/qbr?metric_set=bench&quarter=2026-Q3",
+        ids[accounts / 2]
+    );
     let (ms, size) = bench.latencies(&qbr, QBR_RUNS).await;
     let p = |q: f64| ms[((ms.len() as f64 * q).ceil() as usize).min(ms.len()) - 1];
     let (portfolio, worst, portfolio_size) = bench

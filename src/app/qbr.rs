@@ -155,7 +155,7 @@ impl App {
         if !needs.observed.is_empty() {
             for o in self
                 .store
-                .account_observations(ws, account.id, &needs.observed, from, to)
+                .observations_in_period(ws, Some(account.id), &needs.observed, from, to)
                 .await?
             {
                 record
@@ -363,7 +363,7 @@ impl App {
         if !needs.observed.is_empty() {
             for o in self
                 .store
-                .observations_in_period(ws, &needs.observed, period.start, period.end)
+                .observations_in_period(ws, None, &needs.observed, period.start, period.end)
                 .await?
             {
                 records

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::metric::{Aggregation, Derivation, MetricDefinition, Source, whole_months};
-use super::metric_set::{Health, MetricSet, Rating, SetMetric, attainment, health};
+use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, health};
 use super::quarter::Quarter;
 
 /// The matrix whose closeness is `readiness_score`.
@@ -247,6 +247,15 @@ impl MetricReview {
     }
 }
 
+impl MetricReview {
+    /// The metric's colour: its rating's, `no_data` when it has thresholds
+    /// but no value, `None` when it has no thresholds.
+    pub fn rag(&self) -> Option<Rag> {
+        let rated = self.setting.green_at.is_some() && self.setting.red_at.is_some();
+        self.rating.map(|r| r.rag).or(rated.then_some(Rag::NoData))
+    }
+}
+
 /// A metric set reviewed for one account and period.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SetReview {
@@ -326,7 +335,6 @@ mod tests {
     //! - health = (1·100 + 2·0 + 1·50 + 1·100) / (1 + 2 + 1 + 1) = 50 → amber.
     use super::*;
     use crate::domain::builtin;
-    use crate::domain::metric_set::Rag;
     use crate::domain::quarter::FiscalCalendar;
     use chrono::TimeZone;
 

@@ -27,7 +27,6 @@ fn health_to_pb(h: DomainHealth) -> pb::Health {
 }
 
 fn score_to_pb(m: &MetricReview) -> MetricScore {
-    let rated = m.setting.green_at.is_some();
     MetricScore {
         metric: m.metric.key.clone(),
         name: m.metric.name.clone(),
@@ -43,11 +42,7 @@ fn score_to_pb(m: &MetricReview) -> MetricScore {
         green_at: m.setting.green_at,
         red_at: m.setting.red_at,
         score: m.rating.map(|r| r.score),
-        rag: m
-            .rating
-            .map(|r| r.rag)
-            .or(rated.then_some(Rag::NoData))
-            .map(|r| r.as_str().to_owned()),
+        rag: m.rag().map(|r| r.as_str().to_owned()),
     }
 }
 

@@ -83,7 +83,6 @@ pub struct MetricScoreView {
 
 impl From<&MetricReview> for MetricScoreView {
     fn from(m: &MetricReview) -> Self {
-        let rated = m.setting.green_at.is_some();
         Self {
             metric: m.metric.key.clone(),
             name: m.metric.name.clone(),
@@ -99,7 +98,7 @@ impl From<&MetricReview> for MetricScoreView {
             green_at: m.setting.green_at,
             red_at: m.setting.red_at,
             score: m.rating.map(|r| r.score),
-            rag: m.rating.map(|r| r.rag).or(rated.then_some(Rag::NoData)),
+            rag: m.rag(),
         }
     }
 }

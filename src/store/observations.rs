@@ -215,43 +215,27 @@ super::for_each_backend! {
         rows.into_iter().map(observation).collect()
     }
 
-    /// One account's observations of `metrics` in [from, to): one range of the key per metric.
-    pub(crate) async fn of_account(
-        c: &mut Conn,
-        ws: Uuid,
-        account_id: Uuid,
-        metrics: &[String],
-        from: i64,
-        to: i64,
-    ) -> Result<Vec<Observation>, StoreError> {
-        let rows: Vec<Stored> = o::table
-            .filter(o::workspace_id.eq(ws.to_string()))
-            .filter(o::account_id.eq(account_id.to_string()))
-            .filter(o::metric.eq_any(metrics))
-            .filter(o::observed_at.ge(from))
-            .filter(o::observed_at.lt(to))
-            .select((o::account_id, o::metric, o::observed_at, o::value))
-            .load(c)
-            .await?;
-        rows.into_iter().map(observation).collect()
-    }
-
-    /// Every account's observations of `metrics` in [from, to), from `observations_metric` alone.
+    /// Observations of `metrics` in [from, to), of one account (one range
+    /// of the key per metric) or of all (from `observations_metric` alone).
     pub(crate) async fn in_period(
         c: &mut Conn,
         ws: Uuid,
+        account_id: Option<Uuid>,
         metrics: &[String],
         from: i64,
         to: i64,
     ) -> Result<Vec<Observation>, StoreError> {
-        let rows: Vec<Stored> = o::table
+        let mut q = o::table
             .filter(o::workspace_id.eq(ws.to_string()))
             .filter(o::metric.eq_any(metrics))
             .filter(o::observed_at.ge(from))
             .filter(o::observed_at.lt(to))
             .select((o::account_id, o::metric, o::observed_at, o::value))
-            .load(c)
-            .await?;
+            .into_boxed();
+        if let Some(id) = account_id {
+            q = q.filter(o::account_id.eq(id.to_string()));
+        }
+        let rows: Vec<Stored> = q.load(c).await?;
         rows.into_iter().map(observation).collect()
     }
 
@@ -397,28 +381,19 @@ impl Store {
         run_read!(self, list(ws, filter, after, limit))
     }
 
-    pub async fn account_observations(
+    /// Observations of `metrics` in [from, to), of one account or of all.
+    pub async fn observations_in_period(
         &self,
         ws: Uuid,
-        account_id: Uuid,
+        account_id: Option<Uuid>,
         metrics: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Observation>, StoreError> {
         run_read!(
             self,
-            of_account(ws, account_id, metrics, to_micros(from), to_micros(to))
+            in_period(ws, account_id, metrics, to_micros(from), to_micros(to))
         )
-    }
-
-    pub async fn observations_in_period(
-        &self,
-        ws: Uuid,
-        metrics: &[String],
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Observation>, StoreError> {
-        run_read!(self, in_period(ws, metrics, to_micros(from), to_micros(to)))
     }
 
     pub async fn known_accounts(
