@@ -52,7 +52,7 @@ fn value(metric: &str, account: usize, week: usize) -> f64 {
         .wrapping_mul(2_246_822_519)
         >> 9;
     match metric {
-        "paid_up" => (h % 10 != 0) as u8 as f64,
+        "paid_up" => f64::from(u8::from(!h.is_multiple_of(10))),
         "active_users_pct" | "adoption_breadth" | "survey_csat" => (h % 101) as f64,
         "survey_nps" => (h % 201) as f64 - 100.0,
         "arr" => 50_000.0 + (h % 200_000) as f64,
