@@ -510,5 +510,30 @@ on_both_backends! {
         assert_eq!(status, 403);
         let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-definitions/api_calls", None).await;
         assert_eq!(status, 409, "the usage set still uses it");
+
+        // The catalogue reads and the custom lifecycle over REST.
+        let (_, defs) = app.send(&read, Method::GET, "/v1/metric-definitions", None).await;
+        let keys: Vec<&str> = defs["items"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
+        assert_eq!((keys.len(), keys[0], keys[19]), (20, "tenure_months", "api_calls"));
+        let (_, arr) = app.send(&read, Method::GET, "/v1/metric-definitions/arr", None).await;
+        assert_eq!((arr["aggregation"].as_str(), arr["built_in"].as_bool()), (Some("last"), Some(true)));
+        let (_, sets) = app.send(&read, Method::GET, "/v1/metric-sets", None).await;
+        assert_eq!(sets["items"].as_array().unwrap().len(), 3);
+        let (_, future) = app.send(&read, Method::GET, "/v1/metric-sets/qbr_future", None).await;
+        assert_eq!(future["metrics"].as_array().unwrap().len(), 8);
+        let (status, usage) = app.send(ADMIN_KEY, Method::PUT, "/v1/metric-sets/usage", Some(json!({"key": "usage", "label": "Usage v2", "metrics": [{"metric": "logins", "weight": 2}]}))).await;
+        assert_eq!((status, usage["label"].as_str(), usage["metrics"][0]["weight"].as_f64()), (200, Some("Usage v2"), Some(2.0)));
+        let (_, settings) = app.send(&read, Method::GET, "/v1/workspace/settings", None).await;
+        assert_eq!(settings, json!({"fiscal_year_start_month": 1}));
+        for path in ["/v1/metric-definitions/api_calls", "/v1/metric-sets/usage"] {
+            let (status, _) = app.send(ADMIN_KEY, Method::GET, path, None).await;
+            assert_eq!(status, 200, "{path}");
+        }
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-sets/usage", None).await;
+        assert_eq!(status, 204);
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-definitions/api_calls", None).await;
+        assert_eq!(status, 204);
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/metric-definitions/api_calls", None).await;
+        assert_eq!(status, 404);
     }
 }
