@@ -56,6 +56,8 @@ pub mod qbr;
 pub mod quarter;
 pub mod scale;
 pub mod stakeholder;
+pub mod success;
+pub mod success_plan;
 pub mod validation;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
