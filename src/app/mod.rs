@@ -29,7 +29,9 @@ pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use portfolio::{CellCount, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
 pub use precondition::{IfMatch, etag_of};
-pub use qbr::{AccountHealth, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr};
+pub use qbr::{
+    AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
+};
 pub use workspaces::{Bootstrap, NewKey};
 
 use crate::domain::Role;

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::page;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, Principal, now};
 use crate::domain::framework::is_key;
@@ -146,17 +147,7 @@ impl App {
     ) -> Result<Listed<Observation>, AppError> {
         p.require(Role::Read)?;
         let mut e = Invalid::default();
-        let size = match page_size {
-            None => 50,
-            Some(n) if (1..=i64::from(super::MAX_PAGE_SIZE)).contains(&n) => n as usize,
-            Some(_) => {
-                e.push(
-                    "page_size",
-                    format!("must be between 1 and {}", super::MAX_PAGE_SIZE),
-                );
-                0
-            }
-        };
+        let size = page::page_size(&mut e, page_size);
         let after = page_token.map(decode_cursor);
         if matches!(after, Some(None)) {
             e.push("page_token", "is not a token this API returned");

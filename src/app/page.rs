@@ -27,17 +27,7 @@ impl PageRequest {
     /// The store page to read: one row more than asked, to learn whether more follow.
     pub(super) fn resolve(&self) -> Result<(Page, usize), Invalid> {
         let mut e = Invalid::default();
-        let size = match self.page_size {
-            None => DEFAULT_PAGE_SIZE as usize,
-            Some(n) if (1..=i64::from(MAX_PAGE_SIZE)).contains(&n) => n as usize,
-            Some(_) => {
-                e.push(
-                    "page_size",
-                    format!("must be between 1 and {MAX_PAGE_SIZE}"),
-                );
-                0
-            }
-        };
+        let size = page_size(&mut e, self.page_size);
         let after = match self.page_token.as_deref() {
             None => None,
             Some(t) => decode(t).or_else(|| {
@@ -53,6 +43,21 @@ impl PageRequest {
             },
             size,
         ))
+    }
+}
+
+/// The rows a page holds: the default when not asked, else 1 to [`MAX_PAGE_SIZE`].
+pub(super) fn page_size(e: &mut Invalid, asked: Option<i64>) -> usize {
+    match asked {
+        None => DEFAULT_PAGE_SIZE as usize,
+        Some(n) if (1..=i64::from(MAX_PAGE_SIZE)).contains(&n) => n as usize,
+        Some(_) => {
+            e.push(
+                "page_size",
+                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+            );
+            0
+        }
     }
 }
 

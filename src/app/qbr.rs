@@ -20,6 +20,9 @@ use crate::domain::quarter::{FiscalCalendar, Quarter};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::assessments::AccountScope;
 
+/// The set reviewed when a request names none.
+pub const DEFAULT_METRIC_SET: &str = "qbr_traditional";
+
 /// The most metric sets one QBR compares.
 pub const MAX_COMPARED_SETS: usize = 4;
 
@@ -53,6 +56,16 @@ pub struct PortfolioHealth {
     pub counts: Vec<(Rag, u64)>,
     /// Worst first, a page at a time.
     pub accounts: Listed<HealthRow>,
+}
+
+impl PortfolioHealth {
+    /// How many accounts in scope have this colour.
+    pub fn count(&self, colour: Rag) -> u64 {
+        self.counts
+            .iter()
+            .find(|(c, _)| *c == colour)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 /// The QBR pack of one account and quarter.

@@ -8,14 +8,13 @@ use super::pb::qbr_service_server::QbrService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
-use crate::app::{AccountHealth as AppHealth, PortfolioHealth as AppPortfolio, Qbr as AppQbr};
+use crate::app::{
+    AccountHealth as AppHealth, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio, Qbr as AppQbr,
+};
 use crate::domain::Invalid;
 use crate::domain::metric_set::{Health as DomainHealth, Rag};
 use crate::domain::qbr::{MetricReview, SetReview};
 use crate::store::assessments::AccountScope;
-
-/// The set reviewed when a request names none.
-const DEFAULT_SET: &str = "qbr_traditional";
 
 pub struct QbrGrpc(pub GrpcState);
 
@@ -113,12 +112,7 @@ fn health_view_to_pb(h: AppHealth) -> pb::AccountHealth {
 }
 
 fn portfolio_to_pb(h: AppPortfolio) -> pb::PortfolioHealth {
-    let count = |c: Rag| {
-        h.counts
-            .iter()
-            .find(|(k, _)| *k == c)
-            .map_or(0, |(_, n)| *n)
-    };
+    let count = |c: Rag| h.count(c);
     pb::PortfolioHealth {
         metric_set: h.metric_set.key.clone(),
         quarter: h.quarter.to_string(),
@@ -147,7 +141,7 @@ fn portfolio_to_pb(h: AppPortfolio) -> pb::PortfolioHealth {
 
 fn set_or_default(key: String) -> String {
     if key.is_empty() {
-        DEFAULT_SET.to_owned()
+        DEFAULT_METRIC_SET.to_owned()
     } else {
         key
     }
@@ -159,7 +153,7 @@ impl QbrService for QbrGrpc {
         call!(self.0, "GetQbr", req, |p, m| {
             let id = convert::id("account_id", &m.account_id).map_err(invalid)?;
             let sets = if m.metric_sets.is_empty() {
-                vec![DEFAULT_SET.to_owned()]
+                vec![DEFAULT_METRIC_SET.to_owned()]
             } else {
                 m.metric_sets
             };

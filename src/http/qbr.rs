@@ -13,15 +13,14 @@ use super::extract::{Caller, PathId, Query};
 use super::portfolio::PlacementView;
 use super::problem::{Problem, ProblemResponses};
 use super::report;
-use crate::app::{AccountHealth, App, HealthRow, PageRequest, PortfolioHealth, Qbr};
+use crate::app::{
+    AccountHealth, App, DEFAULT_METRIC_SET, HealthRow, PageRequest, PortfolioHealth, Qbr,
+};
 use crate::domain::Invalid;
 use crate::domain::metric::{Category, Direction, Horizon, Unit};
 use crate::domain::metric_set::{Health, Rag};
 use crate::domain::qbr::{MetricReview, Period, SetReview};
 use crate::store::assessments::AccountScope;
-
-/// The set reviewed when a request names none.
-const DEFAULT_SET: &str = "qbr_traditional";
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthView {
@@ -229,12 +228,7 @@ pub struct PortfolioHealthView {
 
 impl From<PortfolioHealth> for PortfolioHealthView {
     fn from(h: PortfolioHealth) -> Self {
-        let count = |c: Rag| {
-            h.counts
-                .iter()
-                .find(|(k, _)| *k == c)
-                .map_or(0, |(_, n)| *n)
-        };
+        let count = |c: Rag| h.count(c);
         Self {
             metric_set: h.metric_set.key.clone(),
             quarter: h.quarter.to_string(),
@@ -358,7 +352,7 @@ pub async fn account_health(
     PathId(id): PathId,
     Query(q): Query<AccountHealthQuery>,
 ) -> Result<Response, Problem> {
-    let set = q.metric_set.as_deref().unwrap_or(DEFAULT_SET);
+    let set = q.metric_set.as_deref().unwrap_or(DEFAULT_METRIC_SET);
     let health = app.account_health(&p, id, set, q.as_of).await?;
     Ok(axum::Json(AccountHealthView::from(health)).into_response())
 }
@@ -436,7 +430,7 @@ fn chosen_sets(q: &QbrQuery) -> Result<Vec<String>, Invalid> {
         )),
         (_, Some(list)) => Ok(list.split(',').map(str::to_owned).collect()),
         (Some(one), None) => Ok(vec![one.clone()]),
-        (None, None) => Ok(vec![DEFAULT_SET.to_owned()]),
+        (None, None) => Ok(vec![DEFAULT_METRIC_SET.to_owned()]),
     }
 }
 
