@@ -2,10 +2,19 @@
 //! can be told, measured, reused and made to last. Its anatomy has five
 //! parts; the score says how many it has and `missing` which it lacks.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::patch::{double_option, set};
+use super::success_plan::{MAX_NAME_LEN, MAX_PROSE_LEN};
+use super::validation::{Invalid, check_text};
 
 /// A behaviour change counts as permanent once sustained this long.
 pub const PERMANENCE_DAYS: i64 = 90;
+pub const MAX_STORY_LEN: usize = 20_000;
+pub const MAX_REUSES: usize = 20;
 
 str_enum! {
     /// The five parts of a success's anatomy, in the order they are told.
@@ -28,33 +37,69 @@ str_enum! {
     }
 }
 
+/// The achieved business outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub description: String,
+    /// Whether it was planned (an objective's outcome) rather than a lucky side effect.
+    pub purposeful: bool,
+}
+
+/// Where the win was, or can be, repeated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reuse {
+    pub scope: ReuseScope,
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub description: String,
+}
+
+/// The evidence in numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Measurable {
+    /// What was measured: a metric key or a plain name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub metric: String,
+    pub baseline: f64,
+    pub result: f64,
+}
+
+/// The behaviour change that makes the win last.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Permanence {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub behaviour_change: String,
+    /// Counts once at least 90 days before `as_of`.
+    pub sustained_since: NaiveDate,
+}
+
 /// What a success records of each part; absent parts are `None` or empty.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Anatomy {
-    /// The achieved business outcome.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub story: Option<String>,
-    pub reuse: Vec<ReuseScope>,
-    /// (metric, baseline, result): present when all three are.
-    pub measurable: Option<(String, f64, f64)>,
-    /// The behaviour change and since when it has held.
-    pub permanence: Option<(String, NaiveDate)>,
+    pub reuse: Vec<Reuse>,
+    pub measurable: Option<Measurable>,
+    pub permanence: Option<Permanence>,
 }
 
 impl Anatomy {
     /// Whether `part` is present at `as_of`: permanence needs its change
     /// sustained for at least [`PERMANENCE_DAYS`] by then.
     pub fn has(&self, part: Part, as_of: NaiveDate) -> bool {
-        let text = |t: &Option<String>| t.as_deref().is_some_and(|s| !s.trim().is_empty());
         match part {
-            Part::Outcome => text(&self.outcome),
-            Part::Story => text(&self.story),
+            Part::Outcome => self.outcome.is_some(),
+            Part::Story => self.story.is_some(),
             Part::Reuse => !self.reuse.is_empty(),
             Part::Measurable => self.measurable.is_some(),
             Part::Permanence => self
                 .permanence
                 .as_ref()
-                .is_some_and(|(_, since)| (as_of - *since).num_days() >= PERMANENCE_DAYS),
+                .is_some_and(|p| (as_of - p.sustained_since).num_days() >= PERMANENCE_DAYS),
         }
     }
 
@@ -67,6 +112,173 @@ impl Anatomy {
             .collect();
         ((Part::ALL.len() - missing.len()) as u8, missing)
     }
+
+    /// Whether any reuse record has this scope.
+    pub fn reusable_in(&self, scope: ReuseScope) -> bool {
+        self.reuse.iter().any(|r| r.scope == scope)
+    }
+
+    fn check(&self, e: &mut Invalid) {
+        if let Some(o) = &self.outcome {
+            check_text(e, "outcome.description", &o.description, MAX_PROSE_LEN);
+        }
+        if let Some(s) = &self.story {
+            check_text(e, "story", s, MAX_STORY_LEN);
+        }
+        if self.reuse.len() > MAX_REUSES {
+            e.push("reuse", format!("must hold at most {MAX_REUSES} records"));
+        }
+        for (i, r) in self.reuse.iter().enumerate() {
+            check_text(
+                e,
+                &format!("reuse[{i}].description"),
+                &r.description,
+                MAX_PROSE_LEN,
+            );
+        }
+        if let Some(m) = &self.measurable {
+            check_text(e, "measurable.metric", &m.metric, MAX_NAME_LEN);
+            for (field, v) in [
+                ("measurable.baseline", m.baseline),
+                ("measurable.result", m.result),
+            ] {
+                if !v.is_finite() {
+                    e.push(field, "must be a finite number");
+                }
+            }
+        }
+        if let Some(p) = &self.permanence {
+            check_text(
+                e,
+                "permanence.behaviour_change",
+                &p.behaviour_change,
+                MAX_PROSE_LEN,
+            );
+        }
+    }
+}
+
+/// A captured success, apart from its account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuccessFields {
+    pub title: String,
+    /// The plan and objective it proves, if any.
+    pub plan_id: Option<Uuid>,
+    pub objective_id: Option<Uuid>,
+    /// When it was achieved: the quarter it counts in.
+    pub achieved_on: NaiveDate,
+    pub anatomy: Anatomy,
+}
+
+impl SuccessFields {
+    /// Names every bad field; dates may not lie after `today`.
+    pub fn check(&self, today: NaiveDate) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        check_text(&mut e, "title", &self.title, MAX_NAME_LEN);
+        if self.objective_id.is_some() && self.plan_id.is_none() {
+            e.push("plan_id", "is needed with objective_id");
+        }
+        if self.achieved_on > today {
+            e.push("achieved_on", "must not be in the future");
+        }
+        self.anatomy.check(&mut e);
+        if let Some(p) = &self.anatomy.permanence
+            && p.sustained_since > today
+        {
+            e.push("permanence.sustained_since", "must not be in the future");
+        }
+        e.into_result()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Success {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub fields: SuccessFields,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new success, as a client writes it.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuccessDraft {
+    pub account_id: Uuid,
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub title: String,
+    /// A plan of the same account.
+    pub plan_id: Option<Uuid>,
+    /// An objective of `plan_id`.
+    pub objective_id: Option<Uuid>,
+    /// Default today.
+    pub achieved_on: Option<NaiveDate>,
+    pub outcome: Option<Outcome>,
+    #[schema(min_length = 1, max_length = 20000, pattern = r"[^ \t\n\r\f\v]")]
+    pub story: Option<String>,
+    #[schema(max_items = 20)]
+    pub reuse: Option<Vec<Reuse>>,
+    pub measurable: Option<Measurable>,
+    pub permanence: Option<Permanence>,
+}
+
+impl SuccessDraft {
+    pub fn into_fields(self, today: NaiveDate) -> (Uuid, SuccessFields) {
+        let fields = SuccessFields {
+            title: self.title,
+            plan_id: self.plan_id,
+            objective_id: self.objective_id,
+            achieved_on: self.achieved_on.unwrap_or(today),
+            anatomy: Anatomy {
+                outcome: self.outcome,
+                story: self.story,
+                reuse: self.reuse.unwrap_or_default(),
+                measurable: self.measurable,
+                permanence: self.permanence,
+            },
+        };
+        (self.account_id, fields)
+    }
+}
+
+/// A merge patch of a success; `reuse`, when given, replaces the list.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuccessPatch {
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub plan_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub objective_id: Option<Option<Uuid>>,
+    pub achieved_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub outcome: Option<Option<Outcome>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(min_length = 1, max_length = 20000, pattern = r"[^ \t\n\r\f\v]")]
+    pub story: Option<Option<String>>,
+    #[schema(max_items = 20)]
+    pub reuse: Option<Vec<Reuse>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub measurable: Option<Option<Measurable>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub permanence: Option<Option<Permanence>>,
+}
+
+impl SuccessPatch {
+    pub fn apply_to(self, f: &mut SuccessFields) {
+        set(&mut f.title, self.title);
+        set(&mut f.plan_id, self.plan_id);
+        set(&mut f.objective_id, self.objective_id);
+        set(&mut f.achieved_on, self.achieved_on);
+        let a = &mut f.anatomy;
+        set(&mut a.outcome, self.outcome);
+        set(&mut a.story, self.story);
+        set(&mut a.reuse, self.reuse);
+        set(&mut a.measurable, self.measurable);
+        set(&mut a.permanence, self.permanence);
+    }
 }
 
 #[cfg(test)]
@@ -77,42 +289,85 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()
     }
 
+    fn permanence(since: NaiveDate) -> Permanence {
+        Permanence {
+            behaviour_change: "weekly ops review uses the dashboard".into(),
+            sustained_since: since,
+        }
+    }
+
     #[test]
     fn permanence_needs_ninety_days() {
         let a = Anatomy {
-            permanence: Some((
-                "weekly ops review uses the dashboard".into(),
-                date(2026, 1, 1),
-            )),
+            permanence: Some(permanence(date(2026, 1, 1))),
             ..Anatomy::default()
         };
         assert!(!a.has(Part::Permanence, date(2026, 3, 31)), "89 days");
         assert!(a.has(Part::Permanence, date(2026, 4, 1)), "90 days");
     }
 
+    fn full() -> Anatomy {
+        Anatomy {
+            outcome: Some(Outcome {
+                description: "Cut month-end close from 10 to 6 days".into(),
+                purposeful: true,
+            }),
+            story: Some("How finance got its Fridays back".into()),
+            reuse: vec![Reuse {
+                scope: ReuseScope::Department,
+                description: "Procurement runs the same close".into(),
+            }],
+            measurable: Some(Measurable {
+                metric: "close_days".into(),
+                baseline: 10.0,
+                result: 6.0,
+            }),
+            permanence: Some(permanence(date(2026, 5, 1))),
+        }
+    }
+
     #[test]
     fn score_and_missing_for_every_part() {
         let as_of = date(2026, 9, 30);
-        let empty = Anatomy::default();
-        assert_eq!(empty.score(as_of), (0, Part::ALL.to_vec()));
-        let full = Anatomy {
-            outcome: Some("Cut month-end close from 10 to 6 days".into()),
-            story: Some("How finance got its Fridays back".into()),
-            reuse: vec![ReuseScope::Department],
-            measurable: Some(("close_days".into(), 10.0, 6.0)),
-            permanence: Some(("close runs on the new flow".into(), date(2026, 5, 1))),
-        };
-        assert_eq!(full.score(as_of), (5, vec![]));
+        assert_eq!(Anatomy::default().score(as_of), (0, Part::ALL.to_vec()));
+        assert_eq!(full().score(as_of), (5, vec![]));
         for part in Part::ALL {
-            let mut one_short = full.clone();
+            let mut one_short = full();
             match part {
-                Part::Outcome => one_short.outcome = Some("  ".into()),
+                Part::Outcome => one_short.outcome = None,
                 Part::Story => one_short.story = None,
                 Part::Reuse => one_short.reuse.clear(),
                 Part::Measurable => one_short.measurable = None,
-                Part::Permanence => one_short.permanence = None,
+                Part::Permanence => one_short.permanence = Some(permanence(date(2026, 7, 3))),
             }
             assert_eq!(one_short.score(as_of), (4, vec![*part]), "{part:?}");
         }
+    }
+
+    #[test]
+    fn bad_fields_are_named() {
+        let today = date(2026, 9, 30);
+        let mut a = full();
+        a.outcome.as_mut().unwrap().description = " ".into();
+        a.measurable.as_mut().unwrap().result = f64::NAN;
+        a.permanence = Some(permanence(date(2026, 10, 1)));
+        let f = SuccessFields {
+            title: "".into(),
+            plan_id: None,
+            objective_id: Some(Uuid::nil()),
+            achieved_on: date(2026, 10, 1),
+            anatomy: a,
+        };
+        assert_eq!(
+            f.check(today).unwrap_err().fields(),
+            [
+                "title",
+                "plan_id",
+                "achieved_on",
+                "outcome.description",
+                "measurable.result",
+                "permanence.sustained_since"
+            ]
+        );
     }
 }

@@ -8,6 +8,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::app::Listed;
 use crate::domain::ExternalRef;
 use crate::domain::currency::CODES;
+pub use crate::domain::patch::double_option;
 
 /// Free-form JSON object (at most 16 KiB).
 pub type Object = crate::domain::attributes::Attributes;
@@ -70,15 +71,6 @@ impl PartialSchema for CurrencyCode {
 }
 
 impl ToSchema for CurrencyCode {}
-
-/// Tells a present `null` (clear the field) from an absent field (leave it).
-pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    T: Deserialize<'de>,
-    D: Deserializer<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
 
 /// An optional integer that also takes JSON's `7.0` (JSON Schema counts it an integer).
 pub fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
