@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("cargo:rerun-if-changed=proto");
+    // The migrations are embedded in the binary: a new one must rebuild it.
+    println!("cargo:rerun-if-changed=migrations");
     let mut files: Vec<PathBuf> = std::fs::read_dir("proto/csapi/v1")?
         .map(|entry| entry.map(|e| e.path()))
         .collect::<Result<_, _>>()?;

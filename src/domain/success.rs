@@ -162,8 +162,11 @@ impl Anatomy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SuccessFields {
     pub title: String,
-    /// The plan and objective it proves, if any.
+    /// The plan and objective it proves, if any (kept beside the stored
+    /// document, so that deleting them detaches it).
+    #[serde(skip)]
     pub plan_id: Option<Uuid>,
+    #[serde(skip)]
     pub objective_id: Option<Uuid>,
     /// When it was achieved: the quarter it counts in.
     pub achieved_on: NaiveDate,

@@ -28,6 +28,8 @@ pub mod frameworks;
 pub mod idempotency;
 mod migrate;
 pub mod observations;
+pub mod success_plans;
+pub mod successes;
 mod schema;
 pub mod stakeholders;
 pub mod workspaces;

@@ -147,6 +147,54 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    success_plan_templates (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        document -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    success_plans (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        status -> Text,
+        owner -> Nullable<Text>,
+        document -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    success_plan_metrics (workspace_id, plan_id, metric) {
+        workspace_id -> Text,
+        plan_id -> Text,
+        metric -> Text,
+    }
+}
+
+diesel::table! {
+    successes (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        plan_id -> Nullable<Text>,
+        objective_id -> Nullable<Text>,
+        achieved_on -> Text,
+        document -> Text,
+        version -> BigInt,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     stakeholders,
