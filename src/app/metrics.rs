@@ -103,6 +103,13 @@ impl App {
                 users.join(", ")
             )));
         }
+        let plans = self.store.plans_using_metric(p.workspace_id, key).await?;
+        if !plans.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "metric {key:?} is read by KPIs of success plan(s) {}; unlink them first",
+                plans.join(", ")
+            )));
+        }
         if self.store.delete_metric(p.workspace_id, key).await? {
             Ok(())
         } else {

@@ -15,6 +15,8 @@ mod portfolio;
 mod precondition;
 mod qbr;
 mod stakeholders;
+mod success_plans;
+mod successes;
 mod workspaces;
 
 use chrono::{DateTime, Utc};
@@ -32,6 +34,8 @@ pub use precondition::{IfMatch, etag_of};
 pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
 };
+pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
+pub use successes::{AssessedSuccess, SuccessQuery};
 pub use workspaces::{Bootstrap, NewKey};
 
 use crate::domain::Role;

@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::AppError;
 use crate::domain::Invalid;
 use crate::store::Page;
 
@@ -72,6 +73,44 @@ pub(super) fn paginate<T>(mut rows: Vec<T>, size: usize, id: impl Fn(&T) -> Uuid
     Listed {
         items: rows,
         next_page_token,
+    }
+}
+
+/// Rows read per store page while a list filters on what only the use
+/// case can judge (a plan's health, a success's anatomy).
+const SCAN_BATCH: usize = 200;
+
+/// Reads one page of a list filtered by `keep`, which the store cannot
+/// apply: store pages in id order are read and filtered until `page.limit`
+/// rows are kept or the rows run out. Without a filter (`filtered` false)
+/// one store page of `page.limit` rows is all it reads.
+pub(super) async fn scan<T>(
+    page: Page,
+    filtered: bool,
+    mut fetch: impl AsyncFnMut(Page) -> Result<Vec<T>, AppError>,
+    keep: impl Fn(&T) -> bool,
+    id: impl Fn(&T) -> Uuid,
+) -> Result<Vec<T>, AppError> {
+    let batch = if filtered {
+        SCAN_BATCH.max(page.limit)
+    } else {
+        page.limit
+    };
+    let mut kept = Vec::new();
+    let mut after = page.after;
+    loop {
+        let rows = fetch(Page {
+            after,
+            limit: batch,
+        })
+        .await?;
+        let more = rows.len() == batch;
+        after = rows.last().map(&id).or(after);
+        kept.extend(rows.into_iter().filter(|r| keep(r)));
+        if kept.len() >= page.limit || !more {
+            kept.truncate(page.limit);
+            return Ok(kept);
+        }
     }
 }
 

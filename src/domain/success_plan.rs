@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::framework::is_key;
-use super::metric::Unit;
+use std::collections::HashMap;
+
+use super::metric::{MetricDefinition, Source, Unit};
 use super::patch::{double_option, set};
 use super::validation::{Invalid, check_opt_text, check_text};
 
@@ -111,6 +113,47 @@ impl Kpi {
     }
 }
 
+/// The workspace's metrics by key, as a KPI link is checked against them.
+pub type Metrics = HashMap<String, MetricDefinition>;
+
+impl Kpi {
+    /// A KPI may read only an observed metric of the workspace (derived ones
+    /// are read by the QBR, not linked); it takes the metric's unit when it has none.
+    pub fn link(&mut self, metrics: &Metrics) -> Result<(), Invalid> {
+        let Some(key) = &self.metric_key else {
+            return Ok(());
+        };
+        match metrics.get(key) {
+            None => Err(Invalid::single(
+                "metric_key",
+                format!("{key:?} is not a metric of this workspace"),
+            )),
+            Some(m) if m.source == Source::Derived => Err(Invalid::single(
+                "metric_key",
+                format!("{key:?} is derived; a KPI can read only an observed metric"),
+            )),
+            Some(m) => {
+                self.unit.get_or_insert(m.unit);
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Links every KPI of `kpis`, naming errors as `kpis[i].metric_key`.
+fn link_kpis<'a>(
+    e: &mut Invalid,
+    prefix: &str,
+    kpis: impl Iterator<Item = &'a mut Kpi>,
+    metrics: &Metrics,
+) {
+    for (i, k) in kpis.enumerate() {
+        if let Err(bad) = k.link(metrics) {
+            e.extend_under(&format!("{prefix}kpis[{i}]"), bad);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Milestone {
     pub id: Uuid,
@@ -181,13 +224,20 @@ impl Objective {
         e.into_result()
     }
 
-    /// The metric keys its KPIs link to, each with the field that names it.
-    pub fn metric_links(&self) -> impl Iterator<Item = (String, &str)> {
-        self.kpis.iter().enumerate().filter_map(|(i, k)| {
-            k.metric_key
-                .as_deref()
-                .map(|key| (format!("kpis[{i}].metric_key"), key))
-        })
+    /// Checks its KPIs' metric links (see [`Kpi::link`]).
+    pub fn link(&mut self, metrics: &Metrics) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        link_kpis(&mut e, "", self.kpis.iter_mut(), metrics);
+        e.into_result()
+    }
+
+    /// Checks it as a part of a plan starting on `plan_start`, links included.
+    pub fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid> {
+        let mut e = self.check(plan_start).err().unwrap_or_default();
+        if let Err(bad) = self.link(metrics) {
+            e.0.extend(bad.0);
+        }
+        e.into_result()
     }
 }
 
@@ -319,7 +369,7 @@ impl SuccessPlan {
         let mut keys: Vec<String> = self
             .objectives
             .iter()
-            .flat_map(|o| o.metric_links().map(|(_, k)| k.to_owned()))
+            .flat_map(|o| o.kpis.iter().filter_map(|k| k.metric_key.clone()))
             .collect();
         keys.sort();
         keys.dedup();
@@ -647,6 +697,63 @@ impl PlanPatch {
     }
 }
 
+/// A new plan: blank, or made from a template.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPlan {
+    pub account_id: Uuid,
+    /// Required without a template; defaults to the template's name.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub owner: Option<String>,
+    /// Default `draft`.
+    pub status: Option<PlanStatus>,
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub status_reason: Option<String>,
+    /// Default today (UTC).
+    pub start_date: Option<NaiveDate>,
+    /// After start_date. Required without a template; defaults to the
+    /// start plus the template's duration.
+    pub target_date: Option<NaiveDate>,
+    /// A template whose objectives, KPIs and milestones are copied in.
+    pub template_id: Option<Uuid>,
+}
+
+impl NewPlan {
+    /// The plan's own fields, taking the template's where the request is silent.
+    pub fn into_fields(
+        self,
+        today: NaiveDate,
+        template: Option<&TemplateFields>,
+    ) -> Result<(Uuid, PlanFields), Invalid> {
+        let start_date = self.start_date.unwrap_or(today);
+        let mut e = Invalid::default();
+        let name = self.name.or_else(|| template.map(|t| t.name.clone()));
+        let target_date = self
+            .target_date
+            .or_else(|| template.and_then(|t| t.target_date(start_date)));
+        if name.is_none() {
+            e.push("name", "is required without a template_id");
+        }
+        if target_date.is_none() {
+            e.push("target_date", "is required without a template_id");
+        }
+        e.into_result()?;
+        let fields = PlanFields {
+            name: name.unwrap_or_default(),
+            owner: self.owner,
+            status: self.status.unwrap_or(PlanStatus::Draft),
+            status_reason: self.status_reason,
+            start_date,
+            target_date: target_date.unwrap_or(start_date),
+            template_id: self.template_id,
+        };
+        fields.check()?;
+        Ok((self.account_id, fields))
+    }
+}
+
 /// A reusable plan: objectives with KPIs and milestones whose due dates are
 /// offsets from the start of the plan made from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -771,19 +878,20 @@ impl TemplateFields {
         }
     }
 
-    /// The template's metric keys, each with the field that names it.
-    pub fn metric_links(&self) -> Vec<(String, &str)> {
-        self.objectives
-            .iter()
-            .enumerate()
-            .flat_map(|(i, o)| {
-                o.kpis.iter().enumerate().filter_map(move |(j, k)| {
-                    k.metric_key
-                        .as_deref()
-                        .map(|key| (format!("objectives[{i}].kpis[{j}].metric_key"), key))
-                })
-            })
-            .collect()
+    /// Checks its KPIs' metric links (see [`Kpi::link`]), named as
+    /// `objectives[i].kpis[j].metric_key`, and fills in their units.
+    pub fn link(&mut self, metrics: &Metrics) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for (i, o) in self.objectives.iter_mut().enumerate() {
+            for (j, k) in o.kpis.iter_mut().enumerate() {
+                let mut kpi = kpi_of(k);
+                match kpi.link(metrics) {
+                    Ok(()) => k.unit = kpi.unit,
+                    Err(bad) => e.extend_under(&format!("objectives[{i}].kpis[{j}]"), bad),
+                }
+            }
+        }
+        e.into_result()
     }
 
     /// Fresh objectives for a plan starting on `start`, due dates at start + offset.

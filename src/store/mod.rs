@@ -28,10 +28,10 @@ pub mod frameworks;
 pub mod idempotency;
 mod migrate;
 pub mod observations;
-pub mod success_plans;
-pub mod successes;
 mod schema;
 pub mod stakeholders;
+pub mod success_plans;
+pub mod successes;
 pub mod workspaces;
 
 pub use error::StoreError;

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::upsert::excluded;
-use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -239,6 +239,33 @@ super::for_each_backend! {
         rows.into_iter().map(observation).collect()
     }
 
+    /// Each metric's latest observation for the account strictly before `before`.
+    pub(crate) async fn latest(
+        c: &mut Conn,
+        ws: Uuid,
+        account_id: Uuid,
+        metrics: &[String],
+        before: i64,
+    ) -> Result<HashMap<String, (f64, DateTime<Utc>)>, StoreError> {
+        let mut latest = HashMap::new();
+        for m in metrics {
+            let row: Option<(i64, f64)> = o::table
+                .filter(o::workspace_id.eq(ws.to_string()))
+                .filter(o::account_id.eq(account_id.to_string()))
+                .filter(o::metric.eq(m))
+                .filter(o::observed_at.lt(before))
+                .order_by(o::observed_at.desc())
+                .select((o::observed_at, o::value))
+                .first(c)
+                .await
+                .optional()?;
+            if let Some((t, v)) = row {
+                latest.insert(m.clone(), (v, from_micros(t)));
+            }
+        }
+        Ok(latest)
+    }
+
     /// Which of `ids` are accounts of the workspace.
     pub(crate) async fn known_accounts(c: &mut Conn, ws: Uuid, ids: &[Uuid]) -> Result<HashSet<Uuid>, StoreError> {
         let mut known = HashSet::new();
@@ -382,6 +409,17 @@ impl Store {
     }
 
     /// Observations of `metrics` in [from, to), of one account or of all.
+    /// Each metric's latest value for the account before `before`, with when it was observed.
+    pub async fn latest_observations(
+        &self,
+        ws: Uuid,
+        account_id: Uuid,
+        metrics: &[String],
+        before: DateTime<Utc>,
+    ) -> Result<HashMap<String, (f64, DateTime<Utc>)>, StoreError> {
+        run_read!(self, latest(ws, account_id, metrics, to_micros(before)))
+    }
+
     pub async fn observations_in_period(
         &self,
         ws: Uuid,

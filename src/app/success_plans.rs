@@ -1,0 +1,639 @@
+//! Success-plan use cases: templates, plans, and the objectives, KPIs and
+//! milestones inside a plan. A plan changes as a whole: every write to one
+//! of its parts loads it, applies the change, checks the whole, saves it at
+//! the version read (If-Match names the plan's version) and returns the
+//! plan's recomputed progress.
+
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::accounts::changed_meanwhile;
+use super::page::{paginate, scan};
+use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::success_plan::{
+    Kpi, KpiDraft, KpiPatch, MAX_KPIS, MAX_MILESTONES, Milestone, MilestoneDraft, MilestonePatch,
+    NewPlan, Objective, ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress,
+    PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
+};
+use crate::domain::{Invalid, Role};
+use crate::store::success_plans::PlanFilter;
+
+pub(super) const PLAN: &str = "success plan";
+const TEMPLATE: &str = "success plan template";
+const OBJECTIVE: &str = "objective";
+const KPI: &str = "KPI";
+const MILESTONE: &str = "milestone";
+
+/// A plan with its progress at a date.
+#[derive(Debug, Clone)]
+pub struct AssessedPlan {
+    pub plan: SuccessPlan,
+    pub progress: PlanProgress,
+}
+
+/// What a write to a part of a plan returns: the part as it now is (none
+/// after a removal) and the plan with its recomputed progress.
+#[derive(Debug, Clone)]
+pub struct PlanChange<T> {
+    pub item: T,
+    pub plan: AssessedPlan,
+}
+
+/// Which plans a list shows; `health` is judged today.
+#[derive(Debug, Clone, Default)]
+pub struct PlanQuery {
+    pub filter: PlanFilter,
+    pub health: Option<PlanHealth>,
+}
+
+/// Today in UTC: the default date of progress and of new plans.
+pub(super) fn today() -> NaiveDate {
+    now().date_naive()
+}
+
+/// The instant after `day` ends: observations before it count as of that day.
+pub(super) fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    day.checked_add_days(Days::new(1))
+        .unwrap_or(day)
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
+/// Whether a removal found what it was to remove.
+fn removed(before: usize, after: usize, noun: &'static str) -> Result<(), AppError> {
+    if after < before {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(noun))
+    }
+}
+
+/// A plan's parts are bounded: one more past the bound is a conflict with what is there.
+fn room_for(held: usize, max: usize, what: &str) -> Result<(), AppError> {
+    if held < max {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!(
+            "the objective already holds {max} {what}, the most it can"
+        )))
+    }
+}
+
+/// Every error of several checks, or none.
+fn merged(results: impl IntoIterator<Item = Result<(), Invalid>>) -> Result<(), Invalid> {
+    let mut e = Invalid::default();
+    for r in results {
+        if let Err(bad) = r {
+            e.0.extend(bad.0);
+        }
+    }
+    e.into_result()
+}
+
+impl App {
+    pub async fn create_template(
+        &self,
+        p: &Principal,
+        mut fields: TemplateFields,
+    ) -> Result<PlanTemplate, AppError> {
+        p.require(Role::Write)?;
+        let metrics = self.metrics_by_key(p).await?;
+        merged([fields.check(), fields.link(&metrics)])?;
+        let at = now();
+        let t = PlanTemplate {
+            id: Uuid::now_v7(),
+            fields,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        self.store.insert_template(p.workspace_id, &t).await?;
+        Ok(t)
+    }
+
+    pub async fn template(&self, p: &Principal, id: Uuid) -> Result<PlanTemplate, AppError> {
+        p.require(Role::Read)?;
+        self.store
+            .template(p.workspace_id, id)
+            .await?
+            .ok_or(AppError::NotFound(TEMPLATE))
+    }
+
+    pub async fn templates(
+        &self,
+        p: &Principal,
+        updated_since: Option<DateTime<Utc>>,
+        page: &PageRequest,
+    ) -> Result<Listed<PlanTemplate>, AppError> {
+        p.require(Role::Read)?;
+        let (page, size) = page.resolve()?;
+        let rows = self
+            .store
+            .templates(p.workspace_id, updated_since, page)
+            .await?;
+        Ok(paginate(rows, size, |t| t.id))
+    }
+
+    /// Changes a template; plans made from it keep what they copied.
+    pub async fn update_template(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: TemplatePatch,
+        if_match: &IfMatch,
+    ) -> Result<PlanTemplate, AppError> {
+        p.require(Role::Write)?;
+        let current = self.template(p, id).await?;
+        let mut fields = current.fields.clone();
+        patch.apply_to(&mut fields);
+        let metrics = self.metrics_by_key(p).await?;
+        merged([fields.check(), fields.link(&metrics)])?;
+        if_match.check(TEMPLATE, current.version)?;
+        let next = PlanTemplate {
+            fields,
+            version: current.version + 1,
+            updated_at: next_change_time(current.updated_at),
+            ..current
+        };
+        if self
+            .store
+            .update_template(p.workspace_id, &next, current.version)
+            .await?
+        {
+            Ok(next)
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+
+    pub async fn delete_template(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
+        p.require(Role::Write)?;
+        let current = self.template(p, id).await?;
+        if_match.check(TEMPLATE, current.version)?;
+        if self
+            .store
+            .delete_template(p.workspace_id, id, current.version)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+
+    /// A new plan for an account, blank or with a template's objectives,
+    /// KPIs and milestones copied in (due dates at start + offset).
+    pub async fn create_plan(&self, p: &Principal, new: NewPlan) -> Result<AssessedPlan, AppError> {
+        p.require(Role::Write)?;
+        let template =
+            match new.template_id {
+                None => None,
+                Some(id) => Some(self.store.template(p.workspace_id, id).await?.ok_or_else(
+                    || Invalid::single("template_id", "is not a template of this workspace"),
+                )?),
+            };
+        let mut template = template.map(|t| t.fields);
+        let (account_id, fields) = new.into_fields(today(), template.as_ref())?;
+        self.account(p, account_id).await?;
+        let objectives = match &mut template {
+            Some(t) => {
+                t.link(&self.metrics_by_key(p).await?).map_err(|_| {
+                    Invalid::single(
+                        "template_id",
+                        "its KPIs read a metric this workspace no longer has; fix the template first",
+                    )
+                })?;
+                t.instantiate(fields.start_date)
+            }
+            None => Vec::new(),
+        };
+        let at = now();
+        let plan = SuccessPlan {
+            id: Uuid::now_v7(),
+            account_id,
+            fields,
+            objectives,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        merged([plan.check(), plan.check_achieved()])?;
+        self.store.insert_plan(p.workspace_id, &plan).await?;
+        self.assess(p, plan, today()).await
+    }
+
+    async fn stored_plan(&self, p: &Principal, id: Uuid) -> Result<SuccessPlan, AppError> {
+        p.require(Role::Read)?;
+        self.store
+            .plan(p.workspace_id, id)
+            .await?
+            .ok_or(AppError::NotFound(PLAN))
+    }
+
+    /// The plan's progress at `as_of`, its linked KPIs read from the
+    /// account's latest observations by the end of that day.
+    pub(super) async fn assess(
+        &self,
+        p: &Principal,
+        plan: SuccessPlan,
+        as_of: NaiveDate,
+    ) -> Result<AssessedPlan, AppError> {
+        let metrics = plan.linked_metrics();
+        let observed = if metrics.is_empty() {
+            Default::default()
+        } else {
+            self.store
+                .latest_observations(p.workspace_id, plan.account_id, &metrics, end_of(as_of))
+                .await?
+        };
+        let progress = plan.progress(as_of, |m| observed.get(m).copied());
+        Ok(AssessedPlan { plan, progress })
+    }
+
+    /// A plan with its progress today.
+    pub async fn plan(&self, p: &Principal, id: Uuid) -> Result<AssessedPlan, AppError> {
+        let plan = self.stored_plan(p, id).await?;
+        self.assess(p, plan, today()).await
+    }
+
+    /// A plan's progress at `as_of` (default today).
+    pub async fn plan_progress(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AssessedPlan, AppError> {
+        let plan = self.stored_plan(p, id).await?;
+        self.assess(p, plan, as_of.unwrap_or_else(today)).await
+    }
+
+    pub async fn plans(
+        &self,
+        p: &Principal,
+        query: &PlanQuery,
+        page: &PageRequest,
+    ) -> Result<Listed<AssessedPlan>, AppError> {
+        p.require(Role::Read)?;
+        let (page, size) = page.resolve()?;
+        if let Some(a) = query.filter.account_id {
+            self.account(p, a).await?;
+        }
+        let day = today();
+        let rows = scan(
+            page,
+            query.health.is_some(),
+            async |page| {
+                let mut assessed = Vec::new();
+                for plan in self
+                    .store
+                    .plans(p.workspace_id, &query.filter, page)
+                    .await?
+                {
+                    assessed.push(self.assess(p, plan, day).await?);
+                }
+                Ok(assessed)
+            },
+            |a: &AssessedPlan| query.health.is_none_or(|h| a.progress.health == h),
+            |a| a.plan.id,
+        )
+        .await?;
+        Ok(paginate(rows, size, |a| a.plan.id))
+    }
+
+    pub async fn update_plan(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: PlanPatch,
+        if_match: &IfMatch,
+    ) -> Result<AssessedPlan, AppError> {
+        p.require(Role::Write)?;
+        let becomes_achieved = patch.status == Some(PlanStatus::Achieved);
+        let change = self
+            .change_plan(p, id, if_match, |plan| {
+                let was_achieved = plan.fields.status == PlanStatus::Achieved;
+                patch.apply_to(&mut plan.fields);
+                let achieved_rule = if becomes_achieved && !was_achieved {
+                    plan.check_achieved()
+                } else {
+                    Ok(())
+                };
+                Ok(merged([plan.check(), achieved_rule])?)
+            })
+            .await?;
+        Ok(change.plan)
+    }
+
+    /// Deletes a plan; successes that proved it stay, detached from it.
+    pub async fn delete_plan(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
+        p.require(Role::Write)?;
+        let current = self.stored_plan(p, id).await?;
+        if_match.check(PLAN, current.version)?;
+        if self
+            .store
+            .delete_plan(p.workspace_id, id, current.version, now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+
+    /// Loads a plan, applies `f`, saves it at the version read and
+    /// reassesses it today. `f` returns the changed part, or why not.
+    async fn change_plan<T>(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+        f: impl FnOnce(&mut SuccessPlan) -> Result<T, AppError>,
+    ) -> Result<PlanChange<T>, AppError> {
+        self.change_plan_dropping(p, id, if_match, None, f).await
+    }
+
+    async fn change_plan_dropping<T>(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+        dropped_objective: Option<Uuid>,
+        f: impl FnOnce(&mut SuccessPlan) -> Result<T, AppError>,
+    ) -> Result<PlanChange<T>, AppError> {
+        let current = self.stored_plan(p, id).await?;
+        let mut next = current.clone();
+        let item = f(&mut next)?;
+        if_match.check(PLAN, current.version)?;
+        next.version = current.version + 1;
+        next.updated_at = next_change_time(current.updated_at);
+        let ws = p.workspace_id;
+        let saved = match dropped_objective {
+            None => self.store.update_plan(ws, &next, current.version).await?,
+            Some(o) => {
+                self.store
+                    .update_plan_dropping(ws, &next, current.version, o)
+                    .await?
+            }
+        };
+        if !saved {
+            return Err(changed_meanwhile());
+        }
+        Ok(PlanChange {
+            item,
+            plan: self.assess(p, next, today()).await?,
+        })
+    }
+
+    pub async fn objective(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+    ) -> Result<(Objective, i64), AppError> {
+        let plan = self.stored_plan(p, plan_id).await?;
+        let o = plan
+            .objective(objective_id)
+            .cloned()
+            .ok_or(AppError::NotFound(OBJECTIVE))?;
+        Ok((o, plan.version))
+    }
+
+    pub async fn add_objective(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        draft: ObjectiveDraft,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Objective>, AppError> {
+        p.require(Role::Write)?;
+        let metrics = self.metrics_by_key(p).await?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let mut o = draft.into_objective();
+            o.check_in(plan.fields.start_date, &metrics)?;
+            plan.objectives.push(o.clone());
+            plan.check()?;
+            Ok(o)
+        })
+        .await
+    }
+
+    pub async fn update_objective(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        patch: ObjectivePatch,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Objective>, AppError> {
+        p.require(Role::Write)?;
+        let metrics = self.metrics_by_key(p).await?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let start = plan.fields.start_date;
+            let o = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?;
+            patch.apply_to(o);
+            o.check_in(start, &metrics)?;
+            Ok(o.clone())
+        })
+        .await
+    }
+
+    /// Removes an objective with its KPIs and milestones; its successes stay, detached.
+    pub async fn remove_objective(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<AssessedPlan, AppError> {
+        p.require(Role::Write)?;
+        let change = self.change_plan_dropping(p, plan_id, if_match, Some(objective_id), |plan| {
+            let before = plan.objectives.len();
+            plan.objectives.retain(|o| o.id != objective_id);
+            removed(before, plan.objectives.len(), OBJECTIVE)
+        });
+        Ok(change.await?.plan)
+    }
+
+    pub async fn kpi(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        kpi_id: Uuid,
+    ) -> Result<(Kpi, i64), AppError> {
+        let (o, version) = self.objective(p, plan_id, objective_id).await?;
+        let k = o
+            .kpis
+            .into_iter()
+            .find(|k| k.id == kpi_id)
+            .ok_or(AppError::NotFound(KPI))?;
+        Ok((k, version))
+    }
+
+    pub async fn add_kpi(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        draft: KpiDraft,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Kpi>, AppError> {
+        p.require(Role::Write)?;
+        let metrics = self.metrics_by_key(p).await?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let o = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?;
+            let mut k = draft.into_kpi();
+            merged([k.check(), k.link(&metrics)])?;
+            room_for(o.kpis.len(), MAX_KPIS, "KPIs")?;
+            o.kpis.push(k.clone());
+            Ok(k)
+        })
+        .await
+    }
+
+    pub async fn update_kpi(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        kpi_id: Uuid,
+        patch: KpiPatch,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Kpi>, AppError> {
+        p.require(Role::Write)?;
+        let metrics = self.metrics_by_key(p).await?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let k = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?
+                .kpis
+                .iter_mut()
+                .find(|k| k.id == kpi_id)
+                .ok_or(AppError::NotFound(KPI))?;
+            patch.apply_to(k);
+            merged([k.check(), k.link(&metrics)])?;
+            Ok(k.clone())
+        })
+        .await
+    }
+
+    pub async fn remove_kpi(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        kpi_id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<AssessedPlan, AppError> {
+        p.require(Role::Write)?;
+        let change = self.change_plan(p, plan_id, if_match, |plan| {
+            let o = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?;
+            let before = o.kpis.len();
+            o.kpis.retain(|k| k.id != kpi_id);
+            removed(before, o.kpis.len(), KPI)
+        });
+        Ok(change.await?.plan)
+    }
+
+    pub async fn milestone(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        milestone_id: Uuid,
+    ) -> Result<(Milestone, i64), AppError> {
+        let (o, version) = self.objective(p, plan_id, objective_id).await?;
+        let m = o
+            .milestones
+            .into_iter()
+            .find(|m| m.id == milestone_id)
+            .ok_or(AppError::NotFound(MILESTONE))?;
+        Ok((m, version))
+    }
+
+    pub async fn add_milestone(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        draft: MilestoneDraft,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Milestone>, AppError> {
+        p.require(Role::Write)?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let start = plan.fields.start_date;
+            let o = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?;
+            let m = draft.into_milestone();
+            m.check(start)?;
+            room_for(o.milestones.len(), MAX_MILESTONES, "milestones")?;
+            o.milestones.push(m.clone());
+            Ok(m)
+        })
+        .await
+    }
+
+    pub async fn update_milestone(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        milestone_id: Uuid,
+        patch: MilestonePatch,
+        if_match: &IfMatch,
+    ) -> Result<PlanChange<Milestone>, AppError> {
+        p.require(Role::Write)?;
+        self.change_plan(p, plan_id, if_match, |plan| {
+            let start = plan.fields.start_date;
+            let m = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?
+                .milestones
+                .iter_mut()
+                .find(|m| m.id == milestone_id)
+                .ok_or(AppError::NotFound(MILESTONE))?;
+            patch.apply_to(m);
+            m.check(start)?;
+            Ok(m.clone())
+        })
+        .await
+    }
+
+    pub async fn remove_milestone(
+        &self,
+        p: &Principal,
+        plan_id: Uuid,
+        objective_id: Uuid,
+        milestone_id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<AssessedPlan, AppError> {
+        p.require(Role::Write)?;
+        let change = self.change_plan(p, plan_id, if_match, |plan| {
+            let o = plan
+                .objective_mut(objective_id)
+                .ok_or(AppError::NotFound(OBJECTIVE))?;
+            let before = o.milestones.len();
+            o.milestones.retain(|m| m.id != milestone_id);
+            removed(before, o.milestones.len(), MILESTONE)
+        });
+        Ok(change.await?.plan)
+    }
+}

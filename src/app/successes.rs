@@ -1,0 +1,236 @@
+//! Captured-success use cases: record a win against an account (and, when
+//! it proves one, a plan's objective), and find the wins worth telling,
+//! measuring, reusing or making last.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::accounts::changed_meanwhile;
+use super::page::{paginate, scan};
+use super::success_plans::today;
+use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::success::{
+    Part, ReuseScope, Success, SuccessDraft, SuccessFields, SuccessPatch,
+};
+use crate::domain::{Invalid, Role};
+use crate::store::successes::SuccessFilter;
+
+const SUCCESS: &str = "success";
+
+/// A success with its anatomy judged at a date.
+#[derive(Debug, Clone)]
+pub struct AssessedSuccess {
+    pub success: Success,
+    pub as_of: NaiveDate,
+    pub anatomy_score: u8,
+    pub missing: Vec<Part>,
+}
+
+impl AssessedSuccess {
+    pub fn at(success: Success, as_of: NaiveDate) -> Self {
+        let (anatomy_score, missing) = success.fields.anatomy.score(as_of);
+        Self {
+            success,
+            as_of,
+            anatomy_score,
+            missing,
+        }
+    }
+}
+
+/// Which successes a list shows; the anatomy filters judge at `as_of`.
+#[derive(Debug, Clone, Default)]
+pub struct SuccessQuery {
+    pub account_id: Option<Uuid>,
+    pub min_score: Option<i64>,
+    pub missing: Option<Part>,
+    pub reusable_in: Option<ReuseScope>,
+    /// Default today.
+    pub as_of: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+impl SuccessQuery {
+    fn keeps(&self, s: &AssessedSuccess) -> bool {
+        self.min_score
+            .is_none_or(|m| i64::from(s.anatomy_score) >= m)
+            && self.missing.is_none_or(|part| s.missing.contains(&part))
+            && self
+                .reusable_in
+                .is_none_or(|scope| s.success.fields.anatomy.reusable_in(scope))
+    }
+
+    fn filters_anatomy(&self) -> bool {
+        self.min_score.is_some() || self.missing.is_some() || self.reusable_in.is_some()
+    }
+}
+
+impl App {
+    /// What is wrong with the plan and objective a success names: they
+    /// must be the account's.
+    async fn proof_problems(
+        &self,
+        p: &Principal,
+        account_id: Uuid,
+        f: &SuccessFields,
+    ) -> Result<Invalid, AppError> {
+        let mut e = Invalid::default();
+        let Some(plan_id) = f.plan_id else {
+            return Ok(e);
+        };
+        match self.store.plan(p.workspace_id, plan_id).await? {
+            None => e.push("plan_id", "is not a success plan of this workspace"),
+            Some(plan) if plan.account_id != account_id => {
+                e.push("plan_id", "is a plan of another account")
+            }
+            Some(plan) => {
+                if let Some(o) = f.objective_id
+                    && plan.objective(o).is_none()
+                {
+                    e.push("objective_id", "is not an objective of plan_id");
+                }
+            }
+        }
+        Ok(e)
+    }
+
+    /// Checks the fields and what they name, every error in one answer.
+    async fn checked(
+        &self,
+        p: &Principal,
+        account_id: Uuid,
+        f: &SuccessFields,
+    ) -> Result<(), AppError> {
+        let mut e = f.check(today()).err().unwrap_or_default();
+        e.0.extend(self.proof_problems(p, account_id, f).await?.0);
+        Ok(e.into_result()?)
+    }
+
+    pub async fn create_success(
+        &self,
+        p: &Principal,
+        draft: SuccessDraft,
+    ) -> Result<AssessedSuccess, AppError> {
+        p.require(Role::Write)?;
+        let (account_id, fields) = draft.into_fields(today());
+        self.account(p, account_id).await?;
+        self.checked(p, account_id, &fields).await?;
+        let at = now();
+        let s = Success {
+            id: Uuid::now_v7(),
+            account_id,
+            fields,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        self.store.insert_success(p.workspace_id, &s).await?;
+        Ok(AssessedSuccess::at(s, today()))
+    }
+
+    async fn stored_success(&self, p: &Principal, id: Uuid) -> Result<Success, AppError> {
+        p.require(Role::Read)?;
+        self.store
+            .success(p.workspace_id, id)
+            .await?
+            .ok_or(AppError::NotFound(SUCCESS))
+    }
+
+    /// A success, its anatomy judged at `as_of` (default today).
+    pub async fn success(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        as_of: Option<NaiveDate>,
+    ) -> Result<AssessedSuccess, AppError> {
+        let s = self.stored_success(p, id).await?;
+        Ok(AssessedSuccess::at(s, as_of.unwrap_or_else(today)))
+    }
+
+    pub async fn successes(
+        &self,
+        p: &Principal,
+        query: &SuccessQuery,
+        page: &PageRequest,
+    ) -> Result<Listed<AssessedSuccess>, AppError> {
+        p.require(Role::Read)?;
+        let (page, size) = page.resolve()?;
+        if query.min_score.is_some_and(|m| !(0..=5).contains(&m)) {
+            return Err(Invalid::single("min_score", "must be 0 to 5").into());
+        }
+        if let Some(a) = query.account_id {
+            self.account(p, a).await?;
+        }
+        let as_of = query.as_of.unwrap_or_else(today);
+        let filter = SuccessFilter {
+            account_id: query.account_id,
+            updated_since: query.updated_since,
+            ..SuccessFilter::default()
+        };
+        let rows = scan(
+            page,
+            query.filters_anatomy(),
+            async |page| {
+                let rows = self.store.successes(p.workspace_id, &filter, page).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|s| AssessedSuccess::at(s, as_of))
+                    .collect())
+            },
+            |s| query.keeps(s),
+            |s| s.success.id,
+        )
+        .await?;
+        Ok(paginate(rows, size, |s| s.success.id))
+    }
+
+    pub async fn update_success(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        patch: SuccessPatch,
+        if_match: &IfMatch,
+    ) -> Result<AssessedSuccess, AppError> {
+        p.require(Role::Write)?;
+        let current = self.stored_success(p, id).await?;
+        let mut fields = current.fields.clone();
+        patch.apply_to(&mut fields);
+        self.checked(p, current.account_id, &fields).await?;
+        if_match.check(SUCCESS, current.version)?;
+        let next = Success {
+            fields,
+            version: current.version + 1,
+            updated_at: next_change_time(current.updated_at),
+            ..current
+        };
+        if self
+            .store
+            .update_success(p.workspace_id, &next, current.version)
+            .await?
+        {
+            Ok(AssessedSuccess::at(next, today()))
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+
+    pub async fn delete_success(
+        &self,
+        p: &Principal,
+        id: Uuid,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
+        p.require(Role::Write)?;
+        let current = self.stored_success(p, id).await?;
+        if_match.check(SUCCESS, current.version)?;
+        if self
+            .store
+            .delete_success(p.workspace_id, id, current.version)
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(changed_meanwhile())
+        }
+    }
+}
