@@ -84,10 +84,10 @@ const SCAN_BATCH: usize = 200;
 /// apply: store pages in id order are read and filtered until `page.limit`
 /// rows are kept or the rows run out. Without a filter (`filtered` false)
 /// one store page of `page.limit` rows is all it reads.
-pub(super) async fn scan<T>(
+pub(super) async fn scan<T, F: Future<Output = Result<Vec<T>, AppError>>>(
     page: Page,
     filtered: bool,
-    mut fetch: impl AsyncFnMut(Page) -> Result<Vec<T>, AppError>,
+    mut fetch: impl FnMut(Page) -> F,
     keep: impl Fn(&T) -> bool,
     id: impl Fn(&T) -> Uuid,
 ) -> Result<Vec<T>, AppError> {

@@ -167,11 +167,12 @@ impl App {
             updated_since: query.updated_since,
             ..SuccessFilter::default()
         };
+        let filter = &filter;
         let rows = scan(
             page,
             query.filters_anatomy(),
-            async |page| {
-                let rows = self.store.successes(p.workspace_id, &filter, page).await?;
+            |page| async move {
+                let rows = self.store.successes(p.workspace_id, filter, page).await?;
                 Ok(rows
                     .into_iter()
                     .map(|s| AssessedSuccess::at(s, as_of))

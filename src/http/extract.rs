@@ -48,19 +48,44 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatchHeader {
     }
 }
 
-/// A UUID path parameter (the last one of the path).
+/// The path's UUID parameters, in order; each bad one is named in one 422.
+pub struct PathIds<const N: usize>(pub [Uuid; N]);
+
+impl<const N: usize, S: Send + Sync> FromRequestParts<S> for PathIds<N> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        let Path(params): Path<Vec<(String, String)>> = Path::from_request_parts(parts, state)
+            .await
+            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
+        let mut ids = [Uuid::nil(); N];
+        let mut e = Invalid::default();
+        if params.len() != N {
+            return Err(Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "route and handler disagree on the path's parameters",
+            ));
+        }
+        for (slot, (name, raw)) in ids.iter_mut().zip(&params) {
+            match Uuid::parse_str(raw) {
+                Ok(id) => *slot = id,
+                Err(_) => e.push(name.clone(), "must be a UUID"),
+            }
+        }
+        e.into_result().map_err(Problem::invalid)?;
+        Ok(Self(ids))
+    }
+}
+
+/// A path's one UUID parameter.
 pub struct PathId(pub Uuid);
 
 impl<S: Send + Sync> FromRequestParts<S> for PathId {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
-        let Path(raw): Path<String> = Path::from_request_parts(parts, state)
-            .await
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, e.body_text()))?;
-        Uuid::parse_str(&raw)
-            .map(PathId)
-            .map_err(|_| Problem::invalid(Invalid::single("id", "must be a UUID")))
+        let PathIds([id]) = PathIds::<1>::from_request_parts(parts, state).await?;
+        Ok(Self(id))
     }
 }
 

@@ -41,7 +41,8 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
 
 /// Replays the first answer to a repeated POST with the same `Idempotency-Key`
 /// and body; a key reused with another request is a 409.
-/// A successful DELETE forgets the answers that created the deleted record.
+/// A successful DELETE (204, or 200 where it answers with what remains)
+/// forgets the answers that created the deleted record.
 pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Next) -> Response {
     let principal = req.extensions().get::<Principal>().copied();
     match (req.method().clone(), principal) {
@@ -54,7 +55,7 @@ pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Nex
         (Method::DELETE, Some(p)) => {
             let path = req.uri().path().to_owned();
             let res = next.run(req).await;
-            if res.status() == StatusCode::NO_CONTENT
+            if res.status().is_success()
                 && let Err(e) = state.app.forget_replays(&p, &path).await
             {
                 tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");

@@ -18,6 +18,8 @@ mod qbr;
 mod reply;
 mod report;
 mod stakeholders;
+mod success_plans;
+mod successes;
 
 use std::time::Duration;
 
@@ -82,6 +84,8 @@ pub struct HttpOptions {
         (name = "prioritization", description = "Which accounts deserve high-touch support"),
         (name = "metrics", description = "Metric definitions, observations and metric sets"),
         (name = "qbr", description = "Health scores and quarterly business review packs"),
+        (name = "success-plans", description = "What success means for a customer, and how far along it they are"),
+        (name = "successes", description = "Captured wins, and whether they can be told, measured, reused and made to last"),
         (name = "workspace", description = "Settings of the workspace"),
         (name = "operations", description = "Health, readiness and metrics")
     )
@@ -146,6 +150,45 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(qbr::account_health))
         .routes(routes!(qbr::portfolio_health))
         .routes(routes!(qbr::qbr))
+        .routes(routes!(
+            success_plans::create_template,
+            success_plans::list_templates
+        ))
+        .routes(routes!(
+            success_plans::get_template,
+            success_plans::update_template,
+            success_plans::delete_template
+        ))
+        .routes(routes!(
+            success_plans::create_plan,
+            success_plans::list_plans
+        ))
+        .routes(routes!(
+            success_plans::get_plan,
+            success_plans::update_plan,
+            success_plans::delete_plan
+        ))
+        .routes(routes!(success_plans::progress))
+        .routes(routes!(success_plans::create_objective))
+        .routes(routes!(
+            success_plans::get_objective,
+            success_plans::update_objective,
+            success_plans::delete_objective
+        ))
+        .routes(routes!(success_plans::create_kpi))
+        .routes(routes!(
+            success_plans::get_kpi,
+            success_plans::update_kpi,
+            success_plans::delete_kpi
+        ))
+        .routes(routes!(success_plans::create_milestone))
+        .routes(routes!(
+            success_plans::get_milestone,
+            success_plans::update_milestone,
+            success_plans::delete_milestone
+        ))
+        .routes(routes!(successes::create, successes::list))
+        .routes(routes!(successes::get, successes::patch, successes::delete))
 }
 
 /// The batch routes, which accept bodies up to [`observations::BATCH_BODY_LIMIT`].

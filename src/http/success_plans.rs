@@ -1,0 +1,677 @@
+//! `/v1/success-plan-templates` and `/v1/success-plans`, with a plan's
+//! objectives, KPIs and milestones as nested resources. A plan is one
+//! record: its ETag covers its parts, and every write to a part answers
+//! with the plan's recomputed progress.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::Listing;
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, PathIds, Query};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{created, no_content, with_etag};
+use crate::app::{App, AssessedPlan, PageRequest, PlanChange, PlanQuery, etag_of};
+use crate::domain::success_plan::{
+    Kpi, KpiDraft, KpiPatch, Milestone, MilestoneDraft, MilestonePatch, NewPlan, Objective,
+    ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress, PlanStatus, PlanTemplate,
+    TemplateFields, TemplatePatch,
+};
+use crate::store::success_plans::PlanFilter;
+
+impl Checked for TemplateFields {}
+impl Checked for TemplatePatch {}
+impl Checked for NewPlan {}
+impl Checked for PlanPatch {}
+impl Checked for ObjectiveDraft {}
+impl Checked for ObjectivePatch {}
+impl Checked for KpiDraft {}
+impl Checked for KpiPatch {}
+impl Checked for MilestoneDraft {}
+impl Checked for MilestonePatch {}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TemplateView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub fields: TemplateFields,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub etag: String,
+}
+
+impl From<PlanTemplate> for TemplateView {
+    fn from(t: PlanTemplate) -> Self {
+        Self {
+            id: t.id,
+            fields: t.fields,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            etag: etag_of(t.version),
+        }
+    }
+}
+
+/// Where a plan stands: progress against what the calendar expects.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressSummary {
+    pub as_of: NaiveDate,
+    /// Weight-averaged objective progress, 0–1.
+    pub progress: f64,
+    /// The share of start → target elapsed at `as_of`, 0–1.
+    pub expected_progress: f64,
+    pub health: PlanHealth,
+}
+
+impl From<&PlanProgress> for ProgressSummary {
+    fn from(p: &PlanProgress) -> Self {
+        Self {
+            as_of: p.as_of,
+            progress: p.progress,
+            expected_progress: p.expected,
+            health: p.health,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub owner: Option<String>,
+    pub status: PlanStatus,
+    pub status_reason: Option<String>,
+    pub start_date: NaiveDate,
+    pub target_date: NaiveDate,
+    /// The template it was made from, if any (a copy: later template changes do not reach it).
+    pub template_id: Option<Uuid>,
+    pub objectives: Vec<Objective>,
+    /// Today's progress.
+    pub progress: ProgressSummary,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub etag: String,
+}
+
+impl From<AssessedPlan> for PlanView {
+    fn from(a: AssessedPlan) -> Self {
+        let plan = a.plan;
+        let f = plan.fields;
+        Self {
+            id: plan.id,
+            account_id: plan.account_id,
+            name: f.name,
+            owner: f.owner,
+            status: f.status,
+            status_reason: f.status_reason,
+            start_date: f.start_date,
+            target_date: f.target_date,
+            template_id: f.template_id,
+            objectives: plan.objectives,
+            progress: ProgressSummary::from(&a.progress),
+            created_at: plan.created_at,
+            updated_at: plan.updated_at,
+            etag: etag_of(plan.version),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KpiProgressView {
+    pub kpi_id: Uuid,
+    pub name: String,
+    pub metric_key: Option<String>,
+    pub baseline: f64,
+    pub target: f64,
+    /// The linked metric's latest observation by `as_of`, or the value entered.
+    pub current: Option<f64>,
+    /// When the linked metric's value was observed.
+    pub observed_at: Option<DateTime<Utc>>,
+    /// clamp((current − baseline) / (target − baseline), 0, 1).
+    pub attainment: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObjectiveProgressView {
+    pub objective_id: Uuid,
+    pub title: String,
+    pub weight: f64,
+    /// Mean of (mean KPI attainment, share of milestones done) over the parts it has.
+    pub progress: f64,
+    pub kpis: Vec<KpiProgressView>,
+    pub milestones_done: usize,
+    pub milestones_total: usize,
+}
+
+/// A plan's progress, KPI by KPI and objective by objective.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgressView {
+    pub plan_id: Uuid,
+    #[serde(flatten)]
+    pub summary: ProgressSummary,
+    pub objectives: Vec<ObjectiveProgressView>,
+    /// The plan's ETag, for a following write.
+    pub etag: String,
+}
+
+impl From<&AssessedPlan> for ProgressView {
+    fn from(a: &AssessedPlan) -> Self {
+        let objectives = a
+            .plan
+            .objectives
+            .iter()
+            .zip(&a.progress.objectives)
+            .map(|(o, op)| ObjectiveProgressView {
+                objective_id: o.id,
+                title: o.title.clone(),
+                weight: o.weight,
+                progress: op.progress,
+                kpis: o
+                    .kpis
+                    .iter()
+                    .zip(&op.kpis)
+                    .map(|(k, kp)| KpiProgressView {
+                        kpi_id: k.id,
+                        name: k.name.clone(),
+                        metric_key: k.metric_key.clone(),
+                        baseline: k.baseline,
+                        target: k.target,
+                        current: kp.current,
+                        observed_at: kp.observed_at,
+                        attainment: kp.attainment,
+                    })
+                    .collect(),
+                milestones_done: op.milestones_done,
+                milestones_total: op.milestones_total,
+            })
+            .collect();
+        Self {
+            plan_id: a.plan.id,
+            summary: ProgressSummary::from(&a.progress),
+            objectives,
+            etag: etag_of(a.plan.version),
+        }
+    }
+}
+
+/// A part of a plan as it now is, with the plan's recomputed progress.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartChange<T> {
+    pub item: T,
+    pub progress: ProgressView,
+}
+
+/// The answer to a write of a part: the plan's ETag, 201 + Location for a new part.
+fn part_changed<T: Serialize>(change: PlanChange<T>, location: Option<String>) -> Response {
+    let version = change.plan.plan.version;
+    let body = PartChange {
+        progress: ProgressView::from(&change.plan),
+        item: change.item,
+    };
+    match location {
+        Some(l) => created(l, version, body),
+        None => with_etag(StatusCode::OK, version, body),
+    }
+}
+
+/// The answer to a removal of a part: the plan's recomputed progress.
+fn part_removed(plan: AssessedPlan) -> Response {
+    with_etag(StatusCode::OK, plan.plan.version, ProgressView::from(&plan))
+}
+
+fn plan_reply(status: StatusCode, a: AssessedPlan) -> Response {
+    let version = a.plan.version;
+    with_etag(status, version, PlanView::from(a))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TemplateListQuery {
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PlanListQuery {
+    pub account_id: Option<Uuid>,
+    pub status: Option<PlanStatus>,
+    pub owner: Option<String>,
+    /// Health today.
+    pub health: Option<PlanHealth>,
+    pub updated_since: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressQuery {
+    /// Default today (UTC).
+    pub as_of: Option<NaiveDate>,
+}
+
+const IDEMPOTENCY: &str = "Replays the first answer to a repeated POST";
+
+/// Create a success-plan template.
+#[utoipa::path(operation_id = "create_success_plan_template", post, path = "/v1/success-plan-templates", tag = "success-plans",
+    request_body = TemplateFields,
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = TemplateView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_template(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<TemplateFields>,
+) -> Result<Response, Problem> {
+    let t = app.create_template(&p, input).await?;
+    Ok(created(
+        format!("/v1/success-plan-templates/{}", t.id),
+        t.version,
+        TemplateView::from(t),
+    ))
+}
+
+/// List success-plan templates.
+#[utoipa::path(operation_id = "list_success_plan_templates", get, path = "/v1/success-plan-templates", tag = "success-plans",
+    params(TemplateListQuery),
+    responses((status = 200, description = "A page of templates", body = Listing<TemplateView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_templates(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<TemplateListQuery>,
+) -> Result<Response, Problem> {
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.templates(&p, q.updated_since, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, TemplateView::from)).into_response())
+}
+
+/// Get a success-plan template.
+#[utoipa::path(operation_id = "get_success_plan_template", get, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The template", body = TemplateView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_template(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    let t = app.template(&p, id).await?;
+    Ok(with_etag(StatusCode::OK, t.version, TemplateView::from(t)))
+}
+
+/// Change a template (merge patch; `objectives` replaces the list). Plans made from it keep their copy.
+#[utoipa::path(operation_id = "update_success_plan_template", patch, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
+    request_body = TemplatePatch,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The changed template", body = TemplateView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_template(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<TemplatePatch>,
+) -> Result<Response, Problem> {
+    let t = app.update_template(&p, id, input, &if_match).await?;
+    Ok(with_etag(StatusCode::OK, t.version, TemplateView::from(t)))
+}
+
+/// Delete a template; plans made from it are not touched.
+#[utoipa::path(operation_id = "delete_success_plan_template", delete, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_template(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    app.delete_template(&p, id, &if_match).await?;
+    Ok(no_content())
+}
+
+/// Create a success plan for an account: blank, or from a template
+/// (its objectives, KPIs and milestones copied, due dates at start + offset).
+#[utoipa::path(operation_id = "create_success_plan", post, path = "/v1/success-plans", tag = "success-plans",
+    request_body = NewPlan,
+    params(("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = PlanView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_plan(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<NewPlan>,
+) -> Result<Response, Problem> {
+    let a = app.create_plan(&p, input).await?;
+    let location = format!("/v1/success-plans/{}", a.plan.id);
+    Ok(created(location, a.plan.version, PlanView::from(a)))
+}
+
+/// List success plans, with today's progress.
+#[utoipa::path(operation_id = "list_success_plans", get, path = "/v1/success-plans", tag = "success-plans",
+    params(PlanListQuery),
+    responses((status = 200, description = "A page of plans", body = Listing<PlanView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_plans(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<PlanListQuery>,
+) -> Result<Response, Problem> {
+    let query = PlanQuery {
+        filter: PlanFilter {
+            account_id: q.account_id,
+            status: q.status,
+            owner: q.owner,
+            updated_since: q.updated_since,
+        },
+        health: q.health,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.plans(&p, &query, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, PlanView::from)).into_response())
+}
+
+/// Get a success plan with today's progress.
+#[utoipa::path(operation_id = "get_success_plan", get, path = "/v1/success-plans/{id}", tag = "success-plans",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_plan(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+) -> Result<Response, Problem> {
+    Ok(plan_reply(StatusCode::OK, app.plan(&p, id).await?))
+}
+
+/// Change a plan's own fields (merge patch). `achieved` needs every
+/// objective done, or a `status_reason`.
+#[utoipa::path(operation_id = "update_success_plan", patch, path = "/v1/success-plans/{id}", tag = "success-plans",
+    request_body = PlanPatch,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The changed plan", body = PlanView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_plan(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<PlanPatch>,
+) -> Result<Response, Problem> {
+    let a = app.update_plan(&p, id, input, &if_match).await?;
+    Ok(plan_reply(StatusCode::OK, a))
+}
+
+/// Delete a plan; successes that proved it stay, detached.
+#[utoipa::path(operation_id = "delete_success_plan", delete, path = "/v1/success-plans/{id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_plan(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    app.delete_plan(&p, id, &if_match).await?;
+    Ok(no_content())
+}
+
+/// A plan's progress at a date: per-KPI attainment (linked KPIs read the
+/// account's latest observation by then), per-objective and plan progress,
+/// the expected share and health.
+#[utoipa::path(operation_id = "get_success_plan_progress", get, path = "/v1/success-plans/{id}/progress", tag = "success-plans",
+    params(("id" = Uuid, Path), ProgressQuery),
+    responses((status = 200, description = "The plan's progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn progress(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    Query(q): Query<ProgressQuery>,
+) -> Result<Response, Problem> {
+    let a = app.plan_progress(&p, id, q.as_of).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        a.plan.version,
+        ProgressView::from(&a),
+    ))
+}
+
+/// Add an objective (optionally with KPIs and milestones) to a plan.
+#[utoipa::path(operation_id = "create_objective", post, path = "/v1/success-plans/{id}/objectives", tag = "success-plans",
+    request_body = ObjectiveDraft,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Objective>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_objective(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(plan_id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<ObjectiveDraft>,
+) -> Result<Response, Problem> {
+    let change = app.add_objective(&p, plan_id, input, &if_match).await?;
+    let location = format!("/v1/success-plans/{plan_id}/objectives/{}", change.item.id);
+    Ok(part_changed(change, Some(location)))
+}
+
+/// Get an objective of a plan.
+#[utoipa::path(operation_id = "get_objective", get, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path)),
+    responses((status = 200, description = "The objective; the plan's ETag", body = Objective, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_objective(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id]): PathIds<2>,
+) -> Result<Response, Problem> {
+    let (o, version) = app.objective(&p, plan_id, objective_id).await?;
+    Ok(with_etag(StatusCode::OK, version, o))
+}
+
+/// Change an objective (merge patch; its KPIs and milestones have their own).
+#[utoipa::path(operation_id = "update_objective", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
+    request_body = ObjectivePatch,
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Objective>, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_objective(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id]): PathIds<2>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<ObjectivePatch>,
+) -> Result<Response, Problem> {
+    let change = app
+        .update_objective(&p, plan_id, objective_id, input, &if_match)
+        .await?;
+    Ok(part_changed(change, None))
+}
+
+/// Remove an objective with its KPIs and milestones; its successes stay, detached.
+#[utoipa::path(operation_id = "delete_objective", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_objective(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id]): PathIds<2>,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    let plan = app
+        .remove_objective(&p, plan_id, objective_id, &if_match)
+        .await?;
+    Ok(part_removed(plan))
+}
+
+/// Add a KPI to an objective.
+#[utoipa::path(operation_id = "create_kpi", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis", tag = "success-plans",
+    request_body = KpiDraft,
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Kpi>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_kpi(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id]): PathIds<2>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<KpiDraft>,
+) -> Result<Response, Problem> {
+    let change = app
+        .add_kpi(&p, plan_id, objective_id, input, &if_match)
+        .await?;
+    let location = format!(
+        "/v1/success-plans/{plan_id}/objectives/{objective_id}/kpis/{}",
+        change.item.id
+    );
+    Ok(part_changed(change, Some(location)))
+}
+
+/// Get a KPI of an objective.
+#[utoipa::path(operation_id = "get_kpi", get, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path)),
+    responses((status = 200, description = "The KPI; the plan's ETag", body = Kpi, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_kpi(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, kpi_id]): PathIds<3>,
+) -> Result<Response, Problem> {
+    let (k, version) = app.kpi(&p, plan_id, objective_id, kpi_id).await?;
+    Ok(with_etag(StatusCode::OK, version, k))
+}
+
+/// Change a KPI (merge patch): e.g. enter its `current` value.
+#[utoipa::path(operation_id = "update_kpi", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
+    request_body = KpiPatch,
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Kpi>, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_kpi(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, kpi_id]): PathIds<3>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<KpiPatch>,
+) -> Result<Response, Problem> {
+    let change = app
+        .update_kpi(&p, plan_id, objective_id, kpi_id, input, &if_match)
+        .await?;
+    Ok(part_changed(change, None))
+}
+
+/// Remove a KPI.
+#[utoipa::path(operation_id = "delete_kpi", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_kpi(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, kpi_id]): PathIds<3>,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    let plan = app
+        .remove_kpi(&p, plan_id, objective_id, kpi_id, &if_match)
+        .await?;
+    Ok(part_removed(plan))
+}
+
+/// Add a milestone to an objective.
+#[utoipa::path(operation_id = "create_milestone", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones", tag = "success-plans",
+    request_body = MilestoneDraft,
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag"),
+        ("Idempotency-Key" = Option<String>, Header, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Milestone>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create_milestone(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id]): PathIds<2>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<MilestoneDraft>,
+) -> Result<Response, Problem> {
+    let change = app
+        .add_milestone(&p, plan_id, objective_id, input, &if_match)
+        .await?;
+    let location = format!(
+        "/v1/success-plans/{plan_id}/objectives/{objective_id}/milestones/{}",
+        change.item.id
+    );
+    Ok(part_changed(change, Some(location)))
+}
+
+/// Get a milestone of an objective.
+#[utoipa::path(operation_id = "get_milestone", get, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path)),
+    responses((status = 200, description = "The milestone; the plan's ETag", body = Milestone, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_milestone(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, milestone_id]): PathIds<3>,
+) -> Result<Response, Problem> {
+    let (m, version) = app
+        .milestone(&p, plan_id, objective_id, milestone_id)
+        .await?;
+    Ok(with_etag(StatusCode::OK, version, m))
+}
+
+/// Change a milestone (merge patch): e.g. mark it done.
+#[utoipa::path(operation_id = "update_milestone", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
+    request_body = MilestonePatch,
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Milestone>, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn update_milestone(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, milestone_id]): PathIds<3>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<MilestonePatch>,
+) -> Result<Response, Problem> {
+    let change = app
+        .update_milestone(&p, plan_id, objective_id, milestone_id, input, &if_match)
+        .await?;
+    Ok(part_changed(change, None))
+}
+
+/// Remove a milestone.
+#[utoipa::path(operation_id = "delete_milestone", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "The plan's ETag")),
+    responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_milestone(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([plan_id, objective_id, milestone_id]): PathIds<3>,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    let plan = app
+        .remove_milestone(&p, plan_id, objective_id, milestone_id, &if_match)
+        .await?;
+    Ok(part_removed(plan))
+}

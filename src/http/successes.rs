@@ -1,0 +1,194 @@
+//! `/v1/successes`: captured wins and their anatomy.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::Listing;
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
+use super::problem::{Problem, ProblemResponses};
+use super::reply::{created, no_content, with_etag};
+use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery, etag_of};
+use crate::domain::success::{
+    Measurable, Outcome, Part, Permanence, Reuse, ReuseScope, SuccessDraft, SuccessPatch,
+};
+
+impl Checked for SuccessDraft {}
+impl Checked for SuccessPatch {}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuccessView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub title: String,
+    pub plan_id: Option<Uuid>,
+    pub objective_id: Option<Uuid>,
+    pub achieved_on: NaiveDate,
+    pub outcome: Option<Outcome>,
+    pub story: Option<String>,
+    pub reuse: Vec<Reuse>,
+    pub measurable: Option<Measurable>,
+    pub permanence: Option<Permanence>,
+    /// Parts present at `as_of`, 0–5.
+    pub anatomy_score: u8,
+    /// The parts missing at `as_of`, in anatomy order.
+    pub missing: Vec<Part>,
+    pub as_of: NaiveDate,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub etag: String,
+}
+
+impl From<AssessedSuccess> for SuccessView {
+    fn from(a: AssessedSuccess) -> Self {
+        let s = a.success;
+        let f = s.fields;
+        let anatomy = f.anatomy;
+        Self {
+            id: s.id,
+            account_id: s.account_id,
+            title: f.title,
+            plan_id: f.plan_id,
+            objective_id: f.objective_id,
+            achieved_on: f.achieved_on,
+            outcome: anatomy.outcome,
+            story: anatomy.story,
+            reuse: anatomy.reuse,
+            measurable: anatomy.measurable,
+            permanence: anatomy.permanence,
+            anatomy_score: a.anatomy_score,
+            missing: a.missing,
+            as_of: a.as_of,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            etag: etag_of(s.version),
+        }
+    }
+}
+
+fn success_reply(status: StatusCode, a: AssessedSuccess) -> Response {
+    let version = a.success.version;
+    with_etag(status, version, SuccessView::from(a))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuccessListQuery {
+    pub account_id: Option<Uuid>,
+    /// At least this many parts present at `as_of`.
+    #[param(minimum = 0, maximum = 5)]
+    pub min_score: Option<i64>,
+    /// Only wins missing this part: `story` finds the ones worth telling, `reuse` the ones worth repeating.
+    pub missing: Option<Part>,
+    /// Only wins with a reuse record of this scope.
+    pub reusable_in: Option<ReuseScope>,
+    /// When the anatomy is judged (permanence needs 90 days by then); default today.
+    pub as_of: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// When the anatomy is judged; default today.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// Capture a success.
+#[utoipa::path(operation_id = "create_success", post, path = "/v1/successes", tag = "successes",
+    request_body = SuccessDraft,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Created", body = SuccessView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Json(input): Json<SuccessDraft>,
+) -> Result<Response, Problem> {
+    let a = app.create_success(&p, input).await?;
+    let location = format!("/v1/successes/{}", a.success.id);
+    Ok(created(location, a.success.version, SuccessView::from(a)))
+}
+
+/// List successes, with their anatomy at `as_of`.
+#[utoipa::path(operation_id = "list_successes", get, path = "/v1/successes", tag = "successes",
+    params(SuccessListQuery),
+    responses((status = 200, description = "A page of successes", body = Listing<SuccessView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<SuccessListQuery>,
+) -> Result<Response, Problem> {
+    let query = SuccessQuery {
+        account_id: q.account_id,
+        min_score: q.min_score,
+        missing: q.missing,
+        reusable_in: q.reusable_in,
+        as_of: q.as_of,
+        updated_since: q.updated_since,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let listed = app.successes(&p, &query, &page).await?;
+    Ok(axum::Json(Listing::from_listed(listed, SuccessView::from)).into_response())
+}
+
+/// Get a success.
+#[utoipa::path(operation_id = "get_success", get, path = "/v1/successes/{id}", tag = "successes",
+    params(("id" = Uuid, Path), AsOfQuery),
+    responses((status = 200, description = "The success", body = SuccessView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    Query(q): Query<AsOfQuery>,
+) -> Result<Response, Problem> {
+    Ok(success_reply(
+        StatusCode::OK,
+        app.success(&p, id, q.as_of).await?,
+    ))
+}
+
+/// Change a success (merge patch; `reuse` replaces the list).
+#[utoipa::path(operation_id = "update_success", patch, path = "/v1/successes/{id}", tag = "successes",
+    request_body = SuccessPatch,
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The changed success", body = SuccessView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<SuccessPatch>,
+) -> Result<Response, Problem> {
+    let a = app.update_success(&p, id, input, &if_match).await?;
+    Ok(success_reply(StatusCode::OK, a))
+}
+
+/// Delete a success.
+#[utoipa::path(operation_id = "delete_success", delete, path = "/v1/successes/{id}", tag = "successes",
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
+    responses((status = 204, description = "Deleted"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    IfMatchHeader(if_match): IfMatchHeader,
+) -> Result<Response, Problem> {
+    app.delete_success(&p, id, &if_match).await?;
+    Ok(no_content())
+}
