@@ -19,10 +19,11 @@ use crate::grpc::pb::matrix_service_server::MatrixServiceServer;
 use crate::grpc::pb::metric_service_server::MetricServiceServer;
 use crate::grpc::pb::prioritization_service_server::PrioritizationServiceServer;
 use crate::grpc::pb::qbr_service_server::QbrServiceServer;
+use crate::grpc::pb::success_plan_service_server::SuccessPlanServiceServer;
 use crate::grpc::pb::workspace_service_server::WorkspaceServiceServer;
 use crate::grpc::{
     AccountGrpc, ApiKeyGrpc, AssessmentGrpc, FrameworkGrpc, GrpcState, MatrixGrpc, MetricGrpc,
-    PrioritizationGrpc, QbrGrpc, WorkspaceGrpc, pb,
+    PrioritizationGrpc, QbrGrpc, SuccessPlanGrpc, WorkspaceGrpc, pb,
 };
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
@@ -124,6 +125,9 @@ async fn grpc_router(
         )))
         .add_service(MetricServiceServer::new(MetricGrpc(state.clone())))
         .add_service(QbrServiceServer::new(QbrGrpc(state.clone())))
+        .add_service(SuccessPlanServiceServer::new(SuccessPlanGrpc(
+            state.clone(),
+        )))
         .add_service(WorkspaceServiceServer::new(WorkspaceGrpc(state))))
 }
 
@@ -144,6 +148,7 @@ async fn report_store_health(app: &App, reporter: &tonic_health::server::HealthR
         "csapi.v1.PrioritizationService",
         "csapi.v1.MetricService",
         "csapi.v1.QbrService",
+        "csapi.v1.SuccessPlanService",
         "csapi.v1.WorkspaceService",
     ] {
         reporter.set_service_status(service, status).await;

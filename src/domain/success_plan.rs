@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use super::metric::{MetricDefinition, Source, Unit};
 use super::patch::{double_option, set};
-use super::validation::{Invalid, check_opt_text, check_text};
+use super::validation::{Checked, Invalid, check_opt_text, check_text};
 
 /// Progress within this of the expected share is on track.
 pub const ON_TRACK_MARGIN: f64 = 0.10;
@@ -974,6 +974,19 @@ pub struct PlanTemplate {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// Request bodies: the use cases validate them whole (with the plan they
+/// join), so parsing adds no check of its own.
+impl Checked for TemplateFields {}
+impl Checked for TemplatePatch {}
+impl Checked for NewPlan {}
+impl Checked for PlanPatch {}
+impl Checked for ObjectiveDraft {}
+impl Checked for ObjectivePatch {}
+impl Checked for KpiDraft {}
+impl Checked for KpiPatch {}
+impl Checked for MilestoneDraft {}
+impl Checked for MilestonePatch {}
 
 #[cfg(test)]
 mod tests {

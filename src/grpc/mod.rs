@@ -15,6 +15,7 @@ mod metrics;
 mod prioritization;
 mod qbr;
 mod status;
+mod success_plans;
 
 use std::time::Instant;
 
@@ -40,6 +41,7 @@ pub use metrics::{MetricGrpc, WorkspaceGrpc};
 pub use prioritization::PrioritizationGrpc;
 pub use qbr::QbrGrpc;
 pub use status::status_of;
+pub use success_plans::SuccessPlanGrpc;
 
 /// What every service holds.
 #[derive(Clone)]

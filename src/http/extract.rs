@@ -12,6 +12,8 @@ use uuid::Uuid;
 use super::problem::Problem;
 use crate::app::{IfMatch, Principal};
 use crate::domain::Invalid;
+use crate::domain::validation::field_name;
+pub use crate::domain::validation::{Checked, parse_value};
 
 /// The authenticated caller, put in the request by the auth middleware.
 pub struct Caller(pub Principal);
@@ -108,15 +110,6 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
-/// A request body that can name its own invalid fields, so that a body with
-/// both structural and semantic errors gets them all in one answer.
-pub trait Checked {
-    /// The domain's verdict on the parsed body alone.
-    fn check(&self) -> Result<(), Invalid> {
-        Ok(())
-    }
-}
-
 /// A JSON body. Malformed JSON is a 400; otherwise every field of the wrong
 /// type, unknown to the schema or invalid to the domain is named in one 422.
 pub struct Json<T>(pub T);
@@ -146,112 +139,5 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
         parse_value(value).map(Json).map_err(Problem::invalid)
-    }
-}
-
-/// Deserialises `value`, and on failure keeps removing the offending member and
-/// retrying, so that one answer names every bad field; what remains is then
-/// checked by the domain too.
-pub fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T, Invalid> {
-    if !value.is_object() {
-        return Err(Invalid::single("body", "must be a JSON object"));
-    }
-    let mut invalid = Invalid::default();
-    for _ in 0..64 {
-        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(v) if invalid.0.is_empty() => return Ok(v),
-            Ok(rest) => {
-                if let Err(more) = rest.check() {
-                    invalid.0.extend(more.0);
-                }
-                return Err(invalid);
-            }
-            Err(e) => e,
-        };
-        let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let field = field_name(&path, &message);
-        if invalid.0.iter().any(|e| e.field == field) {
-            break;
-        }
-        invalid.push(field.clone(), message);
-        let top = field
-            .split(['.', '['])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let removed = value.as_object_mut().and_then(|o| o.remove(&top)).is_some();
-        if !removed {
-            break;
-        }
-    }
-    Err(invalid)
-}
-
-/// The field an error is about: serde names a missing or unknown field only
-/// in its message (`missing field \`name\``), the path names the others.
-fn field_name(path: &str, message: &str) -> String {
-    let named = message
-        .strip_prefix("missing field `")
-        .or_else(|| message.strip_prefix("unknown field `"))
-        .and_then(|rest| rest.split('`').next());
-    match (named, path) {
-        (Some(name), "." | "") => name.to_owned(),
-        (Some(name), parent) if !parent.ends_with(name) => format!("{parent}.{name}"),
-        _ if path.is_empty() || path == "." => "body".to_owned(),
-        _ => path.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde::Deserialize;
-    use serde_json::json;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Sample {
-        name: String,
-        size: Option<u32>,
-        tags: Option<Vec<String>>,
-    }
-
-    impl Checked for Sample {
-        fn check(&self) -> Result<(), Invalid> {
-            if self.name.is_empty() {
-                Err(Invalid::single("name", "must not be empty"))
-            } else {
-                Ok(())
-            }
-        }
-    }
-
-    #[test]
-    fn every_structural_error_is_named() {
-        let err =
-            parse_value::<Sample>(json!({"name": 1, "size": "big", "extra": true})).unwrap_err();
-        let mut fields: Vec<_> = err.0.iter().map(|e| e.field.clone()).collect();
-        fields.sort();
-        assert_eq!(fields, ["extra", "name", "size"]);
-    }
-
-    #[test]
-    fn missing_and_nested_fields() {
-        let err = parse_value::<Sample>(json!({"tags": ["a", 2]})).unwrap_err();
-        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["tags[1]", "name"]);
-        let err = parse_value::<Sample>(json!({"name": 1})).unwrap_err();
-        assert_eq!(err.0.len(), 1, "a bad type is not also reported missing");
-        let err = parse_value::<Sample>(json!([1])).unwrap_err();
-        assert_eq!(err.0[0].field, "body");
-    }
-
-    #[test]
-    fn structural_and_semantic_errors_come_together() {
-        let err = parse_value::<Sample>(json!({"name": "", "extra": 1})).unwrap_err();
-        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["extra", "name"]);
     }
 }

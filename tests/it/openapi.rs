@@ -161,6 +161,97 @@ const PARITY: &[(&str, &str)] = &[
         "update_workspace_settings",
         "csapi.v1.WorkspaceService/UpdateWorkspaceSettings",
     ),
+    (
+        "create_success_plan_template",
+        "csapi.v1.SuccessPlanService/CreateSuccessPlanTemplate",
+    ),
+    (
+        "get_success_plan_template",
+        "csapi.v1.SuccessPlanService/GetSuccessPlanTemplate",
+    ),
+    (
+        "list_success_plan_templates",
+        "csapi.v1.SuccessPlanService/ListSuccessPlanTemplates",
+    ),
+    (
+        "update_success_plan_template",
+        "csapi.v1.SuccessPlanService/UpdateSuccessPlanTemplate",
+    ),
+    (
+        "delete_success_plan_template",
+        "csapi.v1.SuccessPlanService/DeleteSuccessPlanTemplate",
+    ),
+    (
+        "create_success_plan",
+        "csapi.v1.SuccessPlanService/CreateSuccessPlan",
+    ),
+    (
+        "get_success_plan",
+        "csapi.v1.SuccessPlanService/GetSuccessPlan",
+    ),
+    (
+        "list_success_plans",
+        "csapi.v1.SuccessPlanService/ListSuccessPlans",
+    ),
+    (
+        "update_success_plan",
+        "csapi.v1.SuccessPlanService/UpdateSuccessPlan",
+    ),
+    (
+        "delete_success_plan",
+        "csapi.v1.SuccessPlanService/DeleteSuccessPlan",
+    ),
+    (
+        "get_success_plan_progress",
+        "csapi.v1.SuccessPlanService/GetSuccessPlanProgress",
+    ),
+    (
+        "create_objective",
+        "csapi.v1.SuccessPlanService/CreateObjective",
+    ),
+    ("get_objective", "csapi.v1.SuccessPlanService/GetObjective"),
+    (
+        "update_objective",
+        "csapi.v1.SuccessPlanService/UpdateObjective",
+    ),
+    (
+        "delete_objective",
+        "csapi.v1.SuccessPlanService/DeleteObjective",
+    ),
+    ("create_kpi", "csapi.v1.SuccessPlanService/CreateKpi"),
+    ("get_kpi", "csapi.v1.SuccessPlanService/GetKpi"),
+    ("update_kpi", "csapi.v1.SuccessPlanService/UpdateKpi"),
+    ("delete_kpi", "csapi.v1.SuccessPlanService/DeleteKpi"),
+    (
+        "create_milestone",
+        "csapi.v1.SuccessPlanService/CreateMilestone",
+    ),
+    ("get_milestone", "csapi.v1.SuccessPlanService/GetMilestone"),
+    (
+        "update_milestone",
+        "csapi.v1.SuccessPlanService/UpdateMilestone",
+    ),
+    (
+        "delete_milestone",
+        "csapi.v1.SuccessPlanService/DeleteMilestone",
+    ),
+    (
+        "create_success",
+        "csapi.v1.SuccessPlanService/CreateSuccess",
+    ),
+    ("get_success", "csapi.v1.SuccessPlanService/GetSuccess"),
+    (
+        "list_successes",
+        "csapi.v1.SuccessPlanService/ListSuccesses",
+    ),
+    (
+        "update_success",
+        "csapi.v1.SuccessPlanService/UpdateSuccess",
+    ),
+    (
+        "delete_success",
+        "csapi.v1.SuccessPlanService/DeleteSuccess",
+    ),
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).
