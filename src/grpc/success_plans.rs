@@ -17,7 +17,7 @@ use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{
-    AssessedPlan, AssessedSuccess, IfMatch, PlanChange, PlanQuery, SuccessQuery, etag_of,
+    AppError, AssessedPlan, AssessedSuccess, IfMatch, PlanChange, PlanQuery, SuccessQuery, etag_of,
 };
 use crate::domain::Invalid;
 use crate::domain::success_plan::{
@@ -69,6 +69,14 @@ impl Obj {
 /// Parses `json` as the REST door would, naming errors under `prefix`.
 fn parse<T: DeserializeOwned + Checked>(prefix: &str, json: Obj) -> Result<T, Status> {
     parse_value(Value::Object(json.0)).map_err(|e| invalid(under(prefix, e)))
+}
+
+/// A use case's error, its bad fields named under the request field that carried them.
+fn status_under(prefix: &'static str) -> impl Fn(AppError) -> Status {
+    move |e| match e {
+        AppError::Invalid(bad) => invalid(under(prefix, bad)),
+        other => status_of(other),
+    }
 }
 
 fn under(prefix: &str, e: Invalid) -> Invalid {
@@ -496,7 +504,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateSuccessPlanTemplate", req, |p, m| {
             let fields = parse("template", template_json(m.template.unwrap_or_default()))?;
             let t = self.0.app.create_template(&p, fields).await;
-            t.map(template_to_pb).map_err(status_of)
+            t.map(template_to_pb).map_err(status_under("template"))
         })
     }
 
@@ -546,7 +554,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             )?;
             let patch = parse("template", json)?;
             let t = self.0.app.update_template(&p, id, patch, &etag).await;
-            t.map(template_to_pb).map_err(status_of)
+            t.map(template_to_pb).map_err(status_under("template"))
         })
     }
 
@@ -577,7 +585,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 .opt("template_id", m.template_id);
             let new = parse("", json)?;
             let plan = self.0.app.create_plan(&p, new).await;
-            plan.map(plan_to_pb).map_err(status_of)
+            plan.map(plan_to_pb).map_err(status_under(""))
         })
     }
 
@@ -694,7 +702,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     progress: Some(progress),
                 }
             })
-            .map_err(status_of)
+            .map_err(status_under("objective"))
         })
     }
 
@@ -736,7 +744,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     progress: Some(progress),
                 }
             })
-            .map_err(status_of)
+            .map_err(status_under("objective"))
         })
     }
 
@@ -776,7 +784,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     progress: Some(progress),
                 }
             })
-            .map_err(status_of)
+            .map_err(status_under("kpi"))
         })
     }
 
@@ -862,7 +870,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     progress: Some(progress),
                 }
             })
-            .map_err(status_of)
+            .map_err(status_under("milestone"))
         })
     }
 
@@ -922,7 +930,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     progress: Some(progress),
                 }
             })
-            .map_err(status_of)
+            .map_err(status_under("milestone"))
         })
     }
 
@@ -952,7 +960,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateSuccess", req, |p, m| {
             let draft = parse("success", success_json(m.success.unwrap_or_default()))?;
             let s = self.0.app.create_success(&p, draft).await;
-            s.map(success_to_pb).map_err(status_of)
+            s.map(success_to_pb).map_err(status_under("success"))
         })
     }
 
@@ -1010,7 +1018,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let json = masked(success_json(s), m.update_mask, SUCCESS_FIELDS, "Success")?;
             let patch = parse("success", json)?;
             let s = self.0.app.update_success(&p, id, patch, &etag).await;
-            s.map(success_to_pb).map_err(status_of)
+            s.map(success_to_pb).map_err(status_under("success"))
         })
     }
 

@@ -19,15 +19,17 @@ use crate::app::{App, AssessedPlan, PageRequest, PlanChange, PlanQuery, etag_of}
 use crate::domain::success_plan::{
     Kpi, KpiDraft, KpiPatch, Milestone, MilestoneDraft, MilestonePatch, NewPlan, Objective,
     ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress, PlanStatus, PlanTemplate,
-    TemplateFields, TemplatePatch,
+    TemplateFields, TemplateObjective, TemplatePatch,
 };
 use crate::store::success_plans::PlanFilter;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TemplateView {
     pub id: Uuid,
-    #[serde(flatten)]
-    pub fields: TemplateFields,
+    pub name: String,
+    pub description: Option<String>,
+    pub duration_days: u32,
+    pub objectives: Vec<TemplateObjective>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub etag: String,
@@ -35,9 +37,13 @@ pub struct TemplateView {
 
 impl From<PlanTemplate> for TemplateView {
     fn from(t: PlanTemplate) -> Self {
+        let f = t.fields;
         Self {
             id: t.id,
-            fields: t.fields,
+            name: f.name,
+            description: f.description,
+            duration_days: f.duration_days,
+            objectives: f.objectives,
             created_at: t.created_at,
             updated_at: t.updated_at,
             etag: etag_of(t.version),

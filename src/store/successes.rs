@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::successes as t;
-use super::{Page, Store, StoreError, parse_id, run_read, run_write, to_micros};
+use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
 use crate::domain::success::Success;
 
 /// Filters of success lists that the store applies; all optional, combined with AND.
@@ -19,14 +19,18 @@ pub struct SuccessFilter {
     pub updated_since: Option<DateTime<Utc>>,
 }
 
-type Row = (Option<String>, Option<String>, String);
+/// (plan_id, objective_id, version, updated_at, document): detaching changes
+/// the columns, so they, not the document, say where the success stands.
+type Row = (Option<String>, Option<String>, i64, i64, String);
 
 fn date(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-fn decode((plan_id, objective_id, doc): Row) -> Result<Success, StoreError> {
+fn decode((plan_id, objective_id, version, updated_at, doc): Row) -> Result<Success, StoreError> {
     let mut s: Success = serde_json::from_str(&doc)?;
+    s.version = version;
+    s.updated_at = from_micros(updated_at);
     s.fields.plan_id = plan_id.as_deref().map(parse_id).transpose()?;
     s.fields.objective_id = objective_id.as_deref().map(parse_id).transpose()?;
     Ok(s)
@@ -56,7 +60,7 @@ super::for_each_backend! {
         Ok(t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::id.eq(id.to_string()))
-            .select((t::plan_id, t::objective_id, t::document))
+            .select((t::plan_id, t::objective_id, t::version, t::updated_at, t::document))
             .first(c)
             .await
             .optional()?)
@@ -65,7 +69,7 @@ super::for_each_backend! {
     pub(crate) async fn list(c: &mut Conn, ws: Uuid, f: &SuccessFilter, page: Page) -> Result<Vec<Row>, StoreError> {
         let mut q = t::table
             .filter(t::workspace_id.eq(ws.to_string()))
-            .select((t::plan_id, t::objective_id, t::document))
+            .select((t::plan_id, t::objective_id, t::version, t::updated_at, t::document))
             .into_boxed();
         if let Some(a) = f.account_id {
             q = q.filter(t::account_id.eq(a.to_string()));

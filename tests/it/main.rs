@@ -15,3 +15,4 @@ mod lifecycle;
 mod metrics;
 mod openapi;
 mod stakeholders;
+mod success_plans;

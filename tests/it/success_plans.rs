@@ -1,0 +1,709 @@
+//! Success plans, templates and successes over REST and gRPC, on both
+//! backends, with values worked out by hand.
+//!
+//! Template "Onboarding" lasts 90 days:
+//! - "Go live" (weight 3, due start + 60): KPI "Weekly logins" reads
+//!   `logins`, 0 → 200; milestones "Kick-off" (+7) and "Training" (+30).
+//! - "Cut support load" (weight 1): KPI "Open cases", 10 → 4 (lower is better).
+//!
+//! A plan from it starting 2026-01-01 targets 2026-04-01; "Go live" is due
+//! 2026-03-02, its milestones 2026-01-08 and 2026-01-31. With Kick-off done
+//! and Open cases at 7 (attainment (7 − 10)/(4 − 10) = 0.5), logins observed
+//! 50 on 02-01 and 150 on 02-15:
+//!
+//! | as_of      | expected    | logins | Go live             | plan                          | health    |
+//! |------------|-------------|--------|---------------------|-------------------------------|-----------|
+//! | 2026-02-10 | 40/90       | 50     | (0.25 + 0.5)/2      | (3·0.375 + 0.5)/4 = 0.40625   | on_track  |
+//! | 2026-03-20 | 78/90       | 150    | (0.75 + 0.5)/2      | (3·0.625 + 0.5)/4 = 0.59375   | off_track |
+//! | 2026-03-20 | after 200 on 03-10 | 200 | (1 + 0.5)/2    | (3·0.75 + 0.5)/4 = 0.6875     | at_risk   |
+//!
+//! (78/90 − 0.25 = 0.6167: 0.59375 is below it, 0.6875 above; 78/90 − 0.10 = 0.7667.)
+
+use csapi::grpc::pb;
+use csapi::grpc::pb::success_plan_service_client::SuccessPlanServiceClient;
+use reqwest::Method;
+use serde_json::{Value, json};
+use tonic::Code;
+
+use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
+
+fn close(v: &Value, expected: f64) -> bool {
+    v.as_f64().is_some_and(|v| (v - expected).abs() < 1e-9)
+}
+
+fn template_body() -> Value {
+    json!({
+        "name": "Onboarding",
+        "duration_days": 90,
+        "objectives": [
+            {"title": "Go live", "weight": 3, "due_offset_days": 60,
+             "kpis": [{"name": "Weekly logins", "metric_key": "logins", "baseline": 0, "target": 200}],
+             "milestones": [{"title": "Kick-off", "due_offset_days": 7}, {"title": "Training", "due_offset_days": 30}]},
+            {"title": "Cut support load",
+             "kpis": [{"name": "Open cases", "baseline": 10, "target": 4}]}
+        ]
+    })
+}
+
+async fn observe(app: &TestApp, account: &str, at: &str, value: f64) {
+    let rows = json!({"observations": [{"account_id": account, "metric": "logins", "observed_at": at, "value": value}]});
+    let (status, body) = app
+        .send(ADMIN_KEY, Method::POST, "/v1/observations", Some(rows))
+        .await;
+    assert_eq!((status, body["written"].as_u64()), (200, Some(1)), "{body}");
+}
+
+async fn progress(app: &TestApp, plan: &str, as_of: &str) -> Value {
+    let (status, p) = app
+        .send(
+            ADMIN_KEY,
+            Method::GET,
+            &format!("/v1/success-plans/{plan}/progress?as_of={as_of}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    p
+}
+
+/// Creates Acme, the template and a plan from it; returns (account, template, plan).
+async fn seed(app: &TestApp) -> (String, String, Value) {
+    let acme = app.account(json!({"name": "Acme"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, t) = app
+        .send(
+            ADMIN_KEY,
+            Method::POST,
+            "/v1/success-plan-templates",
+            Some(template_body()),
+        )
+        .await;
+    assert_eq!(status, 201, "{t}");
+    let template = t["id"].as_str().unwrap().to_owned();
+    let (status, plan) = app
+        .send(
+            ADMIN_KEY,
+            Method::POST,
+            "/v1/success-plans",
+            Some(json!({"account_id": acme, "template_id": template,
+                "start_date": "2026-01-01", "status": "active", "owner": "jane@vendor.example"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{plan}");
+    (acme, template, plan)
+}
+
+on_both_backends! {
+    async fn plans_from_templates_and_their_progress(app: &TestApp) {
+        let (acme, template, plan) = seed(app).await;
+        let id = plan["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            (plan["name"].as_str(), plan["target_date"].as_str(), plan["status"].as_str()),
+            (Some("Onboarding"), Some("2026-04-01"), Some("active"))
+        );
+        let go_live = &plan["objectives"][0];
+        assert_eq!(go_live["due_date"], "2026-03-02");
+        assert_eq!(go_live["weight"], 3.0);
+        assert_eq!(go_live["kpis"][0]["unit"], "count", "the metric's unit");
+        let due: Vec<&str> = go_live["milestones"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["due_date"].as_str().unwrap())
+            .collect();
+        assert_eq!(due, ["2026-01-08", "2026-01-31"]);
+        assert_eq!(plan["objectives"][1]["due_date"], Value::Null);
+
+        // Editing the template later leaves the plan as it was made.
+        let (status, _) = app
+            .send(
+                ADMIN_KEY,
+                Method::PATCH,
+                &format!("/v1/success-plan-templates/{template}"),
+                Some(json!({"name": "Onboarding v2", "duration_days": 30, "objectives": []})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (_, again) = app
+            .send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans/{id}"), None)
+            .await;
+        assert_eq!(again["objectives"], plan["objectives"]);
+        assert_eq!((again["name"].as_str(), again["target_date"].as_str()), (Some("Onboarding"), Some("2026-04-01")));
+
+        observe(app, &acme, "2026-02-01T12:00:00Z", 50.0).await;
+        observe(app, &acme, "2026-02-15T12:00:00Z", 150.0).await;
+        let go_live_id = go_live["id"].as_str().unwrap();
+        let kick_off = go_live["milestones"][0]["id"].as_str().unwrap();
+        let (status, done) = app
+            .send(
+                ADMIN_KEY,
+                Method::PATCH,
+                &format!("/v1/success-plans/{id}/objectives/{go_live_id}/milestones/{kick_off}"),
+                Some(json!({"done": true})),
+            )
+            .await;
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["item"]["done"], true);
+        assert_eq!(done["progress"]["objectives"][0]["milestones_done"], 1);
+        let support = plan["objectives"][1]["id"].as_str().unwrap();
+        let cases = plan["objectives"][1]["kpis"][0]["id"].as_str().unwrap();
+        let (status, kpi) = app
+            .send(
+                ADMIN_KEY,
+                Method::PATCH,
+                &format!("/v1/success-plans/{id}/objectives/{support}/kpis/{cases}"),
+                Some(json!({"current": 7})),
+            )
+            .await;
+        assert_eq!(status, 200, "{kpi}");
+        assert!(close(&kpi["progress"]["objectives"][1]["kpis"][0]["attainment"], 0.5));
+
+        let feb = progress(app, &id, "2026-02-10").await;
+        assert!(close(&feb["expected_progress"], 40.0 / 90.0));
+        assert_eq!(feb["objectives"][0]["kpis"][0]["current"], 50.0);
+        assert_eq!(feb["objectives"][0]["kpis"][0]["observed_at"], "2026-02-01T12:00:00Z");
+        assert!(close(&feb["objectives"][0]["kpis"][0]["attainment"], 0.25));
+        assert!(close(&feb["objectives"][0]["progress"], 0.375));
+        assert!(close(&feb["objectives"][1]["progress"], 0.5));
+        assert!(close(&feb["progress"], 0.40625));
+        assert_eq!(feb["health"], "on_track");
+
+        let march = progress(app, &id, "2026-03-20").await;
+        assert!(close(&march["expected_progress"], 78.0 / 90.0));
+        assert!(close(&march["progress"], 0.59375));
+        assert_eq!(march["health"], "off_track");
+        // A KPI linked to a metric follows a new observation.
+        observe(app, &acme, "2026-03-10T09:00:00Z", 200.0).await;
+        let march = progress(app, &id, "2026-03-20").await;
+        assert!(close(&march["progress"], 0.6875));
+        assert_eq!(march["health"], "at_risk");
+
+        // Achieved only with every objective done, or with a reason.
+        let path = format!("/v1/success-plans/{id}");
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, &path, Some(json!({"status": "achieved"})))
+            .await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["status".to_owned()]));
+        for o in [go_live_id, support] {
+            let (status, _) = app
+                .send(
+                    ADMIN_KEY,
+                    Method::PATCH,
+                    &format!("/v1/success-plans/{id}/objectives/{o}"),
+                    Some(json!({"status": "done"})),
+                )
+                .await;
+            assert_eq!(status, 200);
+        }
+        let (status, achieved) = app
+            .send(ADMIN_KEY, Method::PATCH, &path, Some(json!({"status": "achieved"})))
+            .await;
+        assert_eq!((status, achieved["status"].as_str()), (200, Some("achieved")));
+        let (status, abandoned) = app
+            .send(ADMIN_KEY, Method::PATCH, &path, Some(json!({"status": "abandoned", "status_reason": "champion left"})))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(abandoned["objectives"], achieved["objectives"], "abandoned keeps history");
+
+        // Lists filter by account, status, owner and health (judged today: the
+        // plan's target is past and its progress below 0.9, so it is off track).
+        let list = |q: String| async move {
+            let (status, l) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans?{q}"), None).await;
+            assert_eq!(status, 200, "{l}");
+            l["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(list(format!("account_id={acme}")).await, [id.clone()]);
+        assert_eq!(list("status=abandoned&owner=jane@vendor.example".into()).await, [id.clone()]);
+        assert!(list("status=active".into()).await.is_empty());
+        assert_eq!(list("health=off_track".into()).await, [id.clone()]);
+        assert!(list("health=on_track".into()).await.is_empty());
+    }
+
+    async fn parts_of_a_plan(app: &TestApp) {
+        let (acme, _, plan) = seed(app).await;
+        let id = plan["id"].as_str().unwrap().to_owned();
+        let etag = plan["etag"].as_str().unwrap().to_owned();
+        // Add an objective with a milestone; the answer carries the plan's progress.
+        let res = app
+            .req(Method::POST, &format!("/v1/success-plans/{id}/objectives"))
+            .header("If-Match", &etag)
+            .json(&json!({"title": "Executive sponsor", "weight": 2, "milestones": [{"title": "QBR held"}]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let added: Value = res.json().await.unwrap();
+        let objective = added["item"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(location, format!("/v1/success-plans/{id}/objectives/{objective}"));
+        assert_eq!(added["progress"]["objectives"].as_array().unwrap().len(), 3);
+        assert_eq!(added["progress"]["etag"], "\"2\"");
+        // The old ETag is stale now.
+        let res = app
+            .req(Method::POST, &format!("/v1/success-plans/{id}/objectives"))
+            .header("If-Match", &etag)
+            .json(&json!({"title": "Late"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 412);
+
+        let base = format!("/v1/success-plans/{id}/objectives/{objective}");
+        let (status, got) = app.send(ADMIN_KEY, Method::GET, &base, None).await;
+        assert_eq!((status, got["title"].as_str()), (200, Some("Executive sponsor")));
+        let (status, kpi) = app
+            .send(ADMIN_KEY, Method::POST, &format!("{base}/kpis"),
+                Some(json!({"name": "Sponsor NPS", "baseline": 0, "target": 50, "current": 25, "unit": "score"})))
+            .await;
+        assert_eq!(status, 201, "{kpi}");
+        let kpi_id = kpi["item"]["id"].as_str().unwrap().to_owned();
+        // (0.5 + 0) / 2 for the new objective.
+        assert!(close(&kpi["progress"]["objectives"][2]["progress"], 0.25));
+        let (status, got) = app.send(ADMIN_KEY, Method::GET, &format!("{base}/kpis/{kpi_id}"), None).await;
+        assert_eq!((status, got["current"].as_f64()), (200, Some(25.0)));
+        let (status, ms) = app
+            .send(ADMIN_KEY, Method::POST, &format!("{base}/milestones"), Some(json!({"title": "Sponsor named", "done": true, "due_date": "2026-02-01"})))
+            .await;
+        assert_eq!(status, 201, "{ms}");
+        let ms_id = ms["item"]["id"].as_str().unwrap().to_owned();
+        assert!(close(&ms["progress"]["objectives"][2]["progress"], 0.5), "(0.5 + 1/2) / 2");
+        let (status, got) = app.send(ADMIN_KEY, Method::GET, &format!("{base}/milestones/{ms_id}"), None).await;
+        assert_eq!((status, got["done"].as_bool()), (200, Some(true)));
+        let (status, removed) = app.send(ADMIN_KEY, Method::DELETE, &format!("{base}/milestones/{ms_id}"), None).await;
+        assert_eq!(status, 200);
+        assert!(close(&removed["objectives"][2]["progress"], 0.25));
+        let (status, removed) = app.send(ADMIN_KEY, Method::DELETE, &format!("{base}/kpis/{kpi_id}"), None).await;
+        assert_eq!(status, 200);
+        assert!(close(&removed["objectives"][2]["progress"], 0.0), "one milestone, not done");
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, &format!("{base}/kpis/{kpi_id}"), None).await;
+        assert_eq!(status, 404);
+
+        // A part of another plan is not found through this one.
+        let (status, other) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/success-plans",
+                Some(json!({"account_id": acme, "name": "Renewal", "start_date": "2026-01-01", "target_date": "2026-12-31"})))
+            .await;
+        assert_eq!((status, other["status"].as_str(), other["objectives"].as_array().map(Vec::len)), (201, Some("draft"), Some(0)));
+        let other_id = other["id"].as_str().unwrap();
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/success-plans/{other_id}/objectives/{objective}"), Some(json!({"title": "x"})))
+            .await;
+        assert_eq!(status, 404);
+
+        // Successes: the anatomy at as_of; permanence needs 90 days.
+        let full = json!({"account_id": acme, "title": "Finance closes in 6 days", "plan_id": id,
+            "objective_id": objective, "achieved_on": "2026-03-01",
+            "outcome": {"description": "Month-end close from 10 to 6 days", "purposeful": true},
+            "story": "How finance got its Fridays back",
+            "reuse": [{"scope": "department", "description": "Procurement runs the same close"}],
+            "measurable": {"metric": "close_days", "baseline": 10, "result": 6},
+            "permanence": {"behaviour_change": "close runs on the new flow", "sustained_since": "2026-01-15"}});
+        let (status, win) = app.send(ADMIN_KEY, Method::POST, "/v1/successes", Some(full)).await;
+        assert_eq!(status, 201, "{win}");
+        let win_id = win["id"].as_str().unwrap().to_owned();
+        let at = |d: &str| format!("/v1/successes/{win_id}?as_of={d}");
+        let (_, w) = app.send(ADMIN_KEY, Method::GET, &at("2026-04-14"), None).await;
+        assert_eq!((w["anatomy_score"].as_u64(), w["missing"].clone()), (Some(4), json!(["permanence"])), "89 days");
+        let (_, w) = app.send(ADMIN_KEY, Method::GET, &at("2026-04-15"), None).await;
+        assert_eq!((w["anatomy_score"].as_u64(), w["missing"].clone()), (Some(5), json!([])), "90 days");
+        let (status, bare) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                Some(json!({"account_id": acme, "title": "Adoption up", "achieved_on": "2026-02-01",
+                    "outcome": {"description": "Weekly logins doubled", "purposeful": false}})))
+            .await;
+        assert_eq!(status, 201);
+        assert_eq!(bare["missing"], json!(["story", "reuse", "measurable", "permanence"]));
+        let bare_id = bare["id"].as_str().unwrap().to_owned();
+        let ids = |q: &'static str| async move {
+            let (status, l) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes?{q}"), None).await;
+            assert_eq!(status, 200, "{l}");
+            l["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids("missing=story").await, [bare_id.clone()]);
+        assert_eq!(ids("reusable_in=department").await, [win_id.clone()]);
+        assert!(ids("reusable_in=company").await.is_empty());
+        assert_eq!(ids("min_score=5&as_of=2026-04-15").await, [win_id.clone()]);
+        assert!(ids("min_score=5&as_of=2026-04-14").await.is_empty());
+        assert_eq!(ids("min_score=1&page_size=1").await.len(), 1);
+
+        // Removing the objective detaches its success; deleting the plan, the rest.
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &base, None).await;
+        assert_eq!(status, 200);
+        let (_, w) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{win_id}"), None).await;
+        assert_eq!((w["plan_id"].as_str(), &w["objective_id"]), (Some(id.as_str()), &Value::Null));
+        assert_eq!(w["etag"], "\"2\"");
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("/v1/success-plans/{id}"), None).await;
+        assert_eq!(status, 204);
+        let (_, w) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{win_id}"), None).await;
+        assert_eq!(w["plan_id"], Value::Null);
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("/v1/successes/{bare_id}"), None).await;
+        assert_eq!(status, 204);
+    }
+
+    async fn bad_input_isolation_and_roles(app: &TestApp) {
+        let (acme, template, plan) = seed(app).await;
+        let id = plan["id"].as_str().unwrap().to_owned();
+        let objective = plan["objectives"][0]["id"].as_str().unwrap().to_owned();
+        let count = || async {
+            let (_, l) = app.send(ADMIN_KEY, Method::GET, "/v1/success-plans", None).await;
+            l["items"].as_array().unwrap().len()
+        };
+        let before = count().await;
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/success-plans",
+                Some(json!({"account_id": acme, "name": " ", "start_date": "2026-05-01", "target_date": "2026-04-01"})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["name".to_owned(), "target_date".to_owned()]), "{p}");
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/success-plans", Some(json!({"account_id": acme})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["name".to_owned(), "target_date".to_owned()]));
+        assert_eq!(count().await, before, "nothing written");
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, &format!("/v1/success-plans/{id}/objectives"),
+                Some(json!({"title": "x", "weight": -1, "due_date": "2025-12-31",
+                    "kpis": [{"name": "k", "metric_key": "no_such_metric", "baseline": 1, "target": 1}],
+                    "milestones": [{"title": "m", "due_date": "2025-12-01"}]})))
+            .await;
+        assert_eq!(
+            (status, problem_fields(&p)),
+            (422, ["due_date", "kpis[0].metric_key", "kpis[0].target", "milestones[0].due_date", "weight"].map(String::from).to_vec()),
+            "{p}"
+        );
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, &format!("/v1/success-plans/{id}/objectives/{objective}/kpis"),
+                Some(json!({"name": "Tenure", "metric_key": "tenure_months", "baseline": 1, "target": 12})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["metric_key".to_owned()]), "derived metrics are not linked");
+        let (_, after) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans/{id}"), None).await;
+        assert_eq!(after["etag"], plan["etag"], "refused writes change nothing");
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/success-plans/{id}"), Some(json!({"start_date": "2026-02-01"})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["start_date".to_owned()]), "milestones due before it");
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/success-plan-templates",
+                Some(json!({"name": "T", "duration_days": 10, "objectives": [{"title": "o", "due_offset_days": 11,
+                    "kpis": [{"name": "k", "metric_key": "nope", "baseline": 0, "target": 1}]}]})))
+            .await;
+        assert_eq!(
+            (status, problem_fields(&p)),
+            (422, vec!["objectives[0].due_offset_days".to_owned(), "objectives[0].kpis[0].metric_key".to_owned()])
+        );
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                Some(json!({"account_id": acme, "title": "t", "achieved_on": "2999-01-01",
+                    "reuse": [{"scope": "galaxy", "description": "d"}]})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["reuse[0].scope".to_owned()]), "{p}");
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                Some(json!({"account_id": acme, "title": "t", "achieved_on": "2999-01-01", "objective_id": objective})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["achieved_on".to_owned(), "plan_id".to_owned()]));
+        // An objective of another plan, a plan of another account.
+        let globex = app.account(json!({"name": "Globex"})).await["id"].as_str().unwrap().to_owned();
+        let (_, other) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/success-plans",
+                Some(json!({"account_id": globex, "template_id": template, "start_date": "2026-01-01"})))
+            .await;
+        let other_objective = other["objectives"][0]["id"].as_str().unwrap();
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                Some(json!({"account_id": acme, "title": "t", "plan_id": id, "objective_id": other_objective})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["objective_id".to_owned()]));
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                Some(json!({"account_id": acme, "title": "t", "plan_id": other["id"]})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["plan_id".to_owned()]));
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::GET, "/v1/successes?min_score=6", None)
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["min_score".to_owned()]));
+
+        // A metric read by a plan's KPI cannot be deleted.
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/metric-definitions",
+                Some(json!({"key": "adoption_hours", "name": "Adoption hours", "unit": "count", "aggregation": "sum",
+                    "direction": "higher_is_better", "category": "usage", "horizon": "future"})))
+            .await;
+        assert_eq!(status, 201);
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::POST, &format!("/v1/success-plans/{id}/objectives/{objective}/kpis"),
+                Some(json!({"name": "Hours", "metric_key": "adoption_hours", "baseline": 0, "target": 100})))
+            .await;
+        assert_eq!(status, 201);
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-definitions/adoption_hours", None).await;
+        assert_eq!(status, 409);
+
+        // Isolation and roles.
+        let (_, s) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes", Some(json!({"account_id": acme, "title": "Win"})))
+            .await;
+        let success = s["id"].as_str().unwrap().to_owned();
+        let stranger = app.other_workspace("Initech").await;
+        for path in [
+            format!("/v1/success-plans/{id}"),
+            format!("/v1/success-plans/{id}/progress"),
+            format!("/v1/success-plans/{id}/objectives/{objective}"),
+            format!("/v1/success-plan-templates/{template}"),
+            format!("/v1/successes/{success}"),
+            format!("/v1/success-plans?account_id={acme}"),
+            format!("/v1/successes?account_id={acme}"),
+        ] {
+            let (status, _) = app.send(&stranger, Method::GET, &path, None).await;
+            assert_eq!(status, 404, "{path}");
+        }
+        for path in ["/v1/success-plans", "/v1/successes", "/v1/success-plan-templates"] {
+            let (status, l) = app.send(&stranger, Method::GET, path, None).await;
+            assert_eq!((status, l["items"].as_array().map(Vec::len)), (200, Some(0)), "{path}");
+        }
+        let (status, _) = app
+            .send(&stranger, Method::PATCH, &format!("/v1/success-plans/{id}"), Some(json!({"name": "Mine"})))
+            .await;
+        assert_eq!(status, 404);
+        let (status, _) = app
+            .send(&stranger, Method::POST, "/v1/success-plans",
+                Some(json!({"account_id": acme, "name": "x", "target_date": "2030-01-01"})))
+            .await;
+        assert_eq!(status, 404, "another workspace's account");
+        let (_, mine) = app
+            .send(&stranger, Method::POST, "/v1/accounts", Some(json!({"name": "Mine"})))
+            .await;
+        let (status, p) = app
+            .send(&stranger, Method::POST, "/v1/success-plans",
+                Some(json!({"account_id": mine["id"], "template_id": template})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["template_id".to_owned()]), "another workspace's template");
+        let reader = app.key("read").await;
+        for (method, path, body) in [
+            (Method::POST, "/v1/success-plan-templates".to_owned(), template_body()),
+            (Method::POST, "/v1/successes".to_owned(), json!({"account_id": acme, "title": "t"})),
+            (Method::PATCH, format!("/v1/success-plans/{id}"), json!({"name": "x"})),
+            (Method::POST, format!("/v1/success-plans/{id}/objectives"), json!({"title": "x"})),
+            (Method::DELETE, format!("/v1/successes/{success}"), Value::Null),
+        ] {
+            let body = (!body.is_null()).then_some(body);
+            let (status, _) = app.send(&reader, method.clone(), &path, body).await;
+            assert_eq!(status, 403, "{method} {path}");
+        }
+        let (status, _) = app.send(&reader, Method::GET, &format!("/v1/success-plans/{id}/progress"), None).await;
+        assert_eq!(status, 200);
+    }
+
+    async fn the_same_over_grpc(app: &TestApp) {
+        let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
+        let mut c = SuccessPlanServiceClient::new(app.channel().await);
+        let t = c
+            .create_success_plan_template(authed(ADMIN_KEY, pb::CreateSuccessPlanTemplateRequest {
+                template: Some(pb::SuccessPlanTemplate {
+                    name: "Onboarding".into(),
+                    duration_days: 90,
+                    objectives: vec![pb::TemplateObjective {
+                        title: "Go live".into(),
+                        due_offset_days: Some(60),
+                        milestones: vec![pb::TemplateMilestone { title: "Kick-off".into(), owner: None, due_offset_days: Some(7) }],
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let plan = c
+            .create_success_plan(authed(ADMIN_KEY, pb::CreateSuccessPlanRequest {
+                account_id: acme.clone(),
+                template_id: Some(t.id.clone()),
+                start_date: Some("2026-01-01".into()),
+                status: Some("active".into()),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((plan.target_date.as_str(), plan.objectives[0].due_date.as_deref()), ("2026-04-01", Some("2026-03-02")));
+        let objective = plan.objectives[0].id.clone();
+        let added = c
+            .create_kpi(authed(ADMIN_KEY, pb::CreateKpiRequest {
+                plan_id: plan.id.clone(),
+                objective_id: objective.clone(),
+                kpi: Some(pb::Kpi { name: "Open cases".into(), baseline: Some(10.0), target: Some(4.0), current: Some(7.0), ..Default::default() }),
+                etag: plan.etag.clone(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let kpi = added.kpi.unwrap();
+        // (0.5 + 0/1) / 2 = 0.25.
+        assert_eq!(added.progress.unwrap().objectives[0].progress, 0.25);
+        let changed = c
+            .update_kpi(authed(ADMIN_KEY, pb::UpdateKpiRequest {
+                plan_id: plan.id.clone(),
+                objective_id: objective.clone(),
+                kpi: Some(pb::Kpi { id: kpi.id.clone(), current: Some(4.0), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["current".into()] }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(changed.kpi.unwrap().current, Some(4.0));
+        let ms = &plan.objectives[0].milestones[0];
+        let done = c
+            .update_milestone(authed(ADMIN_KEY, pb::UpdateMilestoneRequest {
+                plan_id: plan.id.clone(),
+                objective_id: objective.clone(),
+                milestone: Some(pb::Milestone { id: ms.id.clone(), done: Some(true), ..Default::default() }),
+                update_mask: None,
+                etag: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(done.milestone.unwrap().title, "Kick-off", "an empty mask changes only what is set");
+        let progress = c
+            .get_success_plan_progress(authed(ADMIN_KEY, pb::GetSuccessPlanProgressRequest { id: plan.id.clone(), as_of: Some("2026-02-15".into()) }))
+            .await
+            .unwrap()
+            .into_inner();
+        let summary = progress.summary.unwrap();
+        assert_eq!((summary.progress, summary.health.as_str()), (1.0, "on_track"));
+        assert!((summary.expected_progress - 45.0 / 90.0).abs() < 1e-9);
+        let listed = c
+            .list_success_plans(authed(ADMIN_KEY, pb::ListSuccessPlansRequest { account_id: Some(acme.clone()), ..Default::default() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(listed.plans.len(), 1);
+        let o = c
+            .create_objective(authed(ADMIN_KEY, pb::CreateObjectiveRequest {
+                plan_id: plan.id.clone(),
+                objective: Some(pb::Objective { title: "Sponsor".into(), weight: Some(-1.0), due_date: Some("2025-01-01".into()), ..Default::default() }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(o.code(), Code::InvalidArgument);
+        assert!(o.message().contains("objective.weight") && o.message().contains("objective.due_date"), "{}", o.message());
+        let err = c
+            .update_success_plan(authed(ADMIN_KEY, pb::UpdateSuccessPlanRequest {
+                plan: Some(pb::SuccessPlan { id: plan.id.clone(), status: "achieved".into(), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["status".into()] }),
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument);
+        let updated = c
+            .update_objective(authed(ADMIN_KEY, pb::UpdateObjectiveRequest {
+                plan_id: plan.id.clone(),
+                objective: Some(pb::Objective { id: objective.clone(), status: Some("done".into()), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["status".into()] }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(updated.objective.unwrap().status.as_deref(), Some("done"));
+        let achieved = c
+            .update_success_plan(authed(ADMIN_KEY, pb::UpdateSuccessPlanRequest {
+                plan: Some(pb::SuccessPlan { id: plan.id.clone(), status: "achieved".into(), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["status".into()] }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(achieved.status, "achieved");
+
+        let s = c
+            .create_success(authed(ADMIN_KEY, pb::CreateSuccessRequest {
+                success: Some(pb::Success {
+                    account_id: acme.clone(),
+                    title: "Live in 50 days".into(),
+                    plan_id: Some(plan.id.clone()),
+                    objective_id: Some(objective.clone()),
+                    achieved_on: Some("2026-02-20".into()),
+                    story: Some("Went live ahead of plan".into()),
+                    reuse: vec![pb::SuccessReuse { scope: "team".into(), description: "EMEA onboarding".into() }],
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((s.anatomy_score, s.missing.clone()), (2, vec!["outcome".to_owned(), "measurable".into(), "permanence".into()]));
+        let bad = c
+            .create_success(authed(ADMIN_KEY, pb::CreateSuccessRequest {
+                success: Some(pb::Success {
+                    account_id: acme.clone(),
+                    title: "x".into(),
+                    reuse: vec![pb::SuccessReuse { scope: "galaxy".into(), description: "d".into() }],
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap_err();
+        assert!(bad.message().contains("success.reuse[0].scope"), "{}", bad.message());
+        let found = c
+            .list_successes(authed(ADMIN_KEY, pb::ListSuccessesRequest { missing: Some("outcome".into()), reusable_in: Some("team".into()), ..Default::default() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(found.successes.len(), 1);
+        let patched = c
+            .update_success(authed(ADMIN_KEY, pb::UpdateSuccessRequest {
+                success: Some(pb::Success {
+                    id: s.id.clone(),
+                    outcome: Some(pb::SuccessOutcome { description: "Go-live in 50 days".into(), purposeful: true }),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["outcome".into()] }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((patched.anatomy_score, patched.story.as_deref()), (3, Some("Went live ahead of plan")));
+        let got = c
+            .get_success(authed(ADMIN_KEY, pb::GetSuccessRequest { id: s.id.clone(), as_of: None }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(got.etag, "\"2\"");
+        c.delete_success(authed(ADMIN_KEY, pb::DeleteSuccessRequest { id: s.id.clone(), etag: got.etag }))
+            .await
+            .unwrap();
+        let gone = c
+            .get_objective(authed(ADMIN_KEY, pb::GetObjectiveRequest { plan_id: plan.id.clone(), objective_id: s.id.clone() }))
+            .await
+            .unwrap_err();
+        assert_eq!(gone.code(), Code::NotFound);
+        let after = c
+            .delete_kpi(authed(ADMIN_KEY, pb::DeleteKpiRequest { plan_id: plan.id.clone(), objective_id: objective.clone(), kpi_id: kpi.id, etag: String::new() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(after.objectives[0].progress, 1.0, "only the done milestone is left");
+        let templates = c
+            .list_success_plan_templates(authed(ADMIN_KEY, pb::ListSuccessPlanTemplatesRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(templates.templates.len(), 1);
+        c.delete_success_plan_template(authed(ADMIN_KEY, pb::DeleteSuccessPlanTemplateRequest { id: t.id, etag: String::new() }))
+            .await
+            .unwrap();
+        c.delete_success_plan(authed(ADMIN_KEY, pb::DeleteSuccessPlanRequest { id: plan.id.clone(), etag: String::new() }))
+            .await
+            .unwrap();
+        let stranger = app.other_workspace("Initech").await;
+        let err = c
+            .get_success_plan(authed(&stranger, pb::GetSuccessPlanRequest { id: plan.id }))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::NotFound);
+    }
+}
