@@ -214,10 +214,10 @@ on_both_backends! {
             assert_eq!(status, 200, "{l}");
             l["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
         };
-        assert_eq!(list(format!("account_id={acme}")).await, [id.clone()]);
-        assert_eq!(list("status=abandoned&owner=jane@vendor.example".into()).await, [id.clone()]);
+        assert_eq!(list(format!("account_id={acme}")).await, [id.as_str()]);
+        assert_eq!(list("status=abandoned&owner=jane@vendor.example".into()).await, [id.as_str()]);
         assert!(list("status=active".into()).await.is_empty());
-        assert_eq!(list("health=off_track".into()).await, [id.clone()]);
+        assert_eq!(list("health=off_track".into()).await, [id.as_str()]);
         assert!(list("health=on_track".into()).await.is_empty());
     }
 
@@ -321,10 +321,10 @@ on_both_backends! {
             assert_eq!(status, 200, "{l}");
             l["items"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
         };
-        assert_eq!(ids("missing=story").await, [bare_id.clone()]);
-        assert_eq!(ids("reusable_in=department").await, [win_id.clone()]);
+        assert_eq!(ids("missing=story").await, [bare_id.as_str()]);
+        assert_eq!(ids("reusable_in=department").await, [win_id.as_str()]);
         assert!(ids("reusable_in=company").await.is_empty());
-        assert_eq!(ids("min_score=5&as_of=2026-04-15").await, [win_id.clone()]);
+        assert_eq!(ids("min_score=5&as_of=2026-04-15").await, [win_id.as_str()]);
         assert!(ids("min_score=5&as_of=2026-04-14").await.is_empty());
         assert_eq!(ids("min_score=1&page_size=1").await.len(), 1);
 
