@@ -3,22 +3,27 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::page::paginate_ranked;
 use super::portfolio::Placed;
-use super::{App, AppError, Listed, PageRequest, Principal, now};
+use super::success_plans::today;
+use super::{App, AppError, AssessedPlan, AssessedSuccess, Listed, PageRequest, Principal, now};
 use crate::domain::framework::is_key;
 use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::qbr::{
     ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
-    READINESS_MATRIX, SetReview, TREND_QUARTERS, review,
+    READINESS_MATRIX, SetReview, TREND_QUARTERS, review, start_of,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter};
+use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
+use crate::store::Page;
 use crate::store::assessments::AccountScope;
+use crate::store::success_plans::PlanFilter;
+use crate::store::successes::SuccessFilter;
 
 /// The set reviewed when a request names none.
 pub const DEFAULT_METRIC_SET: &str = "qbr_traditional";
@@ -80,6 +85,13 @@ pub struct Qbr {
     /// The latest classification of the account and its stakeholders on
     /// each matrix, as of the quarter's end.
     pub classifications: Vec<Placed>,
+    /// The quarter's last day, or today while it runs: what plans and
+    /// successes are judged at.
+    pub as_of: NaiveDate,
+    /// The account's plans begun by `as_of`, with their progress then.
+    pub plans: Vec<AssessedPlan>,
+    /// The successes achieved in the quarter, their anatomy at `as_of`.
+    pub successes: Vec<AssessedSuccess>,
 }
 
 /// Which records a set's metrics are computed from.
@@ -87,6 +99,8 @@ struct Needs {
     observed: Vec<String>,
     matrices: Vec<&'static str>,
     expansion: bool,
+    plans: bool,
+    successes: bool,
 }
 
 impl Needs {
@@ -95,6 +109,8 @@ impl Needs {
             observed: Vec::new(),
             matrices: Vec::new(),
             expansion: false,
+            plans: false,
+            successes: false,
         };
         for m in metrics {
             match (m.source, Derivation::of(&m.key)) {
@@ -103,6 +119,8 @@ impl Needs {
                 (_, Some(Derivation::ReadinessScore)) => n.matrices.push(READINESS_MATRIX),
                 (_, Some(Derivation::StakeholderAlignment)) => n.matrices.push(ALIGNMENT_MATRIX),
                 (_, Some(Derivation::ExpansionReadiness)) => n.expansion = true,
+                (_, Some(Derivation::OutcomeAttainment)) => n.plans = true,
+                (_, Some(Derivation::SuccessesCaptured)) => n.successes = true,
                 _ => {}
             }
         }
@@ -112,6 +130,14 @@ impl Needs {
         n.matrices.dedup();
         n
     }
+}
+
+/// Every metric the plans' KPIs read.
+fn linked_metrics(plans: &[SuccessPlan]) -> Vec<String> {
+    let mut keys: Vec<String> = plans.iter().flat_map(SuccessPlan::linked_metrics).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 fn parse_quarter(raw: Option<&str>, cal: FiscalCalendar) -> Result<Quarter, Invalid> {
@@ -199,6 +225,37 @@ impl App {
                 .map(|(_, t, v)| (t, v))
                 .collect();
         }
+        if needs.plans {
+            record.plans = self.store.account_plans(ws, account.id).await?;
+            let linked = linked_metrics(&record.plans);
+            if !linked.is_empty() {
+                // KPIs read the latest value before a period's end, however old.
+                for o in self
+                    .store
+                    .observations_in_period(
+                        ws,
+                        Some(account.id),
+                        &linked,
+                        DateTime::<Utc>::MIN_UTC,
+                        to,
+                    )
+                    .await?
+                {
+                    record
+                        .kpi_observations
+                        .entry(o.metric)
+                        .or_default()
+                        .push((o.observed_at, o.value));
+                }
+            }
+        }
+        if needs.successes {
+            let filter = SuccessFilter {
+                account_id: Some(account.id),
+                ..SuccessFilter::default()
+            };
+            record.successes = self.store.successes(ws, &filter, Page::all()).await?;
+        }
         Ok(record)
     }
 
@@ -269,11 +326,14 @@ impl App {
             .map(|n| (quarter.back(n), quarter_period(cal, quarter.back(n))))
             .collect();
         let period = quarter_period(cal, quarter);
-        let needs = Needs::of(
+        let mut needs = Needs::of(
             sets.iter()
                 .flat_map(|s| &s.metrics)
                 .filter_map(|m| defs.get(&m.metric)),
         );
+        // The pack shows the account's plans and the quarter's successes.
+        needs.plans = true;
+        needs.successes = true;
         let record = self
             .account_record(p, &account, &needs, periods[0].1.start, period.end)
             .await?;
@@ -291,6 +351,27 @@ impl App {
                     .find(|c| c.placement.assessed_at < period.end)
             })
             .collect();
+        let as_of = (period.end - Duration::microseconds(1))
+            .date_naive()
+            .min(today());
+        let plans = record
+            .plans
+            .iter()
+            .filter(|p| p.fields.start_date <= as_of)
+            .map(|p| AssessedPlan {
+                progress: record.plan_progress(p, as_of),
+                plan: p.clone(),
+            })
+            .collect();
+        let successes = record
+            .successes
+            .iter()
+            .filter(|s| {
+                let d = start_of(s.fields.achieved_on);
+                period.start <= d && d < period.end
+            })
+            .map(|s| AssessedSuccess::at(s.clone(), as_of))
+            .collect();
         Ok(Qbr {
             account,
             quarter,
@@ -298,6 +379,9 @@ impl App {
             fiscal_year_start_month: cal.start_month(),
             sections,
             classifications,
+            as_of,
+            plans,
+            successes,
         })
     }
 
@@ -404,6 +488,40 @@ impl App {
                 .await?
             {
                 records.entry(account).or_default().expansions.push((t, v));
+            }
+        }
+        if needs.plans {
+            let active = PlanFilter {
+                status: Some(PlanStatus::Active),
+                ..PlanFilter::default()
+            };
+            for plan in self.store.plans(ws, &active, Page::all()).await? {
+                let record = records.entry(plan.account_id).or_default();
+                let linked = plan.linked_metrics();
+                if !linked.is_empty() {
+                    let latest = self
+                        .store
+                        .latest_observations(ws, plan.account_id, &linked, period.end)
+                        .await?;
+                    for (metric, (v, t)) in latest {
+                        record
+                            .kpi_observations
+                            .entry(metric)
+                            .or_default()
+                            .push((t, v));
+                    }
+                }
+                record.plans.push(plan);
+            }
+        }
+        if needs.successes {
+            let in_period = SuccessFilter {
+                achieved_from: Some(period.start.date_naive()),
+                achieved_before: Some(period.end.date_naive()),
+                ..SuccessFilter::default()
+            };
+            for s in self.store.successes(ws, &in_period, Page::all()).await? {
+                records.entry(s.account_id).or_default().successes.push(s);
             }
         }
         Ok(self

@@ -4,12 +4,13 @@
 //! the version read (If-Match names the plan's version) and returns the
 //! plan's recomputed progress.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::accounts::changed_meanwhile;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::qbr::start_of;
 use crate::domain::success_plan::{
     Kpi, KpiDraft, KpiPatch, MAX_KPIS, MAX_MILESTONES, Milestone, MilestoneDraft, MilestonePatch,
     NewPlan, Objective, ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress,
@@ -53,11 +54,7 @@ pub(super) fn today() -> NaiveDate {
 
 /// The instant after `day` ends: observations before it count as of that day.
 pub(super) fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    day.checked_add_days(Days::new(1))
-        .unwrap_or(day)
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
+    start_of(day) + Duration::days(1)
 }
 
 /// Whether a removal found what it was to remove.

@@ -11,6 +11,8 @@ use uuid::Uuid;
 use super::metric::{Aggregation, Derivation, MetricDefinition, Source, whole_months};
 use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, health};
 use super::quarter::Quarter;
+use super::success::Success;
+use super::success_plan::{PlanProgress, PlanStatus, SuccessPlan};
 
 /// The matrix whose closeness is `readiness_score`.
 pub const READINESS_MATRIX: &str = "readiness";
@@ -41,6 +43,11 @@ impl Period {
     }
 }
 
+/// The first instant of a day (UTC).
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
 /// Why a metric has no value in a period: shown, never read as zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoData {
@@ -50,8 +57,8 @@ pub enum NoData {
     NoOriginalArr,
     NoArr,
     NotAssessed(&'static str),
-    /// Derived from success plans, which this version does not record yet.
-    NeedsSuccessPlans,
+    /// No success plan of the account was active by the end of the period.
+    NoActivePlans,
     /// A derived key this version does not know how to compute.
     NotComputable,
 }
@@ -65,9 +72,7 @@ impl fmt::Display for NoData {
             NoData::NoOriginalArr => f.write_str("the account has no original_arr (or it is 0)"),
             NoData::NoArr => f.write_str("no arr observation in the period"),
             NoData::NotAssessed(what) => write!(f, "no {what} assessment by the end of the period"),
-            NoData::NeedsSuccessPlans => {
-                f.write_str("derived from success plans, which are not recorded yet")
-            }
+            NoData::NoActivePlans => f.write_str("no active success plan by the end of the period"),
             NoData::NotComputable => f.write_str("no computation is known for this derived metric"),
         }
     }
@@ -97,6 +102,13 @@ pub struct AccountRecord {
     pub classifications: Vec<Classified>,
     /// `expansion` equation values by when they were assessed.
     pub expansions: Vec<(DateTime<Utc>, f64)>,
+    /// The account's success plans, in any status.
+    pub plans: Vec<SuccessPlan>,
+    /// Observations of the metrics the plans' KPIs read, by metric key,
+    /// reaching back far enough to hold the latest before each period's end.
+    pub kpi_observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
+    /// The account's captured successes.
+    pub successes: Vec<Success>,
 }
 
 impl AccountRecord {
@@ -166,10 +178,42 @@ impl AccountRecord {
                 .max_by_key(|(t, _)| *t)
                 .map(|(_, v)| v * 100.0)
                 .ok_or(NoData::NotAssessed(EXPANSION_FRAMEWORK)),
-            Derivation::OutcomeAttainment | Derivation::SuccessesCaptured => {
-                Err(NoData::NeedsSuccessPlans)
+            Derivation::OutcomeAttainment => {
+                let day = at.date_naive();
+                let progress: Vec<f64> = self
+                    .plans
+                    .iter()
+                    .filter(|p| p.fields.status == PlanStatus::Active && p.fields.start_date <= day)
+                    .map(|p| self.plan_progress(p, day).progress)
+                    .collect();
+                if progress.is_empty() {
+                    return Err(NoData::NoActivePlans);
+                }
+                Ok(progress.iter().sum::<f64>() / progress.len() as f64 * 100.0)
             }
+            Derivation::SuccessesCaptured => Ok(self
+                .successes
+                .iter()
+                .filter(|s| period.contains(start_of(s.fields.achieved_on)))
+                .count() as f64),
         }
+    }
+
+    /// A plan's progress at the end of `day`, its linked KPIs read from
+    /// [`AccountRecord::kpi_observations`].
+    pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate) -> PlanProgress {
+        let at = start_of(day) + Duration::days(1) - Duration::microseconds(1);
+        plan.progress(day, |m| self.kpi_value(m, at))
+    }
+
+    /// A KPI metric's latest observation at or before `at`.
+    fn kpi_value(&self, metric: &str, at: DateTime<Utc>) -> Option<(f64, DateTime<Utc>)> {
+        self.kpi_observations
+            .get(metric)?
+            .iter()
+            .filter(|(t, _)| *t <= at)
+            .max_by_key(|(t, _)| *t)
+            .map(|(t, v)| (*v, *t))
     }
 
     /// Each subject's latest classification on `matrix` assessed by `at`.
@@ -565,8 +609,8 @@ mod tests {
         assert_eq!(read("readiness_score"), Ok(50.0));
         assert!(close(read("stakeholder_alignment").ok(), 200.0 / 3.0));
         assert!(close(read("expansion_readiness").ok(), 22.22));
-        assert_eq!(read("outcome_attainment"), Err(NoData::NeedsSuccessPlans));
-        assert_eq!(read("successes_captured"), Err(NoData::NeedsSuccessPlans));
+        assert_eq!(read("outcome_attainment"), Err(NoData::NoActivePlans));
+        assert_eq!(read("successes_captured"), Ok(0.0));
         assert_eq!(read("tenure_months"), Err(NoData::NoCustomerSince));
         assert_eq!(read("arr_growth"), Err(NoData::NoOriginalArr));
         let early = Period {
@@ -576,6 +620,120 @@ mod tests {
         assert_eq!(
             r.reading(builtin::metric("readiness_score").unwrap(), early),
             Err(NoData::NotAssessed("readiness"))
+        );
+    }
+
+    #[test]
+    fn outcome_attainment_and_successes_captured() {
+        use crate::domain::success::{Anatomy, SuccessFields};
+        use crate::domain::success_plan::{
+            Kpi, Milestone, Objective, ObjectiveStatus, PlanFields, PlanStatus,
+        };
+        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let objective = |kpis: Vec<Kpi>, milestones: Vec<Milestone>| Objective {
+            id: Uuid::now_v7(),
+            title: "o".into(),
+            outcome: None,
+            weight: 1.0,
+            due_date: None,
+            status: ObjectiveStatus::InProgress,
+            kpis,
+            milestones,
+        };
+        let milestone = |done| Milestone {
+            id: Uuid::now_v7(),
+            title: "m".into(),
+            owner: None,
+            due_date: None,
+            done,
+        };
+        let logins = Kpi {
+            id: Uuid::now_v7(),
+            name: "Logins".into(),
+            metric_key: Some("logins".into()),
+            unit: None,
+            baseline: 0.0,
+            target: 100.0,
+            current: None,
+        };
+        let plan = |status, start, objectives| SuccessPlan {
+            id: Uuid::now_v7(),
+            account_id: Uuid::nil(),
+            fields: PlanFields {
+                name: "p".into(),
+                owner: None,
+                status,
+                status_reason: None,
+                start_date: start,
+                target_date: date(2026, 12, 28),
+                template_id: None,
+            },
+            objectives,
+            version: 1,
+            created_at: day(2026, 7, 1),
+            updated_at: day(2026, 7, 1),
+        };
+        // A: milestones 1 of 2 (0.5) and logins 0 → 100; C is a draft; D
+        // starts in Q4 with nothing in it (progress 0).
+        let a = plan(
+            PlanStatus::Active,
+            date(2026, 7, 1),
+            vec![
+                objective(vec![], vec![milestone(true), milestone(false)]),
+                objective(vec![logins], vec![]),
+            ],
+        );
+        let r = AccountRecord {
+            plans: vec![
+                a,
+                plan(PlanStatus::Draft, date(2026, 7, 1), vec![]),
+                plan(PlanStatus::Active, date(2026, 10, 15), vec![]),
+            ],
+            kpi_observations: HashMap::from([(
+                "logins".to_owned(),
+                vec![(day(2026, 9, 15), 40.0), (day(2026, 10, 5), 90.0)],
+            )]),
+            successes: [date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 1)]
+                .map(|achieved_on| Success {
+                    id: Uuid::now_v7(),
+                    account_id: Uuid::nil(),
+                    fields: SuccessFields {
+                        title: "win".into(),
+                        plan_id: None,
+                        objective_id: None,
+                        achieved_on,
+                        anatomy: Anatomy::default(),
+                    },
+                    version: 1,
+                    created_at: day(2026, 10, 2),
+                    updated_at: day(2026, 10, 2),
+                })
+                .to_vec(),
+            ..AccountRecord::default()
+        };
+        let midnight = |y, m, d| at(y, m, d, 0, 0, 0);
+        let q3 = Period {
+            start: midnight(2026, 7, 1),
+            end: midnight(2026, 10, 1),
+        };
+        let q4 = Period {
+            start: midnight(2026, 10, 1),
+            end: midnight(2027, 1, 1),
+        };
+        let read = |key: &str, p| r.reading(builtin::metric(key).unwrap(), p);
+        // Q3: A only, (0.5 + 40/100) / 2 = 0.45.
+        assert!(close(read("outcome_attainment", q3).ok(), 45.0));
+        // Q4: A is (0.5 + 0.9) / 2 = 0.7, D is 0: (0.7 + 0) / 2 = 0.35.
+        assert!(close(read("outcome_attainment", q4).ok(), 35.0));
+        assert_eq!(read("successes_captured", q3), Ok(2.0));
+        assert_eq!(read("successes_captured", q4), Ok(1.0));
+        let before = Period {
+            start: midnight(2026, 4, 1),
+            end: midnight(2026, 7, 1),
+        };
+        assert_eq!(
+            read("outcome_attainment", before),
+            Err(NoData::NoActivePlans)
         );
     }
 }

@@ -7,6 +7,7 @@ use super::matrices::placement_to_pb;
 use super::pb::qbr_service_server::QbrService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
+use super::success_plans::{plan_to_pb, success_to_pb};
 use super::{GrpcState, call, status_of};
 use crate::app::{
     AccountHealth as AppHealth, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio, Qbr as AppQbr,
@@ -93,6 +94,9 @@ fn qbr_to_pb(q: AppQbr) -> pb::Qbr {
         fiscal_year_start_month: q.fiscal_year_start_month as i32,
         sections: q.sections.iter().map(section_to_pb).collect(),
         classifications: q.classifications.into_iter().map(placement_to_pb).collect(),
+        as_of: q.as_of.to_string(),
+        plans: q.plans.into_iter().map(plan_to_pb).collect(),
+        successes: q.successes.into_iter().map(success_to_pb).collect(),
     }
 }
 

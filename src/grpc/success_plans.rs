@@ -358,7 +358,7 @@ fn summary_to_pb(a: &AssessedPlan) -> pb::ProgressSummary {
     }
 }
 
-fn plan_to_pb(a: AssessedPlan) -> pb::SuccessPlan {
+pub(super) fn plan_to_pb(a: AssessedPlan) -> pb::SuccessPlan {
     let progress = summary_to_pb(&a);
     let plan = a.plan;
     let f = plan.fields;
@@ -418,7 +418,7 @@ fn progress_to_pb(a: &AssessedPlan) -> pb::PlanProgress {
     }
 }
 
-fn success_to_pb(a: AssessedSuccess) -> pb::Success {
+pub(super) fn success_to_pb(a: AssessedSuccess) -> pb::Success {
     let s = a.success;
     let f = s.fields;
     let anatomy = f.anatomy;

@@ -4,7 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -13,6 +13,8 @@ use super::extract::{Caller, PathId, Query};
 use super::portfolio::PlacementView;
 use super::problem::{Problem, ProblemResponses};
 use super::report;
+use super::success_plans::PlanView;
+use super::successes::SuccessView;
 use crate::app::{
     AccountHealth, App, DEFAULT_METRIC_SET, HealthRow, PageRequest, PortfolioHealth, Qbr,
 };
@@ -273,6 +275,12 @@ pub struct QbrView {
     pub sections: Vec<QbrSectionView>,
     /// The latest classification per matrix and subject as of the quarter's end.
     pub classifications: Vec<PlacementView>,
+    /// The quarter's last day, or today while it runs: what plans and successes are judged at.
+    pub as_of: NaiveDate,
+    /// The account's success plans begun by `as_of`, with their progress then.
+    pub plans: Vec<PlanView>,
+    /// The successes achieved in the quarter, with their anatomy at `as_of`.
+    pub successes: Vec<SuccessView>,
 }
 
 impl From<Qbr> for QbrView {
@@ -299,6 +307,9 @@ impl From<Qbr> for QbrView {
                 })
                 .collect(),
             classifications: q.classifications.into_iter().map(Into::into).collect(),
+            as_of: q.as_of,
+            plans: q.plans.into_iter().map(PlanView::from).collect(),
+            successes: q.successes.into_iter().map(SuccessView::from).collect(),
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::domain::metric::{Horizon, Unit};
 use crate::domain::metric_set::Rag;
 use crate::domain::qbr::{MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
+use crate::domain::success_plan::PlanHealth;
 
 /// One row per metric of each section, with the trend's quarters as columns.
 pub fn csv(q: &Qbr) -> String {
@@ -246,6 +247,106 @@ fn section_html(s: &SetReview, currency: &str) -> String {
     out
 }
 
+/// The colour a plan's health is shown in.
+fn health_rag(h: PlanHealth) -> Rag {
+    match h {
+        PlanHealth::OnTrack => Rag::Green,
+        PlanHealth::AtRisk => Rag::Amber,
+        PlanHealth::OffTrack => Rag::Red,
+    }
+}
+
+fn percent(share: f64) -> String {
+    format!("{} %", grouped(share * 100.0, 0))
+}
+
+/// A progress bar with a tick where the calendar says it should be.
+fn progress_bar(progress: f64, expected: f64) -> String {
+    format!(
+        "<svg class=\"bar\" width=\"120\" height=\"10\" viewBox=\"0 0 120 10\" role=\"img\">\
+         <title>{} done, {} expected</title><rect width=\"120\" height=\"10\" rx=\"3\" fill=\"#e3e6ee\"/>\
+         <rect width=\"{:.1}\" height=\"10\" rx=\"3\" fill=\"#4b6cb7\"/>\
+         <line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"0\" y2=\"10\" stroke=\"#1d2433\" stroke-width=\"1.5\"/></svg>",
+        percent(progress),
+        percent(expected),
+        progress.clamp(0.0, 1.0) * 120.0,
+        x = expected.clamp(0.0, 1.0) * 120.0
+    )
+}
+
+fn plans_html(q: &Qbr) -> String {
+    if q.plans.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<section><h2>Success plans</h2><p class=\"meta\">Progress as of {}; the tick marks the share of \
+         the plan's time gone by.</p><table><thead><tr><th scope=\"col\">Plan</th><th scope=\"col\">Status</th>\
+         <th scope=\"col\">Progress</th><th scope=\"col\">Expected</th><th scope=\"col\">Health</th>\
+         <th scope=\"col\">Objectives</th><th scope=\"col\">Target date</th></tr></thead><tbody>",
+        q.as_of
+    );
+    for a in &q.plans {
+        let (plan, p) = (&a.plan, &a.progress);
+        let objectives: Vec<String> = plan
+            .objectives
+            .iter()
+            .zip(&p.objectives)
+            .map(|(o, op)| format!("<li>{} · {}</li>", esc(&o.title), percent(op.progress)))
+            .collect();
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} {}</td><td class=\"num\">{}</td>\
+             <td>{}</td><td><ul class=\"objectives\">{}</ul></td><td>{}</td></tr>",
+            esc(&plan.fields.name),
+            plan.fields.status.as_str(),
+            progress_bar(p.progress, p.expected),
+            percent(p.progress),
+            percent(p.expected),
+            badge(health_rag(p.health), &p.health.as_str().replace('_', " ")),
+            objectives.concat(),
+            plan.fields.target_date
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
+
+fn successes_html(q: &Qbr) -> String {
+    if q.successes.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<section><h2>Successes this quarter</h2><table><thead><tr><th scope=\"col\">Success</th>\
+         <th scope=\"col\">Achieved</th><th scope=\"col\">Outcome</th><th scope=\"col\">Anatomy</th>\
+         <th scope=\"col\">Still to capture</th></tr></thead><tbody>",
+    );
+    for a in &q.successes {
+        let f = &a.success.fields;
+        let outcome = f.anatomy.outcome.as_ref().map_or("–".to_owned(), |o| {
+            let planned = if o.purposeful { "planned" } else { "unplanned" };
+            format!(
+                "{} <span class=\"none\">({planned})</span>",
+                esc(&o.description)
+            )
+        });
+        let missing: Vec<&str> = a.missing.iter().map(|p| p.as_str()).collect();
+        let _ = write!(
+            out,
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{outcome}</td><td class=\"num\">{} / 5</td><td>{}</td></tr>",
+            esc(&f.title),
+            f.achieved_on,
+            a.anatomy_score,
+            if missing.is_empty() {
+                "–".to_owned()
+            } else {
+                missing.join(", ")
+            }
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
+}
+
 const STYLE: &str = "body{font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;color:#1d2433;margin:32px auto;max-width:1480px;padding:0 24px}\
 header{border-bottom:3px solid #1f3a93;margin-bottom:20px;padding-bottom:8px}h1{font-size:24px;margin:0}\
 .meta{color:#5a6275;margin:4px 0 0}h2{font-size:18px;margin:24px 0 8px;display:flex;gap:12px;align-items:center}\
@@ -255,6 +356,7 @@ thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{tex
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
 .green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
 .none{color:#8a91a3}.set{min-width:0;overflow-x:auto}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr));gap:32px}\
+ul.objectives{margin:0;padding-left:16px}svg.bar{vertical-align:middle;margin-right:6px}\
 footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\
 @media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr}section,tr{break-inside:avoid}}";
 
@@ -286,6 +388,8 @@ pub fn html(q: &Qbr, generated: DateTime<Utc>) -> String {
         last_day.format("%-d %B %Y"),
         sections.concat()
     );
+    out.push_str(&plans_html(q));
+    out.push_str(&successes_html(q));
     if !q.classifications.is_empty() {
         out.push_str(
             "<section><h2>Where the account stands</h2><table><thead><tr><th scope=\"col\">Matrix</th>\

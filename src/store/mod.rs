@@ -211,6 +211,16 @@ pub struct Page {
     pub limit: usize,
 }
 
+impl Page {
+    /// Every row, for reads that need all of a filtered set at once.
+    pub fn all() -> Self {
+        Self {
+            after: None,
+            limit: usize::MAX,
+        }
+    }
+}
+
 /// `value` as a LIKE pattern that matches only itself (`%`, `_`, `\\` escaped).
 pub(crate) fn like_escaped(value: &str) -> String {
     let mut p = String::with_capacity(value.len());

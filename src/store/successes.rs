@@ -14,6 +14,8 @@ use crate::domain::success::Success;
 #[derive(Debug, Clone, Default)]
 pub struct SuccessFilter {
     pub account_id: Option<Uuid>,
+    /// Achieved on or after.
+    pub achieved_from: Option<NaiveDate>,
     /// Achieved strictly before.
     pub achieved_before: Option<NaiveDate>,
     pub updated_since: Option<DateTime<Utc>>,
@@ -73,6 +75,9 @@ super::for_each_backend! {
             .into_boxed();
         if let Some(a) = f.account_id {
             q = q.filter(t::account_id.eq(a.to_string()));
+        }
+        if let Some(d) = f.achieved_from {
+            q = q.filter(t::achieved_on.ge(date(d)));
         }
         if let Some(d) = f.achieved_before {
             q = q.filter(t::achieved_on.lt(date(d)));

@@ -224,15 +224,18 @@ on_both_backends! {
         assert_eq!(qbr["period"], json!({"start": "2026-07-01T00:00:00Z", "end": "2026-10-01T00:00:00Z"}));
         check_quarter(&qbr["sections"][0], ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"]);
 
-        // The future view: derived metrics without data say why, and the
-        // success-plan ones report no data rather than zero.
+        // The future view: derived metrics without data say why; with no
+        // success plan, outcome attainment reports no data rather than zero.
         let (_, both) = get(format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3&compare=qbr_traditional,qbr_future")).await;
         let keys: Vec<&str> = both["sections"].as_array().unwrap().iter().map(|s| s["metric_set"].as_str().unwrap()).collect();
         assert_eq!(keys, ["qbr_traditional", "qbr_future"]);
         let outcome = metric(&both["sections"][1], "outcome_attainment");
         assert_eq!((&outcome["value"], outcome["rag"].as_str()), (&Value::Null, Some("no_data")));
-        assert!(outcome["missing_reason"].as_str().unwrap().contains("success plans"));
-        assert_eq!(both["sections"][1]["health"], json!({"score": null, "colour": "no_data"}));
+        assert_eq!(outcome["missing_reason"], "no active success plan by the end of the period");
+        // No success captured in the quarter: 0 = red_at, the one rated metric with data.
+        let captured = metric(&both["sections"][1], "successes_captured");
+        assert_eq!((captured["value"].as_f64(), captured["rag"].as_str()), (Some(0.0), Some("red")));
+        assert_eq!(both["sections"][1]["health"], json!({"score": 0.0, "colour": "red"}));
 
         // CSV: a header row, then one row per metric.
         let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/csv").send().await.unwrap();

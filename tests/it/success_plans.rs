@@ -18,6 +18,12 @@
 //! | 2026-03-20 | after 200 on 03-10 | 200 | (1 + 0.5)/2    | (3·0.75 + 0.5)/4 = 0.6875     | at_risk   |
 //!
 //! (78/90 − 0.25 = 0.6167: 0.59375 is below it, 0.6875 above; 78/90 − 0.10 = 0.7667.)
+//!
+//! The QBR of 2026-Q1 judges the plan at 2026-03-31 with nothing done but
+//! logins at 150: Go live (0.75 + 0/2)/2 = 0.375, Cut support 0, plan
+//! (3·0.375 + 0)/4 = 0.28125, so `outcome_attainment` is 28.125 (none in
+//! 2025-Q4, before the plan began); expected 89/90, so off track.
+//! Successes on 02-01 and 03-31 count in Q1, one on 04-01 does not.
 
 use csapi::grpc::pb;
 use csapi::grpc::pb::success_plan_service_client::SuccessPlanServiceClient;
@@ -705,5 +711,88 @@ on_both_backends! {
             .await
             .unwrap_err();
         assert_eq!(err.code(), Code::NotFound);
+    }
+
+    async fn qbr_shows_plans_and_successes(app: &TestApp) {
+        let (acme, _, plan) = seed(app).await;
+        observe(app, &acme, "2026-02-01T12:00:00Z", 50.0).await;
+        observe(app, &acme, "2026-02-15T12:00:00Z", 150.0).await;
+        for (title, on) in [("Kick-off done", "2026-02-01"), ("First report", "2026-03-31"), ("Go-live", "2026-04-01")] {
+            let (status, _) = app
+                .send(ADMIN_KEY, Method::POST, "/v1/successes",
+                    Some(json!({"account_id": acme, "title": title, "achieved_on": on, "story": "told"})))
+                .await;
+            assert_eq!(status, 201);
+        }
+        let path = format!("/v1/accounts/{acme}/qbr?metric_set=qbr_future&quarter=2026-Q1");
+        let (status, q) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{q}");
+        let metric = |key: &str| {
+            q["sections"][0]["metrics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["metric"] == key)
+                .unwrap()
+                .clone()
+        };
+        let outcome = metric("outcome_attainment");
+        assert!(close(&outcome["value"], 28.125), "{outcome}");
+        assert_eq!(outcome["previous"], Value::Null);
+        let captured = metric("successes_captured");
+        assert_eq!((captured["value"].as_f64(), captured["previous"].as_f64()), (Some(2.0), Some(0.0)));
+        assert_eq!(q["as_of"], "2026-03-31");
+        let plans = q["plans"].as_array().unwrap();
+        assert_eq!(plans.len(), 1);
+        assert_eq!(plans[0]["id"], plan["id"]);
+        assert!(close(&plans[0]["progress"]["progress"], 0.28125));
+        assert!(close(&plans[0]["progress"]["expected_progress"], 89.0 / 90.0));
+        assert_eq!(plans[0]["progress"]["health"], "off_track");
+        let titles: Vec<&str> = q["successes"].as_array().unwrap().iter().map(|s| s["title"].as_str().unwrap()).collect();
+        assert_eq!(titles, ["Kick-off done", "First report"]);
+        assert_eq!(q["successes"][0]["anatomy_score"], 1);
+
+        let html = app
+            .req(Method::GET, &path)
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for part in ["<h2>Success plans</h2>", "Onboarding", "28 %", "off track", "<h2>Successes this quarter</h2>", "First report", "1 / 5"] {
+            assert!(html.contains(part), "{part} in the report");
+        }
+        assert!(!html.contains("Go-live"), "achieved after the quarter");
+
+        let mut qbr = csapi::grpc::pb::qbr_service_client::QbrServiceClient::new(app.channel().await);
+        let pack = qbr
+            .get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest {
+                account_id: acme.clone(),
+                metric_sets: vec!["qbr_future".into()],
+                quarter: Some("2026-Q1".into()),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((pack.plans.len(), pack.successes.len(), pack.as_of.as_str()), (1, 2, "2026-03-31"));
+        assert!((pack.plans[0].progress.as_ref().unwrap().progress - 0.28125).abs() < 1e-9);
+
+        // The portfolio reads the same metrics for every account at once:
+        // Acme has both, Globex (no plan, no success) no outcome attainment.
+        let globex = app.account(json!({"name": "Globex"})).await["id"].clone();
+        let (status, h) = app
+            .send(ADMIN_KEY, Method::GET, "/v1/metric-sets/qbr_future/health?quarter=2026-Q1", None)
+            .await;
+        assert_eq!(status, 200, "{h}");
+        let missing = |id: &Value| {
+            let row = h["items"].as_array().unwrap().iter().find(|r| &r["account_id"] == id).unwrap();
+            row["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        };
+        let (acme_missing, globex_missing) = (missing(&json!(acme)), missing(&globex));
+        assert!(!acme_missing.iter().any(|m| m == "outcome_attainment" || m == "successes_captured"), "{acme_missing:?}");
+        assert!(globex_missing.iter().any(|m| m == "outcome_attainment"), "{globex_missing:?}");
+        assert!(!globex_missing.iter().any(|m| m == "successes_captured"), "a count of none is 0");
     }
 }
