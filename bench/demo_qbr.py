@@ -1,5 +1,5 @@
-"""Seeds one demo account with a year of weekly usage, surveys, revenue and
-assessments, and saves its QBR for 2026-Q3 with both built-in views side by
+"""Seeds one demo account with a year of weekly usage, surveys, revenue,
+assessments, two success plans and the quarter's successes, and saves its QBR for 2026-Q3 with both built-in views side by
 side: the report pictured in the README (docs/img/qbr.png).
 
     python3 bench/demo_qbr.py http://127.0.0.1:8080 <admin key> qbr.html
@@ -66,6 +66,45 @@ for person, (purpose, intent) in zip(people, [(9, 9), (8, 7), (4, 8)]):
     call("POST", "/v1/assessments", {"account_id": acme, "stakeholder_id": person, "framework": "purpose_intent",
                                      "assessed_at": "2026-09-02T10:00:00Z",
                                      "scores": {"purpose": purpose, "intent": intent}})
+template = json.loads(call("POST", "/v1/success-plan-templates", {
+    "name": "Operations rollout", "duration_days": 270,
+    "objectives": [
+        {"title": "Every shift lead works in the platform", "weight": 2, "due_offset_days": 180,
+         "outcome": "One view of the floor instead of five spreadsheets",
+         "kpis": [{"name": "Active users", "metric_key": "active_users_pct", "baseline": 48, "target": 80}],
+         "milestones": [{"title": "Pilot site live", "due_offset_days": 45},
+                        {"title": "All sites trained", "due_offset_days": 120},
+                        {"title": "Spreadsheets retired", "due_offset_days": 180}]},
+        {"title": "Faster month-end reporting", "due_offset_days": 240,
+         "kpis": [{"name": "Days to close", "unit": "days", "baseline": 10, "target": 5}]}]}))["id"]
+rollout = json.loads(call("POST", "/v1/success-plans", {
+    "account_id": acme, "template_id": template, "start_date": "2026-01-05", "status": "active",
+    "owner": "jane@example.com"}))
+for ms in rollout["objectives"][0]["milestones"][:2]:
+    call("PATCH", f"/v1/success-plans/{rollout['id']}/objectives/{rollout['objectives'][0]['id']}/milestones/{ms['id']}",
+         {"done": True})
+close = rollout["objectives"][1]
+call("PATCH", f"/v1/success-plans/{rollout['id']}/objectives/{close['id']}/kpis/{close['kpis'][0]['id']}",
+     {"current": 6})
+expansion = json.loads(call("POST", "/v1/success-plans", {
+    "account_id": acme, "name": "Expand to the logistics division", "start_date": "2026-06-01",
+    "target_date": "2026-12-15", "status": "active"}))
+call("POST", f"/v1/success-plans/{expansion['id']}/objectives", {
+    "title": "Logistics sponsor signed up", "milestones": [
+        {"title": "Executive briefing", "done": True}, {"title": "Pilot scoped", "done": True},
+        {"title": "Business case approved"}]})
+call("POST", "/v1/successes", {
+    "account_id": acme, "title": "Spreadsheets retired at the pilot site", "achieved_on": "2026-07-20",
+    "plan_id": rollout["id"], "objective_id": rollout["objectives"][0]["id"],
+    "outcome": {"description": "Shift handover from 40 to 10 minutes", "purposeful": True},
+    "story": "How the night shift stopped re-keying the floor plan",
+    "reuse": [{"scope": "company", "description": "The same handover view for every site"}],
+    "measurable": {"metric": "Handover minutes", "baseline": 40, "result": 10},
+    "permanence": {"behaviour_change": "Handover runs from the shared board", "sustained_since": "2026-05-04"}})
+call("POST", "/v1/successes", {
+    "account_id": acme, "title": "Finance closed August in 8 days", "achieved_on": "2026-09-08",
+    "outcome": {"description": "Month-end close two days faster", "purposeful": True},
+    "measurable": {"metric": "Days to close", "baseline": 10, "result": 8}})
 with open(out, "wb") as f:
     f.write(call("GET", f"/v1/accounts/{acme}/qbr?quarter=2026-Q3&compare=qbr_traditional,qbr_future",
                  accept="text/html"))

@@ -295,7 +295,7 @@ fn plans_html(q: &Qbr) -> String {
             .collect();
         let _ = write!(
             out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"num\">{} {}</td><td class=\"num\">{}</td>\
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"bar\">{} {}</td><td class=\"num\">{}</td>\
              <td>{}</td><td><ul class=\"objectives\">{}</ul></td><td>{}</td></tr>",
             esc(&plan.fields.name),
             plan.fields.status.as_str(),
@@ -356,7 +356,7 @@ thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{tex
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
 .green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
 .none{color:#8a91a3}.set{min-width:0;overflow-x:auto}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr));gap:32px}\
-ul.objectives{margin:0;padding-left:16px}svg.bar{vertical-align:middle;margin-right:6px}\
+ul.objectives{margin:0;padding-left:16px}svg.bar{vertical-align:middle;margin-right:6px}td.bar{white-space:nowrap}\
 footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\
 @media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr}section,tr{break-inside:avoid}}";
 
