@@ -225,6 +225,18 @@ on_both_backends! {
         assert!(list("status=active".into()).await.is_empty());
         assert_eq!(list("health=off_track".into()).await, [id.as_str()]);
         assert!(list("health=on_track".into()).await.is_empty());
+
+        let tpath = format!("/v1/success-plan-templates/{template}");
+        let (status, t) = app.send(ADMIN_KEY, Method::GET, &tpath, None).await;
+        assert_eq!((status, t["name"].as_str(), t["duration_days"].as_u64()), (200, Some("Onboarding v2"), Some(30)));
+        let (status, l) = app.send(ADMIN_KEY, Method::GET, "/v1/success-plan-templates?page_size=1", None).await;
+        assert_eq!((status, l["items"][0]["id"].as_str()), (200, Some(template.as_str())));
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &tpath, None).await;
+        assert_eq!(status, 204);
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, &tpath, None).await;
+        assert_eq!(status, 404);
+        let (_, kept) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans/{id}"), None).await;
+        assert_eq!(kept["template_id"].as_str(), Some(template.as_str()), "the plan keeps its record");
     }
 
     async fn parts_of_a_plan(app: &TestApp) {
@@ -321,6 +333,16 @@ on_both_backends! {
             .await;
         assert_eq!(status, 201);
         assert_eq!(bare["missing"], json!(["story", "reuse", "measurable", "permanence"]));
+        let (status, patched) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/successes/{}", bare["id"].as_str().unwrap()),
+                Some(json!({"story": "Told at the user group", "reuse": [{"scope": "customer", "description": "Case study"}]})))
+            .await;
+        assert_eq!((status, patched["anatomy_score"].as_u64()), (200, Some(3)));
+        let (status, patched) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/successes/{}", bare["id"].as_str().unwrap()),
+                Some(json!({"story": null, "reuse": []})))
+            .await;
+        assert_eq!((status, patched["missing"].clone()), (200, json!(["story", "reuse", "measurable", "permanence"])));
         let bare_id = bare["id"].as_str().unwrap().to_owned();
         let ids = |q: &'static str| async move {
             let (status, l) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes?{q}"), None).await;
@@ -446,16 +468,55 @@ on_both_backends! {
         let (status, _) = app.send(ADMIN_KEY, Method::DELETE, "/v1/metric-definitions/adoption_hours", None).await;
         assert_eq!(status, 409);
 
-        // Isolation and roles.
+        // Isolation and roles, operation by operation: another workspace's
+        // key finds nothing, a read key may change nothing; nothing changes.
         let (_, s) = app
             .send(ADMIN_KEY, Method::POST, "/v1/successes", Some(json!({"account_id": acme, "title": "Win"})))
             .await;
         let success = s["id"].as_str().unwrap().to_owned();
+        let kpi = plan["objectives"][1]["kpis"][0]["id"].as_str().unwrap();
+        let milestone = plan["objectives"][0]["milestones"][0]["id"].as_str().unwrap();
+        let o = format!("/v1/success-plans/{id}/objectives/{objective}");
+        let writes = [
+            (Method::PATCH, format!("/v1/success-plan-templates/{template}"), json!({"name": "x"})),
+            (Method::DELETE, format!("/v1/success-plan-templates/{template}"), Value::Null),
+            (Method::PATCH, format!("/v1/success-plans/{id}"), json!({"name": "x"})),
+            (Method::DELETE, format!("/v1/success-plans/{id}"), Value::Null),
+            (Method::POST, format!("/v1/success-plans/{id}/objectives"), json!({"title": "x"})),
+            (Method::PATCH, o.clone(), json!({"title": "x"})),
+            (Method::DELETE, o.clone(), Value::Null),
+            (Method::POST, format!("{o}/kpis"), json!({"name": "k", "baseline": 0, "target": 1})),
+            (Method::PATCH, format!("/v1/success-plans/{id}/objectives/{}/kpis/{kpi}", plan["objectives"][1]["id"].as_str().unwrap()), json!({"current": 1})),
+            (Method::DELETE, format!("/v1/success-plans/{id}/objectives/{}/kpis/{kpi}", plan["objectives"][1]["id"].as_str().unwrap()), Value::Null),
+            (Method::POST, format!("{o}/milestones"), json!({"title": "m"})),
+            (Method::PATCH, format!("{o}/milestones/{milestone}"), json!({"done": true})),
+            (Method::DELETE, format!("{o}/milestones/{milestone}"), Value::Null),
+            (Method::PATCH, format!("/v1/successes/{success}"), json!({"title": "x"})),
+            (Method::DELETE, format!("/v1/successes/{success}"), Value::Null),
+        ];
+        let reader = app.key("read").await;
+        let creates = [
+            (Method::POST, "/v1/success-plan-templates".to_owned(), template_body()),
+            (Method::POST, "/v1/success-plans".to_owned(), json!({"account_id": acme, "name": "x", "target_date": "2030-01-01"})),
+            (Method::POST, "/v1/successes".to_owned(), json!({"account_id": acme, "title": "t"})),
+        ];
+        for (method, path, body) in creates.iter().chain(&writes) {
+            let body = (!body.is_null()).then(|| body.clone());
+            let (status, _) = app.send(&reader, method.clone(), path, body).await;
+            assert_eq!(status, 403, "read key: {method} {path}");
+        }
         let stranger = app.other_workspace("Initech").await;
+        for (method, path, body) in &writes {
+            let body = (!body.is_null()).then(|| body.clone());
+            let (status, _) = app.send(&stranger, method.clone(), path, body).await;
+            assert_eq!(status, 404, "another workspace: {method} {path}");
+        }
         for path in [
             format!("/v1/success-plans/{id}"),
             format!("/v1/success-plans/{id}/progress"),
-            format!("/v1/success-plans/{id}/objectives/{objective}"),
+            o.clone(),
+            format!("{o}/milestones/{milestone}"),
+            format!("/v1/success-plans/{id}/objectives/{}/kpis/{kpi}", plan["objectives"][1]["id"].as_str().unwrap()),
             format!("/v1/success-plan-templates/{template}"),
             format!("/v1/successes/{success}"),
             format!("/v1/success-plans?account_id={acme}"),
@@ -463,18 +524,20 @@ on_both_backends! {
         ] {
             let (status, _) = app.send(&stranger, Method::GET, &path, None).await;
             assert_eq!(status, 404, "{path}");
+            let (status, _) = app.send(&reader, Method::GET, &path, None).await;
+            assert_eq!(status, 200, "a read key reads {path}");
         }
         for path in ["/v1/success-plans", "/v1/successes", "/v1/success-plan-templates"] {
             let (status, l) = app.send(&stranger, Method::GET, path, None).await;
             assert_eq!((status, l["items"].as_array().map(Vec::len)), (200, Some(0)), "{path}");
         }
         let (status, _) = app
-            .send(&stranger, Method::PATCH, &format!("/v1/success-plans/{id}"), Some(json!({"name": "Mine"})))
-            .await;
-        assert_eq!(status, 404);
-        let (status, _) = app
             .send(&stranger, Method::POST, "/v1/success-plans",
                 Some(json!({"account_id": acme, "name": "x", "target_date": "2030-01-01"})))
+            .await;
+        assert_eq!(status, 404, "another workspace's account");
+        let (status, _) = app
+            .send(&stranger, Method::POST, "/v1/successes", Some(json!({"account_id": acme, "title": "x"})))
             .await;
         assert_eq!(status, 404, "another workspace's account");
         let (_, mine) = app
@@ -485,20 +548,19 @@ on_both_backends! {
                 Some(json!({"account_id": mine["id"], "template_id": template})))
             .await;
         assert_eq!((status, problem_fields(&p)), (422, vec!["template_id".to_owned()]), "another workspace's template");
-        let reader = app.key("read").await;
-        for (method, path, body) in [
-            (Method::POST, "/v1/success-plan-templates".to_owned(), template_body()),
-            (Method::POST, "/v1/successes".to_owned(), json!({"account_id": acme, "title": "t"})),
-            (Method::PATCH, format!("/v1/success-plans/{id}"), json!({"name": "x"})),
-            (Method::POST, format!("/v1/success-plans/{id}/objectives"), json!({"title": "x"})),
-            (Method::DELETE, format!("/v1/successes/{success}"), Value::Null),
+        let (status, p) = app
+            .send(&stranger, Method::POST, "/v1/successes",
+                Some(json!({"account_id": mine["id"], "title": "x", "plan_id": id})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["plan_id".to_owned()]), "another workspace's plan");
+        for (path, etag) in [
+            (format!("/v1/success-plans/{id}"), "\"2\""),
+            (format!("/v1/success-plan-templates/{template}"), "\"1\""),
+            (format!("/v1/successes/{success}"), "\"1\""),
         ] {
-            let body = (!body.is_null()).then_some(body);
-            let (status, _) = app.send(&reader, method.clone(), &path, body).await;
-            assert_eq!(status, 403, "{method} {path}");
+            let (status, now) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+            assert_eq!((status, now["etag"].as_str()), (200, Some(etag)), "{path} unchanged");
         }
-        let (status, _) = app.send(&reader, Method::GET, &format!("/v1/success-plans/{id}/progress"), None).await;
-        assert_eq!(status, 200);
     }
 
     async fn the_same_over_grpc(app: &TestApp) {
@@ -559,6 +621,12 @@ on_both_backends! {
             .unwrap()
             .into_inner();
         assert_eq!(changed.kpi.unwrap().current, Some(4.0));
+        let k = c
+            .get_kpi(authed(ADMIN_KEY, pb::GetKpiRequest { plan_id: plan.id.clone(), objective_id: objective.clone(), kpi_id: kpi.id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((k.name.as_str(), k.current), ("Open cases", Some(4.0)));
         let ms = &plan.objectives[0].milestones[0];
         let done = c
             .update_milestone(authed(ADMIN_KEY, pb::UpdateMilestoneRequest {
@@ -693,6 +761,63 @@ on_both_backends! {
             .unwrap()
             .into_inner();
         assert_eq!(after.objectives[0].progress, 1.0, "only the done milestone is left");
+        let got = c
+            .get_success_plan_template(authed(ADMIN_KEY, pb::GetSuccessPlanTemplateRequest { id: t.id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(got.objectives[0].milestones[0].due_offset_days, Some(7));
+        let renamed = c
+            .update_success_plan_template(authed(ADMIN_KEY, pb::UpdateSuccessPlanTemplateRequest {
+                template: Some(pb::SuccessPlanTemplate { id: t.id.clone(), name: "Onboarding v2".into(), etag: got.etag, ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["name".into()] }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((renamed.name.as_str(), renamed.duration_days, renamed.objectives.len()), ("Onboarding v2", 90, 1));
+        let added = c
+            .create_objective(authed(ADMIN_KEY, pb::CreateObjectiveRequest {
+                plan_id: plan.id.clone(),
+                objective: Some(pb::Objective { title: "Sponsor".into(), weight: Some(2.0), ..Default::default() }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        let sponsor = added.objective.unwrap().id;
+        let ms = c
+            .create_milestone(authed(ADMIN_KEY, pb::CreateMilestoneRequest {
+                plan_id: plan.id.clone(),
+                objective_id: sponsor.clone(),
+                milestone: Some(pb::Milestone { title: "Sponsor named".into(), done: Some(true), ..Default::default() }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        // Objectives: Go live 1.0 (weight 1), Sponsor 1.0 (weight 2).
+        assert_eq!(ms.progress.unwrap().summary.unwrap().progress, 1.0);
+        let ms_id = ms.milestone.unwrap().id;
+        let got = c
+            .get_milestone(authed(ADMIN_KEY, pb::GetMilestoneRequest { plan_id: plan.id.clone(), objective_id: sponsor.clone(), milestone_id: ms_id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(got.done, Some(true));
+        let after = c
+            .delete_milestone(authed(ADMIN_KEY, pb::DeleteMilestoneRequest { plan_id: plan.id.clone(), objective_id: sponsor.clone(), milestone_id: ms_id, etag: String::new() }))
+            .await
+            .unwrap()
+            .into_inner();
+        // Sponsor has nothing left (0): (1 · 1.0 + 2 · 0) / 3.
+        assert!((after.summary.unwrap().progress - 1.0 / 3.0).abs() < 1e-9);
+        let after = c
+            .delete_objective(authed(ADMIN_KEY, pb::DeleteObjectiveRequest { plan_id: plan.id.clone(), objective_id: sponsor, etag: String::new() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(after.objectives.len(), 1);
         let templates = c
             .list_success_plan_templates(authed(ADMIN_KEY, pb::ListSuccessPlanTemplatesRequest::default()))
             .await
