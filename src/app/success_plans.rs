@@ -12,9 +12,8 @@ use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::qbr::start_of;
 use crate::domain::success_plan::{
-    Kpi, KpiDraft, KpiPatch, MAX_KPIS, MAX_MILESTONES, Milestone, MilestoneDraft, MilestonePatch,
-    NewPlan, Objective, ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress,
-    PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
+    NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
+    PlanPatch, PlanProgress, PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
 };
 use crate::domain::{Invalid, Role};
 use crate::store::success_plans::PlanFilter;
@@ -22,8 +21,6 @@ use crate::store::success_plans::PlanFilter;
 pub(super) const PLAN: &str = "success plan";
 const TEMPLATE: &str = "success plan template";
 const OBJECTIVE: &str = "objective";
-const KPI: &str = "KPI";
-const MILESTONE: &str = "milestone";
 
 /// A plan with its progress at a date.
 #[derive(Debug, Clone)]
@@ -63,17 +60,6 @@ fn removed(before: usize, after: usize, noun: &'static str) -> Result<(), AppErr
         Ok(())
     } else {
         Err(AppError::NotFound(noun))
-    }
-}
-
-/// A plan's parts are bounded: one more past the bound is a conflict with what is there.
-fn room_for(held: usize, max: usize, what: &str) -> Result<(), AppError> {
-    if held < max {
-        Ok(())
-    } else {
-        Err(AppError::Conflict(format!(
-            "the objective already holds {max} {what}, the most it can"
-        )))
     }
 }
 
@@ -464,173 +450,96 @@ impl App {
         Ok(change.await?.plan)
     }
 
-    pub async fn kpi(
+    /// A KPI or milestone of an objective, with the plan's version.
+    pub async fn part<T: ObjectivePart>(
         &self,
         p: &Principal,
         plan_id: Uuid,
         objective_id: Uuid,
-        kpi_id: Uuid,
-    ) -> Result<(Kpi, i64), AppError> {
+        id: Uuid,
+    ) -> Result<(T, i64), AppError> {
         let (o, version) = self.objective(p, plan_id, objective_id).await?;
-        let k = o
-            .kpis
-            .into_iter()
-            .find(|k| k.id == kpi_id)
-            .ok_or(AppError::NotFound(KPI))?;
-        Ok((k, version))
+        let part = T::of(&o)
+            .iter()
+            .find(|x| x.id() == id)
+            .cloned()
+            .ok_or(AppError::NotFound(T::NOUN))?;
+        Ok((part, version))
     }
 
-    pub async fn add_kpi(
+    /// Adds a KPI or milestone to an objective.
+    pub async fn add_part<T: ObjectivePart>(
         &self,
         p: &Principal,
         plan_id: Uuid,
         objective_id: Uuid,
-        draft: KpiDraft,
+        mut part: T,
         if_match: &IfMatch,
-    ) -> Result<PlanChange<Kpi>, AppError> {
+    ) -> Result<PlanChange<T>, AppError> {
         p.require(Role::Write)?;
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
-            let o = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?;
-            let mut k = draft.into_kpi();
-            merged([k.check(), k.link(&metrics)])?;
-            room_for(o.kpis.len(), MAX_KPIS, "KPIs")?;
-            o.kpis.push(k.clone());
-            Ok(k)
+            let start = plan.fields.start_date;
+            let parts = T::of_mut(objective_of(plan, objective_id)?);
+            part.check_in(start, &metrics)?;
+            if parts.len() >= T::MAX {
+                return Err(AppError::Conflict(format!(
+                    "the objective already holds {} {}s, the most it can",
+                    T::MAX,
+                    T::NOUN
+                )));
+            }
+            parts.push(part.clone());
+            Ok(part)
         })
         .await
     }
 
-    pub async fn update_kpi(
+    /// Changes a KPI or milestone of an objective.
+    pub async fn update_part<T: ObjectivePart>(
         &self,
         p: &Principal,
         plan_id: Uuid,
         objective_id: Uuid,
-        kpi_id: Uuid,
-        patch: KpiPatch,
+        id: Uuid,
+        patch: impl Patch<T>,
         if_match: &IfMatch,
-    ) -> Result<PlanChange<Kpi>, AppError> {
+    ) -> Result<PlanChange<T>, AppError> {
         p.require(Role::Write)?;
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
-            let k = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?
-                .kpis
+            let start = plan.fields.start_date;
+            let part = T::of_mut(objective_of(plan, objective_id)?)
                 .iter_mut()
-                .find(|k| k.id == kpi_id)
-                .ok_or(AppError::NotFound(KPI))?;
-            patch.apply_to(k);
-            merged([k.check(), k.link(&metrics)])?;
-            Ok(k.clone())
+                .find(|x| x.id() == id)
+                .ok_or(AppError::NotFound(T::NOUN))?;
+            patch.apply_to(part);
+            part.check_in(start, &metrics)?;
+            Ok(part.clone())
         })
         .await
     }
 
-    pub async fn remove_kpi(
+    /// Removes a KPI or milestone from an objective.
+    pub async fn remove_part<T: ObjectivePart>(
         &self,
         p: &Principal,
         plan_id: Uuid,
         objective_id: Uuid,
-        kpi_id: Uuid,
+        id: Uuid,
         if_match: &IfMatch,
     ) -> Result<AssessedPlan, AppError> {
         p.require(Role::Write)?;
         let change = self.change_plan(p, plan_id, if_match, |plan| {
-            let o = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?;
-            let before = o.kpis.len();
-            o.kpis.retain(|k| k.id != kpi_id);
-            removed(before, o.kpis.len(), KPI)
+            let parts = T::of_mut(objective_of(plan, objective_id)?);
+            let before = parts.len();
+            parts.retain(|x| x.id() != id);
+            removed(before, parts.len(), T::NOUN)
         });
         Ok(change.await?.plan)
     }
+}
 
-    pub async fn milestone(
-        &self,
-        p: &Principal,
-        plan_id: Uuid,
-        objective_id: Uuid,
-        milestone_id: Uuid,
-    ) -> Result<(Milestone, i64), AppError> {
-        let (o, version) = self.objective(p, plan_id, objective_id).await?;
-        let m = o
-            .milestones
-            .into_iter()
-            .find(|m| m.id == milestone_id)
-            .ok_or(AppError::NotFound(MILESTONE))?;
-        Ok((m, version))
-    }
-
-    pub async fn add_milestone(
-        &self,
-        p: &Principal,
-        plan_id: Uuid,
-        objective_id: Uuid,
-        draft: MilestoneDraft,
-        if_match: &IfMatch,
-    ) -> Result<PlanChange<Milestone>, AppError> {
-        p.require(Role::Write)?;
-        self.change_plan(p, plan_id, if_match, |plan| {
-            let start = plan.fields.start_date;
-            let o = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?;
-            let m = draft.into_milestone();
-            m.check(start)?;
-            room_for(o.milestones.len(), MAX_MILESTONES, "milestones")?;
-            o.milestones.push(m.clone());
-            Ok(m)
-        })
-        .await
-    }
-
-    pub async fn update_milestone(
-        &self,
-        p: &Principal,
-        plan_id: Uuid,
-        objective_id: Uuid,
-        milestone_id: Uuid,
-        patch: MilestonePatch,
-        if_match: &IfMatch,
-    ) -> Result<PlanChange<Milestone>, AppError> {
-        p.require(Role::Write)?;
-        self.change_plan(p, plan_id, if_match, |plan| {
-            let start = plan.fields.start_date;
-            let m = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?
-                .milestones
-                .iter_mut()
-                .find(|m| m.id == milestone_id)
-                .ok_or(AppError::NotFound(MILESTONE))?;
-            patch.apply_to(m);
-            m.check(start)?;
-            Ok(m.clone())
-        })
-        .await
-    }
-
-    pub async fn remove_milestone(
-        &self,
-        p: &Principal,
-        plan_id: Uuid,
-        objective_id: Uuid,
-        milestone_id: Uuid,
-        if_match: &IfMatch,
-    ) -> Result<AssessedPlan, AppError> {
-        p.require(Role::Write)?;
-        let change = self.change_plan(p, plan_id, if_match, |plan| {
-            let o = plan
-                .objective_mut(objective_id)
-                .ok_or(AppError::NotFound(OBJECTIVE))?;
-            let before = o.milestones.len();
-            o.milestones.retain(|m| m.id != milestone_id);
-            removed(before, o.milestones.len(), MILESTONE)
-        });
-        Ok(change.await?.plan)
-    }
+fn objective_of(plan: &mut SuccessPlan, id: Uuid) -> Result<&mut Objective, AppError> {
+    plan.objective_mut(id).ok_or(AppError::NotFound(OBJECTIVE))
 }

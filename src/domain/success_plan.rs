@@ -173,6 +173,70 @@ impl Milestone {
     }
 }
 
+/// A part of an objective that has its own id: a KPI or a milestone. One
+/// trait, so that adding, changing and removing either is one use case.
+pub trait ObjectivePart: Clone {
+    const NOUN: &'static str;
+    /// How many an objective may hold.
+    const MAX: usize;
+    fn id(&self) -> Uuid;
+    fn of(o: &Objective) -> &Vec<Self>;
+    fn of_mut(o: &mut Objective) -> &mut Vec<Self>;
+    /// Checks it as a part of a plan starting on `plan_start`.
+    fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid>;
+}
+
+/// A merge patch of a `T`.
+pub trait Patch<T> {
+    fn apply_to(self, target: &mut T);
+}
+
+impl ObjectivePart for Kpi {
+    const NOUN: &'static str = "KPI";
+    const MAX: usize = MAX_KPIS;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn of(o: &Objective) -> &Vec<Self> {
+        &o.kpis
+    }
+
+    fn of_mut(o: &mut Objective) -> &mut Vec<Self> {
+        &mut o.kpis
+    }
+
+    fn check_in(&mut self, _: NaiveDate, metrics: &Metrics) -> Result<(), Invalid> {
+        let mut e = self.check().err().unwrap_or_default();
+        if let Err(bad) = self.link(metrics) {
+            e.0.extend(bad.0);
+        }
+        e.into_result()
+    }
+}
+
+impl ObjectivePart for Milestone {
+    const NOUN: &'static str = "milestone";
+    const MAX: usize = MAX_MILESTONES;
+
+    fn id(&self) -> Uuid {
+        self.id
+    }
+
+    fn of(o: &Objective) -> &Vec<Self> {
+        &o.milestones
+    }
+
+    fn of_mut(o: &mut Objective) -> &mut Vec<Self> {
+        &mut o.milestones
+    }
+
+    fn check_in(&mut self, plan_start: NaiveDate, _: &Metrics) -> Result<(), Invalid> {
+        self.check(plan_start)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Objective {
     pub id: Uuid,
@@ -539,8 +603,8 @@ pub struct KpiPatch {
     pub current: Option<Option<f64>>,
 }
 
-impl KpiPatch {
-    pub fn apply_to(self, k: &mut Kpi) {
+impl Patch<Kpi> for KpiPatch {
+    fn apply_to(self, k: &mut Kpi) {
         set(&mut k.name, self.name);
         set(&mut k.metric_key, self.metric_key);
         set(&mut k.unit, self.unit);
@@ -588,8 +652,8 @@ pub struct MilestonePatch {
     pub done: Option<bool>,
 }
 
-impl MilestonePatch {
-    pub fn apply_to(self, m: &mut Milestone) {
+impl Patch<Milestone> for MilestonePatch {
+    fn apply_to(self, m: &mut Milestone) {
         set(&mut m.title, self.title);
         set(&mut m.owner, self.owner);
         set(&mut m.due_date, self.due_date);

@@ -21,8 +21,8 @@ use crate::app::{
 };
 use crate::domain::Invalid;
 use crate::domain::success_plan::{
-    Kpi as DomainKpi, Milestone as DomainMilestone, Objective as DomainObjective, PlanTemplate,
-    TemplateFields,
+    Kpi as DomainKpi, KpiDraft, KpiPatch, Milestone as DomainMilestone, MilestoneDraft,
+    MilestonePatch, Objective as DomainObjective, PlanTemplate, TemplateFields,
 };
 use crate::domain::validation::{Checked, parse_value};
 use crate::store::success_plans::PlanFilter;
@@ -771,11 +771,17 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateKpi", req, |p, m| {
             let [plan_id, objective_id] =
                 ids([("plan_id", &m.plan_id), ("objective_id", &m.objective_id)])?;
-            let draft = parse("kpi", kpi_json(m.kpi.unwrap_or_default()))?;
+            let draft: KpiDraft = parse("kpi", kpi_json(m.kpi.unwrap_or_default()))?;
             let c = self
                 .0
                 .app
-                .add_kpi(&p, plan_id, objective_id, draft, &if_match(m.etag))
+                .add_part(
+                    &p,
+                    plan_id,
+                    objective_id,
+                    draft.into_kpi(),
+                    &if_match(m.etag),
+                )
                 .await;
             c.map(|c| {
                 let (kpi, progress) = change(c, kpi_to_pb);
@@ -795,7 +801,11 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 ("objective_id", &m.objective_id),
                 ("kpi_id", &m.kpi_id),
             ])?;
-            let k = self.0.app.kpi(&p, plan_id, objective_id, kpi_id).await;
+            let k = self
+                .0
+                .app
+                .part::<DomainKpi>(&p, plan_id, objective_id, kpi_id)
+                .await;
             k.map(|(k, _)| kpi_to_pb(k)).map_err(status_of)
         })
     }
@@ -811,14 +821,14 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 ("objective_id", &m.objective_id),
                 ("kpi.id", &k.id),
             ])?;
-            let patch = parse(
+            let patch: KpiPatch = parse(
                 "kpi",
                 masked(kpi_json(k), m.update_mask, KPI_FIELDS, "Kpi")?,
             )?;
             let c = self
                 .0
                 .app
-                .update_kpi(&p, plan_id, objective_id, kpi_id, patch, &if_match(m.etag))
+                .update_part(&p, plan_id, objective_id, kpi_id, patch, &if_match(m.etag))
                 .await;
             c.map(|c| {
                 let (kpi, progress) = change(c, kpi_to_pb);
@@ -844,7 +854,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let a = self
                 .0
                 .app
-                .remove_kpi(&p, plan_id, objective_id, kpi_id, &if_match(m.etag))
+                .remove_part::<DomainKpi>(&p, plan_id, objective_id, kpi_id, &if_match(m.etag))
                 .await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
         })
@@ -857,11 +867,18 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateMilestone", req, |p, m| {
             let [plan_id, objective_id] =
                 ids([("plan_id", &m.plan_id), ("objective_id", &m.objective_id)])?;
-            let draft = parse("milestone", milestone_json(m.milestone.unwrap_or_default()))?;
+            let draft: MilestoneDraft =
+                parse("milestone", milestone_json(m.milestone.unwrap_or_default()))?;
             let c = self
                 .0
                 .app
-                .add_milestone(&p, plan_id, objective_id, draft, &if_match(m.etag))
+                .add_part(
+                    &p,
+                    plan_id,
+                    objective_id,
+                    draft.into_milestone(),
+                    &if_match(m.etag),
+                )
                 .await;
             c.map(|c| {
                 let (milestone, progress) = change(c, milestone_to_pb);
@@ -887,7 +904,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let ms = self
                 .0
                 .app
-                .milestone(&p, plan_id, objective_id, milestone_id)
+                .part::<DomainMilestone>(&p, plan_id, objective_id, milestone_id)
                 .await;
             ms.map(|(ms, _)| milestone_to_pb(ms)).map_err(status_of)
         })
@@ -910,11 +927,11 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 MILESTONE_FIELDS,
                 "Milestone",
             )?;
-            let patch = parse("milestone", json)?;
+            let patch: MilestonePatch = parse("milestone", json)?;
             let c = self
                 .0
                 .app
-                .update_milestone(
+                .update_part(
                     &p,
                     plan_id,
                     objective_id,
@@ -947,7 +964,13 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let a = self
                 .0
                 .app
-                .remove_milestone(&p, plan_id, objective_id, milestone_id, &if_match(m.etag))
+                .remove_part::<DomainMilestone>(
+                    &p,
+                    plan_id,
+                    objective_id,
+                    milestone_id,
+                    &if_match(m.etag),
+                )
                 .await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
         })

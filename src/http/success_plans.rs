@@ -536,7 +536,7 @@ pub async fn create_kpi(
     Json(input): Json<KpiDraft>,
 ) -> Result<Response, Problem> {
     let change = app
-        .add_kpi(&p, plan_id, objective_id, input, &if_match)
+        .add_part(&p, plan_id, objective_id, input.into_kpi(), &if_match)
         .await?;
     let location = format!(
         "/v1/success-plans/{plan_id}/objectives/{objective_id}/kpis/{}",
@@ -555,7 +555,7 @@ pub async fn get_kpi(
     Caller(p): Caller,
     PathIds([plan_id, objective_id, kpi_id]): PathIds<3>,
 ) -> Result<Response, Problem> {
-    let (k, version) = app.kpi(&p, plan_id, objective_id, kpi_id).await?;
+    let (k, version) = app.part::<Kpi>(&p, plan_id, objective_id, kpi_id).await?;
     Ok(with_etag(StatusCode::OK, version, k))
 }
 
@@ -573,7 +573,7 @@ pub async fn update_kpi(
     Json(input): Json<KpiPatch>,
 ) -> Result<Response, Problem> {
     let change = app
-        .update_kpi(&p, plan_id, objective_id, kpi_id, input, &if_match)
+        .update_part(&p, plan_id, objective_id, kpi_id, input, &if_match)
         .await?;
     Ok(part_changed(change, None))
 }
@@ -590,7 +590,7 @@ pub async fn delete_kpi(
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
     let plan = app
-        .remove_kpi(&p, plan_id, objective_id, kpi_id, &if_match)
+        .remove_part::<Kpi>(&p, plan_id, objective_id, kpi_id, &if_match)
         .await?;
     Ok(part_removed(plan))
 }
@@ -610,7 +610,7 @@ pub async fn create_milestone(
     Json(input): Json<MilestoneDraft>,
 ) -> Result<Response, Problem> {
     let change = app
-        .add_milestone(&p, plan_id, objective_id, input, &if_match)
+        .add_part(&p, plan_id, objective_id, input.into_milestone(), &if_match)
         .await?;
     let location = format!(
         "/v1/success-plans/{plan_id}/objectives/{objective_id}/milestones/{}",
@@ -630,7 +630,7 @@ pub async fn get_milestone(
     PathIds([plan_id, objective_id, milestone_id]): PathIds<3>,
 ) -> Result<Response, Problem> {
     let (m, version) = app
-        .milestone(&p, plan_id, objective_id, milestone_id)
+        .part::<Milestone>(&p, plan_id, objective_id, milestone_id)
         .await?;
     Ok(with_etag(StatusCode::OK, version, m))
 }
@@ -649,7 +649,7 @@ pub async fn update_milestone(
     Json(input): Json<MilestonePatch>,
 ) -> Result<Response, Problem> {
     let change = app
-        .update_milestone(&p, plan_id, objective_id, milestone_id, input, &if_match)
+        .update_part(&p, plan_id, objective_id, milestone_id, input, &if_match)
         .await?;
     Ok(part_changed(change, None))
 }
@@ -666,7 +666,7 @@ pub async fn delete_milestone(
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
     let plan = app
-        .remove_milestone(&p, plan_id, objective_id, milestone_id, &if_match)
+        .remove_part::<Milestone>(&p, plan_id, objective_id, milestone_id, &if_match)
         .await?;
     Ok(part_removed(plan))
 }
