@@ -80,9 +80,9 @@ template = json.loads(call("POST", "/v1/success-plan-templates", {
 rollout = json.loads(call("POST", "/v1/success-plans", {
     "account_id": acme, "template_id": template, "start_date": "2026-01-05", "status": "active",
     "owner": "jane@example.com"}))
-for ms in rollout["objectives"][0]["milestones"][:2]:
+for ms, on in zip(rollout["objectives"][0]["milestones"][:2], ["2026-02-20", "2026-05-04"]):
     call("PATCH", f"/v1/success-plans/{rollout['id']}/objectives/{rollout['objectives'][0]['id']}/milestones/{ms['id']}",
-         {"done": True})
+         {"done": True, "done_on": on})
 close = rollout["objectives"][1]
 call("PATCH", f"/v1/success-plans/{rollout['id']}/objectives/{close['id']}/kpis/{close['kpis'][0]['id']}",
      {"current": 6})
@@ -91,7 +91,8 @@ expansion = json.loads(call("POST", "/v1/success-plans", {
     "target_date": "2026-12-15", "status": "active"}))
 call("POST", f"/v1/success-plans/{expansion['id']}/objectives", {
     "title": "Logistics sponsor signed up", "milestones": [
-        {"title": "Executive briefing", "done": True}, {"title": "Pilot scoped", "done": True},
+        {"title": "Executive briefing", "done": True, "done_on": "2026-06-18"},
+        {"title": "Pilot scoped", "done": True, "done_on": "2026-08-27"},
         {"title": "Business case approved"}]})
 call("POST", "/v1/successes", {
     "account_id": acme, "title": "Spreadsheets retired at the pilot site", "achieved_on": "2026-07-20",

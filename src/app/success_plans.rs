@@ -403,6 +403,7 @@ impl App {
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
             let mut o = draft.into_objective();
+            o.settle(today());
             o.check_in(plan.fields.start_date, &metrics)?;
             plan.objectives.push(o.clone());
             plan.check()?;
@@ -481,6 +482,7 @@ impl App {
         self.change_plan(p, plan_id, if_match, |plan| {
             let start = plan.fields.start_date;
             let parts = T::of_mut(objective_of(plan, objective_id)?);
+            part.settle(today());
             part.check_in(start, &metrics)?;
             if parts.len() >= T::MAX {
                 return Err(AppError::Conflict(format!(
@@ -514,6 +516,7 @@ impl App {
                 .find(|x| x.id() == id)
                 .ok_or(AppError::NotFound(T::NOUN))?;
             patch.apply_to(part);
+            part.settle(today());
             part.check_in(start, &metrics)?;
             Ok(part.clone())
         })

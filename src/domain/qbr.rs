@@ -646,6 +646,7 @@ mod tests {
             owner: None,
             due_date: None,
             done,
+            done_on: None,
         };
         let logins = Kpi {
             id: Uuid::now_v7(),

@@ -161,6 +161,8 @@ pub struct Milestone {
     pub owner: Option<String>,
     pub due_date: Option<NaiveDate>,
     pub done: bool,
+    /// When it was done: a past quarter's progress counts it only from then.
+    pub done_on: Option<NaiveDate>,
 }
 
 impl Milestone {
@@ -169,7 +171,22 @@ impl Milestone {
         check_text(&mut e, "title", &self.title, MAX_NAME_LEN);
         check_opt_text(&mut e, "owner", self.owner.as_deref(), MAX_NAME_LEN);
         check_due(&mut e, "due_date", self.due_date, plan_start);
+        if self.done_on.is_some() && !self.done {
+            e.push("done_on", "is only for a milestone that is done");
+        }
         e.into_result()
+    }
+
+    /// Dates a milestone marked done without a date: it was done `today`.
+    pub fn settle(&mut self, today: NaiveDate) {
+        if self.done {
+            self.done_on.get_or_insert(today);
+        }
+    }
+
+    /// Whether it counts as done at `as_of`.
+    pub fn done_by(&self, as_of: NaiveDate) -> bool {
+        self.done && self.done_on.is_none_or(|d| d <= as_of)
     }
 }
 
@@ -184,6 +201,8 @@ pub trait ObjectivePart: Clone {
     fn of_mut(o: &mut Objective) -> &mut Vec<Self>;
     /// Checks it as a part of a plan starting on `plan_start`.
     fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid>;
+    /// Fills in what a write leaves implicit, as of `today`.
+    fn settle(&mut self, _today: NaiveDate) {}
 }
 
 /// A merge patch of a `T`.
@@ -234,6 +253,10 @@ impl ObjectivePart for Milestone {
 
     fn check_in(&mut self, plan_start: NaiveDate, _: &Metrics) -> Result<(), Invalid> {
         self.check(plan_start)
+    }
+
+    fn settle(&mut self, today: NaiveDate) {
+        Milestone::settle(self, today);
     }
 }
 
@@ -293,6 +316,13 @@ impl Objective {
         let mut e = Invalid::default();
         link_kpis(&mut e, "", self.kpis.iter_mut(), metrics);
         e.into_result()
+    }
+
+    /// Fills in what a write leaves implicit in its milestones, as of `today`.
+    pub fn settle(&mut self, today: NaiveDate) {
+        for m in &mut self.milestones {
+            m.settle(today);
+        }
     }
 
     /// Checks it as a part of a plan starting on `plan_start`, links included.
@@ -469,7 +499,7 @@ impl SuccessPlan {
                             })
                             .collect();
                     let attainments: Vec<f64> = kpis.iter().map(|k| k.attainment).collect();
-                    let done = o.milestones.iter().filter(|m| m.done).count();
+                    let done = o.milestones.iter().filter(|m| m.done_by(as_of)).count();
                     ObjectiveProgress {
                         objective_id: o.id,
                         weight: o.weight,
@@ -625,6 +655,8 @@ pub struct MilestoneDraft {
     pub due_date: Option<NaiveDate>,
     /// Default false.
     pub done: Option<bool>,
+    /// When it was done; default today when `done`.
+    pub done_on: Option<NaiveDate>,
 }
 
 impl MilestoneDraft {
@@ -635,6 +667,7 @@ impl MilestoneDraft {
             owner: self.owner,
             due_date: self.due_date,
             done: self.done.unwrap_or(false),
+            done_on: self.done_on,
         }
     }
 }
@@ -650,14 +683,21 @@ pub struct MilestonePatch {
     #[serde(default, deserialize_with = "double_option")]
     pub due_date: Option<Option<NaiveDate>>,
     pub done: Option<bool>,
+    /// Marking it not done clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    pub done_on: Option<Option<NaiveDate>>,
 }
 
 impl Patch<Milestone> for MilestonePatch {
     fn apply_to(self, m: &mut Milestone) {
+        if self.done == Some(false) {
+            m.done_on = None;
+        }
         set(&mut m.title, self.title);
         set(&mut m.owner, self.owner);
         set(&mut m.due_date, self.due_date);
         set(&mut m.done, self.done);
+        set(&mut m.done_on, self.done_on);
     }
 }
 
@@ -982,6 +1022,7 @@ impl TemplateFields {
                         owner: m.owner.clone(),
                         due_date: due(m.due_offset_days),
                         done: false,
+                        done_on: None,
                     })
                     .collect(),
             })
@@ -1114,6 +1155,7 @@ mod tests {
                 owner: None,
                 due_date: None,
                 done: i < done,
+                done_on: None,
             })
             .collect()
     }
@@ -1178,6 +1220,29 @@ mod tests {
         assert_eq!(
             plan(vec![]).progress(date(2026, 1, 1), |_| None).progress,
             0.0
+        );
+    }
+
+    #[test]
+    fn a_milestone_counts_from_when_it_was_done() {
+        let mut p = plan(vec![objective(1.0, vec![], milestones(0, 2))]);
+        let m = &mut p.objectives[0].milestones[0];
+        m.done = true;
+        m.settle(date(2026, 2, 1));
+        assert_eq!(m.done_on, Some(date(2026, 2, 1)));
+        assert_eq!(p.progress(date(2026, 1, 31), |_| None).progress, 0.0);
+        assert_eq!(p.progress(date(2026, 2, 1), |_| None).progress, 0.5);
+        let m = &mut p.objectives[0].milestones[1];
+        m.done_on = Some(date(2026, 1, 5));
+        assert_eq!(m.check(date(2026, 1, 1)).unwrap_err().fields(), ["done_on"]);
+        MilestonePatch {
+            done: Some(false),
+            ..MilestonePatch::default()
+        }
+        .apply_to(&mut p.objectives[0].milestones[0]);
+        assert_eq!(
+            p.objectives[0].milestones[0].done_on, None,
+            "undone, undated"
         );
     }
 

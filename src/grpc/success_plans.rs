@@ -180,6 +180,7 @@ fn milestone_json(m: pb::Milestone) -> Obj {
         .opt("owner", m.owner)
         .opt("due_date", m.due_date)
         .opt("done", m.done)
+        .opt("done_on", m.done_on)
 }
 
 fn objective_json(o: pb::Objective) -> Obj {
@@ -289,6 +290,7 @@ fn milestone_to_pb(m: DomainMilestone) -> pb::Milestone {
         owner: m.owner,
         due_date: m.due_date.map(date),
         done: Some(m.done),
+        done_on: m.done_on.map(date),
     }
 }
 
@@ -473,7 +475,7 @@ const KPI_FIELDS: &[&str] = &[
     "target",
     "current",
 ];
-const MILESTONE_FIELDS: &[&str] = &["title", "owner", "due_date", "done"];
+const MILESTONE_FIELDS: &[&str] = &["title", "owner", "due_date", "done", "done_on"];
 const TEMPLATE_FIELDS: &[&str] = &["name", "description", "duration_days", "objectives"];
 const PLAN_FIELDS: &[&str] = &[
     "name",

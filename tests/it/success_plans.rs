@@ -147,11 +147,11 @@ on_both_backends! {
                 ADMIN_KEY,
                 Method::PATCH,
                 &format!("/v1/success-plans/{id}/objectives/{go_live_id}/milestones/{kick_off}"),
-                Some(json!({"done": true})),
+                Some(json!({"done": true, "done_on": "2026-01-08"})),
             )
             .await;
         assert_eq!(status, 200, "{done}");
-        assert_eq!(done["item"]["done"], true);
+        assert_eq!((&done["item"]["done"], &done["item"]["done_on"]), (&json!(true), &json!("2026-01-08")));
         assert_eq!(done["progress"]["objectives"][0]["milestones_done"], 1);
         let support = plan["objectives"][1]["id"].as_str().unwrap();
         let cases = plan["objectives"][1]["kpis"][0]["id"].as_str().unwrap();
@@ -632,7 +632,7 @@ on_both_backends! {
             .update_milestone(authed(ADMIN_KEY, pb::UpdateMilestoneRequest {
                 plan_id: plan.id.clone(),
                 objective_id: objective.clone(),
-                milestone: Some(pb::Milestone { id: ms.id.clone(), done: Some(true), ..Default::default() }),
+                milestone: Some(pb::Milestone { id: ms.id.clone(), done: Some(true), done_on: Some("2026-01-08".into()), ..Default::default() }),
                 update_mask: None,
                 etag: String::new(),
             }))
