@@ -15,10 +15,11 @@ use crate::domain::success_plan::{
     NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
     PlanPatch, PlanProgress, PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
 };
+use crate::domain::validation::all_of as merged;
 use crate::domain::{Invalid, Role};
 use crate::store::success_plans::PlanFilter;
 
-pub(super) const PLAN: &str = "success plan";
+const PLAN: &str = "success plan";
 const TEMPLATE: &str = "success plan template";
 const OBJECTIVE: &str = "objective";
 
@@ -29,8 +30,8 @@ pub struct AssessedPlan {
     pub progress: PlanProgress,
 }
 
-/// What a write to a part of a plan returns: the part as it now is (none
-/// after a removal) and the plan with its recomputed progress.
+/// What adding or changing a part of a plan returns: the part as it now is
+/// and the plan with its recomputed progress.
 #[derive(Debug, Clone)]
 pub struct PlanChange<T> {
     pub item: T,
@@ -50,7 +51,7 @@ pub(super) fn today() -> NaiveDate {
 }
 
 /// The instant after `day` ends: observations before it count as of that day.
-pub(super) fn end_of(day: NaiveDate) -> DateTime<Utc> {
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
     start_of(day) + Duration::days(1)
 }
 
@@ -61,17 +62,6 @@ fn removed(before: usize, after: usize, noun: &'static str) -> Result<(), AppErr
     } else {
         Err(AppError::NotFound(noun))
     }
-}
-
-/// Every error of several checks, or none.
-fn merged(results: impl IntoIterator<Item = Result<(), Invalid>>) -> Result<(), Invalid> {
-    let mut e = Invalid::default();
-    for r in results {
-        if let Err(bad) = r {
-            e.0.extend(bad.0);
-        }
-    }
-    e.into_result()
 }
 
 impl App {

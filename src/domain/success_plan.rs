@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use super::metric::{MetricDefinition, Source, Unit};
 use super::patch::{double_option, set};
-use super::validation::{Checked, Invalid, check_opt_text, check_text};
+use super::validation::{Checked, Invalid, all_of, check_opt_text, check_text};
 
 /// Progress within this of the expected share is on track.
 pub const ON_TRACK_MARGIN: f64 = 0.10;
@@ -227,11 +227,7 @@ impl ObjectivePart for Kpi {
     }
 
     fn check_in(&mut self, _: NaiveDate, metrics: &Metrics) -> Result<(), Invalid> {
-        let mut e = self.check().err().unwrap_or_default();
-        if let Err(bad) = self.link(metrics) {
-            e.0.extend(bad.0);
-        }
-        e.into_result()
+        all_of([self.check(), self.link(metrics)])
     }
 }
 
@@ -327,11 +323,7 @@ impl Objective {
 
     /// Checks it as a part of a plan starting on `plan_start`, links included.
     pub fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid> {
-        let mut e = self.check(plan_start).err().unwrap_or_default();
-        if let Err(bad) = self.link(metrics) {
-            e.0.extend(bad.0);
-        }
-        e.into_result()
+        all_of([self.check(plan_start), self.link(metrics)])
     }
 }
 

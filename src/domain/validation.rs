@@ -64,6 +64,15 @@ impl fmt::Display for Invalid {
     }
 }
 
+/// Every error of several checks in one answer, or `Ok` when none failed.
+pub fn all_of(results: impl IntoIterator<Item = Result<(), Invalid>>) -> Result<(), Invalid> {
+    let mut e = Invalid::default();
+    for bad in results.into_iter().filter_map(Result::err) {
+        e.0.extend(bad.0);
+    }
+    e.into_result()
+}
+
 /// The characters a blank text consists of: exactly the class
 /// `[ \t\n\r\f\v]` that the API schemas exclude (`[^ \t\n\r\f\v]`), so
 /// the schema and the service agree on what blank means.
