@@ -131,15 +131,12 @@ impl App {
         p.require(Role::Write)?;
         let current = self.account(p, id).await?;
         if_match.check(ACCOUNT, current.version)?;
-        if self
-            .store
-            .delete_account(p.workspace_id, id, current.version)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .delete_account(p.workspace_id, id, current.version)
+                .await?,
+            (),
+        )
     }
 
     async fn replace_account(
@@ -154,19 +151,23 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self
-            .store
-            .update_account(p.workspace_id, &next, current.version)
-            .await?
-        {
-            Ok(next)
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .update_account(p.workspace_id, &next, current.version)
+                .await?,
+            next,
+        )
     }
 }
 
-/// Another writer got there first between our read and our write.
-pub(super) fn changed_meanwhile() -> AppError {
-    AppError::Conflict("the record changed during this request; read it again and retry".into())
+/// `value` when a write conditional on the version read took; a conflict
+/// when another writer got there first between our read and our write.
+pub(super) fn written<T>(took: bool, value: T) -> Result<T, AppError> {
+    if took {
+        Ok(value)
+    } else {
+        Err(AppError::Conflict(
+            "the record changed during this request; read it again and retry".into(),
+        ))
+    }
 }

@@ -15,7 +15,7 @@ use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::qbr::{
     ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
-    READINESS_MATRIX, SetReview, TREND_QUARTERS, review, start_of,
+    READINESS_MATRIX, SetReview, TREND_QUARTERS, review,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
@@ -366,10 +366,7 @@ impl App {
         let successes = record
             .successes
             .iter()
-            .filter(|s| {
-                let d = start_of(s.fields.achieved_on);
-                period.start <= d && d < period.end
-            })
+            .filter(|s| period.holds_day(s.fields.achieved_on))
             .map(|s| AssessedSuccess::at(s.clone(), as_of))
             .collect();
         Ok(Qbr {

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::accounts::changed_meanwhile;
+use super::accounts::written;
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::{Role, Stakeholder, StakeholderFields, StakeholderPatch};
@@ -77,15 +77,12 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self
-            .store
-            .update_stakeholder(p.workspace_id, &next, current.version)
-            .await?
-        {
-            Ok(next)
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .update_stakeholder(p.workspace_id, &next, current.version)
+                .await?,
+            next,
+        )
     }
 
     pub async fn delete_stakeholder(
@@ -97,14 +94,11 @@ impl App {
         p.require(Role::Write)?;
         let current = self.stakeholder(p, id).await?;
         if_match.check(STAKEHOLDER, current.version)?;
-        if self
-            .store
-            .delete_stakeholder(p.workspace_id, id, current.version)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .delete_stakeholder(p.workspace_id, id, current.version)
+                .await?,
+            (),
+        )
     }
 }

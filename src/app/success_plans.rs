@@ -4,13 +4,13 @@
 //! the version read (If-Match names the plan's version) and returns the
 //! plan's recomputed progress.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::changed_meanwhile;
+use super::accounts::written;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
-use crate::domain::qbr::start_of;
+use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
     NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
     PlanPatch, PlanProgress, PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
@@ -48,11 +48,6 @@ pub struct PlanQuery {
 /// Today in UTC: the default date of progress and of new plans.
 pub(super) fn today() -> NaiveDate {
     now().date_naive()
-}
-
-/// The instant after `day` ends: observations before it count as of that day.
-fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    start_of(day) + Duration::days(1)
 }
 
 /// Whether a removal found what it was to remove.
@@ -129,15 +124,12 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self
-            .store
-            .update_template(p.workspace_id, &next, current.version)
-            .await?
-        {
-            Ok(next)
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .update_template(p.workspace_id, &next, current.version)
+                .await?,
+            next,
+        )
     }
 
     pub async fn delete_template(
@@ -149,15 +141,12 @@ impl App {
         p.require(Role::Write)?;
         let current = self.template(p, id).await?;
         if_match.check(TEMPLATE, current.version)?;
-        if self
-            .store
-            .delete_template(p.workspace_id, id, current.version)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .delete_template(p.workspace_id, id, current.version)
+                .await?,
+            (),
+        )
     }
 
     /// A new plan for an account, blank or with a template's objectives,
@@ -313,15 +302,12 @@ impl App {
         p.require(Role::Write)?;
         let current = self.stored_plan(p, id).await?;
         if_match.check(PLAN, current.version)?;
-        if self
-            .store
-            .delete_plan(p.workspace_id, id, current.version, now())
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .delete_plan(p.workspace_id, id, current.version, now())
+                .await?,
+            (),
+        )
     }
 
     /// Loads a plan, applies `f`, saves it at the version read and
@@ -359,9 +345,7 @@ impl App {
                     .await?
             }
         };
-        if !saved {
-            return Err(changed_meanwhile());
-        }
+        written(saved, ())?;
         Ok(PlanChange {
             item,
             plan: self.assess(p, next, today()).await?,

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::changed_meanwhile;
+use super::accounts::written;
 use super::page::{paginate, scan};
 use super::success_plans::today;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
@@ -204,15 +204,12 @@ impl App {
             updated_at: next_change_time(current.updated_at),
             ..current
         };
-        if self
-            .store
-            .update_success(p.workspace_id, &next, current.version)
-            .await?
-        {
-            Ok(AssessedSuccess::at(next, today()))
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .update_success(p.workspace_id, &next, current.version)
+                .await?,
+            AssessedSuccess::at(next, today()),
+        )
     }
 
     pub async fn delete_success(
@@ -224,14 +221,11 @@ impl App {
         p.require(Role::Write)?;
         let current = self.stored_success(p, id).await?;
         if_match.check(SUCCESS, current.version)?;
-        if self
-            .store
-            .delete_success(p.workspace_id, id, current.version)
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(changed_meanwhile())
-        }
+        written(
+            self.store
+                .delete_success(p.workspace_id, id, current.version)
+                .await?,
+            (),
+        )
     }
 }

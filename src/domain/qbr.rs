@@ -37,6 +37,12 @@ impl Period {
         self.start <= t && t < self.end
     }
 
+    /// Whether a day (its first instant) falls in the period: a success
+    /// achieved that day counts in it.
+    pub fn holds_day(&self, day: NaiveDate) -> bool {
+        self.contains(start_of(day))
+    }
+
     /// The last instant of the period: derived metrics are read as of it.
     fn last_instant(&self) -> DateTime<Utc> {
         self.end - Duration::microseconds(1)
@@ -46,6 +52,11 @@ impl Period {
 /// The first instant of a day (UTC).
 pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
     day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The instant after a day ends: what happened before it happened by that day.
+pub fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    start_of(day) + Duration::days(1)
 }
 
 /// Why a metric has no value in a period: shown, never read as zero.
@@ -194,7 +205,7 @@ impl AccountRecord {
             Derivation::SuccessesCaptured => Ok(self
                 .successes
                 .iter()
-                .filter(|s| period.contains(start_of(s.fields.achieved_on)))
+                .filter(|s| period.holds_day(s.fields.achieved_on))
                 .count() as f64),
         }
     }
@@ -202,7 +213,7 @@ impl AccountRecord {
     /// A plan's progress at the end of `day`, its linked KPIs read from
     /// [`AccountRecord::kpi_observations`].
     pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate) -> PlanProgress {
-        let at = start_of(day) + Duration::days(1) - Duration::microseconds(1);
+        let at = end_of(day) - Duration::microseconds(1);
         plan.progress(day, |m| self.kpi_value(m, at))
     }
 

@@ -16,10 +16,6 @@ fn invalid(e: Invalid) -> Status {
     super::status::invalid_argument(e)
 }
 
-fn if_match(etag: String) -> IfMatch {
-    IfMatch(Some(etag).filter(|e| !e.is_empty()))
-}
-
 #[tonic::async_trait]
 impl AccountService for AccountGrpc {
     async fn create_account(
@@ -98,7 +94,7 @@ impl AccountService for AccountGrpc {
             let updated = self
                 .0
                 .app
-                .update_account(&p, id, patch, &if_match(m.etag))
+                .update_account(&p, id, patch, &convert::if_match(m.etag))
                 .await;
             updated.map(account_to_pb).map_err(status_of)
         })
@@ -112,7 +108,7 @@ impl AccountService for AccountGrpc {
             let id = convert::id("id", &m.id).map_err(invalid)?;
             self.0
                 .app
-                .delete_account(&p, id, &if_match(m.etag))
+                .delete_account(&p, id, &convert::if_match(m.etag))
                 .await
                 .map_err(status_of)
         })
@@ -214,7 +210,7 @@ impl AccountService for AccountGrpc {
             let updated = self
                 .0
                 .app
-                .update_stakeholder(&p, id, patch, &if_match(m.etag))
+                .update_stakeholder(&p, id, patch, &convert::if_match(m.etag))
                 .await;
             updated.map(stakeholder_to_pb).map_err(status_of)
         })
@@ -228,7 +224,7 @@ impl AccountService for AccountGrpc {
             let id = convert::id("id", &m.id).map_err(invalid)?;
             self.0
                 .app
-                .delete_stakeholder(&p, id, &if_match(m.etag))
+                .delete_stakeholder(&p, id, &convert::if_match(m.etag))
                 .await
                 .map_err(status_of)
         })

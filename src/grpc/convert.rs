@@ -9,7 +9,7 @@ use serde_json::{Number, Value};
 use uuid::Uuid;
 
 use super::pb;
-use crate::app::{MAX_PAGE_SIZE, PageRequest, etag_of};
+use crate::app::{IfMatch, MAX_PAGE_SIZE, PageRequest, etag_of};
 use crate::domain::attributes::Attributes;
 use crate::domain::currency::DEFAULT_CURRENCY;
 use crate::domain::{
@@ -53,7 +53,8 @@ pub fn id(field: &str, raw: &str) -> Result<Uuid, Invalid> {
     e.into_result().map(|()| id)
 }
 
-fn parse_opt<T: FromStr>(
+/// An optional enum (or other text form) from its text; a bad one is named in `e`.
+pub fn parse_opt<T: FromStr>(
     e: &mut Invalid,
     field: &str,
     raw: Option<String>,
@@ -67,8 +68,13 @@ fn parse_opt<T: FromStr>(
     parsed
 }
 
-fn parse_date(e: &mut Invalid, field: &str, raw: Option<String>) -> Option<NaiveDate> {
+pub fn parse_date(e: &mut Invalid, field: &str, raw: Option<String>) -> Option<NaiveDate> {
     parse_opt::<NaiveDate>(e, field, raw, "a date YYYY-MM-DD")
+}
+
+/// A request's `etag` as an If-Match condition: empty means unconditional.
+pub fn if_match(etag: String) -> IfMatch {
+    IfMatch(Some(etag).filter(|e| !e.is_empty()))
 }
 
 /// gRPC page sizes follow AIP-158: 0 means the default, above the maximum means the maximum.

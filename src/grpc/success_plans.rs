@@ -17,7 +17,7 @@ use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{
-    AppError, AssessedPlan, AssessedSuccess, IfMatch, PlanChange, PlanQuery, SuccessQuery, etag_of,
+    AppError, AssessedPlan, AssessedSuccess, PlanChange, PlanQuery, SuccessQuery, etag_of,
 };
 use crate::domain::Invalid;
 use crate::domain::success_plan::{
@@ -28,10 +28,6 @@ use crate::domain::validation::{Checked, parse_value};
 use crate::store::success_plans::PlanFilter;
 
 pub struct SuccessPlanGrpc(pub GrpcState);
-
-fn if_match(etag: String) -> IfMatch {
-    IfMatch(Some(etag).filter(|e| !e.is_empty()))
-}
 
 /// A JSON number, or (for NaN and infinities, which JSON lacks) a string
 /// the parser then refuses as not a number.
@@ -147,21 +143,6 @@ fn ids<const N: usize>(fields: [(&str, &str); N]) -> Result<[Uuid; N], Status> {
 
 fn date(d: chrono::NaiveDate) -> String {
     d.to_string()
-}
-
-/// An optional enum or date from its text; a bad one is named in `e`.
-fn parse_enum<T: std::str::FromStr>(
-    e: &mut Invalid,
-    field: &str,
-    raw: Option<String>,
-    what: &str,
-) -> Option<T> {
-    let raw = raw?;
-    let parsed = raw.parse().ok();
-    if parsed.is_none() {
-        e.push(field, format!("must be {what}"));
-    }
-    parsed
 }
 
 fn kpi_json(k: pb::Kpi) -> Obj {
@@ -547,7 +528,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "UpdateSuccessPlanTemplate", req, |p, m| {
             let t = m.template.unwrap_or_default();
             let id = id("template.id", &t.id)?;
-            let etag = if_match(t.etag.clone());
+            let etag = convert::if_match(t.etag.clone());
             let json = masked(
                 template_json(t),
                 m.update_mask,
@@ -566,7 +547,11 @@ impl SuccessPlanService for SuccessPlanGrpc {
     ) -> Result<Response<()>, Status> {
         call!(self.0, "DeleteSuccessPlanTemplate", req, |p, m| {
             let id = id("id", &m.id)?;
-            let done = self.0.app.delete_template(&p, id, &if_match(m.etag)).await;
+            let done = self
+                .0
+                .app
+                .delete_template(&p, id, &convert::if_match(m.etag))
+                .await;
             done.map_err(status_of)
         })
     }
@@ -618,11 +603,16 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let query = PlanQuery {
                 filter: PlanFilter {
                     account_id,
-                    status: parse_enum(&mut e, "status", m.status, "a plan status"),
+                    status: convert::parse_opt(&mut e, "status", m.status, "a plan status"),
                     owner: m.owner,
                     updated_since: parse_timestamp(&mut e, "updated_since", m.updated_since),
                 },
-                health: parse_enum(&mut e, "health", m.health, "on_track, at_risk or off_track"),
+                health: convert::parse_opt(
+                    &mut e,
+                    "health",
+                    m.health,
+                    "on_track, at_risk or off_track",
+                ),
             };
             e.into_result().map_err(invalid)?;
             let page = convert::page(m.page_size, m.page_token);
@@ -643,7 +633,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "UpdateSuccessPlan", req, |p, m| {
             let plan = m.plan.unwrap_or_default();
             let id = id("plan.id", &plan.id)?;
-            let etag = if_match(plan.etag.clone());
+            let etag = convert::if_match(plan.etag.clone());
             let json = Obj::default()
                 .put("name", plan.name)
                 .opt("owner", plan.owner)
@@ -666,7 +656,11 @@ impl SuccessPlanService for SuccessPlanGrpc {
     ) -> Result<Response<()>, Status> {
         call!(self.0, "DeleteSuccessPlan", req, |p, m| {
             let id = id("id", &m.id)?;
-            let done = self.0.app.delete_plan(&p, id, &if_match(m.etag)).await;
+            let done = self
+                .0
+                .app
+                .delete_plan(&p, id, &convert::if_match(m.etag))
+                .await;
             done.map_err(status_of)
         })
     }
@@ -678,7 +672,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "GetSuccessPlanProgress", req, |p, m| {
             let id = id("id", &m.id)?;
             let mut e = Invalid::default();
-            let as_of = parse_enum(&mut e, "as_of", m.as_of, "a date YYYY-MM-DD");
+            let as_of = convert::parse_date(&mut e, "as_of", m.as_of);
             e.into_result().map_err(invalid)?;
             let a = self.0.app.plan_progress(&p, id, as_of).await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
@@ -695,7 +689,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let c = self
                 .0
                 .app
-                .add_objective(&p, plan_id, draft, &if_match(m.etag))
+                .add_objective(&p, plan_id, draft, &convert::if_match(m.etag))
                 .await;
             c.map(|c| {
                 let (objective, progress) = change(c, objective_to_pb);
@@ -737,7 +731,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let c = self
                 .0
                 .app
-                .update_objective(&p, plan_id, objective_id, patch, &if_match(m.etag))
+                .update_objective(&p, plan_id, objective_id, patch, &convert::if_match(m.etag))
                 .await;
             c.map(|c| {
                 let (objective, progress) = change(c, objective_to_pb);
@@ -760,7 +754,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let a = self
                 .0
                 .app
-                .remove_objective(&p, plan_id, objective_id, &if_match(m.etag))
+                .remove_objective(&p, plan_id, objective_id, &convert::if_match(m.etag))
                 .await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
         })
@@ -782,7 +776,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     plan_id,
                     objective_id,
                     draft.into_kpi(),
-                    &if_match(m.etag),
+                    &convert::if_match(m.etag),
                 )
                 .await;
             c.map(|c| {
@@ -830,7 +824,14 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let c = self
                 .0
                 .app
-                .update_part(&p, plan_id, objective_id, kpi_id, patch, &if_match(m.etag))
+                .update_part(
+                    &p,
+                    plan_id,
+                    objective_id,
+                    kpi_id,
+                    patch,
+                    &convert::if_match(m.etag),
+                )
                 .await;
             c.map(|c| {
                 let (kpi, progress) = change(c, kpi_to_pb);
@@ -856,7 +857,13 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let a = self
                 .0
                 .app
-                .remove_part::<DomainKpi>(&p, plan_id, objective_id, kpi_id, &if_match(m.etag))
+                .remove_part::<DomainKpi>(
+                    &p,
+                    plan_id,
+                    objective_id,
+                    kpi_id,
+                    &convert::if_match(m.etag),
+                )
                 .await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
         })
@@ -879,7 +886,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     plan_id,
                     objective_id,
                     draft.into_milestone(),
-                    &if_match(m.etag),
+                    &convert::if_match(m.etag),
                 )
                 .await;
             c.map(|c| {
@@ -939,7 +946,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     objective_id,
                     milestone_id,
                     patch,
-                    &if_match(m.etag),
+                    &convert::if_match(m.etag),
                 )
                 .await;
             c.map(|c| {
@@ -971,7 +978,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     plan_id,
                     objective_id,
                     milestone_id,
-                    &if_match(m.etag),
+                    &convert::if_match(m.etag),
                 )
                 .await;
             a.map(|a| progress_to_pb(&a)).map_err(status_of)
@@ -996,7 +1003,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "GetSuccess", req, |p, m| {
             let id = id("id", &m.id)?;
             let mut e = Invalid::default();
-            let as_of = parse_enum(&mut e, "as_of", m.as_of, "a date YYYY-MM-DD");
+            let as_of = convert::parse_date(&mut e, "as_of", m.as_of);
             e.into_result().map_err(invalid)?;
             let s = self.0.app.success(&p, id, as_of).await;
             s.map(success_to_pb).map_err(status_of)
@@ -1015,9 +1022,14 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let query = SuccessQuery {
                 account_id,
                 min_score: m.min_score.map(i64::from),
-                missing: parse_enum(&mut e, "missing", m.missing, "a part of a success"),
-                reusable_in: parse_enum(&mut e, "reusable_in", m.reusable_in, "a reuse scope"),
-                as_of: parse_enum(&mut e, "as_of", m.as_of, "a date YYYY-MM-DD"),
+                missing: convert::parse_opt(&mut e, "missing", m.missing, "a part of a success"),
+                reusable_in: convert::parse_opt(
+                    &mut e,
+                    "reusable_in",
+                    m.reusable_in,
+                    "a reuse scope",
+                ),
+                as_of: convert::parse_date(&mut e, "as_of", m.as_of),
                 updated_since: parse_timestamp(&mut e, "updated_since", m.updated_since),
             };
             e.into_result().map_err(invalid)?;
@@ -1039,7 +1051,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "UpdateSuccess", req, |p, m| {
             let s = m.success.unwrap_or_default();
             let id = id("success.id", &s.id)?;
-            let etag = if_match(s.etag.clone());
+            let etag = convert::if_match(s.etag.clone());
             let json = masked(success_json(s), m.update_mask, SUCCESS_FIELDS, "Success")?;
             let patch = parse("success", json)?;
             let s = self.0.app.update_success(&p, id, patch, &etag).await;
@@ -1053,7 +1065,11 @@ impl SuccessPlanService for SuccessPlanGrpc {
     ) -> Result<Response<()>, Status> {
         call!(self.0, "DeleteSuccess", req, |p, m| {
             let id = id("id", &m.id)?;
-            let done = self.0.app.delete_success(&p, id, &if_match(m.etag)).await;
+            let done = self
+                .0
+                .app
+                .delete_success(&p, id, &convert::if_match(m.etag))
+                .await;
             done.map_err(status_of)
         })
     }
