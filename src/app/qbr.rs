@@ -17,7 +17,7 @@ use crate::domain::qbr::{
     ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
     READINESS_MATRIX, SetReview, TREND_QUARTERS, review,
 };
-use crate::domain::quarter::{FiscalCalendar, Quarter};
+use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
@@ -276,6 +276,9 @@ impl App {
         let as_of = as_of.unwrap_or_else(now);
         let cal = self.fiscal_calendar(p).await?;
         let quarter = cal.containing(as_of);
+        if !YEARS.contains(&quarter.year) {
+            return Err(Invalid::single("as_of", YEARS_MESSAGE).into());
+        }
         let period = Period {
             start: cal.start(quarter),
             end: as_of + Duration::microseconds(1),

@@ -23,6 +23,11 @@ pub struct Quarter {
 
 /// Why a quarter string was refused.
 pub const QUARTER_FORMAT: &str = "must be a quarter like 2026-Q3 (a four-digit year, Q1-Q4)";
+/// The years a quarter may name: whatever the fiscal start, a quarter, its
+/// trend and its period's instants then stay within years 0001–9999, the
+/// years RFC 3339 can write.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1000..=9998;
+pub const YEARS_MESSAGE: &str = "must be a quarter of a year from 1000 to 9998";
 
 impl FromStr for Quarter {
     type Err = &'static str;
@@ -37,6 +42,9 @@ impl FromStr for Quarter {
         let Some(year) = year.filter(|_| well_formed) else {
             return Err(QUARTER_FORMAT);
         };
+        if !YEARS.contains(&year) {
+            return Err(YEARS_MESSAGE);
+        }
         Ok(Self {
             year,
             number: b[6] - b'0',
@@ -160,13 +168,16 @@ mod tests {
             "2025-Q4"
         );
         assert_eq!(q.back(3).to_string(), "2025-Q4");
-        let zero: Quarter = "0000-Q1".parse().unwrap();
+        for out_of_range in ["0000-Q1", "0999-Q4", "9999-Q1"] {
+            assert_eq!(out_of_range.parse::<Quarter>(), Err(YEARS_MESSAGE));
+        }
+        let first: Quarter = "1000-Q1".parse().unwrap();
         assert_eq!(
             FiscalCalendar::starting_in(4)
                 .unwrap()
-                .start(zero)
+                .start(first)
                 .to_string(),
-            "-0001-04-01 00:00:00 UTC"
+            "0999-04-01 00:00:00 UTC"
         );
     }
 

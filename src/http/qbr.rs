@@ -320,15 +320,15 @@ pub struct AccountHealthQuery {
     /// The set's key; defaults to `qbr_traditional`.
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_set: Option<String>,
-    /// Defaults to now; values cover its quarter up to this instant.
+    /// Defaults to now; values cover its quarter (of a year from 1000 to 9998) up to this instant.
     pub as_of: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PortfolioHealthQuery {
-    /// `YYYY-Qn` of the workspace's fiscal year; defaults to the current quarter.
-    #[param(pattern = "^[0-9]{4}-Q[1-4]$")]
+    /// `YYYY-Qn` of the workspace's fiscal year (years 1000–9998); defaults to the current quarter.
+    #[param(pattern = "^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-Q[1-4]$")]
     pub quarter: Option<String>,
     pub segment: Option<String>,
     pub owner: Option<String>,
@@ -347,8 +347,8 @@ pub struct QbrQuery {
     /// Up to four set keys, comma-separated, shown side by side.
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,3}$")]
     pub compare: Option<String>,
-    /// `YYYY-Qn` of the workspace's fiscal year; defaults to the current quarter.
-    #[param(pattern = "^[0-9]{4}-Q[1-4]$")]
+    /// `YYYY-Qn` of the workspace's fiscal year (years 1000–9998); defaults to the current quarter.
+    #[param(pattern = "^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-Q[1-4]$")]
     pub quarter: Option<String>,
 }
 

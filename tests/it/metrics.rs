@@ -429,6 +429,10 @@ on_both_backends! {
             (format!("/v1/accounts/{acme}/qbr?metric_set=qbr_future&compare=qbr_future"), "compare"),
             (format!("/v1/accounts/{acme}/qbr?compare=a,b,c,d,e"), "compare"),
             ("/v1/metric-sets/qbr_future/health?quarter=2026-3".to_owned(), "quarter"),
+            // Years RFC 3339 could not write a period of (with any fiscal start).
+            (format!("/v1/accounts/{acme}/qbr?quarter=0000-Q1"), "quarter"),
+            ("/v1/metric-sets/qbr_future/health?quarter=9999-Q4".to_owned(), "quarter"),
+            (format!("/v1/accounts/{acme}/health?as_of=0500-01-01T00:00:00Z"), "as_of"),
             (format!("/v1/observations?from=2026-09-01T00:00:00Z&to=2026-08-01T00:00:00Z&account_id={acme}"), "to"),
             ("/v1/observations?page_token=abc".to_owned(), "page_token"),
         ] {
