@@ -32,6 +32,8 @@ pub const MAX_OBJECTIVES: usize = 50;
 pub const MAX_KPIS: usize = 20;
 pub const MAX_MILESTONES: usize = 50;
 pub const MAX_WEIGHT: f64 = 1000.0;
+/// The last date a plan may reach: RFC 3339 writes four-digit years.
+pub const LAST_DATE: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
 
 str_enum! {
     pub enum PlanStatus {
@@ -379,6 +381,8 @@ impl PlanFields {
         );
         if self.target_date <= self.start_date {
             e.push("target_date", "must be after start_date");
+        } else if self.target_date > LAST_DATE {
+            e.push("target_date", format!("must be on or before {LAST_DATE}"));
         }
         e.into_result()
     }
@@ -403,16 +407,22 @@ impl SuccessPlan {
         let mut e = self.fields.check().err().unwrap_or_default();
         check_count(&mut e, "objectives", self.objectives.len(), MAX_OBJECTIVES);
         let start = self.fields.start_date;
-        let earliest = self
-            .objectives
-            .iter()
-            .flat_map(|o| o.milestones.iter().map(|m| m.due_date).chain([o.due_date]))
-            .flatten()
-            .min();
-        if let Some(d) = earliest.filter(|d| *d < start) {
+        let due = || {
+            self.objectives
+                .iter()
+                .flat_map(|o| o.milestones.iter().map(|m| m.due_date).chain([o.due_date]))
+                .flatten()
+        };
+        if let Some(d) = due().min().filter(|d| *d < start) {
             e.push(
                 "start_date",
                 format!("must not be after a due date of its objectives or milestones ({d})"),
+            );
+        }
+        if due().max().is_some_and(|d| d > LAST_DATE) {
+            e.push(
+                "start_date",
+                format!("puts a due date of its objectives or milestones after {LAST_DATE}"),
             );
         }
         e.into_result()
@@ -1297,6 +1307,20 @@ mod tests {
         p.objectives[0].milestones[0].due_date = Some(date(2026, 1, 5));
         p.fields.start_date = date(2026, 1, 6);
         assert_eq!(p.check().unwrap_err().fields(), ["start_date"]);
+        let mut p = plan(vec![objective(1.0, vec![], milestones(0, 1))]);
+        p.fields.start_date = date(9999, 12, 1);
+        p.fields.target_date = date(9999, 12, 31);
+        p.objectives[0].milestones[0].due_date = Some(date(10000, 1, 30));
+        assert_eq!(
+            p.check().unwrap_err().fields(),
+            ["start_date"],
+            "a due date past 9999"
+        );
+        p.fields.target_date = date(10000, 2, 1);
+        assert_eq!(
+            p.check().unwrap_err().fields(),
+            ["target_date", "start_date"]
+        );
     }
 
     #[test]
