@@ -6,6 +6,7 @@ use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::external_ref;
 use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Role};
+use crate::store::Tx;
 use crate::store::accounts::AccountFilter;
 
 const ACCOUNT: &str = "account";
@@ -26,16 +27,9 @@ impl App {
     ) -> Result<Account, AppError> {
         p.require(Role::Write)?;
         let fields = fields.prepared()?;
-        let at = now();
-        let account = Account {
-            id: Uuid::now_v7(),
-            fields,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        };
-        self.store.insert_account(p.workspace_id, &account).await?;
-        Ok(account)
+        let mut work = self.begin(p).await?;
+        let result = insert_account(&mut work, fields).await;
+        work.finish(result).await
     }
 
     pub async fn account(&self, p: &Principal, id: Uuid) -> Result<Account, AppError> {
@@ -79,15 +73,22 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<Account, AppError> {
         p.require(Role::Write)?;
-        let current = self.account(p, id).await?;
-        let mut fields = current.fields.clone();
-        patch.apply_to(&mut fields);
-        let fields = fields.prepared()?;
-        if_match.check(ACCOUNT, current.version)?;
-        self.replace_account(p, current, fields).await
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_account(&mut work, id).await?;
+            let mut fields = current.fields.clone();
+            patch.apply_to(&mut fields);
+            let fields = fields.prepared()?;
+            if_match.check(ACCOUNT, current.version)?;
+            replace_account(&mut work, current, fields).await
+        }
+        .await;
+        work.finish(result).await
     }
 
-    /// PUT by ref: replaces the account holding the ref, or creates one with it.
+    /// PUT by ref: replaces the account holding the ref, or creates one with
+    /// it. Concurrent upserts of one ref queue on a lock named after the ref,
+    /// so the first creates and the rest replace.
     pub async fn upsert_account_by_ref(
         &self,
         p: &Principal,
@@ -99,27 +100,33 @@ impl App {
         external_ref::check_addressing(&reference)?;
         let mut fields = fields.prepared()?;
         fields.ensure_ref(reference.clone());
-        match self
-            .store
-            .account_by_ref(p.workspace_id, &reference.system, &reference.id)
-            .await?
-        {
-            Some(current) => {
-                if_match.check(ACCOUNT, current.version)?;
-                let account = self.replace_account(p, current, fields).await?;
-                Ok(Upserted {
-                    account,
-                    created: false,
-                })
-            }
-            None => {
-                let account = self.create_account(p, fields).await?;
-                Ok(Upserted {
-                    account,
+        let mut work = self.begin(p).await?;
+        let result = async {
+            work.lock_name(&format!("ref:{}:{}", reference.system, reference.id))
+                .await?;
+            match work
+                .account_by_ref(&reference.system, &reference.id)
+                .await?
+            {
+                Some(current) => {
+                    if !work.lock_account(current.id).await? {
+                        return Err(gone());
+                    }
+                    if_match.check(ACCOUNT, current.version)?;
+                    let account = replace_account(&mut work, current, fields).await?;
+                    Ok(Upserted {
+                        account,
+                        created: false,
+                    })
+                }
+                None => Ok(Upserted {
+                    account: insert_account(&mut work, fields).await?,
                     created: true,
-                })
+                }),
             }
         }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn delete_account(
@@ -129,35 +136,55 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        let current = self.account(p, id).await?;
-        if_match.check(ACCOUNT, current.version)?;
-        written(
-            self.store
-                .delete_account(p.workspace_id, id, current.version)
-                .await?,
-            (),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_account(&mut work, id).await?;
+            if_match.check(ACCOUNT, current.version)?;
+            written(work.delete_account(id, current.version).await?, ())
+        }
+        .await;
+        work.finish(result).await
     }
+}
 
-    async fn replace_account(
-        &self,
-        p: &Principal,
-        current: Account,
-        fields: AccountFields,
-    ) -> Result<Account, AppError> {
-        let next = Account {
-            fields,
-            version: current.version + 1,
-            updated_at: next_change_time(current.updated_at),
-            ..current
-        };
-        written(
-            self.store
-                .update_account(p.workspace_id, &next, current.version)
-                .await?,
-            next,
-        )
+async fn insert_account(tx: &mut Tx, fields: AccountFields) -> Result<Account, AppError> {
+    let at = now();
+    let account = Account {
+        id: Uuid::now_v7(),
+        fields,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    tx.insert_account(&account).await?;
+    Ok(account)
+}
+
+/// The account, locked until the unit of work ends.
+pub(super) async fn locked_account(tx: &mut Tx, id: Uuid) -> Result<Account, AppError> {
+    if !tx.lock_account(id).await? {
+        return Err(AppError::NotFound(ACCOUNT));
     }
+    tx.account(id).await?.ok_or_else(gone)
+}
+
+fn gone() -> AppError {
+    AppError::Concurrent("the account was deleted during this request".into())
+}
+
+async fn replace_account(
+    tx: &mut Tx,
+    current: Account,
+    fields: AccountFields,
+) -> Result<Account, AppError> {
+    let next = Account {
+        fields,
+        version: current.version + 1,
+        updated_at: next_change_time(current.updated_at),
+        ..current
+    };
+    let took = tx.update_account(&next, current.version).await?;
+    written(took, next)
 }
 
 /// `value` when a write conditional on the version read took; a conflict
@@ -166,7 +193,7 @@ pub(super) fn written<T>(took: bool, value: T) -> Result<T, AppError> {
     if took {
         Ok(value)
     } else {
-        Err(AppError::Conflict(
+        Err(AppError::Concurrent(
             "the record changed during this request; read it again and retry".into(),
         ))
     }

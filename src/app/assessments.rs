@@ -3,6 +3,7 @@
 
 use uuid::Uuid;
 
+use super::accounts::locked_account;
 use super::page::paginate;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
@@ -23,31 +24,39 @@ impl App {
     ) -> Result<Assessment, AppError> {
         p.require(Role::Write)?;
         let framework = self.framework(p, &draft.framework).await?;
-        self.account(p, draft.account_id).await?;
-        let stakeholder_account = match draft.stakeholder_id {
-            Some(id) => Some(self.stakeholder(p, id).await?.account_id),
-            None => None,
-        };
-        let at = now();
-        draft.check(&framework.framework, stakeholder_account, at)?;
-        let results = framework.framework.evaluate(&draft.scores)?;
-        let assessment = Assessment {
-            id: Uuid::now_v7(),
-            account_id: draft.account_id,
-            stakeholder_id: draft.stakeholder_id,
-            framework: draft.framework,
-            framework_version: framework.version,
-            scores: draft.scores,
-            notes: draft.notes,
-            assessor: draft.assessor,
-            assessed_at: draft.assessed_at.unwrap_or(at),
-            results,
-            created_at: at,
-        };
-        self.store
-            .insert_assessment(p.workspace_id, &assessment)
-            .await?;
-        Ok(assessment)
+        let mut work = self.begin(p).await?;
+        let result = async {
+            locked_account(&mut work, draft.account_id).await?;
+            let stakeholder_account = match draft.stakeholder_id {
+                Some(id) => Some(
+                    work.stakeholder(id)
+                        .await?
+                        .ok_or(AppError::NotFound("stakeholder"))?
+                        .account_id,
+                ),
+                None => None,
+            };
+            let at = now();
+            draft.check(&framework.framework, stakeholder_account, at)?;
+            let results = framework.framework.evaluate(&draft.scores)?;
+            let assessment = Assessment {
+                id: Uuid::now_v7(),
+                account_id: draft.account_id,
+                stakeholder_id: draft.stakeholder_id,
+                framework: draft.framework,
+                framework_version: framework.version,
+                scores: draft.scores,
+                notes: draft.notes,
+                assessor: draft.assessor,
+                assessed_at: draft.assessed_at.unwrap_or(at),
+                results,
+                created_at: at,
+            };
+            work.insert_assessment(&assessment).await?;
+            Ok(assessment)
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn assessment(&self, p: &Principal, id: Uuid) -> Result<Assessment, AppError> {
@@ -90,10 +99,19 @@ impl App {
     /// Removes an assessment; the subject's previous classification becomes current again.
     pub async fn delete_assessment(&self, p: &Principal, id: Uuid) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        if self.store.delete_assessment(p.workspace_id, id).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound(ASSESSMENT))
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let found = work.assessment(id).await?;
+            let x = found.ok_or(AppError::NotFound(ASSESSMENT))?;
+            // The lock every change to the account's history takes, as on create.
+            locked_account(&mut work, x.account_id).await?;
+            if work.delete_assessment(id).await? {
+                Ok(())
+            } else {
+                Err(AppError::NotFound(ASSESSMENT))
+            }
         }
+        .await;
+        work.finish(result).await
     }
 }

@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{App, AppError, Principal, now};
+use crate::store::Tx;
 use crate::store::definitions::Kind;
 
 /// A definition as published, with whether it is a built-in (read-only).
@@ -80,21 +81,23 @@ impl App {
     ) -> Result<Published<T>, AppError> {
         let key = definition.key().to_owned();
         if built_in::<T>(&key).is_some() {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::Duplicate(format!(
                 "{key:?} is a built-in {}",
                 T::NOUN
             )));
         }
-        self.store
-            .insert_definition(p.workspace_id, T::KIND, &key, &definition, now())
+        let mut work = self.begin(p).await?;
+        let result = work
+            .insert_definition(T::KIND, &key, &definition, now())
             .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => AppError::Conflict(format!(
-                    "{} {key:?} exists; PUT to change it, or pick another key",
-                    T::NOUN
-                )),
-                other => other,
-            })?;
+            .map_err(AppError::from);
+        work.finish(result).await.map_err(|e| match e {
+            AppError::Duplicate(_) => AppError::Duplicate(format!(
+                "{} {key:?} exists; PUT to change it, or pick another key",
+                T::NOUN
+            )),
+            other => other,
+        })?;
         Ok(Published {
             definition,
             built_in: false,
@@ -108,17 +111,11 @@ impl App {
         definition: T,
     ) -> Result<Published<T>, AppError> {
         refuse_built_in::<T>(definition.key())?;
-        if self
-            .store
-            .update_definition(
-                p.workspace_id,
-                T::KIND,
-                definition.key(),
-                &definition,
-                now(),
-            )
-            .await?
-        {
+        let mut work = self.begin(p).await?;
+        let result = work
+            .update_definition(T::KIND, definition.key(), &definition, now())
+            .await;
+        if work.finish(result.map_err(AppError::from)).await? {
             Ok(Published {
                 definition,
                 built_in: false,
@@ -134,16 +131,40 @@ impl App {
         key: &str,
     ) -> Result<(), AppError> {
         refuse_built_in::<T>(key)?;
-        if self
-            .store
-            .delete_definition(p.workspace_id, T::KIND, key)
-            .await?
-        {
+        let mut work = self.begin(p).await?;
+        let result = work.delete_definition(T::KIND, key).await;
+        if work.finish(result.map_err(AppError::from)).await? {
             Ok(())
         } else {
             Err(AppError::NotFound(T::NOUN))
         }
     }
+}
+
+/// Locks the custom definitions among `keys` until the unit of work ends, so
+/// none is deleted while what is being written relies on it; one already
+/// gone (deleted since it was read) is a concurrent change.
+pub(super) async fn hold<'k, T: Catalogued>(
+    tx: &mut Tx,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Result<(), AppError> {
+    let mut custom: Vec<String> = keys
+        .into_iter()
+        .filter(|k| built_in::<T>(k).is_none())
+        .map(str::to_owned)
+        .collect();
+    custom.sort();
+    custom.dedup();
+    if custom.is_empty() {
+        return Ok(());
+    }
+    if tx.lock_definitions(T::KIND, &custom).await? < custom.len() {
+        return Err(AppError::Concurrent(format!(
+            "a {} this change uses was deleted meanwhile; read it again and retry",
+            T::NOUN
+        )));
+    }
+    Ok(())
 }
 
 /// Built-ins are read-only: a change is refused with 403.

@@ -12,8 +12,18 @@ pub enum AppError {
     /// Unknown id, or an id of another workspace.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// The record exists already (a key, a name, an external ref in use).
     #[error("{0}")]
-    Conflict(String),
+    Duplicate(String),
+    /// Another write changed or removed what this one read; read again and retry.
+    #[error("{0}")]
+    Concurrent(String),
+    /// The record is used by others and cannot go (a metric read by plans).
+    #[error("{0}")]
+    InUse(String),
+    /// An `Idempotency-Key` sent again with a different request.
+    #[error("this Idempotency-Key was already used with a different request; use a new key")]
+    IdempotencyKeyReused,
     /// `If-Match` / `etag` named another version.
     #[error("the {resource} has changed; its ETag is now {current}")]
     PreconditionFailed {
@@ -36,7 +46,11 @@ pub enum AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Conflict(m) => AppError::Conflict(m),
+            StoreError::Conflict(m) => AppError::Duplicate(m),
+            StoreError::Dangling(_) => AppError::Concurrent(
+                "a record this change refers to was deleted meanwhile; read it again and retry"
+                    .into(),
+            ),
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::Internal(m) => AppError::Internal(m),
         }

@@ -66,6 +66,10 @@ impl PublishedFramework {
     }
 }
 
+/// The lock framework writes take: matrix keys are unique across frameworks,
+/// so a change is checked against all the others, which must hold still.
+const FRAMEWORKS: &str = "frameworks";
+
 impl App {
     /// Built-ins first, then the workspace's custom frameworks by key, each at its latest version.
     pub async fn frameworks(&self, p: &Principal) -> Result<Vec<PublishedFramework>, AppError> {
@@ -124,21 +128,25 @@ impl App {
         p.require(Role::Admin)?;
         f.validate()?;
         if builtin::framework(&f.key).is_some() {
-            return Err(AppError::Conflict(format!(
+            return Err(AppError::Duplicate(format!(
                 "{:?} is a built-in framework; clone it under a new key",
                 f.key
             )));
         }
-        self.check_matrix_keys(p, &f).await?;
-        self.store
-            .insert_framework(p.workspace_id, &f, 1, now())
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => {
-                    AppError::Conflict(format!("framework {:?} exists; PUT to change it", f.key))
-                }
-                other => other,
-            })?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            work.lock_name(FRAMEWORKS).await?;
+            self.check_matrix_keys(p, &f).await?;
+            if work.framework(&f.key).await?.is_some() {
+                return Err(AppError::Duplicate(format!(
+                    "framework {:?} exists; PUT to change it",
+                    f.key
+                )));
+            }
+            Ok(work.insert_framework(&f, 1, now()).await?)
+        }
+        .await;
+        work.finish(result).await?;
         Ok(PublishedFramework {
             framework: f,
             version: 1,
@@ -165,16 +173,18 @@ impl App {
             e.push("key", "must equal the key in the path");
         }
         e.into_result()?;
-        let current = self
-            .store
-            .framework(p.workspace_id, key, None)
-            .await?
-            .ok_or(AppError::NotFound("framework"))?;
-        self.check_matrix_keys(p, &f).await?;
-        let version = current.version + 1;
-        self.store
-            .insert_framework(p.workspace_id, &f, version, now())
-            .await?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            work.lock_name(FRAMEWORKS).await?;
+            let found = work.framework(key).await?;
+            let current = found.ok_or(AppError::NotFound("framework"))?;
+            self.check_matrix_keys(p, &f).await?;
+            let version = current.version + 1;
+            work.insert_framework(&f, version, now()).await?;
+            Ok(version)
+        }
+        .await;
+        let version = work.finish(result).await?;
         Ok(PublishedFramework {
             framework: f,
             version,

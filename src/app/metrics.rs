@@ -90,31 +90,42 @@ impl App {
     pub async fn delete_metric(&self, p: &Principal, key: &str) -> Result<(), AppError> {
         p.require(Role::Admin)?;
         refuse_built_in::<MetricDefinition>(key)?;
-        let users: Vec<String> = self
-            .catalogue::<MetricSet>(p)
-            .await?
-            .into_iter()
-            .filter(|s| s.definition.metrics.iter().any(|m| m.metric == key))
-            .map(|s| s.definition.key)
-            .collect();
-        if !users.is_empty() {
-            return Err(AppError::Conflict(format!(
-                "metric {key:?} is used by metric set(s) {}; remove it from them first",
-                users.join(", ")
-            )));
-        }
-        let plans = self.store.plans_using_metric(p.workspace_id, key).await?;
-        if !plans.is_empty() {
-            return Err(AppError::Conflict(format!(
-                "metric {key:?} is read by KPIs of success plan(s) {}; unlink them first",
-                plans.join(", ")
-            )));
-        }
-        if self.store.delete_metric(p.workspace_id, key).await? {
+        let mut work = self.begin(p).await?;
+        let result = async {
+            // Plans and sets that start using the metric lock it too, so either
+            // they wait for this delete (and then find no metric) or it waits
+            // for them (and then finds them below).
+            if work
+                .lock_definitions(Kind::Metric, &[key.to_owned()])
+                .await?
+                == 0
+            {
+                return Err(AppError::NotFound(MetricDefinition::NOUN));
+            }
+            let sets: Vec<MetricSet> = work.definitions(Kind::MetricSet).await?;
+            let users: Vec<&str> = sets
+                .iter()
+                .filter(|s| s.metrics.iter().any(|m| m.metric == key))
+                .map(|s| s.key.as_str())
+                .collect();
+            if !users.is_empty() {
+                return Err(AppError::InUse(format!(
+                    "metric {key:?} is used by metric set(s) {}; remove it from them first",
+                    users.join(", ")
+                )));
+            }
+            let plans = work.plans_using_metric(key).await?;
+            if !plans.is_empty() {
+                return Err(AppError::InUse(format!(
+                    "metric {key:?} is read by KPIs of success plan(s) {}; unlink them first",
+                    plans.join(", ")
+                )));
+            }
+            work.delete_metric(key).await?;
             Ok(())
-        } else {
-            Err(AppError::NotFound(MetricDefinition::NOUN))
         }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn metric_sets(&self, p: &Principal) -> Result<Vec<Published<MetricSet>>, AppError> {
@@ -198,9 +209,9 @@ impl App {
                 .ok_or_else(|| {
                     Invalid::single("fiscal_year_start_month", "must be a month from 1 to 12")
                 })?;
-            self.store
-                .set_fiscal_year_start(p.workspace_id, month.start_month() as i32)
-                .await?;
+            let mut work = self.begin(p).await?;
+            let result = work.set_fiscal_year_start(month.start_month() as i32).await;
+            work.finish(result.map_err(AppError::from)).await?;
         }
         self.workspace_settings(p).await
     }

@@ -17,6 +17,7 @@ mod qbr;
 mod stakeholders;
 mod success_plans;
 mod successes;
+mod work;
 mod workspaces;
 
 use chrono::{DateTime, Utc};
@@ -25,7 +26,7 @@ pub use accounts::Upserted;
 pub use catalogue::Published;
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
-pub use idempotency::IdempotencyKey;
+pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
 pub use metrics::WorkspaceSettings;
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};

@@ -6,10 +6,12 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::catalogue::hold;
 use super::page;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, Principal, now};
 use crate::domain::framework::is_key;
+use crate::domain::metric::MetricDefinition;
 use crate::domain::observation::{AccountKey, MAX_BATCH, ObservationDraft};
 use crate::domain::{Invalid, Role};
 use crate::store::observations::{Observation, ObservationCursor, ObservationFilter};
@@ -93,13 +95,17 @@ impl App {
                 value,
             })
             .collect();
-        self.store
-            .upsert_observations(p.workspace_id, &rows)
-            .await?;
-        Ok(BatchOutcome {
-            written: rows.len(),
-            rejected,
-        })
+        let mut work = self.begin(p).await?;
+        let result = async {
+            hold::<MetricDefinition>(&mut work, rows.iter().map(|r| r.metric.as_str())).await?;
+            work.upsert_observations(&rows).await?;
+            Ok(BatchOutcome {
+                written: rows.len(),
+                rejected,
+            })
+        }
+        .await;
+        work.finish(result).await
     }
 
     /// The account each distinct id or ref of a batch names, where it names one.

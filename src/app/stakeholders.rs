@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::accounts::written;
+use super::accounts::{locked_account, written};
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::{Role, Stakeholder, StakeholderFields, StakeholderPatch};
+use crate::store::Tx;
 
 const STAKEHOLDER: &str = "stakeholder";
 
@@ -18,19 +19,24 @@ impl App {
         fields: StakeholderFields,
     ) -> Result<Stakeholder, AppError> {
         p.require(Role::Write)?;
-        self.account(p, account_id).await?;
         let fields = fields.prepared()?;
-        let at = now();
-        let s = Stakeholder {
-            id: Uuid::now_v7(),
-            account_id,
-            fields,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        };
-        self.store.insert_stakeholder(p.workspace_id, &s).await?;
-        Ok(s)
+        let mut work = self.begin(p).await?;
+        let result = async {
+            locked_account(&mut work, account_id).await?;
+            let at = now();
+            let s = Stakeholder {
+                id: Uuid::now_v7(),
+                account_id,
+                fields,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            work.insert_stakeholder(&s).await?;
+            Ok(s)
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn stakeholder(&self, p: &Principal, id: Uuid) -> Result<Stakeholder, AppError> {
@@ -66,23 +72,24 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<Stakeholder, AppError> {
         p.require(Role::Write)?;
-        let current = self.stakeholder(p, id).await?;
-        let mut fields = current.fields.clone();
-        patch.apply_to(&mut fields);
-        let fields = fields.prepared()?;
-        if_match.check(STAKEHOLDER, current.version)?;
-        let next = Stakeholder {
-            fields,
-            version: current.version + 1,
-            updated_at: next_change_time(current.updated_at),
-            ..current
-        };
-        written(
-            self.store
-                .update_stakeholder(p.workspace_id, &next, current.version)
-                .await?,
-            next,
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_stakeholder(&mut work, id).await?;
+            let mut fields = current.fields.clone();
+            patch.apply_to(&mut fields);
+            let fields = fields.prepared()?;
+            if_match.check(STAKEHOLDER, current.version)?;
+            let next = Stakeholder {
+                fields,
+                version: current.version + 1,
+                updated_at: next_change_time(current.updated_at),
+                ..current
+            };
+            let took = work.update_stakeholder(&next, current.version).await?;
+            written(took, next)
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn delete_stakeholder(
@@ -92,13 +99,24 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        let current = self.stakeholder(p, id).await?;
-        if_match.check(STAKEHOLDER, current.version)?;
-        written(
-            self.store
-                .delete_stakeholder(p.workspace_id, id, current.version)
-                .await?,
-            (),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_stakeholder(&mut work, id).await?;
+            if_match.check(STAKEHOLDER, current.version)?;
+            written(work.delete_stakeholder(id, current.version).await?, ())
+        }
+        .await;
+        work.finish(result).await
     }
+}
+
+/// The stakeholder, with its account locked until the unit of work ends (the
+/// lock every write to an account's people and history takes).
+async fn locked_stakeholder(tx: &mut Tx, id: Uuid) -> Result<Stakeholder, AppError> {
+    let found = tx.stakeholder(id).await?;
+    let current = found.ok_or(AppError::NotFound(STAKEHOLDER))?;
+    locked_account(tx, current.account_id).await?;
+    tx.stakeholder(id)
+        .await?
+        .ok_or(AppError::NotFound(STAKEHOLDER))
 }

@@ -7,9 +7,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::written;
+use super::accounts::{locked_account, written};
+use super::catalogue::hold;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::metric::MetricDefinition;
 use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
     NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
@@ -17,6 +19,7 @@ use crate::domain::success_plan::{
 };
 use crate::domain::validation::all_of as merged;
 use crate::domain::{Invalid, Role};
+use crate::store::Tx;
 use crate::store::success_plans::PlanFilter;
 
 const PLAN: &str = "success plan";
@@ -76,7 +79,9 @@ impl App {
             created_at: at,
             updated_at: at,
         };
-        self.store.insert_template(p.workspace_id, &t).await?;
+        let mut work = self.begin(p).await?;
+        let result = work.insert_template(&t).await;
+        work.finish(result.map_err(AppError::from)).await?;
         Ok(t)
     }
 
@@ -112,24 +117,26 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<PlanTemplate, AppError> {
         p.require(Role::Write)?;
-        let current = self.template(p, id).await?;
-        let mut fields = current.fields.clone();
-        patch.apply_to(&mut fields);
         let metrics = self.metrics_by_key(p).await?;
-        merged([fields.check(), fields.link(&metrics)])?;
-        if_match.check(TEMPLATE, current.version)?;
-        let next = PlanTemplate {
-            fields,
-            version: current.version + 1,
-            updated_at: next_change_time(current.updated_at),
-            ..current
-        };
-        written(
-            self.store
-                .update_template(p.workspace_id, &next, current.version)
-                .await?,
-            next,
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let found = work.template(id).await?;
+            let current = found.ok_or(AppError::NotFound(TEMPLATE))?;
+            let mut fields = current.fields.clone();
+            patch.apply_to(&mut fields);
+            merged([fields.check(), fields.link(&metrics)])?;
+            if_match.check(TEMPLATE, current.version)?;
+            let next = PlanTemplate {
+                fields,
+                version: current.version + 1,
+                updated_at: next_change_time(current.updated_at),
+                ..current
+            };
+            let took = work.update_template(&next, current.version).await?;
+            written(took, next)
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn delete_template(
@@ -139,14 +146,15 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        let current = self.template(p, id).await?;
-        if_match.check(TEMPLATE, current.version)?;
-        written(
-            self.store
-                .delete_template(p.workspace_id, id, current.version)
-                .await?,
-            (),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let found = work.template(id).await?;
+            let current = found.ok_or(AppError::NotFound(TEMPLATE))?;
+            if_match.check(TEMPLATE, current.version)?;
+            written(work.delete_template(id, current.version).await?, ())
+        }
+        .await;
+        work.finish(result).await
     }
 
     /// A new plan for an account, blank or with a template's objectives,
@@ -162,7 +170,6 @@ impl App {
             };
         let mut template = template.map(|t| t.fields);
         let (account_id, fields) = new.into_fields(today(), template.as_ref())?;
-        self.account(p, account_id).await?;
         let objectives = match &mut template {
             Some(t) => {
                 t.link(&self.metrics_by_key(p).await?).map_err(|_| {
@@ -186,7 +193,16 @@ impl App {
             updated_at: at,
         };
         merged([plan.check(), plan.check_achieved()])?;
-        self.store.insert_plan(p.workspace_id, &plan).await?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            locked_account(&mut work, account_id).await?;
+            let linked = plan.linked_metrics();
+            hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
+            work.insert_plan(&plan).await?;
+            Ok(())
+        }
+        .await;
+        work.finish(result).await?;
         self.assess(p, plan, today()).await
     }
 
@@ -300,14 +316,14 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        let current = self.stored_plan(p, id).await?;
-        if_match.check(PLAN, current.version)?;
-        written(
-            self.store
-                .delete_plan(p.workspace_id, id, current.version, now())
-                .await?,
-            (),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_plan(&mut work, id).await?;
+            if_match.check(PLAN, current.version)?;
+            written(work.delete_plan(id, current.version, now()).await?, ())
+        }
+        .await;
+        work.finish(result).await
     }
 
     /// Loads a plan, applies `f`, saves it at the version read and
@@ -330,22 +346,25 @@ impl App {
         dropped_objective: Option<Uuid>,
         f: impl FnOnce(&mut SuccessPlan) -> Result<T, AppError>,
     ) -> Result<PlanChange<T>, AppError> {
-        let current = self.stored_plan(p, id).await?;
-        let mut next = current.clone();
-        let item = f(&mut next)?;
-        if_match.check(PLAN, current.version)?;
-        next.version = current.version + 1;
-        next.updated_at = next_change_time(current.updated_at);
-        let ws = p.workspace_id;
-        let saved = match dropped_objective {
-            None => self.store.update_plan(ws, &next, current.version).await?,
-            Some(o) => {
-                self.store
-                    .update_plan_dropping(ws, &next, current.version, o)
-                    .await?
-            }
-        };
-        written(saved, ())?;
+        p.require(Role::Read)?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_plan(&mut work, id).await?;
+            let mut next = current.clone();
+            let item = f(&mut next)?;
+            if_match.check(PLAN, current.version)?;
+            next.version = current.version + 1;
+            next.updated_at = next_change_time(current.updated_at);
+            let linked = next.linked_metrics();
+            hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
+            let saved = match dropped_objective {
+                None => work.update_plan(&next, current.version).await?,
+                Some(o) => work.update_plan_dropping(&next, current.version, o).await?,
+            };
+            written(saved, (item, next))
+        }
+        .await;
+        let (item, next) = work.finish(result).await?;
         Ok(PlanChange {
             item,
             plan: self.assess(p, next, today()).await?,
@@ -459,7 +478,7 @@ impl App {
             part.settle(today());
             part.check_in(start, &metrics)?;
             if parts.len() >= T::MAX {
-                return Err(AppError::Conflict(format!(
+                return Err(AppError::Duplicate(format!(
                     "the objective already holds {} {}s, the most it can",
                     T::MAX,
                     T::NOUN
@@ -519,4 +538,13 @@ impl App {
 
 fn objective_of(plan: &mut SuccessPlan, id: Uuid) -> Result<&mut Objective, AppError> {
     plan.objective_mut(id).ok_or(AppError::NotFound(OBJECTIVE))
+}
+
+/// The plan, locked until the unit of work ends: its writes queue instead
+/// of failing on each other's version.
+async fn locked_plan(tx: &mut Tx, id: Uuid) -> Result<SuccessPlan, AppError> {
+    if !tx.lock_plan(id).await? {
+        return Err(AppError::NotFound(PLAN));
+    }
+    tx.plan(id).await?.ok_or(AppError::NotFound(PLAN))
 }

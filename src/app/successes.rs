@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::written;
+use super::accounts::{locked_account, written};
 use super::page::{paginate, scan};
 use super::success_plans::today;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
@@ -13,6 +13,7 @@ use crate::domain::success::{
     Part, ReuseScope, Success, SuccessDraft, SuccessFields, SuccessPatch,
 };
 use crate::domain::{Invalid, Role};
+use crate::store::Tx;
 use crate::store::successes::SuccessFilter;
 
 const SUCCESS: &str = "success";
@@ -66,46 +67,6 @@ impl SuccessQuery {
 }
 
 impl App {
-    /// What is wrong with the plan and objective a success names: they
-    /// must be the account's.
-    async fn proof_problems(
-        &self,
-        p: &Principal,
-        account_id: Uuid,
-        f: &SuccessFields,
-    ) -> Result<Invalid, AppError> {
-        let mut e = Invalid::default();
-        let Some(plan_id) = f.plan_id else {
-            return Ok(e);
-        };
-        match self.store.plan(p.workspace_id, plan_id).await? {
-            None => e.push("plan_id", "is not a success plan of this workspace"),
-            Some(plan) if plan.account_id != account_id => {
-                e.push("plan_id", "is a plan of another account")
-            }
-            Some(plan) => {
-                if let Some(o) = f.objective_id
-                    && plan.objective(o).is_none()
-                {
-                    e.push("objective_id", "is not an objective of plan_id");
-                }
-            }
-        }
-        Ok(e)
-    }
-
-    /// Checks the fields and what they name, every error in one answer.
-    async fn checked(
-        &self,
-        p: &Principal,
-        account_id: Uuid,
-        f: &SuccessFields,
-    ) -> Result<(), AppError> {
-        let mut e = f.check(today()).err().unwrap_or_default();
-        e.0.extend(self.proof_problems(p, account_id, f).await?.0);
-        Ok(e.into_result()?)
-    }
-
     pub async fn create_success(
         &self,
         p: &Principal,
@@ -113,19 +74,24 @@ impl App {
     ) -> Result<AssessedSuccess, AppError> {
         p.require(Role::Write)?;
         let (account_id, fields) = draft.into_fields(today());
-        self.account(p, account_id).await?;
-        self.checked(p, account_id, &fields).await?;
-        let at = now();
-        let s = Success {
-            id: Uuid::now_v7(),
-            account_id,
-            fields,
-            version: 1,
-            created_at: at,
-            updated_at: at,
-        };
-        self.store.insert_success(p.workspace_id, &s).await?;
-        Ok(AssessedSuccess::at(s, today()))
+        let mut work = self.begin(p).await?;
+        let result = async {
+            locked_account(&mut work, account_id).await?;
+            checked(&mut work, account_id, &fields).await?;
+            let at = now();
+            let s = Success {
+                id: Uuid::now_v7(),
+                account_id,
+                fields,
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            work.insert_success(&s).await?;
+            Ok(AssessedSuccess::at(s, today()))
+        }
+        .await;
+        work.finish(result).await
     }
 
     async fn stored_success(&self, p: &Principal, id: Uuid) -> Result<Success, AppError> {
@@ -193,23 +159,24 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<AssessedSuccess, AppError> {
         p.require(Role::Write)?;
-        let current = self.stored_success(p, id).await?;
-        let mut fields = current.fields.clone();
-        patch.apply_to(&mut fields);
-        self.checked(p, current.account_id, &fields).await?;
-        if_match.check(SUCCESS, current.version)?;
-        let next = Success {
-            fields,
-            version: current.version + 1,
-            updated_at: next_change_time(current.updated_at),
-            ..current
-        };
-        written(
-            self.store
-                .update_success(p.workspace_id, &next, current.version)
-                .await?,
-            AssessedSuccess::at(next, today()),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_success(&mut work, id).await?;
+            let mut fields = current.fields.clone();
+            patch.apply_to(&mut fields);
+            checked(&mut work, current.account_id, &fields).await?;
+            if_match.check(SUCCESS, current.version)?;
+            let next = Success {
+                fields,
+                version: current.version + 1,
+                updated_at: next_change_time(current.updated_at),
+                ..current
+            };
+            let took = work.update_success(&next, current.version).await?;
+            written(took, AssessedSuccess::at(next, today()))
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn delete_success(
@@ -219,13 +186,47 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<(), AppError> {
         p.require(Role::Write)?;
-        let current = self.stored_success(p, id).await?;
-        if_match.check(SUCCESS, current.version)?;
-        written(
-            self.store
-                .delete_success(p.workspace_id, id, current.version)
-                .await?,
-            (),
-        )
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = locked_success(&mut work, id).await?;
+            if_match.check(SUCCESS, current.version)?;
+            written(work.delete_success(id, current.version).await?, ())
+        }
+        .await;
+        work.finish(result).await
     }
+}
+
+/// The success, with its account locked until the unit of work ends.
+async fn locked_success(tx: &mut Tx, id: Uuid) -> Result<Success, AppError> {
+    let found = tx.success(id).await?;
+    let current = found.ok_or(AppError::NotFound(SUCCESS))?;
+    locked_account(tx, current.account_id).await?;
+    tx.success(id).await?.ok_or(AppError::NotFound(SUCCESS))
+}
+
+/// Checks the fields and what they name, every error in one answer. The
+/// plan a success proves is locked, so it cannot go before the success is saved.
+async fn checked(tx: &mut Tx, account_id: Uuid, f: &SuccessFields) -> Result<(), AppError> {
+    let mut e = f.check(today()).err().unwrap_or_default();
+    if let Some(plan_id) = f.plan_id {
+        let plan = match tx.lock_plan(plan_id).await? {
+            true => tx.plan(plan_id).await?,
+            false => None,
+        };
+        match plan {
+            None => e.push("plan_id", "is not a success plan of this workspace"),
+            Some(plan) if plan.account_id != account_id => {
+                e.push("plan_id", "is a plan of another account")
+            }
+            Some(plan) => {
+                if let Some(o) = f.objective_id
+                    && plan.objective(o).is_none()
+                {
+                    e.push("objective_id", "is not an objective of plan_id");
+                }
+            }
+        }
+    }
+    Ok(e.into_result()?)
 }

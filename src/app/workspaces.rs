@@ -18,6 +18,8 @@ use crate::domain::{ApiKey, Invalid, Role};
 const KEY_PREFIX: &str = "csk_";
 /// Shortest key accepted from `CSAPI_BOOTSTRAP_KEY`.
 const MIN_BOOTSTRAP_KEY_LEN: usize = 20;
+/// The lock that key revocations take.
+const ADMIN_KEYS: &str = "admin-keys";
 /// The workspace made on the first start against an empty store.
 pub const DEFAULT_WORKSPACE: &str = "default";
 
@@ -88,15 +90,15 @@ impl App {
     ) -> Result<(Uuid, NewKey), AppError> {
         let id = Uuid::now_v7();
         let admin = new_key("admin", Role::Admin, secret);
-        self.store
-            .create_workspace(id, name, now(), &admin.key, &hash(&admin.secret))
-            .await
-            .map_err(|e| match AppError::from(e) {
-                AppError::Conflict(_) => {
-                    AppError::Conflict(format!("a workspace named {name:?} exists"))
-                }
-                other => other,
-            })?;
+        let mut tx = self.store.begin(id).await?;
+        tx.create_workspace(name, now(), &admin.key, &hash(&admin.secret))
+            .await?;
+        tx.commit().await.map_err(|e| match AppError::from(e) {
+            AppError::Duplicate(_) => {
+                AppError::Duplicate(format!("a workspace named {name:?} exists"))
+            }
+            other => other,
+        })?;
         Ok((id, admin))
     }
 
@@ -135,9 +137,11 @@ impl App {
         p.require(Role::Admin)?;
         check_new_key(name)?;
         let created = new_key(name, role, generate_secret());
-        self.store
-            .insert_api_key(p.workspace_id, &created.key, &hash(&created.secret))
-            .await?;
+        let mut work = self.begin(p).await?;
+        let result = work
+            .insert_api_key(&created.key, &hash(&created.secret))
+            .await;
+        work.finish(result.map_err(AppError::from)).await?;
         Ok(created)
     }
 
@@ -154,11 +158,30 @@ impl App {
 
     pub async fn revoke_api_key(&self, p: &Principal, id: Uuid) -> Result<(), AppError> {
         p.require(Role::Admin)?;
-        if self.store.revoke_api_key(p.workspace_id, id, now()).await? {
+        let mut work = self.begin(p).await?;
+        let result = async {
+            // Revocations queue here, so two admins revoking each other's
+            // keys at once cannot both pass the last-admin check.
+            work.lock_name(ADMIN_KEYS).await?;
+            let key = work
+                .api_key(id)
+                .await?
+                .ok_or(AppError::NotFound("api key"))?;
+            if key.role == Role::Admin
+                && key.revoked_at.is_none()
+                && work.live_admin_keys().await? <= 1
+            {
+                return Err(AppError::InUse(
+                    "this is the workspace's last admin key; create another admin key first, \
+                     or the workspace could no longer be administered"
+                        .into(),
+                ));
+            }
+            work.revoke_api_key(id, now()).await?;
             Ok(())
-        } else {
-            Err(AppError::NotFound("api key"))
         }
+        .await;
+        work.finish(result).await
     }
 }
 

@@ -11,8 +11,9 @@ pub fn status_of(e: AppError) -> Status {
     match e {
         AppError::Invalid(invalid) => invalid_argument(invalid),
         AppError::NotFound(_) => Status::not_found(message),
-        AppError::Conflict(_) => Status::already_exists(message),
-        AppError::PreconditionFailed { .. } => Status::failed_precondition(message),
+        AppError::Duplicate(_) => Status::already_exists(message),
+        AppError::Concurrent(_) | AppError::PreconditionFailed { .. } => Status::aborted(message),
+        AppError::InUse(_) | AppError::IdempotencyKeyReused => Status::failed_precondition(message),
         AppError::Unauthenticated => Status::unauthenticated(message),
         AppError::Forbidden(_) | AppError::ReadOnly(_) => Status::permission_denied(message),
         AppError::Unavailable(reason) => {

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, Query};
+use super::middleware::ReplayBody;
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
 use crate::app::{App, PageRequest};
@@ -58,8 +59,9 @@ impl Checked for ApiKeyInput {
 pub struct CreatedApiKey {
     #[serde(flatten)]
     pub api_key: ApiKeyView,
-    /// Use as `Authorization: Bearer <key>`. Not retrievable later.
-    pub key: String,
+    /// Use as `Authorization: Bearer <key>`. Shown once: never stored, so
+    /// an idempotent replay of this answer has `null` here.
+    pub key: Option<String>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -85,11 +87,17 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let created = app.create_api_key(&p, &input.name, input.role).await?;
     let location = format!("/v1/api-keys/{}", created.key.id);
-    let body = CreatedApiKey {
+    let shown_once = CreatedApiKey {
         api_key: created.key.into(),
-        key: created.secret,
+        key: None,
     };
-    let res = (StatusCode::CREATED, axum::Json(body)).into_response();
+    let replayed = serde_json::to_string(&shown_once).unwrap_or_default();
+    let body = CreatedApiKey {
+        key: Some(created.secret),
+        ..shown_once
+    };
+    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
+    res.extensions_mut().insert(ReplayBody(replayed));
     Ok(located(res, &location))
 }
 

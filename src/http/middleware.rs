@@ -1,5 +1,5 @@
 //! Cross-cutting steps of every `/v1` request: authentication, then
-//! idempotent replay of POSTs that carry an `Idempotency-Key`.
+//! POSTs that carry an `Idempotency-Key` run inside the key's reservation.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -9,8 +9,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
 use super::problem::Problem;
-use crate::app::{App, AppError, IdempotencyKey, Principal};
-use crate::store::idempotency::SavedResponse;
+use crate::app::{Answer, App, AppError, Claim, IdempotencyKey, Principal};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Headers of a first answer that a replay repeats.
@@ -39,30 +38,17 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     }
 }
 
-/// Replays the first answer to a repeated POST with the same `Idempotency-Key`
-/// and body; a key reused with another request is a 409.
-/// A successful DELETE (204, or 200 where it answers with what remains)
-/// forgets the answers that created the deleted record.
+/// Runs a POST that carries an `Idempotency-Key` inside the key's
+/// reservation (see `app::idempotency`): a repeat of an answered request gets
+/// the first answer again, a concurrent duplicate waits for it, and a key
+/// reused with another request is a 409.
 pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Next) -> Response {
-    let principal = req.extensions().get::<Principal>().copied();
-    match (req.method().clone(), principal) {
-        (Method::POST, _) if req.headers().contains_key(IDEMPOTENCY_KEY) => {
-            let limit = super::body_limit_of(req.uri().path(), state.body_limit);
-            match keyed_post(&state.app, limit, req, next).await {
-                Ok(res) | Err(res) => res,
-            }
-        }
-        (Method::DELETE, Some(p)) => {
-            let path = req.uri().path().to_owned();
-            let res = next.run(req).await;
-            if res.status().is_success()
-                && let Err(e) = state.app.forget_replays(&p, &path).await
-            {
-                tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");
-            }
-            res
-        }
-        _ => next.run(req).await,
+    if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
+        return next.run(req).await;
+    }
+    let limit = super::body_limit_of(req.uri().path(), state.body_limit);
+    match keyed_post(&state.app, limit, req, next).await {
+        Ok(res) | Err(res) => res,
     }
 }
 
@@ -83,7 +69,6 @@ async fn keyed_post(
         .unwrap_or("");
     let key = IdempotencyKey::parse(raw).map_err(|e| Problem::invalid(e).into_response())?;
     let (parts, body) = req.into_parts();
-    let request_path = parts.uri.path().to_owned();
     let body = to_bytes(body, body_limit).await.map_err(|_| {
         Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -92,24 +77,27 @@ async fn keyed_post(
         .into_response()
     })?;
     let fingerprint = IdempotencyKey::fingerprint(parts.method.as_str(), parts.uri.path(), &body);
-    if let Some(saved) = app
-        .replay(&principal, &key, &fingerprint)
-        .await
-        .map_err(IntoResponse::into_response)?
-    {
-        return Ok(replay(saved));
-    }
-    let res = next.run(Request::from_parts(parts, Body::from(body))).await;
-    if res.status().is_server_error() {
+    let reservation = match app.claim(&principal, key, fingerprint).await {
+        Ok(Claim::Replay(answer)) => return Ok(replay(answer)),
+        Ok(Claim::Run(reservation)) => reservation,
+        Err(e) => return Err(e.into_response()),
+    };
+    let res = reservation
+        .run(next.run(Request::from_parts(parts, Body::from(body))))
+        .await;
+    if !res.status().is_success() {
+        reservation
+            .settle(None)
+            .await
+            .map_err(IntoResponse::into_response)?;
         return Ok(res);
     }
-    let (parts, body) = res.into_parts();
+    let (mut parts, body) = res.into_parts();
     let body = to_bytes(body, usize::MAX).await.map_err(|_| {
         Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "buffering the response").into_response()
     })?;
-    let saved = SavedResponse {
-        request_hash: fingerprint,
-        request_path: request_path.clone(),
+    let kept = parts.extensions.remove::<ReplayBody>();
+    let answer = Answer {
         status: parts.status.as_u16(),
         headers: REPLAYED_HEADERS
             .iter()
@@ -120,18 +108,27 @@ async fn keyed_post(
                 ))
             })
             .collect(),
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body: match kept {
+            Some(ReplayBody(replayed)) => replayed,
+            None => String::from_utf8_lossy(&body).into_owned(),
+        },
     };
-    app.remember(&principal, &key, &saved)
+    reservation
+        .settle(Some(&answer))
         .await
         .map_err(IntoResponse::into_response)?;
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 
-fn replay(saved: SavedResponse) -> Response {
-    let status = StatusCode::from_u16(saved.status).unwrap_or(StatusCode::OK);
-    let mut res = (status, saved.body).into_response();
-    for (name, value) in saved.headers {
+/// What a replay answers instead of the first body, set by a handler whose
+/// answer holds something that must not be stored (a new key's secret).
+#[derive(Debug, Clone)]
+pub struct ReplayBody(pub String);
+
+fn replay(answer: Answer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let mut res = (status, answer.body).into_response();
+    for (name, value) in answer.headers {
         if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
             res.headers_mut().insert(n, v);
         }

@@ -81,12 +81,34 @@ impl IntoResponse for Problem {
     }
 }
 
+impl Problem {
+    /// A problem whose `type` names the case more precisely than its status.
+    fn typed(status: StatusCode, slug: &str, detail: String) -> Self {
+        let mut p = Self::new(status, detail);
+        p.kind = format!("https://csapi.dev/problems/{slug}");
+        p
+    }
+}
+
 impl From<AppError> for Problem {
     fn from(e: AppError) -> Self {
         let status = match &e {
             AppError::Invalid(invalid) => return Problem::invalid(invalid.clone()),
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Duplicate(_) => StatusCode::CONFLICT,
+            AppError::Concurrent(_) => {
+                return Problem::typed(StatusCode::CONFLICT, "concurrent-change", e.to_string());
+            }
+            AppError::InUse(_) => {
+                return Problem::typed(StatusCode::CONFLICT, "in-use", e.to_string());
+            }
+            AppError::IdempotencyKeyReused => {
+                return Problem::typed(
+                    StatusCode::CONFLICT,
+                    "idempotency-key-reused",
+                    e.to_string(),
+                );
+            }
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
@@ -125,7 +147,9 @@ pub enum ProblemResponses {
     /// Unknown id, or an id of another workspace.
     #[response(status = 404, content_type = "application/problem+json")]
     NotFound(#[to_schema] Problem),
-    /// A unique value in use, or an Idempotency-Key reused for another request.
+    /// A duplicate (`type` …/conflict), a concurrent change (…/concurrent-change), a
+    /// record still in use (…/in-use), or an Idempotency-Key reused for another
+    /// request (…/idempotency-key-reused).
     #[response(status = 409, content_type = "application/problem+json")]
     Conflict(#[to_schema] Problem),
     /// `If-Match` names another version.

@@ -5,13 +5,14 @@ use diesel::{
     EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
     TextExpressionMethods,
 };
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::external_refs::Entity;
 use super::schema::{accounts as t, stakeholders as s};
+use super::tx::in_tx;
 use super::{
-    Page, Store, StoreError, from_micros, like_escaped, parse_id, run_read, run_write, to_micros,
+    Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
 };
 use crate::domain::{Account, AccountFields, ExternalRef, LifecycleStage};
 
@@ -111,11 +112,18 @@ super::for_each_backend! {
 
     pub(crate) async fn insert(c: &mut Conn, ws: Uuid, a: &Account) -> Result<(), StoreError> {
         let row = AccountRow::new(ws, a)?;
-        c.transaction(async |c| {
-            diesel::insert_into(t::table).values(row).execute(c).await?;
-            external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await
-        })
-        .await
+        diesel::insert_into(t::table).values(row).execute(c).await?;
+        external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await
+    }
+
+    /// Locks the account's row until the transaction ends (a no-op update,
+    /// the same lock on both backends); `false` when there is no such account.
+    pub(crate) async fn lock(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let n = diesel::update(t::table.filter(t::workspace_id.eq(ws.to_string())).filter(t::id.eq(id.to_string())))
+            .set(t::version.eq(t::version))
+            .execute(c)
+            .await?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Account>, StoreError> {
@@ -197,33 +205,30 @@ super::for_each_backend! {
         expected_version: i64,
     ) -> Result<bool, StoreError> {
         let row = AccountRow::new(ws, a)?;
-        c.transaction(async |c| {
-            let n = diesel::update(
-                t::table
-                    .filter(t::workspace_id.eq(ws.to_string()))
-                    .filter(t::id.eq(a.id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .set((
-                t::name.eq(row.name),
-                t::segment.eq(row.segment),
-                t::owner.eq(row.owner),
-                t::lifecycle_stage.eq(row.lifecycle_stage),
-                t::customer_since.eq(row.customer_since),
-                t::original_arr.eq(row.original_arr),
-                t::currency.eq(row.currency),
-                t::attributes.eq(row.attributes),
-                t::version.eq(row.version),
-                t::updated_at.eq(row.updated_at),
-            ))
-            .execute(c)
-            .await?;
-            if n == 1 {
-                external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::update(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::id.eq(a.id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .set((
+            t::name.eq(row.name),
+            t::segment.eq(row.segment),
+            t::owner.eq(row.owner),
+            t::lifecycle_stage.eq(row.lifecycle_stage),
+            t::customer_since.eq(row.customer_since),
+            t::original_arr.eq(row.original_arr),
+            t::currency.eq(row.currency),
+            t::attributes.eq(row.attributes),
+            t::version.eq(row.version),
+            t::updated_at.eq(row.updated_at),
+        ))
+        .execute(c)
+        .await?;
+        if n == 1 {
+            external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await?;
+        }
+        Ok(n == 1)
     }
 
     /// Deletes the account, its stakeholders and every ref of either, if it is
@@ -234,37 +239,30 @@ super::for_each_backend! {
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        c.transaction(async |c| {
-            let stakeholder_ids: Vec<String> = s::table
-                .filter(s::workspace_id.eq(ws.to_string()))
-                .filter(s::account_id.eq(id.to_string()))
-                .select(s::id)
-                .load(c)
-                .await?;
-            let n = diesel::delete(
-                t::table
-                    .filter(t::workspace_id.eq(ws.to_string()))
-                    .filter(t::id.eq(id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .execute(c)
+        let stakeholder_ids: Vec<String> = s::table
+            .filter(s::workspace_id.eq(ws.to_string()))
+            .filter(s::account_id.eq(id.to_string()))
+            .select(s::id)
+            .load(c)
             .await?;
-            if n == 1 {
-                let stakeholder_ids = stakeholder_ids.iter().map(|s| parse_id(s)).collect::<Result<Vec<_>, _>>()?;
-                external_refs::remove(c, ws, Entity::Stakeholder, &stakeholder_ids).await?;
-                external_refs::remove(c, ws, Entity::Account, &[id]).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::delete(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::id.eq(id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .execute(c)
+        .await?;
+        if n == 1 {
+            let stakeholder_ids = stakeholder_ids.iter().map(|s| parse_id(s)).collect::<Result<Vec<_>, _>>()?;
+            external_refs::remove(c, ws, Entity::Stakeholder, &stakeholder_ids).await?;
+            external_refs::remove(c, ws, Entity::Account, &[id]).await?;
+        }
+        Ok(n == 1)
     }
 }
 
 impl Store {
-    pub async fn insert_account(&self, ws: Uuid, a: &Account) -> Result<(), StoreError> {
-        run_write!(self, insert(ws, a))
-    }
-
     pub async fn account(&self, ws: Uuid, id: Uuid) -> Result<Option<Account>, StoreError> {
         run_read!(self, get(ws, id))
     }
@@ -286,23 +284,46 @@ impl Store {
     ) -> Result<Vec<Account>, StoreError> {
         run_read!(self, list(ws, filter, page))
     }
+}
 
+impl Tx {
+    pub async fn insert_account(&mut self, a: &Account) -> Result<(), StoreError> {
+        in_tx!(self, insert(a))
+    }
+
+    /// Locks the account until commit: every write that changes an account or
+    /// what hangs off it (history, plans) takes this lock first.
+    pub async fn lock_account(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        in_tx!(self, lock(id))
+    }
+
+    pub async fn account(&mut self, id: Uuid) -> Result<Option<Account>, StoreError> {
+        in_tx!(self, get(id))
+    }
+
+    pub async fn account_by_ref(
+        &mut self,
+        system: &str,
+        external_id: &str,
+    ) -> Result<Option<Account>, StoreError> {
+        in_tx!(self, get_by_ref(system, external_id))
+    }
+
+    /// `false` when the account is no longer at `expected_version`.
     pub async fn update_account(
-        &self,
-        ws: Uuid,
+        &mut self,
         a: &Account,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, update(ws, a, expected_version))
+        in_tx!(self, update(a, expected_version))
     }
 
     pub async fn delete_account(
-        &self,
-        ws: Uuid,
+        &mut self,
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, delete(ws, id, expected_version))
+        in_tx!(self, delete(id, expected_version))
     }
 }
 

@@ -10,11 +10,12 @@ use diesel::{
     BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods,
     OptionalExtension, QueryDsl, SelectableHelper,
 };
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
-use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::assessment::Assessment;
 use crate::domain::portfolio::Placement;
 
@@ -235,43 +236,36 @@ fn limit(page: Page) -> i64 {
 
 super::for_each_backend! {
     /// Stores an assessment with one classification per matrix, each slotted
-    /// into its subject's history on that matrix.
+    /// into its subject's history on that matrix. The caller holds the
+    /// account's lock, so its history changes one assessment at a time.
     pub(crate) async fn insert(c: &mut Conn, ws: Uuid, x: &Assessment) -> Result<(), StoreError> {
         let row = AssessmentRow::new(ws, x)?;
         let wss = ws.to_string();
         let subject = x.subject_id().to_string();
         let at = to_micros(x.assessed_at);
-        c.transaction(async |conn| {
-            // Locks the account's row until commit (PostgreSQL), so concurrent
-            // assessments of one account slot into its history one at a time.
-            diesel::update(a::table.filter(a::workspace_id.eq(&wss)).filter(a::id.eq(x.account_id.to_string())))
-                .set(a::version.eq(a::version))
+        let conn = c;
+        diesel::insert_into(t::table).values(row).execute(conn).await?;
+        for (matrix, k) in &x.results.classifications {
+            let superseded_at = slot_into_history(conn, &wss, matrix, &subject, at).await?;
+            diesel::insert_into(c::table)
+                .values((
+                    c::workspace_id.eq(&wss),
+                    c::assessment_id.eq(x.id.to_string()),
+                    c::matrix.eq(matrix),
+                    c::subject_id.eq(&subject),
+                    c::account_id.eq(x.account_id.to_string()),
+                    c::stakeholder_id.eq(x.stakeholder_id.map(|s| s.to_string())),
+                    c::cell.eq(&k.cell.key),
+                    c::x.eq(k.point.0),
+                    c::y.eq(k.point.1),
+                    c::closeness.eq(k.closeness),
+                    c::assessed_at.eq(at),
+                    c::superseded_at.eq(superseded_at),
+                ))
                 .execute(conn)
                 .await?;
-            diesel::insert_into(t::table).values(row).execute(conn).await?;
-            for (matrix, k) in &x.results.classifications {
-                let superseded_at = slot_into_history(conn, &wss, matrix, &subject, at).await?;
-                diesel::insert_into(c::table)
-                    .values((
-                        c::workspace_id.eq(&wss),
-                        c::assessment_id.eq(x.id.to_string()),
-                        c::matrix.eq(matrix),
-                        c::subject_id.eq(&subject),
-                        c::account_id.eq(x.account_id.to_string()),
-                        c::stakeholder_id.eq(x.stakeholder_id.map(|s| s.to_string())),
-                        c::cell.eq(&k.cell.key),
-                        c::x.eq(k.point.0),
-                        c::y.eq(k.point.1),
-                        c::closeness.eq(k.closeness),
-                        c::assessed_at.eq(at),
-                        c::superseded_at.eq(superseded_at),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            Ok(())
-        })
-        .await
+        }
+        Ok(())
     }
 
     /// Makes room for a classification of `subject` at `at` in its history on
@@ -366,45 +360,43 @@ super::for_each_backend! {
     pub(crate) async fn delete(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
         let wss = ws.to_string();
         let ids = id.to_string();
-        c.transaction(async |conn| {
-            let mine: Vec<(String, String, i64, i64)> = c::table
+        let conn = c;
+        let mine: Vec<(String, String, i64, i64)> = c::table
+            .filter(c::workspace_id.eq(&wss))
+            .filter(c::assessment_id.eq(&ids))
+            .select((c::matrix, c::subject_id, c::assessed_at, c::superseded_at))
+            .load(conn)
+            .await?;
+        for (matrix, subject, at, superseded_at) in mine {
+            let predecessor: Option<String> = c::table
                 .filter(c::workspace_id.eq(&wss))
-                .filter(c::assessment_id.eq(&ids))
-                .select((c::matrix, c::subject_id, c::assessed_at, c::superseded_at))
-                .load(conn)
+                .filter(c::matrix.eq(&matrix))
+                .filter(c::subject_id.eq(&subject))
+                .filter(c::assessed_at.lt(at).or(c::assessed_at.eq(at).and(c::assessment_id.lt(&ids))))
+                .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
+                .select(c::assessment_id)
+                .first(conn)
+                .await
+                .optional()?;
+            if let Some(p) = predecessor {
+                diesel::update(
+                    c::table
+                        .filter(c::workspace_id.eq(&wss))
+                        .filter(c::assessment_id.eq(p))
+                        .filter(c::matrix.eq(&matrix)),
+                )
+                .set(c::superseded_at.eq(superseded_at))
+                .execute(conn)
                 .await?;
-            for (matrix, subject, at, superseded_at) in mine {
-                let predecessor: Option<String> = c::table
-                    .filter(c::workspace_id.eq(&wss))
-                    .filter(c::matrix.eq(&matrix))
-                    .filter(c::subject_id.eq(&subject))
-                    .filter(c::assessed_at.lt(at).or(c::assessed_at.eq(at).and(c::assessment_id.lt(&ids))))
-                    .order_by((c::assessed_at.desc(), c::assessment_id.desc()))
-                    .select(c::assessment_id)
-                    .first(conn)
-                    .await
-                    .optional()?;
-                if let Some(p) = predecessor {
-                    diesel::update(
-                        c::table
-                            .filter(c::workspace_id.eq(&wss))
-                            .filter(c::assessment_id.eq(p))
-                            .filter(c::matrix.eq(&matrix)),
-                    )
-                    .set(c::superseded_at.eq(superseded_at))
-                    .execute(conn)
-                    .await?;
-                }
             }
-            diesel::delete(c::table.filter(c::workspace_id.eq(&wss)).filter(c::assessment_id.eq(&ids)))
-                .execute(conn)
-                .await?;
-            let n = diesel::delete(t::table.filter(t::workspace_id.eq(&wss)).filter(t::id.eq(&ids)))
-                .execute(conn)
-                .await?;
-            Ok(n == 1)
-        })
-        .await
+        }
+        diesel::delete(c::table.filter(c::workspace_id.eq(&wss)).filter(c::assessment_id.eq(&ids)))
+            .execute(conn)
+            .await?;
+        let n = diesel::delete(t::table.filter(t::workspace_id.eq(&wss)).filter(t::id.eq(&ids)))
+            .execute(conn)
+            .await?;
+        Ok(n == 1)
     }
 
     /// A page of subjects by id, each with its cell on `matrix` as of `as_of`.
@@ -569,10 +561,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    pub async fn insert_assessment(&self, ws: Uuid, x: &Assessment) -> Result<(), StoreError> {
-        run_write!(self, insert(ws, x))
-    }
-
     pub async fn assessment(&self, ws: Uuid, id: Uuid) -> Result<Option<Assessment>, StoreError> {
         run_read!(self, get(ws, id))
     }
@@ -584,11 +572,6 @@ impl Store {
         page: Page,
     ) -> Result<Vec<Assessment>, StoreError> {
         run_read!(self, list(ws, filter, page))
-    }
-
-    /// `false` when no such assessment exists.
-    pub async fn delete_assessment(&self, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
-        run_write!(self, delete(ws, id))
     }
 
     pub async fn placements(
@@ -656,5 +639,20 @@ impl Store {
         scope: &AccountScope,
     ) -> Result<Vec<AccountBrief>, StoreError> {
         run_read!(self, accounts_in_scope(ws, scope))
+    }
+}
+
+impl Tx {
+    pub async fn assessment(&mut self, id: Uuid) -> Result<Option<Assessment>, StoreError> {
+        in_tx!(self, get(id))
+    }
+
+    pub async fn insert_assessment(&mut self, x: &Assessment) -> Result<(), StoreError> {
+        in_tx!(self, insert(x))
+    }
+
+    /// `false` when no such assessment exists.
+    pub async fn delete_assessment(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        in_tx!(self, delete(id))
     }
 }

@@ -11,7 +11,8 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::schema::definitions as t;
-use super::{Store, StoreError, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Store, StoreError, Tx, run_read, to_micros};
 
 /// Which kind of definition a row holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +61,19 @@ super::for_each_backend! {
         Ok(n == 1)
     }
 
+    /// Locks the rows of `keys` until the transaction ends; returns how many exist.
+    pub(crate) async fn lock(c: &mut Conn, ws: Uuid, kind: Kind, keys: &[String]) -> Result<usize, StoreError> {
+        Ok(diesel::update(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::kind.eq(kind.as_str()))
+                .filter(t::key.eq_any(keys)),
+        )
+        .set(t::updated_at.eq(t::updated_at))
+        .execute(c)
+        .await?)
+    }
+
     pub(crate) async fn delete(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<bool, StoreError> {
         let n = diesel::delete(
             t::table
@@ -95,41 +109,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    /// Stores a new definition; a key in use for its kind is a conflict.
-    pub async fn insert_definition(
-        &self,
-        ws: Uuid,
-        kind: Kind,
-        key: &str,
-        definition: &impl Serialize,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(definition)?;
-        run_write!(self, insert(ws, kind, key, json, to_micros(now)))
-    }
-
-    /// `false` when no definition of that kind has that key.
-    pub async fn update_definition(
-        &self,
-        ws: Uuid,
-        kind: Kind,
-        key: &str,
-        definition: &impl Serialize,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let json = serde_json::to_string(definition)?;
-        run_write!(self, update(ws, kind, key, json, to_micros(now)))
-    }
-
-    pub async fn delete_definition(
-        &self,
-        ws: Uuid,
-        kind: Kind,
-        key: &str,
-    ) -> Result<bool, StoreError> {
-        run_write!(self, delete(ws, kind, key))
-    }
-
     pub async fn definition<T: DeserializeOwned>(
         &self,
         ws: Uuid,
@@ -151,5 +130,54 @@ impl Store {
             .iter()
             .map(|d| serde_json::from_str(d))
             .collect::<Result<_, _>>()?)
+    }
+}
+
+impl Tx {
+    /// Locks the custom definitions `keys` of `kind` until commit, so none is
+    /// deleted or replaced while this unit of work relies on it; returns
+    /// how many of them exist.
+    pub async fn lock_definitions(
+        &mut self,
+        kind: Kind,
+        keys: &[String],
+    ) -> Result<usize, StoreError> {
+        in_tx!(self, lock(kind, keys))
+    }
+
+    pub async fn definitions<T: DeserializeOwned>(
+        &mut self,
+        kind: Kind,
+    ) -> Result<Vec<T>, StoreError> {
+        let rows: Vec<String> = in_tx!(self, list(kind))?;
+        rows.iter().map(|j| Ok(serde_json::from_str(j)?)).collect()
+    }
+
+    /// Stores a new definition; a key in use for its kind is a conflict.
+    pub async fn insert_definition(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        definition: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let json = serde_json::to_string(definition)?;
+        in_tx!(self, insert(kind, key, json, to_micros(now)))
+    }
+
+    /// `false` when no definition of that kind has that key.
+    pub async fn update_definition(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        definition: &impl Serialize,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let json = serde_json::to_string(definition)?;
+        in_tx!(self, update(kind, key, json, to_micros(now)))
+    }
+
+    pub async fn delete_definition(&mut self, kind: Kind, key: &str) -> Result<bool, StoreError> {
+        in_tx!(self, delete(kind, key))
     }
 }

@@ -8,6 +8,9 @@ pub enum StoreError {
     /// A unique constraint refused the write (e.g. an external ref in use).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A foreign key refused the write: what it refers to went meanwhile.
+    #[error("a record this change refers to no longer exists: {0}")]
+    Dangling(String),
     /// The database cannot be reached right now; retrying later may work.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -21,6 +24,9 @@ impl From<DieselError> for StoreError {
         match e {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 StoreError::Conflict(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
+                StoreError::Dangling(info.message().to_owned())
             }
             DieselError::DatabaseError(
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,

@@ -5,7 +5,8 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::frameworks as t;
-use super::{Store, StoreError, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Store, StoreError, Tx, run_read, to_micros};
 use crate::domain::framework::Framework;
 
 /// A stored framework version.
@@ -82,17 +83,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    /// Stores version `version` of `f`; a version that exists is a conflict.
-    pub async fn insert_framework(
-        &self,
-        ws: Uuid,
-        f: &Framework,
-        version: i32,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<(), StoreError> {
-        run_write!(self, insert(ws, f, version, to_micros(now)))
-    }
-
     /// A custom framework at `version`, or at its latest when `None`.
     pub async fn framework(
         &self,
@@ -105,5 +95,22 @@ impl Store {
 
     pub async fn latest_frameworks(&self, ws: Uuid) -> Result<Vec<StoredFramework>, StoreError> {
         run_read!(self, latest(ws))
+    }
+}
+
+impl Tx {
+    /// The latest version of a custom framework.
+    pub async fn framework(&mut self, key: &str) -> Result<Option<StoredFramework>, StoreError> {
+        in_tx!(self, get(key, None))
+    }
+
+    /// Stores version `version` of `f`; a version that exists is a conflict.
+    pub async fn insert_framework(
+        &mut self,
+        f: &Framework,
+        version: i32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, insert(f, version, to_micros(now)))
     }
 }

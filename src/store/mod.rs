@@ -4,7 +4,8 @@
 //! twice: into a `pg` module over PostgreSQL and a `sqlite` module over SQLite.
 //! [`Store`] methods pick the module for the configured backend. SQLite writes
 //! are serialised behind one async lock, since SQLite admits one writer anyway
-//! and waiting here beats `SQLITE_BUSY` there.
+//! and waiting here beats `SQLITE_BUSY` there. Reads run on a pooled
+//! connection each; every write of a use case runs inside one [`Tx`].
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -32,9 +33,11 @@ mod schema;
 pub mod stakeholders;
 pub mod success_plans;
 pub mod successes;
+mod tx;
 pub mod workspaces;
 
 pub use error::StoreError;
+pub use tx::Tx;
 
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 
@@ -82,7 +85,8 @@ macro_rules! run_read {
 }
 pub(crate) use run_read;
 
-/// Like [`run_read!`], holding the SQLite writer lock for the call.
+/// Like [`run_read!`], holding the SQLite writer lock for the call: only for
+/// maintenance outside any workspace (purges). Use cases write through a [`Tx`].
 macro_rules! run_write {
     ($store:expr, $f:ident ( $($arg:expr),* $(,)? )) => {
         match &$store.backend {

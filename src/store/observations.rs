@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use diesel::upsert::excluded;
 use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::definitions::Kind;
@@ -15,7 +15,8 @@ use super::schema::{
     accounts as a, assessments as asm, classifications as c, definitions as d, external_refs as r,
     observations as o,
 };
-use super::{Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::framework::Evaluation;
 use crate::domain::qbr::Classified;
 
@@ -91,21 +92,18 @@ impl UpsertObservations for diesel_async::AsyncPgConnection {
         rows: &[Observation],
     ) -> Result<(), StoreError> {
         let wss = ws.to_string();
-        self.transaction(async |c| {
-            for chunk in rows.chunks(CHUNK) {
-                let values: Vec<ObservationRow> =
-                    chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
-                diesel::insert_into(o::table)
-                    .values(&values)
-                    .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
-                    .do_update()
-                    .set(o::value.eq(excluded(o::value)))
-                    .execute(c)
-                    .await?;
-            }
-            Ok(())
-        })
-        .await
+        for chunk in rows.chunks(CHUNK) {
+            let values: Vec<ObservationRow> =
+                chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
+            diesel::insert_into(o::table)
+                .values(&values)
+                .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
+                .do_update()
+                .set(o::value.eq(excluded(o::value)))
+                .execute(self)
+                .await?;
+        }
+        Ok(())
     }
 }
 
@@ -115,21 +113,18 @@ impl UpsertObservations for super::SqliteConn {
         ws: Uuid,
         rows: &[Observation],
     ) -> Result<(), StoreError> {
-        use diesel::Connection;
         let rows = rows.to_vec();
         self.spawn_blocking(move |c| {
             let wss = ws.to_string();
-            c.transaction(|c| {
-                for x in &rows {
-                    let upsert = diesel::insert_into(o::table)
-                        .values(ObservationRow::new(&wss, x))
-                        .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
-                        .do_update()
-                        .set(o::value.eq(excluded(o::value)));
-                    diesel::RunQueryDsl::execute(upsert, c)?;
-                }
-                Ok(())
-            })
+            for x in &rows {
+                let upsert = diesel::insert_into(o::table)
+                    .values(ObservationRow::new(&wss, x))
+                    .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
+                    .do_update()
+                    .set(o::value.eq(excluded(o::value)));
+                diesel::RunQueryDsl::execute(upsert, c)?;
+            }
+            Ok(())
         })
         .await?;
         Ok(())
@@ -157,21 +152,18 @@ super::for_each_backend! {
     /// Deletes a custom metric with every observation of it; `false` when there is no such metric.
     pub(crate) async fn delete_metric(c: &mut Conn, ws: Uuid, key: &str) -> Result<bool, StoreError> {
         let wss = ws.to_string();
-        c.transaction(async |c| {
-            diesel::delete(o::table.filter(o::workspace_id.eq(&wss)).filter(o::metric.eq(key)))
-                .execute(c)
-                .await?;
-            let n = diesel::delete(
-                d::table
-                    .filter(d::workspace_id.eq(&wss))
-                    .filter(d::kind.eq(Kind::Metric.as_str()))
-                    .filter(d::key.eq(key)),
-            )
+        diesel::delete(o::table.filter(o::workspace_id.eq(&wss)).filter(o::metric.eq(key)))
             .execute(c)
             .await?;
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::delete(
+            d::table
+                .filter(d::workspace_id.eq(&wss))
+                .filter(d::kind.eq(Kind::Metric.as_str()))
+                .filter(d::key.eq(key)),
+        )
+        .execute(c)
+        .await?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn list(
@@ -383,19 +375,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    pub async fn delete_metric(&self, ws: Uuid, key: &str) -> Result<bool, StoreError> {
-        run_write!(self, delete_metric(ws, key))
-    }
-
-    /// Writes a batch atomically.
-    pub async fn upsert_observations(
-        &self,
-        ws: Uuid,
-        rows: &[Observation],
-    ) -> Result<(), StoreError> {
-        run_write!(self, upsert(ws, rows))
-    }
-
     /// A page of observations by (account, metric, instant); `limit` rows at most.
     pub async fn observations(
         &self,
@@ -480,5 +459,16 @@ impl Store {
             self,
             equation_values(ws, account_id, framework, equation, to_micros(until))
         )
+    }
+}
+
+impl Tx {
+    pub async fn delete_metric(&mut self, key: &str) -> Result<bool, StoreError> {
+        in_tx!(self, delete_metric(key))
+    }
+
+    /// Writes a batch atomically.
+    pub async fn upsert_observations(&mut self, rows: &[Observation]) -> Result<(), StoreError> {
+        in_tx!(self, upsert(rows))
     }
 }

@@ -69,12 +69,11 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (workspace_id, key) {
+    idempotency_keys (workspace_id, api_key_id, key) {
         workspace_id -> Text,
+        api_key_id -> Text,
         key -> Text,
         request_hash -> Text,
-        request_path -> Text,
-        location -> Nullable<Text>,
         status -> Integer,
         headers -> Text,
         body -> Text,

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::external_refs::Entity;
 use super::schema::stakeholders as t;
-use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ExternalRef, Stakeholder, StakeholderFields};
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
@@ -77,11 +78,8 @@ super::for_each_backend! {
 
     pub(crate) async fn insert(c: &mut Conn, ws: Uuid, s: &Stakeholder) -> Result<(), StoreError> {
         let row = StakeholderRow::new(ws, s)?;
-        c.transaction(async |c| {
-            diesel::insert_into(t::table).values(row).execute(c).await?;
-            external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await
-        })
-        .await
+        diesel::insert_into(t::table).values(row).execute(c).await?;
+        external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await
     }
 
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
@@ -139,31 +137,28 @@ super::for_each_backend! {
         expected_version: i64,
     ) -> Result<bool, StoreError> {
         let row = StakeholderRow::new(ws, s)?;
-        c.transaction(async |c| {
-            let n = diesel::update(
-                t::table
-                    .filter(t::workspace_id.eq(ws.to_string()))
-                    .filter(t::id.eq(s.id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .set((
-                t::name.eq(row.name),
-                t::email.eq(row.email),
-                t::title.eq(row.title),
-                t::role.eq(row.role),
-                t::involved_in_purchase.eq(row.involved_in_purchase),
-                t::attributes.eq(row.attributes),
-                t::version.eq(row.version),
-                t::updated_at.eq(row.updated_at),
-            ))
-            .execute(c)
-            .await?;
-            if n == 1 {
-                external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::update(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::id.eq(s.id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .set((
+            t::name.eq(row.name),
+            t::email.eq(row.email),
+            t::title.eq(row.title),
+            t::role.eq(row.role),
+            t::involved_in_purchase.eq(row.involved_in_purchase),
+            t::attributes.eq(row.attributes),
+            t::version.eq(row.version),
+            t::updated_at.eq(row.updated_at),
+        ))
+        .execute(c)
+        .await?;
+        if n == 1 {
+            external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await?;
+        }
+        Ok(n == 1)
     }
 
     pub(crate) async fn delete(
@@ -172,29 +167,22 @@ super::for_each_backend! {
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        c.transaction(async |c| {
-            let n = diesel::delete(
-                t::table
-                    .filter(t::workspace_id.eq(ws.to_string()))
-                    .filter(t::id.eq(id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .execute(c)
-            .await?;
-            if n == 1 {
-                external_refs::remove(c, ws, Entity::Stakeholder, &[id]).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::delete(
+            t::table
+                .filter(t::workspace_id.eq(ws.to_string()))
+                .filter(t::id.eq(id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .execute(c)
+        .await?;
+        if n == 1 {
+            external_refs::remove(c, ws, Entity::Stakeholder, &[id]).await?;
+        }
+        Ok(n == 1)
     }
 }
 
 impl Store {
-    pub async fn insert_stakeholder(&self, ws: Uuid, s: &Stakeholder) -> Result<(), StoreError> {
-        run_write!(self, insert(ws, s))
-    }
-
     pub async fn stakeholder(&self, ws: Uuid, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
         run_read!(self, get(ws, id))
     }
@@ -208,22 +196,30 @@ impl Store {
     ) -> Result<Vec<Stakeholder>, StoreError> {
         run_read!(self, list(ws, account_id, updated_since, page))
     }
+}
+
+impl Tx {
+    pub async fn stakeholder(&mut self, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
+        in_tx!(self, get(id))
+    }
+
+    pub async fn insert_stakeholder(&mut self, s: &Stakeholder) -> Result<(), StoreError> {
+        in_tx!(self, insert(s))
+    }
 
     pub async fn update_stakeholder(
-        &self,
-        ws: Uuid,
+        &mut self,
         s: &Stakeholder,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, update(ws, s, expected_version))
+        in_tx!(self, update(s, expected_version))
     }
 
     pub async fn delete_stakeholder(
-        &self,
-        ws: Uuid,
+        &mut self,
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, delete(ws, id, expected_version))
+        in_tx!(self, delete(id, expected_version))
     }
 }

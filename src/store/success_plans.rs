@@ -5,13 +5,14 @@
 
 use chrono::{DateTime, Utc};
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::{
     success_plan_metrics as l, success_plan_templates as tt, success_plans as t, successes as s,
 };
-use super::{Page, Store, StoreError, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Page, Store, StoreError, Tx, run_read, to_micros};
 use crate::domain::success_plan::{PlanStatus, PlanTemplate, SuccessPlan};
 
 /// Filters of plan lists; all optional, combined with AND.
@@ -51,24 +52,29 @@ super::for_each_backend! {
     pub(crate) async fn insert_plan(c: &mut Conn, ws: Uuid, plan: &SuccessPlan) -> Result<(), StoreError> {
         let ws = ws.to_string();
         let doc = serde_json::to_string(plan)?;
-        c.transaction(async |c| {
-            diesel::insert_into(t::table)
-                .values((
-                    t::workspace_id.eq(&ws),
-                    t::id.eq(plan.id.to_string()),
-                    t::account_id.eq(plan.account_id.to_string()),
-                    t::status.eq(plan.fields.status.as_str()),
-                    t::owner.eq(plan.fields.owner.as_deref()),
-                    t::document.eq(doc),
-                    t::version.eq(plan.version),
-                    t::created_at.eq(to_micros(plan.created_at)),
-                    t::updated_at.eq(to_micros(plan.updated_at)),
-                ))
-                .execute(c)
-                .await?;
-            link_metrics(c, &ws, plan).await
-        })
-        .await
+        diesel::insert_into(t::table)
+            .values((
+                t::workspace_id.eq(&ws),
+                t::id.eq(plan.id.to_string()),
+                t::account_id.eq(plan.account_id.to_string()),
+                t::status.eq(plan.fields.status.as_str()),
+                t::owner.eq(plan.fields.owner.as_deref()),
+                t::document.eq(doc),
+                t::version.eq(plan.version),
+                t::created_at.eq(to_micros(plan.created_at)),
+                t::updated_at.eq(to_micros(plan.updated_at)),
+            ))
+            .execute(c)
+            .await?;
+        link_metrics(c, &ws, plan).await
+    }
+
+    pub(crate) async fn lock_plan(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<bool, StoreError> {
+        let n = diesel::update(t::table.filter(t::workspace_id.eq(ws.to_string())).filter(t::id.eq(id.to_string())))
+            .set(t::version.eq(t::version))
+            .execute(c)
+            .await?;
+        Ok(n == 1)
     }
 
     pub(crate) async fn get_plan(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<String>, StoreError> {
@@ -117,28 +123,25 @@ super::for_each_backend! {
     pub(crate) async fn update_plan(c: &mut Conn, ws: Uuid, plan: &SuccessPlan, expected_version: i64) -> Result<bool, StoreError> {
         let ws = ws.to_string();
         let doc = serde_json::to_string(plan)?;
-        c.transaction(async |c| {
-            let n = diesel::update(
-                t::table
-                    .filter(t::workspace_id.eq(&ws))
-                    .filter(t::id.eq(plan.id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .set((
-                t::status.eq(plan.fields.status.as_str()),
-                t::owner.eq(plan.fields.owner.as_deref()),
-                t::document.eq(doc),
-                t::version.eq(plan.version),
-                t::updated_at.eq(to_micros(plan.updated_at)),
-            ))
-            .execute(c)
-            .await?;
-            if n == 1 {
-                link_metrics(c, &ws, plan).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::update(
+            t::table
+                .filter(t::workspace_id.eq(&ws))
+                .filter(t::id.eq(plan.id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .set((
+            t::status.eq(plan.fields.status.as_str()),
+            t::owner.eq(plan.fields.owner.as_deref()),
+            t::document.eq(doc),
+            t::version.eq(plan.version),
+            t::updated_at.eq(to_micros(plan.updated_at)),
+        ))
+        .execute(c)
+        .await?;
+        if n == 1 {
+            link_metrics(c, &ws, plan).await?;
+        }
+        Ok(n == 1)
     }
 
     /// Detaches the successes that prove the plan, or only one of its objectives.
@@ -166,33 +169,27 @@ super::for_each_backend! {
 
     /// Saves a plan without some objectives, detaching their successes.
     pub(crate) async fn update_plan_dropping(c: &mut Conn, ws: Uuid, plan: &SuccessPlan, expected_version: i64, dropped: Uuid) -> Result<bool, StoreError> {
-        c.transaction(async |c| {
-            let saved = update_plan(c, ws, plan, expected_version).await?;
-            if saved {
-                detach_successes(c, &ws.to_string(), plan.id, Some(dropped), to_micros(plan.updated_at)).await?;
-            }
-            Ok(saved)
-        })
-        .await
+        let saved = update_plan(c, ws, plan, expected_version).await?;
+        if saved {
+            detach_successes(c, &ws.to_string(), plan.id, Some(dropped), to_micros(plan.updated_at)).await?;
+        }
+        Ok(saved)
     }
 
     pub(crate) async fn delete_plan(c: &mut Conn, ws: Uuid, id: Uuid, expected_version: i64, now: i64) -> Result<bool, StoreError> {
         let ws = ws.to_string();
-        c.transaction(async |c| {
-            let n = diesel::delete(
-                t::table
-                    .filter(t::workspace_id.eq(&ws))
-                    .filter(t::id.eq(id.to_string()))
-                    .filter(t::version.eq(expected_version)),
-            )
-            .execute(c)
-            .await?;
-            if n == 1 {
-                detach_successes(c, &ws, id, None, now).await?;
-            }
-            Ok(n == 1)
-        })
-        .await
+        let n = diesel::delete(
+            t::table
+                .filter(t::workspace_id.eq(&ws))
+                .filter(t::id.eq(id.to_string()))
+                .filter(t::version.eq(expected_version)),
+        )
+        .execute(c)
+        .await?;
+        if n == 1 {
+            detach_successes(c, &ws, id, None, now).await?;
+        }
+        Ok(n == 1)
     }
 
     pub(crate) async fn plans_using_metric(c: &mut Conn, ws: Uuid, metric: &str) -> Result<Vec<String>, StoreError> {
@@ -276,10 +273,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    pub async fn insert_plan(&self, ws: Uuid, plan: &SuccessPlan) -> Result<(), StoreError> {
-        run_write!(self, insert_plan(ws, plan))
-    }
-
     pub async fn plan(&self, ws: Uuid, id: Uuid) -> Result<Option<SuccessPlan>, StoreError> {
         let doc: Option<String> = run_read!(self, get_plan(ws, id))?;
         Ok(doc.map(|d| serde_json::from_str(&d)).transpose()?)
@@ -304,41 +297,6 @@ impl Store {
         decode(run_read!(self, account_plans(ws, account_id))?)
     }
 
-    /// `false` when the plan is gone or no longer at `expected_version`.
-    pub async fn update_plan(
-        &self,
-        ws: Uuid,
-        plan: &SuccessPlan,
-        expected_version: i64,
-    ) -> Result<bool, StoreError> {
-        run_write!(self, update_plan(ws, plan, expected_version))
-    }
-
-    /// Like [`Store::update_plan`], detaching the successes of the dropped objective.
-    pub async fn update_plan_dropping(
-        &self,
-        ws: Uuid,
-        plan: &SuccessPlan,
-        expected_version: i64,
-        dropped_objective: Uuid,
-    ) -> Result<bool, StoreError> {
-        run_write!(
-            self,
-            update_plan_dropping(ws, plan, expected_version, dropped_objective)
-        )
-    }
-
-    /// Deletes a plan at `expected_version`; its successes stay, detached.
-    pub async fn delete_plan(
-        &self,
-        ws: Uuid,
-        id: Uuid,
-        expected_version: i64,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        run_write!(self, delete_plan(ws, id, expected_version, to_micros(now)))
-    }
-
     /// Up to ten plans whose KPIs read `metric`.
     pub async fn plans_using_metric(
         &self,
@@ -346,10 +304,6 @@ impl Store {
         metric: &str,
     ) -> Result<Vec<String>, StoreError> {
         run_read!(self, plans_using_metric(ws, metric))
-    }
-
-    pub async fn insert_template(&self, ws: Uuid, tpl: &PlanTemplate) -> Result<(), StoreError> {
-        run_write!(self, insert_template(ws, tpl))
     }
 
     pub async fn template(&self, ws: Uuid, id: Uuid) -> Result<Option<PlanTemplate>, StoreError> {
@@ -365,22 +319,82 @@ impl Store {
     ) -> Result<Vec<PlanTemplate>, StoreError> {
         decode(run_read!(self, list_templates(ws, updated_since, page))?)
     }
+}
+
+impl Tx {
+    /// Locks the plan until commit; `false` when there is no such plan.
+    pub async fn lock_plan(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        in_tx!(self, lock_plan(id))
+    }
+
+    pub async fn plan(&mut self, id: Uuid) -> Result<Option<SuccessPlan>, StoreError> {
+        let doc: Option<String> = in_tx!(self, get_plan(id))?;
+        doc.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+    }
+
+    pub async fn template(&mut self, id: Uuid) -> Result<Option<PlanTemplate>, StoreError> {
+        let doc: Option<String> = in_tx!(self, get_template(id))?;
+        doc.map(|d| Ok(serde_json::from_str(&d)?)).transpose()
+    }
+
+    /// Up to ten plans whose KPIs read `metric`.
+    pub async fn plans_using_metric(&mut self, metric: &str) -> Result<Vec<String>, StoreError> {
+        in_tx!(self, plans_using_metric(metric))
+    }
+
+    pub async fn insert_plan(&mut self, plan: &SuccessPlan) -> Result<(), StoreError> {
+        in_tx!(self, insert_plan(plan))
+    }
+
+    /// `false` when the plan is gone or no longer at `expected_version`.
+    pub async fn update_plan(
+        &mut self,
+        plan: &SuccessPlan,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        in_tx!(self, update_plan(plan, expected_version))
+    }
+
+    /// Like [`Store::update_plan`], detaching the successes of the dropped objective.
+    pub async fn update_plan_dropping(
+        &mut self,
+        plan: &SuccessPlan,
+        expected_version: i64,
+        dropped_objective: Uuid,
+    ) -> Result<bool, StoreError> {
+        in_tx!(
+            self,
+            update_plan_dropping(plan, expected_version, dropped_objective)
+        )
+    }
+
+    /// Deletes a plan at `expected_version`; its successes stay, detached.
+    pub async fn delete_plan(
+        &mut self,
+        id: Uuid,
+        expected_version: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        in_tx!(self, delete_plan(id, expected_version, to_micros(now)))
+    }
+
+    pub async fn insert_template(&mut self, tpl: &PlanTemplate) -> Result<(), StoreError> {
+        in_tx!(self, insert_template(tpl))
+    }
 
     pub async fn update_template(
-        &self,
-        ws: Uuid,
+        &mut self,
         tpl: &PlanTemplate,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, update_template(ws, tpl, expected_version))
+        in_tx!(self, update_template(tpl, expected_version))
     }
 
     pub async fn delete_template(
-        &self,
-        ws: Uuid,
+        &mut self,
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, delete_template(ws, id, expected_version))
+        in_tx!(self, delete_template(id, expected_version))
     }
 }

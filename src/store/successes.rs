@@ -7,7 +7,8 @@ use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::successes as t;
-use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::success::Success;
 
 /// Filters of success lists that the store applies; all optional, combined with AND.
@@ -129,10 +130,6 @@ super::for_each_backend! {
 }
 
 impl Store {
-    pub async fn insert_success(&self, ws: Uuid, s: &Success) -> Result<(), StoreError> {
-        run_write!(self, insert(ws, s))
-    }
-
     pub async fn success(&self, ws: Uuid, id: Uuid) -> Result<Option<Success>, StoreError> {
         let row: Option<Row> = run_read!(self, get(ws, id))?;
         row.map(decode).transpose()
@@ -148,22 +145,31 @@ impl Store {
         let rows: Vec<Row> = run_read!(self, list(ws, filter, page))?;
         rows.into_iter().map(decode).collect()
     }
+}
+
+impl Tx {
+    pub async fn success(&mut self, id: Uuid) -> Result<Option<Success>, StoreError> {
+        let row: Option<Row> = in_tx!(self, get(id))?;
+        row.map(decode).transpose()
+    }
+
+    pub async fn insert_success(&mut self, s: &Success) -> Result<(), StoreError> {
+        in_tx!(self, insert(s))
+    }
 
     pub async fn update_success(
-        &self,
-        ws: Uuid,
+        &mut self,
         s: &Success,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, update(ws, s, expected_version))
+        in_tx!(self, update(s, expected_version))
     }
 
     pub async fn delete_success(
-        &self,
-        ws: Uuid,
+        &mut self,
         id: Uuid,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        run_write!(self, delete(ws, id, expected_version))
+        in_tx!(self, delete(id, expected_version))
     }
 }

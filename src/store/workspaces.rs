@@ -1,11 +1,12 @@
 //! Workspaces (tenants) and the keys that open them.
 
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::schema::{api_keys as k, workspaces as t};
-use super::{Page, Store, StoreError, from_micros, parse_id, run_read, run_write, to_micros};
+use super::tx::in_tx;
+use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ApiKey, Role};
 
 /// Who a request acts for, resolved from its key.
@@ -74,15 +75,12 @@ super::for_each_backend! {
         admin: &ApiKey,
         hash: &str,
     ) -> Result<(), StoreError> {
-        c.transaction(async |c| {
-            diesel::insert_into(t::table)
-                .values((t::id.eq(id.to_string()), t::name.eq(name), t::created_at.eq(now)))
-                .execute(c)
-                .await?;
-            diesel::insert_into(k::table).values(KeyRow::new(id, admin, hash)).execute(c).await?;
-            Ok(())
-        })
-        .await
+        diesel::insert_into(t::table)
+            .values((t::id.eq(id.to_string()), t::name.eq(name), t::created_at.eq(now)))
+            .execute(c)
+            .await?;
+        diesel::insert_into(k::table).values(KeyRow::new(id, admin, hash)).execute(c).await?;
+        Ok(())
     }
 
     pub(crate) async fn fiscal_year_start(c: &mut Conn, ws: Uuid) -> Result<i32, StoreError> {
@@ -124,6 +122,27 @@ super::for_each_backend! {
     pub(crate) async fn hash_known(c: &mut Conn, hash: &str) -> Result<bool, StoreError> {
         let n: i64 = k::table.filter(k::key_hash.eq(hash)).count().get_result(c).await?;
         Ok(n > 0)
+    }
+
+    pub(crate) async fn key(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
+        let row: Option<KeyRow> = k::table
+            .filter(k::workspace_id.eq(ws.to_string()))
+            .filter(k::id.eq(id.to_string()))
+            .select(KeyRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        row.map(KeyRow::into_key).transpose()
+    }
+
+    pub(crate) async fn live_admins(c: &mut Conn, ws: Uuid) -> Result<i64, StoreError> {
+        Ok(k::table
+            .filter(k::workspace_id.eq(ws.to_string()))
+            .filter(k::role.eq(Role::Admin.as_str()))
+            .filter(k::revoked_at.is_null())
+            .count()
+            .get_result(c)
+            .await?)
     }
 
     pub(crate) async fn keys(c: &mut Conn, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {
@@ -168,41 +187,13 @@ impl Store {
         run_read!(self, fiscal_year_start(ws))
     }
 
-    pub async fn set_fiscal_year_start(&self, ws: Uuid, month: i32) -> Result<(), StoreError> {
-        run_write!(self, set_fiscal_year_start(ws, month))
-    }
-
     pub async fn workspace_count(&self) -> Result<i64, StoreError> {
         run_read!(self, count())
-    }
-
-    /// Creates a workspace together with its first admin key.
-    pub async fn create_workspace(
-        &self,
-        id: Uuid,
-        name: &str,
-        created_at: chrono::DateTime<chrono::Utc>,
-        admin: &ApiKey,
-        key_hash: &str,
-    ) -> Result<(), StoreError> {
-        run_write!(
-            self,
-            create(id, name, to_micros(created_at), admin, key_hash)
-        )
     }
 
     /// The id of the workspace called `name`.
     pub async fn workspace_named(&self, name: &str) -> Result<Option<Uuid>, StoreError> {
         run_read!(self, find(name))
-    }
-
-    pub async fn insert_api_key(
-        &self,
-        ws: Uuid,
-        key: &ApiKey,
-        key_hash: &str,
-    ) -> Result<(), StoreError> {
-        run_write!(self, insert_key(ws, key, key_hash))
     }
 
     /// The live (unrevoked) key with this hash.
@@ -218,14 +209,43 @@ impl Store {
     pub async fn api_keys(&self, ws: Uuid, page: Page) -> Result<Vec<ApiKey>, StoreError> {
         run_read!(self, keys(ws, page))
     }
+}
+
+impl Tx {
+    pub async fn api_key(&mut self, id: Uuid) -> Result<Option<ApiKey>, StoreError> {
+        in_tx!(self, key(id))
+    }
+
+    /// How many unrevoked admin keys the workspace has.
+    pub async fn live_admin_keys(&mut self) -> Result<i64, StoreError> {
+        in_tx!(self, live_admins())
+    }
+
+    pub async fn set_fiscal_year_start(&mut self, month: i32) -> Result<(), StoreError> {
+        in_tx!(self, set_fiscal_year_start(month))
+    }
+
+    /// Creates the transaction's workspace together with its first admin key.
+    pub async fn create_workspace(
+        &mut self,
+        name: &str,
+        created_at: chrono::DateTime<chrono::Utc>,
+        admin: &ApiKey,
+        key_hash: &str,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, create(name, to_micros(created_at), admin, key_hash))
+    }
+
+    pub async fn insert_api_key(&mut self, key: &ApiKey, key_hash: &str) -> Result<(), StoreError> {
+        in_tx!(self, insert_key(key, key_hash))
+    }
 
     /// Revokes a key; `false` when the workspace has no such key. Revoking twice is harmless.
     pub async fn revoke_api_key(
-        &self,
-        ws: Uuid,
+        &mut self,
         id: Uuid,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
-        run_write!(self, revoke(ws, id, to_micros(now)))
+        in_tx!(self, revoke(id, to_micros(now)))
     }
 }

@@ -68,7 +68,7 @@ on_both_backends! {
             }))
             .await
             .unwrap_err();
-        assert_eq!(stale.code(), Code::FailedPrecondition);
+        assert_eq!(stale.code(), Code::Aborted);
 
         let up = c
             .upsert_account_by_ref(authed(ADMIN_KEY, pb::UpsertAccountByRefRequest {

@@ -10,6 +10,7 @@ mod bad_input;
 mod custom_frameworks;
 mod frameworks;
 mod grpc;
+mod integrity;
 mod isolation;
 mod lifecycle;
 mod metrics;

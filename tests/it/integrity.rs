@@ -1,0 +1,167 @@
+//! Machines call us: retries, parallel requests and races between writes.
+//! Each scenario sends its requests at once and checks what is left, on both
+//! backends (the PostgreSQL runs are the ones where the races are real).
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{ADMIN_KEY, TestApp, on_both_backends};
+
+/// Sends `n` copies of one request at once; statuses and bodies in order.
+async fn at_once(
+    app: &TestApp,
+    n: usize,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &Value,
+) -> Vec<(u16, Value)> {
+    join_all((0..n).map(|_| {
+        let mut req = app.req(method.clone(), path).json(body);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            (status, res.json().await.unwrap_or(Value::Null))
+        }
+    }))
+    .await
+}
+
+async fn account_count(app: &TestApp) -> usize {
+    let (status, list) = app
+        .send(ADMIN_KEY, Method::GET, "/v1/accounts?page_size=1000", None)
+        .await;
+    assert_eq!(status, 200);
+    list["items"].as_array().unwrap().len()
+}
+
+/// How many subjects the readiness portfolio counts now.
+async fn readiness_subjects(app: &TestApp) -> u64 {
+    let (status, p) = app
+        .send(
+            ADMIN_KEY,
+            Method::GET,
+            "/v1/matrices/readiness/portfolio",
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{p}");
+    p["cells"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["count"].as_u64().unwrap())
+        .sum()
+}
+
+on_both_backends! {
+    async fn concurrent_retries_with_one_idempotency_key_create_once(app: &TestApp) {
+        let answers = at_once(app, 20, Method::POST, "/v1/accounts",
+            &[("Idempotency-Key", "sync-2026-11-29")], &json!({"name": "Acme"})).await;
+        let ids: Vec<&str> = answers.iter().map(|(s, b)| {
+            assert_eq!(*s, 201, "{b}");
+            b["id"].as_str().unwrap()
+        }).collect();
+        assert!(ids.iter().all(|id| *id == ids[0]), "every answer names the one account: {ids:?}");
+        assert_eq!(account_count(app).await, 1);
+    }
+
+    async fn an_idempotency_key_answers_only_the_key_that_used_it(app: &TestApp) {
+        let reader = app.key("read").await;
+        let body = json!({"name": "onboarding bot", "role": "write"});
+        let send = |key: &str| {
+            app.req_as(key, Method::POST, "/v1/api-keys")
+                .header("Idempotency-Key", "onboarding-2026")
+                .json(&body)
+                .send()
+        };
+        let first = send(ADMIN_KEY).await.unwrap();
+        assert_eq!(first.status(), 201);
+        let first: Value = first.json().await.unwrap();
+        let secret = first["key"].as_str().unwrap().to_owned();
+
+        let stolen = send(&reader).await.unwrap();
+        assert_eq!(stolen.status(), 403, "authorization comes before any replay");
+        assert!(stolen.headers().get("idempotent-replayed").is_none());
+        let text = stolen.text().await.unwrap();
+        assert!(!text.contains(&secret) && !text.contains("csk_"), "{text}");
+
+        let retry = send(ADMIN_KEY).await.unwrap();
+        assert_eq!(retry.status(), 201);
+        assert_eq!(retry.headers()["idempotent-replayed"], "true");
+        let retry: Value = retry.json().await.unwrap();
+        assert_eq!(retry["id"], first["id"]);
+        assert_eq!(retry["key"], Value::Null, "a secret is shown once and never stored");
+
+        // A refusal stores nothing: the admin's first use of a key the reader
+        // was refused with runs afresh.
+        let refused = app.req_as(&reader, Method::POST, "/v1/api-keys")
+            .header("Idempotency-Key", "reader-first").json(&body).send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+        let fresh = app.req(Method::POST, "/v1/api-keys")
+            .header("Idempotency-Key", "reader-first").json(&body).send().await.unwrap();
+        assert_eq!(fresh.status(), 201);
+        assert!(fresh.headers().get("idempotent-replayed").is_none());
+        assert!(fresh.json::<Value>().await.unwrap()["key"].as_str().unwrap().starts_with("csk_"));
+    }
+
+    async fn concurrent_upserts_of_one_new_ref_create_once_and_replace_after(app: &TestApp) {
+        let answers = at_once(app, 20, Method::PUT, "/v1/accounts/by-ref/salesforce/001-ACME",
+            &[], &json!({"name": "Acme"})).await;
+        let mut statuses: Vec<u16> = answers.iter().map(|(s, _)| *s).collect();
+        statuses.sort();
+        assert_eq!(statuses, [vec![200; 19], vec![201]].concat(), "{answers:?}");
+        assert_eq!(account_count(app).await, 1);
+        let ids: Vec<&Value> = answers.iter().map(|(_, b)| &b["id"]).collect();
+        assert!(ids.iter().all(|id| *id == ids[0]));
+    }
+
+    async fn racing_assessment_deletes_and_creates_keep_one_current_classification(app: &TestApp) {
+        let account = app.account(json!({"name": "Acme"})).await;
+        let assess = |g: f64| json!({"account_id": account["id"], "framework": "readiness",
+            "scores": {"goal_clarity": g, "priority": 2}});
+        let (status, mut current) = app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(assess(1.0))).await;
+        assert_eq!(status, 201);
+        for round in 0..40 {
+            let old = format!("/v1/assessments/{}", current["id"].as_str().unwrap());
+            let (deleted, created) = tokio::join!(
+                app.send(ADMIN_KEY, Method::DELETE, &old, None),
+                app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(assess(f64::from(round % 3 + 1)))),
+            );
+            assert_eq!((deleted.0, created.0), (204, 201), "round {round}: {deleted:?} {created:?}");
+            current = created.1;
+            assert_eq!(readiness_subjects(app).await, 1, "round {round}: one current classification");
+        }
+    }
+
+    async fn a_metric_deleted_while_a_plan_links_it_is_refused_or_unlinked(app: &TestApp) {
+        let account = app.account(json!({"name": "Acme"})).await;
+        let (status, plan) = app.send(ADMIN_KEY, Method::POST, "/v1/success-plans", Some(json!({
+            "account_id": account["id"], "name": "Adoption", "start_date": "2026-01-01", "target_date": "2026-12-31"}))).await;
+        assert_eq!(status, 201, "{plan}");
+        let objectives = format!("/v1/success-plans/{}/objectives", plan["id"].as_str().unwrap());
+        for round in 0..20 {
+            let key = format!("seats_{round}");
+            let (status, m) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-definitions", Some(json!({
+                "key": key, "name": "Seats", "unit": "count", "aggregation": "last",
+                "direction": "higher_is_better", "category": "usage", "horizon": "future"}))).await;
+            assert_eq!(status, 201, "{m}");
+            let metric = format!("/v1/metric-definitions/{key}");
+            let (deleted, linked) = tokio::join!(
+                app.send(ADMIN_KEY, Method::DELETE, &metric, None),
+                app.send(ADMIN_KEY, Method::POST, &objectives, Some(json!({"title": format!("Round {round}"),
+                    "kpis": [{"name": "Seats", "metric_key": key, "baseline": 0, "target": 100}]}))),
+            );
+            assert!(matches!(deleted.0, 204 | 409), "round {round}: {deleted:?}");
+            assert!(matches!(linked.0, 201 | 409 | 422), "round {round}: {linked:?}");
+            assert!(!(deleted.0 == 204 && linked.0 == 201), "round {round}: a plan links a deleted metric");
+            if deleted.0 == 409 {
+                assert_eq!(deleted.1["type"], "https://csapi.dev/problems/in-use");
+            }
+        }
+    }
+}
