@@ -5,6 +5,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use csapi::app::{App, Bootstrap};
+use csapi::domain::Role;
 use csapi::http::HttpOptions;
 use csapi::server::Server;
 use csapi::store::{Store, StoreConfig};
@@ -53,6 +54,43 @@ enum Command {
         #[command(subcommand)]
         command: WorkspaceCommand,
     },
+    /// Manage API keys without the API (recovery).
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Issue a key for an existing workspace and print it (shown once).
+    Create {
+        /// The workspace's name (`default` for the one made on first start).
+        #[arg(long)]
+        workspace: String,
+        #[arg(long, value_enum)]
+        role: KeyRole,
+        /// What the key is for, as listed by `GET /v1/api-keys`.
+        #[arg(long, default_value = "issued from the command line")]
+        name: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum KeyRole {
+    Read,
+    Write,
+    Admin,
+}
+
+impl From<KeyRole> for Role {
+    fn from(r: KeyRole) -> Self {
+        match r {
+            KeyRole::Read => Role::Read,
+            KeyRole::Write => Role::Write,
+            KeyRole::Admin => Role::Admin,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -113,16 +151,39 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::ApiKey {
+            command:
+                ApiKeyCommand::Create {
+                    workspace,
+                    role,
+                    name,
+                },
+        } => {
+            let created = app.issue_key(&workspace, &name, role.into()).await?;
+            println!(
+                "{} key {} for workspace {workspace} (shown once):\n{}",
+                created.key.role.as_str(),
+                created.key.id,
+                created.secret
+            );
+            Ok(())
+        }
         Command::Serve(args) => serve(app, args).await,
     }
 }
 
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
-    if let Bootstrap::Created { admin, .. } = app.bootstrap(args.bootstrap_key).await? {
-        println!(
+    match app.bootstrap(args.bootstrap_key).await? {
+        Bootstrap::Created { admin, .. } => println!(
             "created workspace `default`; its admin key (shown once): {}",
             admin.secret
-        );
+        ),
+        Bootstrap::KeyNotApplied => tracing::warn!(
+            "CSAPI_BOOTSTRAP_KEY was not applied: the store already has workspaces, and the key \
+             is none of theirs. Use a key you were given, or issue one with \
+             `csapi api-key create --workspace default --role admin`"
+        ),
+        Bootstrap::AlreadyDone => {}
     }
     let http = TcpListener::bind(&args.http_addr)
         .await

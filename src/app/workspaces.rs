@@ -37,8 +37,9 @@ pub enum Bootstrap {
     AlreadyDone,
     /// The `default` workspace was created with this admin key.
     Created { workspace_id: Uuid, admin: NewKey },
-    /// A fixed key new to an existing store became an admin key of `default`.
-    KeyAdded { workspace_id: Uuid },
+    /// The store already had workspaces and the fixed key is not one of
+    /// their keys: it was not applied (`serve` warns and says how to add one).
+    KeyNotApplied,
 }
 
 fn generate_secret() -> String {
@@ -106,9 +107,9 @@ impl App {
     /// `fixed_key` when given (scripts, tests), else a random one.
     pub async fn bootstrap(&self, fixed_key: Option<String>) -> Result<Bootstrap, AppError> {
         if self.store.workspace_count().await? > 0 {
-            return Ok(Bootstrap::AlreadyDone);
+            return self.bootstrapped(fixed_key.as_deref()).await;
         }
-        let secret = match fixed_key {
+        let secret = match &fixed_key {
             Some(k) if k.len() < MIN_BOOTSTRAP_KEY_LEN => {
                 return Err(Invalid::single(
                     "CSAPI_BOOTSTRAP_KEY",
@@ -116,16 +117,47 @@ impl App {
                 )
                 .into());
             }
-            Some(k) => k,
+            Some(k) => k.clone(),
             None => generate_secret(),
         };
-        let (workspace_id, admin) = self
-            .create_workspace_with(DEFAULT_WORKSPACE, secret)
+        match self.create_workspace_with(DEFAULT_WORKSPACE, secret).await {
+            Ok((workspace_id, admin)) => Ok(Bootstrap::Created {
+                workspace_id,
+                admin,
+            }),
+            // Another replica starting at the same time made it first.
+            Err(AppError::Duplicate(_)) => self.bootstrapped(fixed_key.as_deref()).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn bootstrapped(&self, fixed_key: Option<&str>) -> Result<Bootstrap, AppError> {
+        match fixed_key {
+            Some(k) if !self.store.key_hash_known(&hash(k)).await? => Ok(Bootstrap::KeyNotApplied),
+            _ => Ok(Bootstrap::AlreadyDone),
+        }
+    }
+
+    /// Issues a key for the workspace called `workspace`, without the API:
+    /// the way back in when no admin key is at hand (`csapi api-key create`).
+    pub async fn issue_key(
+        &self,
+        workspace: &str,
+        name: &str,
+        role: Role,
+    ) -> Result<NewKey, AppError> {
+        check_new_key(name)?;
+        let ws = self
+            .store
+            .workspace_named(workspace)
+            .await?
+            .ok_or(AppError::NotFound("workspace"))?;
+        let created = new_key(name, role, generate_secret());
+        let mut tx = self.store.begin(ws).await?;
+        tx.insert_api_key(&created.key, &hash(&created.secret))
             .await?;
-        Ok(Bootstrap::Created {
-            workspace_id,
-            admin,
-        })
+        tx.commit().await?;
+        Ok(created)
     }
 
     pub async fn create_api_key(

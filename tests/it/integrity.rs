@@ -165,3 +165,120 @@ on_both_backends! {
         }
     }
 }
+
+on_both_backends! {
+    async fn the_last_admin_key_cannot_be_revoked(app: &TestApp) {
+        let (_, keys) = app.send(ADMIN_KEY, Method::GET, "/v1/api-keys", None).await;
+        let admin = keys["items"][0]["id"].as_str().unwrap().to_owned();
+        let (status, problem) = app.send(ADMIN_KEY, Method::DELETE, &format!("/v1/api-keys/{admin}"), None).await;
+        assert_eq!((status, problem["type"].as_str()), (409, Some("https://csapi.dev/problems/in-use")), "{problem}");
+        let second = app.key("admin").await;
+        let (status, _) = app.send(&second, Method::DELETE, &format!("/v1/api-keys/{admin}"), None).await;
+        assert_eq!(status, 204, "with another admin key, the first may go");
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
+        assert_eq!(status, 401);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_start_at_once_on_a_fresh_database() {
+    let Some((name, url)) = crate::support::fresh_postgres_database().await else {
+        return;
+    };
+    let starts = (0..3).map(|_| {
+        let (url, name) = (url.clone(), name.clone());
+        tokio::spawn(async move { TestApp::start_on_url(&url, name).await })
+    });
+    let replicas: Vec<TestApp> = join_all(starts)
+        .await
+        .into_iter()
+        .map(|r| r.expect("every replica starts"))
+        .collect();
+    for r in &replicas {
+        let res = r.anonymous(Method::GET, "/readyz").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    let created = replicas[0].account(json!({"name": "Acme"})).await;
+    let path = format!("/v1/accounts/{}", created["id"].as_str().unwrap());
+    let (status, read) = replicas[2].send(ADMIN_KEY, Method::GET, &path, None).await;
+    assert_eq!((status, &read["name"]), (200, &json!("Acme")));
+    for r in replicas {
+        r.finish().await;
+    }
+}
+
+/// Runs the `csapi` binary on `db`; its stdout.
+fn csapi(db: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_csapi"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .output()
+        .expect("running csapi");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn the_cli_issues_a_key_and_serve_warns_of_an_unapplied_bootstrap_key() {
+    let path = std::env::temp_dir().join(format!("csapi-cli-{}.db", uuid::Uuid::new_v4().simple()));
+    let db = format!("sqlite://{}", path.display());
+    csapi(&db, &["workspace", "create", "--name", "acme"]);
+    let out = csapi(
+        &db,
+        &["api-key", "create", "--workspace", "acme", "--role", "read"],
+    );
+    let secret = out.lines().last().unwrap().trim().to_owned();
+    assert!(secret.starts_with("csk_"), "{out}");
+    let store = csapi::store::Store::connect(&csapi::store::StoreConfig {
+        url: db.clone(),
+        pool_size: 1,
+        acquire_timeout: std::time::Duration::from_secs(2),
+    })
+    .await
+    .unwrap();
+    let who = csapi::app::App::new(store)
+        .authenticate(&secret)
+        .await
+        .unwrap();
+    assert_eq!(who.role, csapi::domain::Role::Read);
+
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_csapi"))
+        .arg("serve")
+        .env("DATABASE_URL", &db)
+        .env("CSAPI_HTTP_ADDR", "127.0.0.1:0")
+        .env("CSAPI_GRPC_ADDR", "127.0.0.1:0")
+        .env("CSAPI_BOOTSTRAP_KEY", "csk_a_key_no_workspace_has_0001")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = serve.stderr.take().unwrap();
+    let warned = std::thread::spawn(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.contains("CSAPI_BOOTSTRAP_KEY was not applied"))
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !warned.is_finished() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let line = warned
+        .join()
+        .unwrap()
+        .expect("serve warns of the unapplied key");
+    assert!(
+        line.contains("csapi api-key create --workspace default --role admin"),
+        "{line}"
+    );
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
