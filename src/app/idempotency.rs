@@ -101,6 +101,15 @@ impl App {
         }))
     }
 
+    /// Forgets the answers that created the record at `path`, once deleted,
+    /// so a repeat creates anew instead of pointing at nothing.
+    pub async fn forget_replays(&self, p: &Principal, path: &str) -> Result<(), AppError> {
+        let mut work = self.begin(p).await?;
+        let result = work.forget_idempotent_answers(path).await;
+        work.finish(result.map(|_| ()).map_err(AppError::from))
+            .await
+    }
+
     /// Drops answers past retention; run periodically by the server.
     pub async fn purge_idempotency_keys(&self) -> Result<usize, AppError> {
         Ok(self.store.purge_saved_responses(now() - RETENTION).await?)

@@ -43,6 +43,18 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
 /// the first answer again, a concurrent duplicate waits for it, and a key
 /// reused with another request is a 409.
 pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Next) -> Response {
+    if req.method() == Method::DELETE
+        && let Some(p) = req.extensions().get::<Principal>().copied()
+    {
+        let path = req.uri().path().to_owned();
+        let res = next.run(req).await;
+        if res.status().is_success()
+            && let Err(e) = state.app.forget_replays(&p, &path).await
+        {
+            tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");
+        }
+        return res;
+    }
     if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
         return next.run(req).await;
     }

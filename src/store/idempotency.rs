@@ -89,6 +89,14 @@ super::for_each_backend! {
         Ok(())
     }
 
+    pub(crate) async fn forget(c: &mut Conn, ws: Uuid, path: &str) -> Result<usize, StoreError> {
+        use diesel::{EscapeExpressionMethods, TextExpressionMethods};
+        let pattern = format!("%\"location\",\"{}\"]%", crate::store::like_escaped(path));
+        Ok(diesel::delete(t::table.filter(t::workspace_id.eq(ws.to_string())).filter(t::headers.like(pattern).escape('\\')))
+            .execute(c)
+            .await?)
+    }
+
     pub(crate) async fn purge(c: &mut Conn, before: i64) -> Result<usize, StoreError> {
         Ok(diesel::delete(t::table.filter(t::created_at.lt(before))).execute(c).await?)
     }
@@ -118,6 +126,13 @@ impl Tx {
         saved: &SavedResponse,
     ) -> Result<(), StoreError> {
         in_tx!(self, save(u, saved))
+    }
+}
+
+impl Tx {
+    /// Forgets the answers that created the record at `path`, once it is deleted.
+    pub async fn forget_idempotent_answers(&mut self, path: &str) -> Result<usize, StoreError> {
+        in_tx!(self, forget(path))
     }
 }
 
