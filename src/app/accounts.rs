@@ -5,9 +5,9 @@ use uuid::Uuid;
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::external_ref;
+use crate::domain::filter::AccountFilter;
 use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Role};
 use crate::store::Tx;
-use crate::store::accounts::AccountFilter;
 
 const ACCOUNT: &str = "account";
 

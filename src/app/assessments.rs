@@ -8,9 +8,9 @@ use super::page::paginate;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
 use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::is_key;
 use crate::domain::{Invalid, Role};
-use crate::store::assessments::AssessmentFilter;
 
 const ASSESSMENT: &str = "assessment";
 

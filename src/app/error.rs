@@ -51,6 +51,9 @@ impl From<StoreError> for AppError {
                 "a record this change refers to was deleted meanwhile; read it again and retry"
                     .into(),
             ),
+            StoreError::Unstorable(_) => {
+                AppError::Invalid(Invalid::single("body", crate::domain::validation::CONTROL))
+            }
             StoreError::Unavailable(m) => AppError::Unavailable(m),
             StoreError::Internal(m) => AppError::Internal(m),
         }

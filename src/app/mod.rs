@@ -39,9 +39,9 @@ pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
 pub use successes::{AssessedSuccess, SuccessQuery};
 pub use workspaces::{Bootstrap, NewKey};
 
+pub use crate::domain::Principal;
 use crate::domain::Role;
 use crate::store::Store;
-pub use crate::store::workspaces::KeyOwner as Principal;
 
 /// The application core, shared by both doors; cheap to clone.
 #[derive(Clone)]

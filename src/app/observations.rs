@@ -10,11 +10,12 @@ use super::catalogue::hold;
 use super::page;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, Principal, now};
+use crate::domain::filter::ObservationFilter;
 use crate::domain::framework::is_key;
 use crate::domain::metric::MetricDefinition;
 use crate::domain::observation::{AccountKey, MAX_BATCH, ObservationDraft};
+use crate::domain::observation::{Observation, ObservationCursor};
 use crate::domain::{Invalid, Role};
-use crate::store::observations::{Observation, ObservationCursor, ObservationFilter};
 
 /// A batch as received: each row parsed, or the errors that kept it from parsing.
 #[derive(Debug, Clone)]

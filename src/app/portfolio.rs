@@ -11,11 +11,11 @@ use super::page::{paginate, paginate_ranked};
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
 use crate::domain::chart::{Chart, MAX_POINTS, Marks};
+use crate::domain::filter::AccountScope;
 use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, Placement, Transition};
 use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
-use crate::store::assessments::AccountScope;
 
 /// A subject's placement with its cell as the matrix defines it (label, play).
 #[derive(Debug, Clone)]

@@ -10,6 +10,9 @@ use super::page::paginate_ranked;
 use super::portfolio::Placed;
 use super::success_plans::today;
 use super::{App, AppError, AssessedPlan, AssessedSuccess, Listed, PageRequest, Principal, now};
+use crate::domain::filter::AccountScope;
+use crate::domain::filter::PlanFilter;
+use crate::domain::filter::SuccessFilter;
 use crate::domain::framework::is_key;
 use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
@@ -21,9 +24,6 @@ use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
-use crate::store::assessments::AccountScope;
-use crate::store::success_plans::PlanFilter;
-use crate::store::successes::SuccessFilter;
 
 /// The set reviewed when a request names none.
 pub const DEFAULT_METRIC_SET: &str = "qbr_traditional";

@@ -11,6 +11,7 @@ use super::accounts::{locked_account, written};
 use super::catalogue::hold;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::filter::PlanFilter;
 use crate::domain::metric::MetricDefinition;
 use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
@@ -20,7 +21,6 @@ use crate::domain::success_plan::{
 use crate::domain::validation::all_of as merged;
 use crate::domain::{Invalid, Role};
 use crate::store::Tx;
-use crate::store::success_plans::PlanFilter;
 
 const PLAN: &str = "success plan";
 const TEMPLATE: &str = "success plan template";

@@ -9,12 +9,12 @@ use super::accounts::{locked_account, written};
 use super::page::{paginate, scan};
 use super::success_plans::today;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::filter::SuccessFilter;
 use crate::domain::success::{
     Part, ReuseScope, Success, SuccessDraft, SuccessFields, SuccessPatch,
 };
 use crate::domain::{Invalid, Role};
 use crate::store::Tx;
-use crate::store::successes::SuccessFilter;
 
 const SUCCESS: &str = "success";
 

@@ -93,3 +93,12 @@ pub fn check_new_key(name: &str) -> Result<(), super::Invalid> {
     super::validation::check_text(&mut e, "name", name, MAX_KEY_NAME_LEN);
     e.into_result()
 }
+
+/// Who a request acts for, resolved from its API key: the workspace it is
+/// bound to, the key itself (idempotency keys belong to it) and its role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Principal {
+    pub workspace_id: uuid::Uuid,
+    pub key_id: uuid::Uuid,
+    pub role: Role,
+}

@@ -43,6 +43,7 @@ pub mod chart;
 pub mod currency;
 pub mod equation;
 pub mod external_ref;
+pub mod filter;
 pub mod framework;
 pub mod hierarchy;
 pub mod matrix;
@@ -61,7 +62,7 @@ pub mod success_plan;
 pub mod validation;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
-pub use api_key::{ApiKey, Role};
+pub use api_key::{ApiKey, Principal, Role};
 pub use external_ref::ExternalRef;
 pub use stakeholder::{Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
 pub use validation::{FieldError, Invalid};

@@ -8,6 +8,23 @@ use super::external_ref::ExternalRef;
 use super::metric::{MetricDefinition, Source};
 use super::validation::Invalid;
 
+/// One stored value of a metric for an account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observation {
+    pub account_id: Uuid,
+    pub metric: String,
+    pub observed_at: DateTime<Utc>,
+    pub value: f64,
+}
+
+/// Where a list of observations resumes: after this (account, metric, instant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ObservationCursor {
+    pub account_id: Uuid,
+    pub metric: String,
+    pub observed_at: DateTime<Utc>,
+}
+
 /// The most rows one batch may carry.
 pub const MAX_BATCH: usize = 10_000;
 

@@ -18,3 +18,18 @@ where
 {
     Option::<T>::deserialize(d).map(Some)
 }
+
+/// A field a patch may leave out (keep it) but not set to `null`: required
+/// fields cannot be cleared, and a `null` for one is refused rather than ignored.
+pub fn present<'de, T, D>(d: D) -> Result<Option<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    match Option::<T>::deserialize(d)? {
+        Some(v) => Ok(Some(v)),
+        None => Err(serde::de::Error::custom(
+            "is required and cannot be cleared: leave it out to keep it",
+        )),
+    }
+}

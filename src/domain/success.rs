@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::patch::{double_option, set};
+use super::patch::{double_option, present, set};
 use super::success_plan::{MAX_NAME_LEN, MAX_PROSE_LEN};
 use super::validation::{Checked, Invalid, check_text};
 
@@ -250,11 +250,15 @@ impl SuccessDraft {
 #[serde(deny_unknown_fields)]
 pub struct SuccessPatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub plan_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     pub objective_id: Option<Option<Uuid>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub achieved_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
     pub outcome: Option<Option<Outcome>>,
@@ -262,6 +266,8 @@ pub struct SuccessPatch {
     #[schema(min_length = 1, max_length = 20000, pattern = r"[^ \t\n\r\f\v]")]
     pub story: Option<Option<String>>,
     #[schema(max_items = 20)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub reuse: Option<Vec<Reuse>>,
     #[serde(default, deserialize_with = "double_option")]
     pub measurable: Option<Option<Measurable>>,

@@ -15,7 +15,7 @@ use super::framework::is_key;
 use std::collections::HashMap;
 
 use super::metric::{MetricDefinition, Source, Unit};
-use super::patch::{double_option, set};
+use super::patch::{double_option, present, set};
 use super::validation::{Checked, Invalid, all_of, check_opt_text, check_text};
 
 /// Progress within this of the expected share is on track.
@@ -623,13 +623,19 @@ impl KpiDraft {
 #[serde(deny_unknown_fields)]
 pub struct KpiPatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_key: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub unit: Option<Option<Unit>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub baseline: Option<f64>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub target: Option<f64>,
     #[serde(default, deserialize_with = "double_option")]
     pub current: Option<Option<f64>>,
@@ -678,12 +684,16 @@ impl MilestoneDraft {
 #[serde(deny_unknown_fields)]
 pub struct MilestonePatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub due_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub done: Option<bool>,
     /// Marking it not done clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -753,14 +763,20 @@ impl ObjectiveDraft {
 #[serde(deny_unknown_fields)]
 pub struct ObjectivePatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub outcome: Option<Option<String>>,
     #[schema(exclusive_minimum = 0, maximum = 1000)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub weight: Option<f64>,
     #[serde(default, deserialize_with = "double_option")]
     pub due_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<ObjectiveStatus>,
 }
 
@@ -779,16 +795,24 @@ impl ObjectivePatch {
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<Option<String>>,
     /// `achieved` needs every objective done, or a `status_reason`.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<PlanStatus>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub status_reason: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub target_date: Option<NaiveDate>,
 }
 
@@ -1054,13 +1078,19 @@ fn kpi_of(k: &TemplateKpi) -> Kpi {
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatch {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: Option<Option<String>>,
     #[schema(minimum = 1, maximum = 3650)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub duration_days: Option<u32>,
     #[schema(max_items = 50)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub objectives: Option<Vec<TemplateObjective>>,
 }
 

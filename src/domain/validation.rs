@@ -81,11 +81,64 @@ const BLANK: [char; 6] = [' ', '\t', '\n', '\r', '\x0c', '\x0b'];
 /// Checks a required free-text field: not blank, at most `max` characters.
 pub fn check_text(errors: &mut Invalid, field: &str, value: &str, max: usize) {
     let len = value.chars().count();
-    if value.chars().all(|c| BLANK.contains(&c)) {
+    if has_control(value) {
+        errors.push(field, CONTROL);
+    } else if value.chars().all(|c| BLANK.contains(&c)) {
         errors.push(field, "must not be empty");
     } else if len > max {
         errors.push(field, format!("must be at most {max} characters"));
     }
+}
+
+/// Why text with a control character is refused.
+pub const CONTROL: &str =
+    "must not contain control characters (U+0000-U+001F other than tab, LF and CR)";
+
+/// Whether `s` holds a C0 control character other than tab, LF and CR: no
+/// text csapi keeps needs one, and PostgreSQL cannot store NUL at all.
+pub fn has_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Every string of a JSON document (object keys included) that holds a
+/// control character, named by its path (`external_refs[0].system`).
+pub fn control_characters(value: &Value) -> Invalid {
+    fn walk(value: &Value, path: &str, found: &mut Invalid) {
+        let at = |key: &str| {
+            if path.is_empty() {
+                key.to_owned()
+            } else {
+                format!("{path}.{key}")
+            }
+        };
+        match value {
+            Value::String(s) if has_control(s) => {
+                found.push(if path.is_empty() { "body" } else { path }, CONTROL)
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, &format!("{path}[{i}]"), found);
+                }
+            }
+            Value::Object(members) => {
+                for (key, member) in members {
+                    if has_control(key) {
+                        found.push(
+                            if path.is_empty() { "body" } else { path },
+                            format!("its keys {CONTROL}"),
+                        );
+                    } else {
+                        walk(member, &at(key), found);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Invalid::default();
+    walk(value, "", &mut found);
+    found
 }
 
 /// Checks an optional free-text field the same way when present.
@@ -134,13 +187,17 @@ pub fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T,
     if !value.is_object() {
         return Err(Invalid::single("body", "must be a JSON object"));
     }
-    let mut invalid = Invalid::default();
+    let mut invalid = control_characters(&value);
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(v) if invalid.0.is_empty() => return Ok(v),
             Ok(rest) => {
                 if let Err(more) = rest.check() {
-                    invalid.0.extend(more.0);
+                    for e in more.0 {
+                        if !invalid.0.contains(&e) {
+                            invalid.0.push(e);
+                        }
+                    }
                 }
                 return Err(invalid);
             }
@@ -210,6 +267,24 @@ mod tests {
                 FieldError::new("a", "must not be empty"),
                 FieldError::new("b", "must be at most 2 characters")
             ]
+        );
+    }
+}
+
+#[cfg(test)]
+mod control_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn control_characters_are_named_by_path_and_tab_lf_cr_pass() {
+        assert!(has_control("a\u{0}b") && has_control("\u{1b}[31m") && has_control("\u{7}"));
+        assert!(!has_control("tab\tline\nreturn\r") && !has_control("ünïcødé \u{85}"));
+        let body = json!({"name": "A\u{0}", "refs": [{"id": "ok"}, {"id": "\u{1f}"}], "notes": "fine\n",
+            "attributes": {"k\u{0}": 1}});
+        assert_eq!(
+            control_characters(&body).fields(),
+            ["attributes", "name", "refs[1].id"]
         );
     }
 }

@@ -7,8 +7,8 @@ use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
 use crate::app::IfMatch;
+use crate::domain::filter::AccountFilter;
 use crate::domain::{ExternalRef, Invalid};
-use crate::store::accounts::AccountFilter;
 
 pub struct AccountGrpc(pub GrpcState);
 

@@ -10,7 +10,7 @@ use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::domain::Invalid;
 use crate::domain::assessment::{Assessment as DomainAssessment, AssessmentDraft};
-use crate::store::assessments::AssessmentFilter;
+use crate::domain::filter::AssessmentFilter;
 
 pub struct AssessmentGrpc(pub GrpcState);
 

@@ -11,7 +11,7 @@ use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{Placed, Portfolio as AppPortfolio, SubjectHistory as AppHistory};
 use crate::domain::Invalid;
-use crate::store::assessments::AccountScope;
+use crate::domain::filter::AccountScope;
 
 pub struct MatrixGrpc(pub GrpcState);
 

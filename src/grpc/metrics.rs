@@ -11,13 +11,13 @@ use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{BatchOutcome, ObservationBatch, Published, WorkspaceSettings as AppSettings};
+use crate::domain::filter::ObservationFilter;
 use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition as DomainMetric, NewMetric, Unit,
 };
 use crate::domain::metric_set::{MetricSet as DomainSet, SetMetric as DomainSetMetric};
 use crate::domain::observation::{AccountKey, ObservationDraft};
 use crate::domain::{ExternalRef, Invalid};
-use crate::store::observations::ObservationFilter;
 
 pub struct MetricGrpc(pub GrpcState);
 pub struct WorkspaceGrpc(pub GrpcState);

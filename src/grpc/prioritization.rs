@@ -9,10 +9,10 @@ use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{Published, RankedAccount as AppRanked};
 use crate::domain::Invalid;
+use crate::domain::filter::AccountScope;
 use crate::domain::prioritization::{
     Policy as DomainPolicy, TierCut as DomainTierCut, WeightedMatrix as DomainWeighted,
 };
-use crate::store::assessments::AccountScope;
 
 pub struct PrioritizationGrpc(pub GrpcState);
 

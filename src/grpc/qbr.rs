@@ -13,9 +13,9 @@ use crate::app::{
     AccountHealth as AppHealth, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio, Qbr as AppQbr,
 };
 use crate::domain::Invalid;
+use crate::domain::filter::AccountScope;
 use crate::domain::metric_set::{Health as DomainHealth, Rag};
 use crate::domain::qbr::{MetricReview, SetReview};
-use crate::store::assessments::AccountScope;
 
 pub struct QbrGrpc(pub GrpcState);
 

@@ -20,12 +20,12 @@ use crate::app::{
     AppError, AssessedPlan, AssessedSuccess, PlanChange, PlanQuery, SuccessQuery, etag_of,
 };
 use crate::domain::Invalid;
+use crate::domain::filter::PlanFilter;
 use crate::domain::success_plan::{
     Kpi as DomainKpi, KpiDraft, KpiPatch, Milestone as DomainMilestone, MilestoneDraft,
     MilestonePatch, Objective as DomainObjective, PlanTemplate, TemplateFields,
 };
 use crate::domain::validation::{Checked, parse_value};
-use crate::store::success_plans::PlanFilter;
 
 pub struct SuccessPlanGrpc(pub GrpcState);
 

@@ -9,15 +9,15 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::{
-    CurrencyCode, ExternalRefDto, Listing, Object, double_option, refs_from, refs_to,
+    CurrencyCode, ExternalRefDto, Listing, Object, double_option, present, refs_from, refs_to,
 };
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 use crate::app::{App, PageRequest, etag_of};
 use crate::domain::currency::DEFAULT_CURRENCY;
+use crate::domain::filter::AccountFilter;
 use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
-use crate::store::accounts::AccountFilter;
 
 /// An account as returned.
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,6 +114,8 @@ impl From<AccountInput> for AccountFields {
 #[serde(deny_unknown_fields)]
 pub struct AccountPatchInput {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(min_length = 1, max_length = 100, pattern = r"[^ \t\n\r\f\v]")]
@@ -129,9 +131,15 @@ pub struct AccountPatchInput {
     #[schema(minimum = 0)]
     pub original_arr: Option<Option<f64>>,
     #[schema(value_type = Option<CurrencyCode>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub currency: Option<String>,
     #[schema(value_type = Option<Object>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub attributes: Option<Object>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub external_refs: Option<Vec<ExternalRefDto>>,
 }
 

@@ -17,8 +17,8 @@ use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
 use crate::app::{App, PageRequest};
 use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::Scores;
-use crate::store::assessments::AssessmentFilter;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssessmentView {

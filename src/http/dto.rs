@@ -8,7 +8,7 @@ use utoipa::{PartialSchema, ToSchema};
 use crate::app::Listed;
 use crate::domain::ExternalRef;
 use crate::domain::currency::CODES;
-pub use crate::domain::patch::double_option;
+pub use crate::domain::patch::{double_option, present};
 
 /// Free-form JSON object (at most 16 KiB).
 pub type Object = crate::domain::attributes::Attributes;

@@ -2,7 +2,7 @@
 //! POSTs that carry an `Idempotency-Key` run inside the key's reservation.
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +10,8 @@ use axum::response::{IntoResponse, Response};
 use super::HttpState;
 use super::problem::Problem;
 use crate::app::{Answer, App, AppError, Claim, IdempotencyKey, Principal};
+use crate::domain::Invalid;
+use crate::domain::validation::{CONTROL, has_control};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Headers of a first answer that a replay repeats.
@@ -36,6 +38,63 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
         }
         Err(e) => e.into_response(),
     }
+}
+
+/// Refuses control characters in path parameters and query parameters with
+/// a 422 naming each (bodies are checked by the JSON extractor): nothing
+/// csapi stores or filters on may hold one, and PostgreSQL cannot hold NUL.
+pub async fn plain_text(req: Request, next: Next) -> Response {
+    let mut bad = Invalid::default();
+    if let Some(template) = req.extensions().get::<MatchedPath>() {
+        for (name, raw) in template
+            .as_str()
+            .split('/')
+            .zip(req.uri().path().split('/'))
+        {
+            let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) else {
+                continue;
+            };
+            let decoded = percent_decode(raw);
+            if has_control(&decoded) {
+                bad.push(name, CONTROL);
+            }
+        }
+    }
+    for (name, value) in form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes()) {
+        if has_control(&name) {
+            bad.push("query", format!("parameter names {CONTROL}"));
+        } else if has_control(&value) {
+            bad.push(name.into_owned(), CONTROL);
+        }
+    }
+    match bad.into_result() {
+        Ok(()) => next.run(req).await,
+        Err(bad) => Problem::invalid(bad).into_response(),
+    }
+}
+
+/// A path segment with its `%XX` escapes decoded (lossily: a segment that is
+/// not UTF-8 is refused by the routes' own extractors).
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Runs a POST that carries an `Idempotency-Key` inside the key's

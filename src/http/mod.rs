@@ -233,6 +233,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> Router {
     let batch_limit = body_limit_of("/v1/observations", options.body_limit);
     let v1 = v1
         .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
+        .route_layer(axum::middleware::from_fn(middleware::plain_text))
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(from_fn_with_state(
             state.app.clone(),
@@ -244,6 +245,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> Router {
         .merge(ops)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
         .fallback(ops::not_found)
+        .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), ops::track))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(

@@ -13,9 +13,10 @@ use super::dto::{ExternalRefDto, Listing};
 use super::extract::{Caller, Checked, Json, Query, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
 use crate::app::{App, BatchOutcome, ObservationBatch};
+use crate::domain::filter::ObservationFilter;
+use crate::domain::observation::Observation;
 use crate::domain::observation::{AccountKey, ObservationDraft};
 use crate::domain::{ExternalRef, Invalid};
-use crate::store::observations::{Observation, ObservationFilter};
 
 /// The largest batch body: 10,000 rows naming accounts by long external ids fit.
 pub const BATCH_BODY_LIMIT: usize = 8 * 1024 * 1024;

@@ -56,6 +56,15 @@ pub async fn track(State(state): State<HttpState>, req: Request, next: Next) -> 
     res
 }
 
+/// A known path asked with a method it does not take: a problem too.
+pub async fn method_not_allowed() -> Response {
+    super::problem::Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "this path does not take that method; the API docs at /docs list the ones it does",
+    )
+    .into_response()
+}
+
 /// Unknown paths get a problem, like every other error.
 pub async fn not_found() -> Response {
     super::problem::Problem::new(StatusCode::NOT_FOUND, "no such path").into_response()

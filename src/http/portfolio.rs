@@ -16,9 +16,9 @@ use super::extract::{Caller, PathId, Query};
 use super::frameworks::Point;
 use super::problem::{Problem, ProblemResponses};
 use crate::app::{App, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
+use crate::domain::filter::AccountScope;
 use crate::domain::matrix::Cell;
 use crate::domain::prioritization::Tier;
-use crate::store::assessments::AccountScope;
 
 /// One subject's classification on a matrix.
 #[derive(Debug, Serialize, ToSchema)]

@@ -19,10 +19,10 @@ use crate::app::{
     AccountHealth, App, DEFAULT_METRIC_SET, HealthRow, PageRequest, PortfolioHealth, Qbr,
 };
 use crate::domain::Invalid;
+use crate::domain::filter::AccountScope;
 use crate::domain::metric::{Category, Direction, Horizon, Unit};
 use crate::domain::metric_set::{Health, Rag};
 use crate::domain::qbr::{MetricReview, Period, SetReview};
-use crate::store::assessments::AccountScope;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthView {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::{ExternalRefDto, Listing, Object, double_option, refs_from, refs_to};
+use super::dto::{ExternalRefDto, Listing, Object, double_option, present, refs_from, refs_to};
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
@@ -96,6 +96,8 @@ impl From<StakeholderInput> for StakeholderFields {
 #[serde(deny_unknown_fields)]
 pub struct StakeholderPatchInput {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(format = Email)]
@@ -105,9 +107,15 @@ pub struct StakeholderPatchInput {
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub role: Option<Option<StakeholderRole>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub involved_in_purchase: Option<bool>,
     #[schema(value_type = Option<Object>)]
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub attributes: Option<Object>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub external_refs: Option<Vec<ExternalRefDto>>,
 }
 

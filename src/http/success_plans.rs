@@ -16,12 +16,12 @@ use super::extract::{Caller, IfMatchHeader, Json, PathId, PathIds, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 use crate::app::{App, AssessedPlan, PageRequest, PlanChange, PlanQuery, etag_of};
+use crate::domain::filter::PlanFilter;
 use crate::domain::success_plan::{
     Kpi, KpiDraft, KpiPatch, Milestone, MilestoneDraft, MilestonePatch, NewPlan, Objective,
     ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress, PlanStatus, PlanTemplate,
     TemplateFields, TemplateObjective, TemplatePatch,
 };
-use crate::store::success_plans::PlanFilter;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TemplateView {

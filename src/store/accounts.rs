@@ -1,6 +1,6 @@
 //! Accounts and their external refs.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::{
     EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
     TextExpressionMethods,
@@ -14,23 +14,12 @@ use super::tx::in_tx;
 use super::{
     Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
 };
-use crate::domain::{Account, AccountFields, ExternalRef, LifecycleStage};
+use crate::domain::filter::AccountFilter;
+use crate::domain::{Account, AccountFields, ExternalRef};
 
 #[diesel::declare_sql_function]
 extern "SQL" {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-/// Filters of the account list; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct AccountFilter {
-    pub segment: Option<String>,
-    pub owner: Option<String>,
-    pub lifecycle_stage: Option<LifecycleStage>,
-    /// Case-insensitive substring of the name.
-    pub q: Option<String>,
-    /// Only accounts changed strictly after this time.
-    pub updated_since: Option<DateTime<Utc>>,
 }
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]

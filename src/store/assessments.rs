@@ -17,33 +17,8 @@ use super::schema::{accounts as a, assessments as t, classifications as c, stake
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::assessment::Assessment;
+use crate::domain::filter::{AccountScope, AssessmentFilter};
 use crate::domain::portfolio::Placement;
-
-/// Filters of assessment lists; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct AssessmentFilter {
-    pub account_id: Option<Uuid>,
-    pub stakeholder_id: Option<Uuid>,
-    pub framework: Option<String>,
-    /// Assessed at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Assessed strictly before.
-    pub to: Option<DateTime<Utc>>,
-}
-
-/// Which accounts a portfolio view covers.
-#[derive(Debug, Clone, Default)]
-pub struct AccountScope {
-    pub segment: Option<String>,
-    pub owner: Option<String>,
-}
-
-impl AccountScope {
-    /// No filter: reads need not join the accounts.
-    fn is_everyone(&self) -> bool {
-        self.segment.is_none() && self.owner.is_none()
-    }
-}
 
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
 const OPEN: i64 = i64::MAX;

@@ -11,6 +11,10 @@ pub enum StoreError {
     /// A foreign key refused the write: what it refers to went meanwhile.
     #[error("a record this change refers to no longer exists: {0}")]
     Dangling(String),
+    /// The database refused a value it cannot hold (text with NUL): the
+    /// request's fault, though the edge should have caught it first.
+    #[error("the database cannot store a value of this request: {0}")]
+    Unstorable(String),
     /// The database cannot be reached right now; retrying later may work.
     #[error("store unavailable: {0}")]
     Unavailable(String),
@@ -32,6 +36,11 @@ impl From<DieselError> for StoreError {
                 DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
                 info,
             ) => StoreError::Unavailable(info.message().to_owned()),
+            DieselError::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                StoreError::Unstorable(info.message().to_owned())
+            }
             DieselError::DatabaseError(_, info) if is_outage(info.message()) => {
                 StoreError::Unavailable(info.message().to_owned())
             }

@@ -17,39 +17,13 @@ use super::schema::{
 };
 use super::tx::in_tx;
 use super::{Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
+use crate::domain::filter::ObservationFilter;
 use crate::domain::framework::Evaluation;
+use crate::domain::observation::{Observation, ObservationCursor};
 use crate::domain::qbr::Classified;
 
 /// Rows per statement: under SQLite's bound-parameter limit with room to spare.
 const CHUNK: usize = 1000;
-
-/// One stored value of a metric for an account.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Observation {
-    pub account_id: Uuid,
-    pub metric: String,
-    pub observed_at: DateTime<Utc>,
-    pub value: f64,
-}
-
-/// Where a list of observations resumes: after this (account, metric, instant).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ObservationCursor {
-    pub account_id: Uuid,
-    pub metric: String,
-    pub observed_at: DateTime<Utc>,
-}
-
-/// Filters of observation lists; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct ObservationFilter {
-    pub account_id: Option<Uuid>,
-    pub metric: Option<String>,
-    /// Observed at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Observed strictly before.
-    pub to: Option<DateTime<Utc>>,
-}
 
 #[derive(diesel::Insertable)]
 #[diesel(table_name = o)]

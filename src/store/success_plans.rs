@@ -13,16 +13,8 @@ use super::schema::{
 };
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, run_read, to_micros};
-use crate::domain::success_plan::{PlanStatus, PlanTemplate, SuccessPlan};
-
-/// Filters of plan lists; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct PlanFilter {
-    pub account_id: Option<Uuid>,
-    pub status: Option<PlanStatus>,
-    pub owner: Option<String>,
-    pub updated_since: Option<DateTime<Utc>>,
-}
+use crate::domain::filter::PlanFilter;
+use crate::domain::success_plan::{PlanTemplate, SuccessPlan};
 
 fn limit(page: Page) -> i64 {
     i64::try_from(page.limit).unwrap_or(i64::MAX)

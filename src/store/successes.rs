@@ -1,7 +1,7 @@
 //! Captured successes, stored whole as JSON documents; the account, plan,
 //! objective and date they filter and count on are columns beside it.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use diesel::{ExpressionMethods, OptionalExtension, QueryDsl};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
@@ -9,18 +9,8 @@ use uuid::Uuid;
 use super::schema::successes as t;
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
+use crate::domain::filter::SuccessFilter;
 use crate::domain::success::Success;
-
-/// Filters of success lists that the store applies; all optional, combined with AND.
-#[derive(Debug, Clone, Default)]
-pub struct SuccessFilter {
-    pub account_id: Option<Uuid>,
-    /// Achieved on or after.
-    pub achieved_from: Option<NaiveDate>,
-    /// Achieved strictly before.
-    pub achieved_before: Option<NaiveDate>,
-    pub updated_since: Option<DateTime<Utc>>,
-}
 
 /// (plan_id, objective_id, version, updated_at, document): detaching changes
 /// the columns, so they, not the document, say where the success stands.

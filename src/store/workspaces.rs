@@ -7,15 +7,7 @@ use uuid::Uuid;
 use super::schema::{api_keys as k, workspaces as t};
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
-use crate::domain::{ApiKey, Role};
-
-/// Who a request acts for, resolved from its key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KeyOwner {
-    pub workspace_id: Uuid,
-    pub key_id: Uuid,
-    pub role: Role,
-}
+use crate::domain::{ApiKey, Principal, Role};
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = k)]
@@ -105,7 +97,7 @@ super::for_each_backend! {
         Ok(())
     }
 
-    pub(crate) async fn owner(c: &mut Conn, hash: &str) -> Result<Option<KeyOwner>, StoreError> {
+    pub(crate) async fn owner(c: &mut Conn, hash: &str) -> Result<Option<Principal>, StoreError> {
         let row: Option<KeyRow> = k::table
             .filter(k::key_hash.eq(hash))
             .filter(k::revoked_at.is_null())
@@ -114,7 +106,7 @@ super::for_each_backend! {
             .await
             .optional()?;
         row.map(|r| {
-            Ok(KeyOwner { workspace_id: parse_id(&r.workspace_id)?, key_id: parse_id(&r.id)?, role: r.role()? })
+            Ok(Principal { workspace_id: parse_id(&r.workspace_id)?, key_id: parse_id(&r.id)?, role: r.role()? })
         })
         .transpose()
     }
@@ -197,7 +189,7 @@ impl Store {
     }
 
     /// The live (unrevoked) key with this hash.
-    pub async fn key_owner(&self, key_hash: &str) -> Result<Option<KeyOwner>, StoreError> {
+    pub async fn key_owner(&self, key_hash: &str) -> Result<Option<Principal>, StoreError> {
         run_read!(self, owner(key_hash))
     }
 

@@ -173,3 +173,53 @@ on_both_backends! {
         let _ = s;
     }
 }
+
+mod control_characters {
+    use reqwest::Method;
+    use serde_json::{Value, json};
+
+    use crate::support::{ADMIN_KEY, on_both_backends, problem_fields};
+
+    on_both_backends! {
+        async fn control_characters_are_refused_in_bodies_queries_and_paths(app: &TestApp) {
+            let acme = app.account(json!({"name": "Acme"})).await;
+            let acme_path = format!("/v1/accounts/{}", acme["id"].as_str().unwrap());
+            let cases: Vec<(Method, String, Option<Value>, Vec<&str>)> = vec![
+                (Method::POST, "/v1/accounts".into(),
+                    Some(json!({"name": "Nul\u{0}Co", "segment": "ent\u{1b}", "external_refs": [{"system": "crm", "id": "a\u{0}"}]})),
+                    vec!["external_refs[0].id", "name", "segment"]),
+                (Method::PATCH, acme_path.clone(), Some(json!({"attributes": {"tier": "gold\u{0}"}})), vec!["attributes.tier"]),
+                (Method::GET, "/v1/accounts?q=%00&segment=a%01b".into(), None, vec!["q", "segment"]),
+                (Method::GET, "/v1/accounts/by-ref/crm%00/001".into(), None, vec!["system"]),
+                (Method::GET, "/v1/metric-sets/ad%00option".into(), None, vec!["key"]),
+            ];
+            for (method, path, body, fields) in cases {
+                let (status, problem) = app.send(ADMIN_KEY, method.clone(), &path, body).await;
+                assert_eq!((status, problem_fields(&problem)), (422, fields.iter().map(|f| f.to_string()).collect::<Vec<_>>()),
+                    "{method} {path}: {problem}");
+            }
+            let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
+            assert_eq!(list["items"].as_array().unwrap().len(), 1, "nothing stored");
+            let (_, got) = app.send(ADMIN_KEY, Method::GET, &acme_path, None).await;
+            assert_eq!(got["attributes"], json!({}), "nothing changed");
+            // Tab, LF and CR are text like any other.
+            let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &acme_path, Some(json!({"attributes": {"note": "a\tb\r\nc"}}))).await;
+            assert_eq!(status, 200);
+        }
+
+        async fn null_for_a_required_field_is_refused_and_405_is_a_problem(app: &TestApp) {
+            let acme = app.account(json!({"name": "Acme"})).await;
+            let path = format!("/v1/accounts/{}", acme["id"].as_str().unwrap());
+            let (status, problem) = app.send(ADMIN_KEY, Method::PATCH, &path, Some(json!({"name": null, "currency": null}))).await;
+            assert_eq!((status, problem_fields(&problem)), (422, vec!["currency".to_owned(), "name".to_owned()]), "{problem}");
+            let (_, got) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+            assert_eq!(got["name"], "Acme");
+
+            let res = app.req(Method::PUT, "/v1/accounts").send().await.unwrap();
+            assert_eq!(res.status(), 405);
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+            let problem: Value = res.json().await.unwrap();
+            assert_eq!(problem["status"], 405);
+        }
+    }
+}

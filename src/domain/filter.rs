@@ -1,0 +1,78 @@
+//! What a list or a portfolio read asks for: filters shared by the doors
+//! (which parse them), the use cases (which check them) and the store (which
+//! applies them). All optional, combined with AND.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::LifecycleStage;
+use super::success_plan::PlanStatus;
+
+/// Filters of the account list; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AccountFilter {
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    /// Case-insensitive substring of the name.
+    pub q: Option<String>,
+    /// Only accounts changed strictly after this time.
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Filters of assessment lists; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct AssessmentFilter {
+    pub account_id: Option<Uuid>,
+    pub stakeholder_id: Option<Uuid>,
+    pub framework: Option<String>,
+    /// Assessed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Assessed strictly before.
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Which accounts a portfolio view covers.
+#[derive(Debug, Clone, Default)]
+pub struct AccountScope {
+    pub segment: Option<String>,
+    pub owner: Option<String>,
+}
+
+impl AccountScope {
+    /// No filter: reads need not join the accounts.
+    pub fn is_everyone(&self) -> bool {
+        self.segment.is_none() && self.owner.is_none()
+    }
+}
+
+/// Filters of plan lists; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct PlanFilter {
+    pub account_id: Option<Uuid>,
+    pub status: Option<PlanStatus>,
+    pub owner: Option<String>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Filters of success lists that the store applies; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct SuccessFilter {
+    pub account_id: Option<Uuid>,
+    /// Achieved on or after.
+    pub achieved_from: Option<NaiveDate>,
+    /// Achieved strictly before.
+    pub achieved_before: Option<NaiveDate>,
+    pub updated_since: Option<DateTime<Utc>>,
+}
+
+/// Filters of observation lists; all optional, combined with AND.
+#[derive(Debug, Clone, Default)]
+pub struct ObservationFilter {
+    pub account_id: Option<Uuid>,
+    pub metric: Option<String>,
+    /// Observed at or after.
+    pub from: Option<DateTime<Utc>>,
+    /// Observed strictly before.
+    pub to: Option<DateTime<Utc>>,
+}
