@@ -5,15 +5,37 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{App, AppError, Principal, now};
+use super::accounts::written;
+use super::{App, AppError, IfMatch, Principal, now};
+use crate::domain::metric::MetricDefinition;
 use crate::store::Tx;
-use crate::store::definitions::Kind;
+use crate::store::definitions::{Kind, Versioned};
 
-/// A definition as published, with whether it is a built-in (read-only).
+/// A definition as published, with whether it is a built-in (read-only) and
+/// its version (its ETag; built-ins never change and stay at 1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published<T> {
     pub definition: T,
     pub built_in: bool,
+    pub version: i64,
+}
+
+impl<T> Published<T> {
+    fn built_in(definition: T) -> Self {
+        Self {
+            definition,
+            built_in: true,
+            version: 1,
+        }
+    }
+
+    fn custom(v: Versioned<T>) -> Self {
+        Self {
+            definition: v.definition,
+            built_in: false,
+            version: v.version,
+        }
+    }
 }
 
 /// A kind of definition with built-ins and custom entries.
@@ -25,6 +47,11 @@ pub(super) trait Catalogued:
     const NOUN: &'static str;
     fn key(&self) -> &str;
     fn built_ins() -> &'static [Self];
+    /// The metrics the definition reads: held (locked) while it is written,
+    /// so none is deleted under it.
+    fn metrics_used(&self) -> Vec<&str> {
+        Vec::new()
+    }
 }
 
 fn built_in<T: Catalogued>(key: &str) -> Option<&'static T> {
@@ -37,18 +64,12 @@ impl App {
         &self,
         p: &Principal,
     ) -> Result<Vec<Published<T>>, AppError> {
-        let custom: Vec<T> = self.store.definitions(p.workspace_id, T::KIND).await?;
+        let custom: Vec<Versioned<T>> = self.store.definitions(p.workspace_id, T::KIND).await?;
         Ok(T::built_ins()
             .iter()
             .cloned()
-            .map(|definition| Published {
-                definition,
-                built_in: true,
-            })
-            .chain(custom.into_iter().map(|definition| Published {
-                definition,
-                built_in: false,
-            }))
+            .map(Published::built_in)
+            .chain(custom.into_iter().map(Published::custom))
             .collect())
     }
 
@@ -58,18 +79,12 @@ impl App {
         key: &str,
     ) -> Result<Published<T>, AppError> {
         if let Some(b) = built_in::<T>(key) {
-            return Ok(Published {
-                definition: b.clone(),
-                built_in: true,
-            });
+            return Ok(Published::built_in(b.clone()));
         }
         self.store
             .definition(p.workspace_id, T::KIND, key)
             .await?
-            .map(|definition| Published {
-                definition,
-                built_in: false,
-            })
+            .map(Published::custom)
             .ok_or(AppError::NotFound(T::NOUN))
     }
 
@@ -87,10 +102,13 @@ impl App {
             )));
         }
         let mut work = self.begin(p).await?;
-        let result = work
-            .insert_definition(T::KIND, &key, &definition, now())
-            .await
-            .map_err(AppError::from);
+        let result = async {
+            hold::<MetricDefinition>(&mut work, definition.metrics_used()).await?;
+            Ok(work
+                .insert_definition(T::KIND, &key, &definition, now())
+                .await?)
+        }
+        .await;
         work.finish(result).await.map_err(|e| match e {
             AppError::Duplicate(_) => AppError::Duplicate(format!(
                 "{} {key:?} exists; PUT to change it, or pick another key",
@@ -101,44 +119,69 @@ impl App {
         Ok(Published {
             definition,
             built_in: false,
+            version: 1,
         })
     }
 
-    /// Replaces a custom definition, already validated, under its key.
+    /// Replaces a custom definition, already validated, under its key, at
+    /// the version `if_match` names (any, when it names none).
     pub(super) async fn replace_catalogued<T: Catalogued>(
         &self,
         p: &Principal,
         definition: T,
+        if_match: &IfMatch,
     ) -> Result<Published<T>, AppError> {
         refuse_built_in::<T>(definition.key())?;
         let mut work = self.begin(p).await?;
-        let result = work
-            .update_definition(T::KIND, definition.key(), &definition, now())
-            .await;
-        if work.finish(result.map_err(AppError::from)).await? {
-            Ok(Published {
-                definition,
-                built_in: false,
-            })
-        } else {
-            Err(AppError::NotFound(T::NOUN))
+        let result = async {
+            let current = locked::<T>(&mut work, definition.key(), if_match).await?;
+            hold::<MetricDefinition>(&mut work, definition.metrics_used()).await?;
+            let took = work
+                .update_definition(T::KIND, definition.key(), &definition, current, now())
+                .await?;
+            written(
+                took,
+                Published {
+                    definition,
+                    built_in: false,
+                    version: current + 1,
+                },
+            )
         }
+        .await;
+        work.finish(result).await
     }
 
     pub(super) async fn remove_catalogued<T: Catalogued>(
         &self,
         p: &Principal,
         key: &str,
+        if_match: &IfMatch,
     ) -> Result<(), AppError> {
         refuse_built_in::<T>(key)?;
         let mut work = self.begin(p).await?;
-        let result = work.delete_definition(T::KIND, key).await;
-        if work.finish(result.map_err(AppError::from)).await? {
-            Ok(())
-        } else {
-            Err(AppError::NotFound(T::NOUN))
+        let result = async {
+            let current = locked::<T>(&mut work, key, if_match).await?;
+            written(work.delete_definition(T::KIND, key, current).await?, ())
         }
+        .await;
+        work.finish(result).await
     }
+}
+
+/// Locks a custom definition and checks `if_match` against it; its version.
+pub(super) async fn locked<T: Catalogued>(
+    tx: &mut Tx,
+    key: &str,
+    if_match: &IfMatch,
+) -> Result<i64, AppError> {
+    if tx.lock_definitions(T::KIND, &[key.to_owned()]).await? == 0 {
+        return Err(AppError::NotFound(T::NOUN));
+    }
+    let current = tx.definition::<T>(T::KIND, key).await?;
+    let version = current.ok_or(AppError::NotFound(T::NOUN))?.version;
+    if_match.check(T::NOUN, version)?;
+    Ok(version)
 }
 
 /// Locks the custom definitions among `keys` until the unit of work ends, so

@@ -2,7 +2,7 @@
 //! workspace's custom frameworks, versioned), and stateless evaluation and
 //! classification.
 
-use super::{App, AppError, Principal, now};
+use super::{App, AppError, IfMatch, Principal, now};
 use crate::domain::builtin;
 use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
 use crate::domain::matrix::{Classification, Matrix};
@@ -161,6 +161,7 @@ impl App {
         p: &Principal,
         key: &str,
         f: Framework,
+        if_match: &IfMatch,
     ) -> Result<PublishedFramework, AppError> {
         p.require(Role::Admin)?;
         if builtin::framework(key).is_some() {
@@ -178,6 +179,7 @@ impl App {
             work.lock_name(FRAMEWORKS).await?;
             let found = work.framework(key).await?;
             let current = found.ok_or(AppError::NotFound("framework"))?;
+            if_match.check("framework", i64::from(current.version))?;
             self.check_matrix_keys(p, &f).await?;
             let version = current.version + 1;
             work.insert_framework(&f, version, now()).await?;

@@ -3,14 +3,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::catalogue::{Catalogued, Published, refuse_built_in};
-use super::{App, AppError, Principal};
+use super::accounts::written;
+use super::catalogue::{Catalogued, Published, locked, refuse_built_in};
+use super::{App, AppError, IfMatch, Principal};
 use crate::domain::builtin;
 use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
 use crate::domain::{Invalid, Role};
-use crate::store::definitions::Kind;
+use crate::store::definitions::{Kind, Versioned};
 
 impl Catalogued for MetricDefinition {
     const KIND: Kind = Kind::Metric;
@@ -36,6 +37,10 @@ impl Catalogued for MetricSet {
     fn built_ins() -> &'static [Self] {
         builtin::metric_sets()
     }
+
+    fn metrics_used(&self) -> Vec<&str> {
+        self.metrics.iter().map(|m| m.metric.as_str()).collect()
+    }
 }
 
 /// Settings that shape how a workspace's numbers are read.
@@ -43,6 +48,21 @@ impl Catalogued for MetricSet {
 pub struct WorkspaceSettings {
     /// 1 (January) to 12: quarters are counted from this month.
     pub fiscal_year_start_month: u32,
+    /// The settings' version, their ETag.
+    pub version: i64,
+}
+
+impl WorkspaceSettings {
+    fn stored((month, version): (i32, i64)) -> Self {
+        let calendar = u32::try_from(month)
+            .ok()
+            .and_then(FiscalCalendar::starting_in)
+            .unwrap_or_default();
+        Self {
+            fiscal_year_start_month: calendar.start_month(),
+            version,
+        }
+    }
 }
 
 impl App {
@@ -87,7 +107,12 @@ impl App {
     }
 
     /// Deletes a custom metric and its observations; refused while a metric set uses it.
-    pub async fn delete_metric(&self, p: &Principal, key: &str) -> Result<(), AppError> {
+    pub async fn delete_metric(
+        &self,
+        p: &Principal,
+        key: &str,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
         p.require(Role::Admin)?;
         refuse_built_in::<MetricDefinition>(key)?;
         let mut work = self.begin(p).await?;
@@ -95,16 +120,11 @@ impl App {
             // Plans and sets that start using the metric lock it too, so either
             // they wait for this delete (and then find no metric) or it waits
             // for them (and then finds them below).
-            if work
-                .lock_definitions(Kind::Metric, &[key.to_owned()])
-                .await?
-                == 0
-            {
-                return Err(AppError::NotFound(MetricDefinition::NOUN));
-            }
-            let sets: Vec<MetricSet> = work.definitions(Kind::MetricSet).await?;
+            locked::<MetricDefinition>(&mut work, key, if_match).await?;
+            let sets: Vec<Versioned<MetricSet>> = work.definitions(Kind::MetricSet).await?;
             let users: Vec<&str> = sets
                 .iter()
+                .map(|s| &s.definition)
                 .filter(|s| s.metrics.iter().any(|m| m.metric == key))
                 .map(|s| s.key.as_str())
                 .collect();
@@ -172,6 +192,7 @@ impl App {
         p: &Principal,
         key: &str,
         set: MetricSet,
+        if_match: &IfMatch,
     ) -> Result<Published<MetricSet>, AppError> {
         p.require(Role::Admin)?;
         refuse_built_in::<MetricSet>(key)?;
@@ -180,19 +201,23 @@ impl App {
             e.push("key", "must equal the key in the path");
         }
         e.into_result()?;
-        self.replace_catalogued(p, set).await
+        self.replace_catalogued(p, set, if_match).await
     }
 
-    pub async fn delete_metric_set(&self, p: &Principal, key: &str) -> Result<(), AppError> {
+    pub async fn delete_metric_set(
+        &self,
+        p: &Principal,
+        key: &str,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
         p.require(Role::Admin)?;
-        self.remove_catalogued::<MetricSet>(p, key).await
+        self.remove_catalogued::<MetricSet>(p, key, if_match).await
     }
 
     pub async fn workspace_settings(&self, p: &Principal) -> Result<WorkspaceSettings, AppError> {
         p.require(Role::Read)?;
-        Ok(WorkspaceSettings {
-            fiscal_year_start_month: self.fiscal_calendar(p).await?.start_month(),
-        })
+        let stored = self.store.workspace_settings(p.workspace_id).await?;
+        Ok(WorkspaceSettings::stored(stored))
     }
 
     /// Changes the settings (admin); `None` leaves a setting as it is.
@@ -200,20 +225,40 @@ impl App {
         &self,
         p: &Principal,
         fiscal_year_start_month: Option<i64>,
+        if_match: &IfMatch,
     ) -> Result<WorkspaceSettings, AppError> {
         p.require(Role::Admin)?;
-        if let Some(m) = fiscal_year_start_month {
-            let month = u32::try_from(m)
-                .ok()
-                .and_then(FiscalCalendar::starting_in)
-                .ok_or_else(|| {
-                    Invalid::single("fiscal_year_start_month", "must be a month from 1 to 12")
-                })?;
-            let mut work = self.begin(p).await?;
-            let result = work.set_fiscal_year_start(month.start_month() as i32).await;
-            work.finish(result.map_err(AppError::from)).await?;
+        let month = match fiscal_year_start_month {
+            None => None,
+            Some(m) => Some(
+                u32::try_from(m)
+                    .ok()
+                    .and_then(FiscalCalendar::starting_in)
+                    .ok_or_else(|| {
+                        Invalid::single("fiscal_year_start_month", "must be a month from 1 to 12")
+                    })?,
+            ),
+        };
+        let mut work = self.begin(p).await?;
+        let result = async {
+            let current = WorkspaceSettings::stored(work.workspace_settings().await?);
+            if_match.check("workspace settings", current.version)?;
+            let Some(month) = month else {
+                return Ok(current);
+            };
+            let took = work
+                .set_fiscal_year_start(month.start_month() as i32, current.version)
+                .await?;
+            written(
+                took,
+                WorkspaceSettings {
+                    fiscal_year_start_month: month.start_month(),
+                    version: current.version + 1,
+                },
+            )
         }
-        self.workspace_settings(p).await
+        .await;
+        work.finish(result).await
     }
 
     pub(super) async fn fiscal_calendar(&self, p: &Principal) -> Result<FiscalCalendar, AppError> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeSet;
 
 use super::catalogue::{Catalogued, Published};
-use super::{App, AppError, Principal};
+use super::{App, AppError, IfMatch, Principal};
 use crate::domain::builtin;
 use crate::domain::prioritization::Policy;
 use crate::domain::{Invalid, Role};
@@ -60,6 +60,7 @@ impl App {
         p: &Principal,
         key: &str,
         policy: Policy,
+        if_match: &IfMatch,
     ) -> Result<Published<Policy>, AppError> {
         p.require(Role::Admin)?;
         super::catalogue::refuse_built_in::<Policy>(key)?;
@@ -68,11 +69,16 @@ impl App {
             e.push("key", "must equal the key in the path");
         }
         e.into_result()?;
-        self.replace_catalogued(p, policy).await
+        self.replace_catalogued(p, policy, if_match).await
     }
 
-    pub async fn delete_policy(&self, p: &Principal, key: &str) -> Result<(), AppError> {
+    pub async fn delete_policy(
+        &self,
+        p: &Principal,
+        key: &str,
+        if_match: &IfMatch,
+    ) -> Result<(), AppError> {
         p.require(Role::Admin)?;
-        self.remove_catalogued::<Policy>(p, key).await
+        self.remove_catalogued::<Policy>(p, key, if_match).await
     }
 }

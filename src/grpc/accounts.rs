@@ -89,13 +89,10 @@ impl AccountService for AccountGrpc {
     ) -> Result<Response<pb::Account>, Status> {
         call!(self.0, "UpdateAccount", req, |p, m| {
             let account = m.account.unwrap_or_default();
+            let etag = convert::if_match(account.etag.clone());
             let id = convert::id("account.id", &account.id).map_err(invalid)?;
             let patch = convert::account_patch(account, m.update_mask).map_err(invalid)?;
-            let updated = self
-                .0
-                .app
-                .update_account(&p, id, patch, &convert::if_match(m.etag))
-                .await;
+            let updated = self.0.app.update_account(&p, id, patch, &etag).await;
             updated.map(account_to_pb).map_err(status_of)
         })
     }
@@ -205,13 +202,10 @@ impl AccountService for AccountGrpc {
     ) -> Result<Response<pb::Stakeholder>, Status> {
         call!(self.0, "UpdateStakeholder", req, |p, m| {
             let s = m.stakeholder.unwrap_or_default();
+            let etag = convert::if_match(s.etag.clone());
             let id = convert::id("stakeholder.id", &s.id).map_err(invalid)?;
             let patch = convert::stakeholder_patch(s, m.update_mask).map_err(invalid)?;
-            let updated = self
-                .0
-                .app
-                .update_stakeholder(&p, id, patch, &convert::if_match(m.etag))
-                .await;
+            let updated = self.0.app.update_stakeholder(&p, id, patch, &etag).await;
             updated.map(stakeholder_to_pb).map_err(status_of)
         })
     }

@@ -103,6 +103,7 @@ fn framework_to_pb(p: PublishedFramework) -> pb::Framework {
         subject: f.subject.as_str().to_owned(),
         version: p.version,
         built_in: p.built_in,
+        etag: crate::app::etag_of(i64::from(p.version)),
     }
 }
 
@@ -228,11 +229,12 @@ impl FrameworkService for FrameworkGrpc {
         req: Request<UpdateFrameworkRequest>,
     ) -> Result<Response<pb::Framework>, Status> {
         call!(self.0, "UpdateFramework", req, |p, m| {
-            let f = framework_from_pb(m.framework.unwrap_or_default())
-                .map_err(super::status::invalid_argument)?;
+            let f = m.framework.unwrap_or_default();
+            let etag = super::convert::if_match(f.etag.clone());
+            let f = framework_from_pb(f).map_err(super::status::invalid_argument)?;
             self.0
                 .app
-                .update_framework(&p, &m.key, f)
+                .update_framework(&p, &m.key, f, &etag)
                 .await
                 .map(framework_to_pb)
                 .map_err(status_of)

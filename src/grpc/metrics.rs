@@ -4,13 +4,15 @@ use std::str::FromStr;
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{self, parse_timestamp, timestamp};
+use super::convert::{self, if_match, parse_timestamp, timestamp};
 use super::pb::metric_service_server::MetricService;
 use super::pb::workspace_service_server::WorkspaceService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
-use crate::app::{BatchOutcome, ObservationBatch, Published, WorkspaceSettings as AppSettings};
+use crate::app::{
+    BatchOutcome, ObservationBatch, Published, WorkspaceSettings as AppSettings, etag_of,
+};
 use crate::domain::filter::ObservationFilter;
 use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition as DomainMetric, NewMetric, Unit,
@@ -35,6 +37,7 @@ fn metric_to_pb(p: Published<DomainMetric>) -> pb::MetricDefinition {
         horizon: m.horizon.as_str().to_owned(),
         source: m.source.as_str().to_owned(),
         built_in: p.built_in,
+        etag: etag_of(p.version),
     }
 }
 
@@ -125,6 +128,7 @@ fn set_to_pb(p: Published<DomainSet>) -> pb::MetricSet {
             })
             .collect(),
         built_in: p.built_in,
+        etag: etag_of(p.version),
     }
 }
 
@@ -256,7 +260,7 @@ impl MetricService for MetricGrpc {
         call!(self.0, "DeleteMetricDefinition", req, |p, m| {
             self.0
                 .app
-                .delete_metric(&p, &m.key)
+                .delete_metric(&p, &m.key, &if_match(m.etag))
                 .await
                 .map_err(status_of)
         })
@@ -367,10 +371,11 @@ impl MetricService for MetricGrpc {
         req: Request<UpdateMetricSetRequest>,
     ) -> Result<Response<pb::MetricSet>, Status> {
         call!(self.0, "UpdateMetricSet", req, |p, m| {
-            let set = set_from_pb(m.metric_set.unwrap_or_default());
+            let set = m.metric_set.unwrap_or_default();
+            let etag = if_match(set.etag.clone());
             self.0
                 .app
-                .update_metric_set(&p, &m.key, set)
+                .update_metric_set(&p, &m.key, set_from_pb(set), &etag)
                 .await
                 .map(set_to_pb)
                 .map_err(status_of)
@@ -384,7 +389,7 @@ impl MetricService for MetricGrpc {
         call!(self.0, "DeleteMetricSet", req, |p, m| {
             self.0
                 .app
-                .delete_metric_set(&p, &m.key)
+                .delete_metric_set(&p, &m.key, &if_match(m.etag))
                 .await
                 .map_err(status_of)
         })
@@ -394,6 +399,7 @@ impl MetricService for MetricGrpc {
 fn settings_to_pb(s: AppSettings) -> pb::WorkspaceSettings {
     pb::WorkspaceSettings {
         fiscal_year_start_month: s.fiscal_year_start_month as i32,
+        etag: etag_of(s.version),
     }
 }
 
@@ -421,6 +427,7 @@ impl WorkspaceService for WorkspaceGrpc {
             let settings = m.settings.unwrap_or_default();
             let paths = m.update_mask.map(|mask| mask.paths).unwrap_or_default();
             let mut e = Invalid::default();
+            let etag = if_match(settings.etag.clone());
             for other in paths.iter().filter(|p| *p != "fiscal_year_start_month") {
                 e.push(
                     "update_mask",
@@ -432,7 +439,7 @@ impl WorkspaceService for WorkspaceGrpc {
                 .then_some(i64::from(settings.fiscal_year_start_month));
             self.0
                 .app
-                .update_workspace_settings(&p, month)
+                .update_workspace_settings(&p, month, &etag)
                 .await
                 .map(settings_to_pb)
                 .map_err(status_of)

@@ -7,7 +7,7 @@ use super::pb::prioritization_service_server::PrioritizationService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
-use crate::app::{Published, RankedAccount as AppRanked};
+use crate::app::{Published, RankedAccount as AppRanked, etag_of};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::prioritization::{
@@ -39,6 +39,7 @@ fn policy_to_pb(p: Published<DomainPolicy>) -> pb::Policy {
             })
             .collect(),
         built_in: p.built_in,
+        etag: etag_of(p.version),
     }
 }
 
@@ -176,10 +177,12 @@ impl PrioritizationService for PrioritizationGrpc {
         req: Request<UpdatePolicyRequest>,
     ) -> Result<Response<pb::Policy>, Status> {
         call!(self.0, "UpdatePolicy", req, |p, m| {
-            let policy = policy_from_pb(m.policy.unwrap_or_default()).map_err(invalid)?;
+            let policy = m.policy.unwrap_or_default();
+            let etag = convert::if_match(policy.etag.clone());
+            let policy = policy_from_pb(policy).map_err(invalid)?;
             self.0
                 .app
-                .update_policy(&p, &m.key, policy)
+                .update_policy(&p, &m.key, policy, &etag)
                 .await
                 .map(policy_to_pb)
                 .map_err(status_of)
@@ -193,7 +196,7 @@ impl PrioritizationService for PrioritizationGrpc {
         call!(self.0, "DeletePolicy", req, |p, m| {
             self.0
                 .app
-                .delete_policy(&p, &m.key)
+                .delete_policy(&p, &m.key, &convert::if_match(m.etag))
                 .await
                 .map_err(status_of)
         })

@@ -2,14 +2,15 @@
 //! stateless evaluation and classification.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::extract::{Caller, Checked, Json};
+use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
-use super::reply::located;
-use crate::app::{App, PublishedFramework, PublishedMatrix};
+use super::reply::{self, with_etag};
+use crate::app::{App, PublishedFramework, PublishedMatrix, etag_of};
 use crate::domain::equation::{Equation, EquationResult};
 use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
 use crate::domain::hierarchy::{Hierarchy, HierarchyResult};
@@ -26,6 +27,8 @@ pub struct FrameworkView {
     pub version: i32,
     /// Built-ins are read-only.
     pub built_in: bool,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
     pub dimensions: Vec<Dimension>,
     pub matrices: Vec<Matrix>,
     pub equations: Vec<Equation>,
@@ -42,6 +45,7 @@ impl From<PublishedFramework> for FrameworkView {
             subject: f.subject,
             version: p.version,
             built_in: p.built_in,
+            etag: etag_of(i64::from(p.version)),
             dimensions: f.dimensions,
             matrices: f.matrices,
             equations: f.equations,
@@ -264,14 +268,19 @@ pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response,
 /// Get a framework at its latest version.
 #[utoipa::path(get, path = "/v1/frameworks/{key}", operation_id = "get_framework", tag = "frameworks",
     params(("key" = String, Path, description = "e.g. readiness")),
-    responses((status = 200, description = "The framework", body = FrameworkView), ProblemResponses),
+    responses((status = 200, description = "The framework", body = FrameworkView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(FrameworkView::from(app.framework(&p, &key).await?)).into_response())
+    let f = app.framework(&p, &key).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        i64::from(f.version),
+        FrameworkView::from(f),
+    ))
 }
 
 /// Evaluate scores on every model of a framework; stores nothing.
@@ -355,12 +364,7 @@ impl Checked for CloneInput {}
 
 fn created(f: PublishedFramework) -> Response {
     let location = format!("/v1/frameworks/{}", f.framework.key);
-    let res = (
-        axum::http::StatusCode::CREATED,
-        axum::Json(FrameworkView::from(f)),
-    )
-        .into_response();
-    located(res, &location)
+    reply::created(location, i64::from(f.version), FrameworkView::from(f))
 }
 
 /// Create a custom framework (admin), at version 1.
@@ -380,19 +384,22 @@ pub async fn create(
 /// Change a custom framework (admin): the definition becomes its next version.
 #[utoipa::path(put, path = "/v1/frameworks/{key}", operation_id = "update_framework", tag = "frameworks",
     request_body = Framework,
-    params(("key" = String, Path)),
-    responses((status = 200, description = "The new version", body = FrameworkView), ProblemResponses),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag of the version the change builds on")),
+    responses((status = 200, description = "The new version", body = FrameworkView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
     Json(f): Json<Framework>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(FrameworkView::from(
-        app.update_framework(&p, &key, f).await?,
+    let f = app.update_framework(&p, &key, f, &if_match).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        i64::from(f.version),
+        FrameworkView::from(f),
     ))
-    .into_response())
 }
 
 /// Get a framework at one version.

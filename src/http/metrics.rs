@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::dto::whole_number;
-use super::extract::{Caller, Checked, Json};
+use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
-use super::reply::{located, no_content};
-use crate::app::{App, Published, WorkspaceSettings};
+use super::reply::{self, no_content, with_etag};
+use crate::app::{App, Published, WorkspaceSettings, etag_of};
 use crate::domain::Invalid;
 use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition, NewMetric, Source, Unit,
@@ -35,6 +35,8 @@ pub struct MetricDefinitionView {
     pub source: Source,
     /// Built-ins are read-only.
     pub built_in: bool,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
 }
 
 impl From<Published<MetricDefinition>> for MetricDefinitionView {
@@ -51,6 +53,7 @@ impl From<Published<MetricDefinition>> for MetricDefinitionView {
             horizon: m.horizon,
             source: m.source,
             built_in: p.built_in,
+            etag: etag_of(p.version),
         }
     }
 }
@@ -75,6 +78,8 @@ pub struct MetricSetView {
     pub metrics: Vec<SetMetric>,
     /// Built-ins are read-only.
     pub built_in: bool,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
 }
 
 impl From<Published<MetricSet>> for MetricSetView {
@@ -86,6 +91,7 @@ impl From<Published<MetricSet>> for MetricSetView {
             description: s.description,
             metrics: s.metrics,
             built_in: p.built_in,
+            etag: etag_of(p.version),
         }
     }
 }
@@ -117,24 +123,26 @@ pub async fn list_definitions(
 /// Get a metric definition.
 #[utoipa::path(get, path = "/v1/metric-definitions/{key}", operation_id = "get_metric_definition", tag = "metrics",
     params(("key" = String, Path, description = "e.g. arr")),
-    responses((status = 200, description = "The metric", body = MetricDefinitionView), ProblemResponses),
+    responses((status = 200, description = "The metric", body = MetricDefinitionView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get_definition(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(MetricDefinitionView::from(
-        app.metric_definition(&p, &key).await?,
+    let metric = app.metric_definition(&p, &key).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        metric.version,
+        MetricDefinitionView::from(metric),
     ))
-    .into_response())
 }
 
 /// Define a custom metric (admin); custom metrics are observed.
 #[utoipa::path(post, path = "/v1/metric-definitions", operation_id = "create_metric_definition", tag = "metrics",
     request_body = NewMetric,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 201, description = "Created", body = MetricDefinitionView, headers(("Location" = String))), ProblemResponses),
+    responses((status = 201, description = "Created", body = MetricDefinitionView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn create_definition(
     State(app): State<App>,
@@ -143,25 +151,25 @@ pub async fn create_definition(
 ) -> Result<Response, Problem> {
     let created = app.create_metric(&p, metric).await?;
     let location = format!("/v1/metric-definitions/{}", created.definition.key);
-    let res = (
-        StatusCode::CREATED,
-        axum::Json(MetricDefinitionView::from(created)),
-    )
-        .into_response();
-    Ok(located(res, &location))
+    Ok(reply::created(
+        location,
+        created.version,
+        MetricDefinitionView::from(created),
+    ))
 }
 
 /// Delete a custom metric and every observation of it (admin); refused while a set uses it.
 #[utoipa::path(delete, path = "/v1/metric-definitions/{key}", operation_id = "delete_metric_definition", tag = "metrics",
-    params(("key" = String, Path)),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_definition(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
-    app.delete_metric(&p, &key).await?;
+    app.delete_metric(&p, &key, &if_match).await?;
     Ok(no_content())
 }
 
@@ -182,21 +190,26 @@ pub async fn list_sets(State(app): State<App>, Caller(p): Caller) -> Result<Resp
 /// Get a metric set.
 #[utoipa::path(get, path = "/v1/metric-sets/{key}", operation_id = "get_metric_set", tag = "metrics",
     params(("key" = String, Path, description = "e.g. qbr_future")),
-    responses((status = 200, description = "The set", body = MetricSetView), ProblemResponses),
+    responses((status = 200, description = "The set", body = MetricSetView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get_set(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(MetricSetView::from(app.metric_set(&p, &key).await?)).into_response())
+    let set = app.metric_set(&p, &key).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        set.version,
+        MetricSetView::from(set),
+    ))
 }
 
 /// Create a metric set (admin).
 #[utoipa::path(post, path = "/v1/metric-sets", operation_id = "create_metric_set", tag = "metrics",
     request_body = MetricSet,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 201, description = "Created", body = MetricSetView, headers(("Location" = String))), ProblemResponses),
+    responses((status = 201, description = "Created", body = MetricSetView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn create_set(
     State(app): State<App>,
@@ -205,43 +218,46 @@ pub async fn create_set(
 ) -> Result<Response, Problem> {
     let created = app.create_metric_set(&p, set).await?;
     let location = format!("/v1/metric-sets/{}", created.definition.key);
-    let res = (
-        StatusCode::CREATED,
-        axum::Json(MetricSetView::from(created)),
-    )
-        .into_response();
-    Ok(located(res, &location))
+    Ok(reply::created(
+        location,
+        created.version,
+        MetricSetView::from(created),
+    ))
 }
 
 /// Replace a metric set (admin).
 #[utoipa::path(put, path = "/v1/metric-sets/{key}", operation_id = "update_metric_set", tag = "metrics",
     request_body = MetricSet,
-    params(("key" = String, Path)),
-    responses((status = 200, description = "The changed set", body = MetricSetView), ProblemResponses),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag the replacement applies to")),
+    responses((status = 200, description = "The changed set", body = MetricSetView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_set(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
     Json(set): Json<MetricSet>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(MetricSetView::from(
-        app.update_metric_set(&p, &key, set).await?,
+    let set = app.update_metric_set(&p, &key, set, &if_match).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        set.version,
+        MetricSetView::from(set),
     ))
-    .into_response())
 }
 
 /// Delete a metric set (admin).
 #[utoipa::path(delete, path = "/v1/metric-sets/{key}", operation_id = "delete_metric_set", tag = "metrics",
-    params(("key" = String, Path)),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_set(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
-    app.delete_metric_set(&p, &key).await?;
+    app.delete_metric_set(&p, &key, &if_match).await?;
     Ok(no_content())
 }
 
@@ -251,12 +267,15 @@ pub struct SettingsView {
     /// 1 (January) to 12. Quarters count from this month; a fiscal year is
     /// named after the calendar year it ends in.
     pub fiscal_year_start_month: u32,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
 }
 
 impl From<WorkspaceSettings> for SettingsView {
     fn from(s: WorkspaceSettings) -> Self {
         Self {
             fiscal_year_start_month: s.fiscal_year_start_month,
+            etag: etag_of(s.version),
         }
     }
 }
@@ -274,24 +293,35 @@ impl Checked for SettingsPatch {}
 
 /// The workspace's settings.
 #[utoipa::path(get, path = "/v1/workspace/settings", operation_id = "get_workspace_settings", tag = "workspace",
-    responses((status = 200, description = "The settings", body = SettingsView), ProblemResponses),
+    responses((status = 200, description = "The settings", body = SettingsView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get_settings(State(app): State<App>, Caller(p): Caller) -> Result<Response, Problem> {
-    Ok(axum::Json(SettingsView::from(app.workspace_settings(&p).await?)).into_response())
+    let settings = app.workspace_settings(&p).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        settings.version,
+        SettingsView::from(settings),
+    ))
 }
 
 /// Change the workspace's settings (admin).
 #[utoipa::path(patch, path = "/v1/workspace/settings", operation_id = "update_workspace_settings", tag = "workspace",
     request_body = SettingsPatch,
-    responses((status = 200, description = "The settings now", body = SettingsView), ProblemResponses),
+    params(("If-Match" = Option<String>, Header, description = "ETag the change applies to")),
+    responses((status = 200, description = "The settings now", body = SettingsView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch_settings(
     State(app): State<App>,
     Caller(p): Caller,
+    IfMatchHeader(if_match): IfMatchHeader,
     Json(patch): Json<SettingsPatch>,
 ) -> Result<Response, Problem> {
     let settings = app
-        .update_workspace_settings(&p, patch.fiscal_year_start_month)
+        .update_workspace_settings(&p, patch.fiscal_year_start_month, &if_match)
         .await?;
-    Ok(axum::Json(SettingsView::from(settings)).into_response())
+    Ok(with_etag(
+        StatusCode::OK,
+        settings.version,
+        SettingsView::from(settings),
+    ))
 }

@@ -7,10 +7,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::extract::{Caller, Checked, Json};
+use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
-use super::reply::{located, no_content};
-use crate::app::{App, Published};
+use super::reply::{self, no_content, with_etag};
+use crate::app::{App, Published, etag_of};
 use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -22,6 +22,8 @@ pub struct PolicyView {
     pub tiers: Vec<TierCut>,
     /// Built-ins are read-only.
     pub built_in: bool,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
 }
 
 impl From<Published<Policy>> for PolicyView {
@@ -32,6 +34,7 @@ impl From<Published<Policy>> for PolicyView {
             matrices: p.definition.matrices,
             tiers: p.definition.tiers,
             built_in: p.built_in,
+            etag: etag_of(p.version),
         }
     }
 }
@@ -60,21 +63,26 @@ pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response,
 /// Get a prioritisation policy.
 #[utoipa::path(get, path = "/v1/prioritization-policies/{key}", operation_id = "get_policy", tag = "prioritization",
     params(("key" = String, Path, description = "e.g. default")),
-    responses((status = 200, description = "The policy", body = PolicyView), ProblemResponses),
+    responses((status = 200, description = "The policy", body = PolicyView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn get(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(PolicyView::from(app.policy(&p, &key).await?)).into_response())
+    let policy = app.policy(&p, &key).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        policy.version,
+        PolicyView::from(policy),
+    ))
 }
 
 /// Create a prioritisation policy (admin).
 #[utoipa::path(post, path = "/v1/prioritization-policies", operation_id = "create_policy", tag = "prioritization",
     request_body = Policy,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 201, description = "Created", body = PolicyView, headers(("Location" = String))), ProblemResponses),
+    responses((status = 201, description = "Created", body = PolicyView, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn create(
     State(app): State<App>,
@@ -83,35 +91,45 @@ pub async fn create(
 ) -> Result<Response, Problem> {
     let created = app.create_policy(&p, policy).await?;
     let location = format!("/v1/prioritization-policies/{}", created.definition.key);
-    let res = (StatusCode::CREATED, axum::Json(PolicyView::from(created))).into_response();
-    Ok(located(res, &location))
+    Ok(reply::created(
+        location,
+        created.version,
+        PolicyView::from(created),
+    ))
 }
 
 /// Replace a prioritisation policy (admin).
 #[utoipa::path(put, path = "/v1/prioritization-policies/{key}", operation_id = "update_policy", tag = "prioritization",
     request_body = Policy,
-    params(("key" = String, Path)),
-    responses((status = 200, description = "The changed policy", body = PolicyView), ProblemResponses),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag the replacement applies to")),
+    responses((status = 200, description = "The changed policy", body = PolicyView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
     Json(policy): Json<Policy>,
 ) -> Result<Response, Problem> {
-    Ok(axum::Json(PolicyView::from(app.update_policy(&p, &key, policy).await?)).into_response())
+    let policy = app.update_policy(&p, &key, policy, &if_match).await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        policy.version,
+        PolicyView::from(policy),
+    ))
 }
 
 /// Delete a prioritisation policy (admin).
 #[utoipa::path(delete, path = "/v1/prioritization-policies/{key}", operation_id = "delete_policy", tag = "prioritization",
-    params(("key" = String, Path)),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
+    IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
-    app.delete_policy(&p, &key).await?;
+    app.delete_policy(&p, &key, &if_match).await?;
     Ok(no_content())
 }

@@ -32,6 +32,23 @@ impl Kind {
     }
 }
 
+/// A stored definition with its version (its ETag).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Versioned<T> {
+    pub definition: T,
+    pub version: i64,
+}
+
+/// (document, version).
+type Row = (String, i64);
+
+fn decode<T: DeserializeOwned>((json, version): Row) -> Result<Versioned<T>, StoreError> {
+    Ok(Versioned {
+        definition: serde_json::from_str(&json)?,
+        version,
+    })
+}
+
 super::for_each_backend! {
     pub(crate) async fn insert(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, json: String, now: i64) -> Result<(), StoreError> {
         diesel::insert_into(t::table)
@@ -48,14 +65,15 @@ super::for_each_backend! {
         Ok(())
     }
 
-    pub(crate) async fn update(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, json: String, now: i64) -> Result<bool, StoreError> {
+    pub(crate) async fn update(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, json: String, expected_version: i64, now: i64) -> Result<bool, StoreError> {
         let n = diesel::update(
             t::table
                 .filter(t::workspace_id.eq(ws.to_string()))
                 .filter(t::kind.eq(kind.as_str()))
-                .filter(t::key.eq(key)),
+                .filter(t::key.eq(key))
+                .filter(t::version.eq(expected_version)),
         )
-        .set((t::definition.eq(json), t::updated_at.eq(now)))
+        .set((t::definition.eq(json), t::updated_at.eq(now), t::version.eq(expected_version + 1)))
         .execute(c)
         .await?;
         Ok(n == 1)
@@ -74,35 +92,36 @@ super::for_each_backend! {
         .await?)
     }
 
-    pub(crate) async fn delete(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<bool, StoreError> {
+    pub(crate) async fn delete(c: &mut Conn, ws: Uuid, kind: Kind, key: &str, expected_version: i64) -> Result<bool, StoreError> {
         let n = diesel::delete(
             t::table
                 .filter(t::workspace_id.eq(ws.to_string()))
                 .filter(t::kind.eq(kind.as_str()))
-                .filter(t::key.eq(key)),
+                .filter(t::key.eq(key))
+                .filter(t::version.eq(expected_version)),
         )
         .execute(c)
         .await?;
         Ok(n == 1)
     }
 
-    pub(crate) async fn get(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) async fn get(c: &mut Conn, ws: Uuid, kind: Kind, key: &str) -> Result<Option<Row>, StoreError> {
         Ok(t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::kind.eq(kind.as_str()))
             .filter(t::key.eq(key))
-            .select(t::definition)
+            .select((t::definition, t::version))
             .first(c)
             .await
             .optional()?)
     }
 
-    pub(crate) async fn list(c: &mut Conn, ws: Uuid, kind: Kind) -> Result<Vec<String>, StoreError> {
+    pub(crate) async fn list(c: &mut Conn, ws: Uuid, kind: Kind) -> Result<Vec<Row>, StoreError> {
         Ok(t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::kind.eq(kind.as_str()))
             .order_by(t::key)
-            .select(t::definition)
+            .select((t::definition, t::version))
             .load(c)
             .await?)
     }
@@ -114,9 +133,9 @@ impl Store {
         ws: Uuid,
         kind: Kind,
         key: &str,
-    ) -> Result<Option<T>, StoreError> {
-        let json: Option<String> = run_read!(self, get(ws, kind, key))?;
-        Ok(json.map(|d| serde_json::from_str(&d)).transpose()?)
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let row: Option<Row> = run_read!(self, get(ws, kind, key))?;
+        row.map(decode).transpose()
     }
 
     /// Every definition of a kind, by key.
@@ -124,12 +143,9 @@ impl Store {
         &self,
         ws: Uuid,
         kind: Kind,
-    ) -> Result<Vec<T>, StoreError> {
-        let rows: Vec<String> = run_read!(self, list(ws, kind))?;
-        Ok(rows
-            .iter()
-            .map(|d| serde_json::from_str(d))
-            .collect::<Result<_, _>>()?)
+    ) -> Result<Vec<Versioned<T>>, StoreError> {
+        let rows: Vec<Row> = run_read!(self, list(ws, kind))?;
+        rows.into_iter().map(decode).collect()
     }
 }
 
@@ -145,15 +161,24 @@ impl Tx {
         in_tx!(self, lock(kind, keys))
     }
 
+    pub async fn definition<T: DeserializeOwned>(
+        &mut self,
+        kind: Kind,
+        key: &str,
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let row: Option<Row> = in_tx!(self, get(kind, key))?;
+        row.map(decode).transpose()
+    }
+
     pub async fn definitions<T: DeserializeOwned>(
         &mut self,
         kind: Kind,
-    ) -> Result<Vec<T>, StoreError> {
-        let rows: Vec<String> = in_tx!(self, list(kind))?;
-        rows.iter().map(|j| Ok(serde_json::from_str(j)?)).collect()
+    ) -> Result<Vec<Versioned<T>>, StoreError> {
+        let rows: Vec<Row> = in_tx!(self, list(kind))?;
+        rows.into_iter().map(decode).collect()
     }
 
-    /// Stores a new definition; a key in use for its kind is a conflict.
+    /// Stores a new definition at version 1; a key in use for its kind is a conflict.
     pub async fn insert_definition(
         &mut self,
         kind: Kind,
@@ -165,19 +190,29 @@ impl Tx {
         in_tx!(self, insert(kind, key, json, to_micros(now)))
     }
 
-    /// `false` when no definition of that kind has that key.
+    /// Writes the next version; `false` when the definition is not at `expected_version`.
     pub async fn update_definition(
         &mut self,
         kind: Kind,
         key: &str,
         definition: &impl Serialize,
+        expected_version: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let json = serde_json::to_string(definition)?;
-        in_tx!(self, update(kind, key, json, to_micros(now)))
+        in_tx!(
+            self,
+            update(kind, key, json, expected_version, to_micros(now))
+        )
     }
 
-    pub async fn delete_definition(&mut self, kind: Kind, key: &str) -> Result<bool, StoreError> {
-        in_tx!(self, delete(kind, key))
+    /// `false` when the definition is not at `expected_version`.
+    pub async fn delete_definition(
+        &mut self,
+        kind: Kind,
+        key: &str,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        in_tx!(self, delete(kind, key, expected_version))
     }
 }

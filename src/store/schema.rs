@@ -7,6 +7,7 @@ diesel::table! {
         name -> Text,
         created_at -> BigInt,
         fiscal_year_start_month -> Integer,
+        version -> BigInt,
     }
 }
 
@@ -133,6 +134,7 @@ diesel::table! {
         definition -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        version -> BigInt,
     }
 }
 

@@ -79,12 +79,17 @@ super::for_each_backend! {
         Ok(t::table.filter(t::id.eq(ws.to_string())).select(t::fiscal_year_start_month).first(c).await?)
     }
 
-    pub(crate) async fn set_fiscal_year_start(c: &mut Conn, ws: Uuid, month: i32) -> Result<(), StoreError> {
-        diesel::update(t::table.filter(t::id.eq(ws.to_string())))
-            .set(t::fiscal_year_start_month.eq(month))
+    /// (fiscal_year_start_month, version).
+    pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<(i32, i64), StoreError> {
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::version)).first(c).await?)
+    }
+
+    pub(crate) async fn set_fiscal_year_start(c: &mut Conn, ws: Uuid, month: i32, expected_version: i64) -> Result<bool, StoreError> {
+        let n = diesel::update(t::table.filter(t::id.eq(ws.to_string())).filter(t::version.eq(expected_version)))
+            .set((t::fiscal_year_start_month.eq(month), t::version.eq(expected_version + 1)))
             .execute(c)
             .await?;
-        Ok(())
+        Ok(n == 1)
     }
 
     pub(crate) async fn find(c: &mut Conn, name: &str) -> Result<Option<Uuid>, StoreError> {
@@ -179,6 +184,11 @@ impl Store {
         run_read!(self, fiscal_year_start(ws))
     }
 
+    /// The workspace's settings: (fiscal_year_start_month, version).
+    pub async fn workspace_settings(&self, ws: Uuid) -> Result<(i32, i64), StoreError> {
+        run_read!(self, settings(ws))
+    }
+
     pub async fn workspace_count(&self) -> Result<i64, StoreError> {
         run_read!(self, count())
     }
@@ -213,8 +223,18 @@ impl Tx {
         in_tx!(self, live_admins())
     }
 
-    pub async fn set_fiscal_year_start(&mut self, month: i32) -> Result<(), StoreError> {
-        in_tx!(self, set_fiscal_year_start(month))
+    /// The workspace's settings: (fiscal_year_start_month, version).
+    pub async fn workspace_settings(&mut self) -> Result<(i32, i64), StoreError> {
+        in_tx!(self, settings())
+    }
+
+    /// `false` when the settings are not at `expected_version`.
+    pub async fn set_fiscal_year_start(
+        &mut self,
+        month: i32,
+        expected_version: i64,
+    ) -> Result<bool, StoreError> {
+        in_tx!(self, set_fiscal_year_start(month, expected_version))
     }
 
     /// Creates the transaction's workspace together with its first admin key.

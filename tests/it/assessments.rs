@@ -399,6 +399,7 @@ on_both_backends! {
             matrices: vec![pb::WeightedMatrix { matrix: "readiness".into(), weight: 1.0 }],
             tiers: vec![pb::TierCut { min: 0.5, tier: "high_touch".into() }],
             built_in: false,
+            etag: String::new(),
         };
         priorities.create_policy(authed(ADMIN_KEY, pb::CreatePolicyRequest { policy: Some(policy.clone()) })).await.unwrap();
         let got = priorities.get_policy(authed(ADMIN_KEY, pb::GetPolicyRequest { key: "readiness_only".into() })).await.unwrap().into_inner();
@@ -419,8 +420,8 @@ on_both_backends! {
             .unwrap()
             .into_inner();
         assert_eq!(ranked.accounts.len(), 2, "Acme and Globex, both achievers now");
-        priorities.delete_policy(authed(ADMIN_KEY, pb::DeletePolicyRequest { key: "readiness_only".into() })).await.unwrap();
-        let builtin = priorities.delete_policy(authed(ADMIN_KEY, pb::DeletePolicyRequest { key: "default".into() })).await.unwrap_err();
+        priorities.delete_policy(authed(ADMIN_KEY, pb::DeletePolicyRequest { key: "readiness_only".into(), ..Default::default() })).await.unwrap();
+        let builtin = priorities.delete_policy(authed(ADMIN_KEY, pb::DeletePolicyRequest { key: "default".into(), ..Default::default() })).await.unwrap_err();
         assert_eq!(builtin.code(), Code::PermissionDenied);
 
         assessments.delete_assessment(authed(ADMIN_KEY, pb::DeleteAssessmentRequest { id: created.id.clone() })).await.unwrap();

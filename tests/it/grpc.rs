@@ -49,9 +49,8 @@ on_both_backends! {
 
         let updated = c
             .update_account(authed(ADMIN_KEY, pb::UpdateAccountRequest {
-                account: Some(pb::Account { id: id.clone(), segment: None, lifecycle_stage: Some("renewal".into()), ..Default::default() }),
+                account: Some(pb::Account { id: id.clone(), segment: None, lifecycle_stage: Some("renewal".into()), etag: "\"1\"".into(), ..Default::default() }),
                 update_mask: Some(FieldMask { paths: vec!["segment".into(), "lifecycle_stage".into()] }),
-                etag: "\"1\"".into(),
             }))
             .await
             .unwrap()
@@ -62,9 +61,8 @@ on_both_backends! {
         assert_eq!(updated.etag, "\"2\"");
         let stale = c
             .update_account(authed(ADMIN_KEY, pb::UpdateAccountRequest {
-                account: Some(pb::Account { id: id.clone(), name: "Lost".into(), ..Default::default() }),
+                account: Some(pb::Account { id: id.clone(), name: "Lost".into(), etag: "\"1\"".into(), ..Default::default() }),
                 update_mask: None,
-                etag: "\"1\"".into(),
             }))
             .await
             .unwrap_err();
@@ -129,7 +127,6 @@ on_both_backends! {
             .update_stakeholder(authed(ADMIN_KEY, pb::UpdateStakeholderRequest {
                 stakeholder: Some(pb::Stakeholder { id: s.id.clone(), email: Some("jane@acme.io".into()), ..Default::default() }),
                 update_mask: Some(FieldMask { paths: vec!["email".into()] }),
-                etag: String::new(),
             }))
             .await
             .unwrap()

@@ -221,7 +221,6 @@ async fn grpc_codes(app: &TestApp, key: &str, seed: &Seed) -> Vec<(&'static str,
                     pb::UpdateAccountRequest {
                         account: Some(account),
                         update_mask: None,
-                        etag: String::new(),
                     },
                 ))
                 .await
@@ -308,7 +307,6 @@ async fn grpc_codes(app: &TestApp, key: &str, seed: &Seed) -> Vec<(&'static str,
                     pb::UpdateStakeholderRequest {
                         stakeholder: Some(stakeholder),
                         update_mask: None,
-                        etag: String::new(),
                     },
                 ))
                 .await

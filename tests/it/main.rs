@@ -8,6 +8,7 @@ mod api_keys;
 mod assessments;
 mod bad_input;
 mod custom_frameworks;
+mod etags;
 mod frameworks;
 mod grpc;
 mod integrity;

@@ -366,16 +366,16 @@ on_both_backends! {
         let updated = metrics.update_metric_set(authed(ADMIN_KEY, pb::UpdateMetricSetRequest { key: "usage".into(), metric_set: Some(pb::MetricSet {
             key: "usage".into(), label: "Usage v2".into(), metrics: vec![pb::SetMetric { metric: "logins".into(), ..Default::default() }], ..Default::default() }) })).await.unwrap().into_inner();
         assert_eq!(updated.label, "Usage v2");
-        metrics.delete_metric_set(authed(ADMIN_KEY, pb::DeleteMetricSetRequest { key: "usage".into() })).await.unwrap();
-        metrics.delete_metric_definition(authed(ADMIN_KEY, pb::DeleteMetricDefinitionRequest { key: "api_calls".into() })).await.unwrap();
+        metrics.delete_metric_set(authed(ADMIN_KEY, pb::DeleteMetricSetRequest { key: "usage".into(), ..Default::default() })).await.unwrap();
+        metrics.delete_metric_definition(authed(ADMIN_KEY, pb::DeleteMetricDefinitionRequest { key: "api_calls".into(), ..Default::default() })).await.unwrap();
         let gone = metrics.list_observations(authed(ADMIN_KEY, pb::ListObservationsRequest { metric: Some("api_calls".into()), ..Default::default() })).await.unwrap().into_inner();
         assert!(gone.observations.is_empty(), "a deleted metric takes its observations");
 
         let settings = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
-            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 4 }), update_mask: None })).await.unwrap().into_inner();
+            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 4, ..Default::default() }), update_mask: None })).await.unwrap().into_inner();
         assert_eq!(settings.fiscal_year_start_month, 4);
         let bad = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
-            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 13 }), update_mask: None })).await.unwrap_err();
+            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 13, ..Default::default() }), update_mask: None })).await.unwrap_err();
         assert_eq!(bad.code(), Code::InvalidArgument);
         let now = workspace.get_workspace_settings(authed(ADMIN_KEY, pb::GetWorkspaceSettingsRequest {})).await.unwrap().into_inner();
         assert_eq!(now.fiscal_year_start_month, 4);
@@ -531,7 +531,7 @@ on_both_backends! {
         let (status, usage) = app.send(ADMIN_KEY, Method::PUT, "/v1/metric-sets/usage", Some(json!({"key": "usage", "label": "Usage v2", "metrics": [{"metric": "logins", "weight": 2}]}))).await;
         assert_eq!((status, usage["label"].as_str(), usage["metrics"][0]["weight"].as_f64()), (200, Some("Usage v2"), Some(2.0)));
         let (_, settings) = app.send(&read, Method::GET, "/v1/workspace/settings", None).await;
-        assert_eq!(settings, json!({"fiscal_year_start_month": 1}));
+        assert_eq!(settings, json!({"fiscal_year_start_month": 1, "etag": "\"1\""}));
         for path in ["/v1/metric-definitions/api_calls", "/v1/metric-sets/usage"] {
             let (status, _) = app.send(ADMIN_KEY, Method::GET, path, None).await;
             assert_eq!(status, 200, "{path}");

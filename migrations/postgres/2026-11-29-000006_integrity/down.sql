@@ -1,3 +1,5 @@
+ALTER TABLE workspaces DROP COLUMN version;
+ALTER TABLE definitions DROP COLUMN version;
 DROP TABLE idempotency_keys;
 CREATE TABLE idempotency_keys (
     workspace_id TEXT NOT NULL REFERENCES workspaces (id),

@@ -16,3 +16,8 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (workspace_id, api_key_id, key)
 );
 CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
+-- Custom definitions (metrics, metric sets, policies) and workspace settings
+-- carry a version, their ETag: a write names the version it read.
+ALTER TABLE definitions ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+ALTER TABLE workspaces ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
