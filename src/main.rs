@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use csapi::app::{App, Bootstrap};
 use csapi::domain::Role;
 use csapi::http::HttpOptions;
-use csapi::server::Server;
+use csapi::server::{ConnectionLimits, ServeOptions, Server};
 use csapi::store::{Store, StoreConfig};
 use tokio::net::TcpListener;
 
@@ -120,6 +120,16 @@ struct ServeArgs {
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CSAPI_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
+    /// Seconds a client may take to send a request's headers, and a
+    /// keep-alive connection may sit idle between requests.
+    #[arg(long, env = "CSAPI_HEADER_TIMEOUT", default_value_t = 10)]
+    header_timeout: u64,
+    /// REST connections served at once; more wait to be accepted.
+    #[arg(long, env = "CSAPI_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
+    #[arg(long, env = "CSAPI_SHUTDOWN_GRACE", default_value_t = 30)]
+    shutdown_grace: u64,
 }
 
 #[tokio::main]
@@ -191,10 +201,17 @@ async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
     let grpc = TcpListener::bind(&args.grpc_addr)
         .await
         .with_context(|| format!("binding {}", args.grpc_addr))?;
-    let options = HttpOptions {
-        body_limit: args.body_limit,
-        request_timeout: Duration::from_secs(args.request_timeout),
-        cors_origins: args.cors_origins,
+    let options = ServeOptions {
+        http: HttpOptions {
+            body_limit: args.body_limit,
+            request_timeout: Duration::from_secs(args.request_timeout),
+            cors_origins: args.cors_origins,
+        },
+        connections: ConnectionLimits {
+            header_timeout: Duration::from_secs(args.header_timeout),
+            max_connections: args.max_connections,
+        },
+        shutdown_grace: Duration::from_secs(args.shutdown_grace),
     };
     let server = Server::start(app, http, grpc, options).await?;
     println!(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use csapi::app::App;
 use csapi::http::HttpOptions;
-use csapi::server::Server;
+use csapi::server::{ConnectionLimits, ServeOptions, Server};
 use csapi::store::{Store, StoreConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use serde_json::Value;
@@ -120,10 +120,17 @@ pub async fn start(url: &str) -> (Server, Arc<Bench>) {
         .expect("bootstrap");
     let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let options = HttpOptions {
-        body_limit: 1 << 20,
-        request_timeout: Duration::from_secs(120),
-        cors_origins: vec![],
+    let options = ServeOptions {
+        http: HttpOptions {
+            body_limit: 1 << 20,
+            request_timeout: Duration::from_secs(120),
+            cors_origins: vec![],
+        },
+        connections: ConnectionLimits {
+            header_timeout: Duration::from_secs(30),
+            max_connections: 1024,
+        },
+        shutdown_grace: Duration::from_secs(5),
     };
     let server = Server::start(app, http, grpc, options)
         .await

@@ -31,23 +31,56 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// The `If-Match` header, if any.
+/// The `If-Match` header, if any: `*` or a list of entity tags (RFC 9110).
 pub struct IfMatchHeader(pub IfMatch);
 
 impl<S: Send + Sync> FromRequestParts<S> for IfMatchHeader {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
-        match parts.headers.get(header::IF_MATCH) {
-            None => Ok(Self(IfMatch(None))),
-            Some(v) => v
-                .to_str()
-                .map(|s| Self(IfMatch(Some(s.to_owned()))))
-                .map_err(|_| {
-                    Problem::new(StatusCode::BAD_REQUEST, "If-Match is not visible ASCII")
-                }),
+        let Some(v) = parts.headers.get(header::IF_MATCH) else {
+            return Ok(Self(IfMatch(None)));
+        };
+        match v.to_str().ok().filter(|s| is_if_match(s)) {
+            Some(s) => Ok(Self(IfMatch(Some(s.to_owned())))),
+            None => Err(Problem::new(
+                StatusCode::BAD_REQUEST,
+                "If-Match must be * or the ETag you read, quoted, such as \"3\"",
+            )),
         }
     }
+}
+
+/// `*`, or one to sixteen entity tags (`"3"`, `W/"3"`) separated by a comma
+/// with at most a space either side: exactly the pattern the document states.
+fn is_if_match(s: &str) -> bool {
+    if s == "*" {
+        return true;
+    }
+    let mut rest = s;
+    for _ in 0..16 {
+        rest = rest.strip_prefix("W/").unwrap_or(rest);
+        let Some(open) = rest.strip_prefix('"') else {
+            return false;
+        };
+        let Some(end) = open.find('"') else {
+            return false;
+        };
+        let tag = &open[..end];
+        if tag.len() > 64 || !tag.bytes().all(|b| b == b'!' || (b'#'..=b'~').contains(&b)) {
+            return false;
+        }
+        rest = &open[end + 1..];
+        if rest.is_empty() {
+            return true;
+        }
+        rest = rest.strip_prefix(' ').unwrap_or(rest);
+        let Some(next) = rest.strip_prefix(',') else {
+            return false;
+        };
+        rest = next.strip_prefix(' ').unwrap_or(next);
+    }
+    false
 }
 
 /// The path's UUID parameters, in order; each bad one is named in one 422.
@@ -139,5 +172,37 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
         parse_value(value).map(Json).map_err(Problem::invalid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_if_match;
+
+    #[test]
+    fn if_match_is_a_star_or_quoted_entity_tags() {
+        for ok in [
+            "*",
+            "\"3\"",
+            "W/\"3\"",
+            "\"1\", \"3\"",
+            "\"1\",\"3\"",
+            "\"\"",
+        ] {
+            assert!(is_if_match(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "3",
+            "\"3",
+            "W/3",
+            "\"a b\"",
+            "\"3\",",
+            "**",
+            " \"3\"",
+            "\"1\"  , \"3\"",
+        ] {
+            assert!(!is_if_match(bad), "{bad}");
+        }
     }
 }

@@ -1,6 +1,11 @@
 //! Cross-cutting steps of every `/v1` request: authentication, then
 //! POSTs that carry an `Idempotency-Key` run inside the key's reservation.
 
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
 use axum::body::{Body, to_bytes};
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
@@ -37,6 +42,66 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
             next.run(req).await
         }
         Err(e) => e.into_response(),
+    }
+}
+
+/// Says `Connection: close` on an answer given before the request's body was
+/// read to its end (a 401, 413 or 503 refuses without reading it): the
+/// unread rest would otherwise be taken for the next request, so the server
+/// closes the connection, and the client must know not to reuse it.
+pub async fn close_if_unread(req: Request, next: Next) -> Response {
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|n| n.trim() != "0");
+    if !has_body {
+        return next.run(req).await;
+    }
+    let read = Arc::new(AtomicBool::new(false));
+    let tracked = Arc::clone(&read);
+    let req = req.map(|inner| {
+        Body::new(ReadToEnd {
+            inner,
+            read: tracked,
+        })
+    });
+    let mut res = next.run(req).await;
+    if !read.load(Ordering::Acquire) {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
+}
+
+/// A request body that records whether it was read to its end.
+struct ReadToEnd {
+    inner: Body,
+    read: Arc<AtomicBool>,
+}
+
+impl http_body::Body for ReadToEnd {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.read.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
     }
 }
 

@@ -11,6 +11,7 @@ mod metrics;
 mod middleware;
 mod observations;
 mod ops;
+mod plain_text;
 mod policies;
 mod portfolio;
 pub mod problem;
@@ -25,7 +26,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
-use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::http::{HeaderName, HeaderValue, Method, Request, header};
 use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -222,11 +223,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(v1);
     api.merge(batch);
     api.merge(ops);
-    api
+    plain_text::constrain(api)
 }
 
 /// The whole REST door.
-pub fn router(state: HttpState, options: &HttpOptions) -> Router {
+pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router> {
     let (v1, _) = v1_routes().split_for_parts();
     let (batch, _) = batch_routes().split_for_parts();
     let (ops, _) = ops_routes().split_for_parts();
@@ -252,6 +253,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> Router {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             options.request_timeout,
         ))
+        .layer(axum::middleware::from_fn(middleware::close_if_unread))
         .layer(CatchPanicLayer::custom(|_| {
             problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error")
                 .into_response()
@@ -269,25 +271,64 @@ pub fn router(state: HttpState, options: &HttpOptions) -> Router {
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
-    if !options.cors_origins.is_empty() {
-        let origins: Vec<HeaderValue> = options
-            .cors_origins
-            .iter()
-            .filter_map(|o| HeaderValue::from_str(o).ok())
-            .collect();
-        router = router.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([
-                    Method::GET,
-                    Method::POST,
-                    Method::PUT,
-                    Method::PATCH,
-                    Method::DELETE,
-                ])
-                .allow_headers(tower_http::cors::Any)
-                .expose_headers(tower_http::cors::Any),
-        );
+    if let Some(cors) = cors(&options.cors_origins)? {
+        router = router.layer(cors);
     }
-    router.with_state(state)
+    Ok(router.with_state(state))
+}
+
+/// Request headers a browser may send cross-origin.
+const CORS_REQUEST_HEADERS: [HeaderName; 5] = [
+    header::AUTHORIZATION,
+    header::CONTENT_TYPE,
+    header::IF_MATCH,
+    header::IF_NONE_MATCH,
+    HeaderName::from_static("idempotency-key"),
+];
+/// Response headers a cross-origin page may read.
+const CORS_EXPOSED_HEADERS: [HeaderName; 4] = [
+    header::ETAG,
+    header::LOCATION,
+    header::RETRY_AFTER,
+    HeaderName::from_static("idempotent-replayed"),
+];
+
+/// CORS for `origins`: none when empty; `*` alone admits any origin (keys
+/// travel in `Authorization`, so no credentials mode is needed or allowed).
+fn cors(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    let origins: Vec<&str> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .collect();
+    let allow = match origins.as_slice() {
+        [] => return Ok(None),
+        ["*"] => AllowOrigin::any(),
+        list if list.contains(&"*") => anyhow::bail!(
+            "CSAPI_CORS_ORIGINS: `*` allows every origin and cannot be listed with others; \
+             give `*` alone or only exact origins such as https://app.example.com"
+        ),
+        list => AllowOrigin::list(
+            list.iter()
+                .map(|o| {
+                    HeaderValue::from_str(o).map_err(|_| {
+                        anyhow::anyhow!("CSAPI_CORS_ORIGINS: {o:?} is not a valid origin")
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?,
+        ),
+    };
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers(CORS_REQUEST_HEADERS)
+            .expose_headers(CORS_EXPOSED_HEADERS),
+    ))
 }

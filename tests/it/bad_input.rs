@@ -188,7 +188,7 @@ mod control_characters {
                 (Method::POST, "/v1/accounts".into(),
                     Some(json!({"name": "Nul\u{0}Co", "segment": "ent\u{1b}", "external_refs": [{"system": "crm", "id": "a\u{0}"}]})),
                     vec!["external_refs[0].id", "name", "segment"]),
-                (Method::PATCH, acme_path.clone(), Some(json!({"attributes": {"tier": "gold\u{0}"}})), vec!["attributes.tier"]),
+                (Method::PATCH, acme_path.clone(), Some(json!({"segment": "ent\u{0}"})), vec!["segment"]),
                 (Method::GET, "/v1/accounts?q=%00&segment=a%01b".into(), None, vec!["q", "segment"]),
                 (Method::GET, "/v1/accounts/by-ref/crm%00/001".into(), None, vec!["system"]),
                 (Method::GET, "/v1/metric-sets/ad%00option".into(), None, vec!["key"]),
@@ -201,9 +201,15 @@ mod control_characters {
             let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
             assert_eq!(list["items"].as_array().unwrap().len(), 1, "nothing stored");
             let (_, got) = app.send(ADMIN_KEY, Method::GET, &acme_path, None).await;
-            assert_eq!(got["attributes"], json!({}), "nothing changed");
+            assert_eq!(got["segment"], Value::Null, "nothing changed");
+            // Free-form attributes are opaque JSON: kept exactly, escapes and all.
+            let odd = json!({"raw": "a\u{0}b\u{1b}c", "k\u{7}": 1});
+            let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &acme_path, Some(json!({"attributes": odd}))).await;
+            assert_eq!(status, 200);
+            let (_, got) = app.send(ADMIN_KEY, Method::GET, &acme_path, None).await;
+            assert_eq!(got["attributes"], odd);
             // Tab, LF and CR are text like any other.
-            let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &acme_path, Some(json!({"attributes": {"note": "a\tb\r\nc"}}))).await;
+            let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &acme_path, Some(json!({"segment": "a\tb\r\nc"}))).await;
             assert_eq!(status, 200);
         }
 

@@ -8,7 +8,7 @@ use csapi::app::App;
 use csapi::grpc::pb::account_service_client::AccountServiceClient;
 use csapi::grpc::pb::api_key_service_client::ApiKeyServiceClient;
 use csapi::http::HttpOptions;
-use csapi::server::Server;
+use csapi::server::{ConnectionLimits, ServeOptions, Server};
 use csapi::store::{Store, StoreConfig};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use reqwest::{Method, RequestBuilder};
@@ -121,10 +121,17 @@ impl TestApp {
             .expect("bootstrap");
         let http = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let grpc = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let options = HttpOptions {
-            body_limit: 64 * 1024,
-            request_timeout: Duration::from_secs(10),
-            cors_origins: vec![],
+        let options = ServeOptions {
+            http: HttpOptions {
+                body_limit: 64 * 1024,
+                request_timeout: Duration::from_secs(10),
+                cors_origins: vec![],
+            },
+            connections: ConnectionLimits {
+                header_timeout: Duration::from_secs(2),
+                max_connections: 256,
+            },
+            shutdown_grace: Duration::from_secs(3),
         };
         let server = Server::start(app.clone(), http, grpc, options)
             .await

@@ -1,5 +1,7 @@
 //! Runs both doors on their listeners until shutdown, then lets in-flight
-//! requests finish.
+//! requests finish, for at most the shutdown grace.
+
+mod rest;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -9,6 +11,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
+use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::app::App;
 use crate::grpc::pb::account_service_server::AccountServiceServer;
@@ -28,16 +31,33 @@ use crate::grpc::{
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
 
+pub use rest::ConnectionLimits;
+
 /// How often the gRPC health status follows the store's reachability.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
 /// How often expired idempotency records are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// The largest gRPC message either way: room for the largest REST batch
+/// (10,000 observations) with their field names and refs.
+const GRPC_MESSAGE_LIMIT: usize = 32 * 1024 * 1024;
+
+/// How both doors run.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub http: HttpOptions,
+    pub connections: ConnectionLimits,
+    /// After a stop, how long in-flight requests may take before their
+    /// connections are closed regardless.
+    pub shutdown_grace: Duration,
+}
 
 /// A started server: its addresses, and the handle to stop it.
 pub struct Server {
     pub http_addr: SocketAddr,
     pub grpc_addr: SocketAddr,
     stop: watch::Sender<bool>,
+    shutdown_grace: Duration,
     doors: JoinHandle<anyhow::Result<()>>,
 }
 
@@ -47,7 +67,7 @@ impl Server {
         app: App,
         http: TcpListener,
         grpc: TcpListener,
-        options: HttpOptions,
+        options: ServeOptions,
     ) -> anyhow::Result<Self> {
         let (http_addr, grpc_addr) = (http.local_addr()?, grpc.local_addr()?);
         let (stop, stopped) = watch::channel(false);
@@ -56,16 +76,17 @@ impl Server {
             HttpState {
                 app: app.clone(),
                 metrics: metrics.clone(),
-                body_limit: options.body_limit,
+                body_limit: options.http.body_limit,
             },
-            &options,
-        );
-        let rest = axum::serve(http, router).with_graceful_shutdown(until(stopped.clone()));
+            &options.http,
+        )?;
+        let rest = rest::serve(http, router, options.connections, stopped.clone());
         let grpc_routes = grpc_router(
             GrpcState {
                 app: app.clone(),
                 metrics,
             },
+            options.http.request_timeout,
             stopped.clone(),
         )
         .await?;
@@ -82,6 +103,7 @@ impl Server {
             http_addr,
             grpc_addr,
             stop,
+            shutdown_grace: options.shutdown_grace,
             doors,
         })
     }
@@ -91,9 +113,23 @@ impl Server {
         let _ = self.stop.send(true);
     }
 
-    /// Waits until both doors have closed.
+    /// Waits until both doors have closed, or, once stopped, for the
+    /// shutdown grace at most: connections still busy then are dropped.
     pub async fn wait(self) -> anyhow::Result<()> {
-        self.doors.await?
+        let mut stopped = self.stop.subscribe();
+        let _ = stopped.wait_for(|s| *s).await;
+        let mut doors = self.doors;
+        match tokio::time::timeout(self.shutdown_grace, &mut doors).await {
+            Ok(done) => done?,
+            Err(_) => {
+                tracing::warn!(
+                    grace = ?self.shutdown_grace,
+                    "requests still running after the shutdown grace; closing their connections"
+                );
+                doors.abort();
+                Ok(())
+            }
+        }
     }
 }
 
@@ -103,8 +139,9 @@ async fn until(mut stopped: watch::Receiver<bool>) {
 
 async fn grpc_router(
     state: GrpcState,
+    request_timeout: Duration,
     stopped: watch::Receiver<bool>,
-) -> anyhow::Result<tonic::transport::server::Router> {
+) -> anyhow::Result<tonic::transport::server::Router<GrpcLayers>> {
     let (reporter, health) = tonic_health::server::health_reporter();
     let reflection = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -112,23 +149,66 @@ async fn grpc_router(
         .build_v1()?;
     report_store_health(&state.app, &reporter).await;
     tokio::spawn(follow_store_health(state.app.clone(), reporter, stopped));
+    // `timeout` is the default deadline; a client's shorter `grpc-timeout` wins.
     Ok(tonic::transport::Server::builder()
+        .timeout(request_timeout)
+        .layer(CatchPanicLayer::custom(grpc_panic as fn(_) -> _))
         .add_service(health)
         .add_service(reflection)
-        .add_service(AccountServiceServer::new(AccountGrpc(state.clone())))
-        .add_service(ApiKeyServiceServer::new(ApiKeyGrpc(state.clone())))
-        .add_service(FrameworkServiceServer::new(FrameworkGrpc(state.clone())))
-        .add_service(MatrixServiceServer::new(MatrixGrpc(state.clone())))
-        .add_service(AssessmentServiceServer::new(AssessmentGrpc(state.clone())))
-        .add_service(PrioritizationServiceServer::new(PrioritizationGrpc(
-            state.clone(),
-        )))
-        .add_service(MetricServiceServer::new(MetricGrpc(state.clone())))
-        .add_service(QbrServiceServer::new(QbrGrpc(state.clone())))
-        .add_service(SuccessPlanServiceServer::new(SuccessPlanGrpc(
-            state.clone(),
-        )))
-        .add_service(WorkspaceServiceServer::new(WorkspaceGrpc(state))))
+        .add_service(limited!(AccountServiceServer, AccountGrpc(state.clone())))
+        .add_service(limited!(ApiKeyServiceServer, ApiKeyGrpc(state.clone())))
+        .add_service(limited!(
+            FrameworkServiceServer,
+            FrameworkGrpc(state.clone())
+        ))
+        .add_service(limited!(MatrixServiceServer, MatrixGrpc(state.clone())))
+        .add_service(limited!(
+            AssessmentServiceServer,
+            AssessmentGrpc(state.clone())
+        ))
+        .add_service(limited!(
+            PrioritizationServiceServer,
+            PrioritizationGrpc(state.clone())
+        ))
+        .add_service(limited!(MetricServiceServer, MetricGrpc(state.clone())))
+        .add_service(limited!(QbrServiceServer, QbrGrpc(state.clone())))
+        .add_service(limited!(
+            SuccessPlanServiceServer,
+            SuccessPlanGrpc(state.clone())
+        ))
+        .add_service(limited!(WorkspaceServiceServer, WorkspaceGrpc(state))))
+}
+
+/// A generated service with the message limits of every csapi service.
+macro_rules! limited {
+    ($server:ident, $service:expr) => {
+        $server::new($service)
+            .max_decoding_message_size(GRPC_MESSAGE_LIMIT)
+            .max_encoding_message_size(GRPC_MESSAGE_LIMIT)
+    };
+}
+use limited;
+
+type GrpcLayers = tower::layer::util::Stack<
+    CatchPanicLayer<fn(Box<dyn std::any::Any + Send>) -> axum::http::Response<String>>,
+    tower::layer::util::Identity,
+>;
+
+/// A panic in a gRPC method answers INTERNAL, as REST answers 500.
+fn grpc_panic(_: Box<dyn std::any::Any + Send>) -> axum::http::Response<String> {
+    tracing::error!("a gRPC method panicked");
+    let mut res = axum::http::Response::new(String::new());
+    let headers = res.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/grpc"),
+    );
+    headers.insert("grpc-status", axum::http::HeaderValue::from_static("13"));
+    headers.insert(
+        "grpc-message",
+        axum::http::HeaderValue::from_static("internal%20error"),
+    );
+    res
 }
 
 /// Reports SERVING while the store answers and NOT_SERVING while it does not.
