@@ -9,5 +9,6 @@ pub mod domain;
 pub mod grpc;
 pub mod http;
 pub mod metrics;
+pub mod present;
 pub mod server;
 pub mod store;

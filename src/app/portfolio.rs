@@ -10,11 +10,11 @@ use uuid::Uuid;
 use super::page::{paginate, paginate_ranked};
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
-use crate::domain::chart::{Chart, MAX_POINTS, Marks};
 use crate::domain::filter::AccountScope;
 use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, Placement, Transition};
+use crate::domain::portfolio::{ChartMarks, MAX_CHART_POINTS, PortfolioChart};
 use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
 
 /// A subject's placement with its cell as the matrix defines it (label, play).
@@ -213,31 +213,32 @@ impl App {
         })
     }
 
-    /// The portfolio as an SVG chart.
+    /// What the portfolio chart of a matrix shows.
     pub async fn portfolio_chart(
         &self,
         p: &Principal,
         matrix_key: &str,
         as_of: Option<DateTime<Utc>>,
         scope: &AccountScope,
-    ) -> Result<String, AppError> {
+    ) -> Result<PortfolioChart, AppError> {
         let matrix = self.matrix(p, matrix_key).await?;
         let as_of = as_of.unwrap_or_else(now);
         let ws = p.workspace_id;
         let enough = crate::store::Page {
             after: None,
-            limit: MAX_POINTS + 1,
+            limit: MAX_CHART_POINTS + 1,
         };
         let subjects = self
             .store
             .placements(ws, matrix_key, as_of, scope, enough)
             .await?;
-        let points;
-        let (marks, count) = if subjects.len() > MAX_POINTS {
-            points = self.store.points(ws, matrix_key, as_of, scope).await?;
-            (Marks::Density(&points), points.len())
+        let (marks, count) = if subjects.len() > MAX_CHART_POINTS {
+            let points = self.store.points(ws, matrix_key, as_of, scope).await?;
+            let count = points.len();
+            (ChartMarks::Density(points), count)
         } else {
-            (Marks::Subjects(&subjects), subjects.len())
+            let count = subjects.len();
+            (ChartMarks::Subjects(subjects), count)
         };
         let noun = match (matrix.subject, count) {
             (Subject::Account, 1) => "account",
@@ -245,17 +246,16 @@ impl App {
             (Subject::Stakeholder, 1) => "stakeholder",
             (Subject::Stakeholder, _) => "stakeholders",
         };
-        let chart = Chart {
-            matrix: &matrix.matrix,
-            x: &matrix.x,
-            y: &matrix.y,
+        Ok(PortfolioChart {
+            matrix: matrix.matrix,
+            x: matrix.x,
+            y: matrix.y,
             subtitle: format!(
                 "{count} {noun} as of {}",
                 as_of.format("%Y-%m-%d %H:%M UTC")
             ),
             marks,
-        };
-        Ok(chart.render())
+        })
     }
 
     /// Every account in scope ranked under a policy, a page at a time.

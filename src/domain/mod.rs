@@ -39,7 +39,6 @@ pub mod api_key;
 pub mod assessment;
 pub mod attributes;
 pub mod builtin;
-pub mod chart;
 pub mod currency;
 pub mod equation;
 pub mod external_ref;

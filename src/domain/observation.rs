@@ -25,6 +25,17 @@ pub struct ObservationCursor {
     pub observed_at: DateTime<Utc>,
 }
 
+/// A row whose metric is not even shaped like a key is malformed (it fails
+/// any batch), where an unknown but well-formed key is merely refused.
+pub fn check_metric_key(errors: &mut Invalid, key: &str) {
+    if !super::framework::is_key(key) {
+        errors.push(
+            "metric",
+            "must be a metric key: a-z, 0-9 and _, starting with a letter",
+        );
+    }
+}
+
 /// The most rows one batch may carry.
 pub const MAX_BATCH: usize = 10_000;
 

@@ -6,6 +6,31 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::framework::Dimension;
+use super::matrix::Matrix;
+
+/// Above this many subjects, a portfolio chart shows where they crowd
+/// (density) instead of one point each.
+pub const MAX_CHART_POINTS: usize = 5000;
+
+/// What a portfolio chart shows; `present::chart` draws it.
+#[derive(Debug, Clone)]
+pub struct PortfolioChart {
+    pub matrix: Matrix,
+    pub x: Dimension,
+    pub y: Dimension,
+    /// A line under the title, e.g. "48 accounts as of 2026-11-23".
+    pub subtitle: String,
+    pub marks: ChartMarks,
+}
+
+/// The subjects of a chart: each one, or where many sit (normalised points).
+#[derive(Debug, Clone)]
+pub enum ChartMarks {
+    Subjects(Vec<Placement>),
+    Density(Vec<(f64, f64)>),
+}
+
 /// One subject's latest classification on a matrix as of some date.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Placement {

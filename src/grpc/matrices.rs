@@ -200,13 +200,15 @@ impl MatrixService for MatrixGrpc {
                 segment: m.segment,
                 owner: m.owner,
             };
-            let svg = self
+            let chart = self
                 .0
                 .app
                 .portfolio_chart(&p, &m.key, as_of, &scope)
                 .await
                 .map_err(status_of)?;
-            Ok::<_, Status>(PortfolioChart { svg })
+            Ok::<_, Status>(PortfolioChart {
+                svg: crate::present::chart::svg(&chart),
+            })
         })
     }
 }

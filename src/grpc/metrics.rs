@@ -18,7 +18,7 @@ use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition as DomainMetric, NewMetric, Unit,
 };
 use crate::domain::metric_set::{MetricSet as DomainSet, SetMetric as DomainSetMetric};
-use crate::domain::observation::{AccountKey, ObservationDraft};
+use crate::domain::observation::{AccountKey, ObservationDraft, check_metric_key};
 use crate::domain::{ExternalRef, Invalid};
 
 pub struct MetricGrpc(pub GrpcState);
@@ -154,6 +154,7 @@ fn set_from_pb(s: pb::MetricSet) -> DomainSet {
 /// A row as the use case takes it; a row that cannot parse carries its errors.
 fn draft_from_pb(row: pb::ObservationInput) -> Result<ObservationDraft, Invalid> {
     let mut e = Invalid::default();
+    check_metric_key(&mut e, &row.metric);
     let account = match row.account {
         Some(observation_input::Account::AccountId(id)) => {
             Some(AccountKey::Id(convert::parse_id(&mut e, "account_id", &id)))

@@ -76,7 +76,7 @@ pub struct ApiKeyListQuery {
 
 /// Create an API key.
 #[utoipa::path(operation_id = "create_api_key", post, path = "/v1/api-keys", tag = "api-keys", request_body = ApiKeyInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey,
         headers(("Location" = String))), ProblemResponses),
     security(("bearer" = [])))]

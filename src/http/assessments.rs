@@ -116,7 +116,7 @@ pub struct AssessmentListQuery {
 /// Record an assessment; its results and classifications are computed and stored with it.
 #[utoipa::path(post, path = "/v1/assessments", operation_id = "create_assessment", tag = "assessments",
     request_body = AssessmentInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = AssessmentView, headers(("Location" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn create(

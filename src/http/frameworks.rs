@@ -370,7 +370,7 @@ fn created(f: PublishedFramework) -> Response {
 /// Create a custom framework (admin), at version 1.
 #[utoipa::path(post, path = "/v1/frameworks", operation_id = "create_framework", tag = "frameworks",
     request_body = Framework,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = FrameworkView, headers(("Location" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn create(
@@ -384,7 +384,7 @@ pub async fn create(
 /// Change a custom framework (admin): the definition becomes its next version.
 #[utoipa::path(put, path = "/v1/frameworks/{key}", operation_id = "update_framework", tag = "frameworks",
     request_body = Framework,
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag of the version the change builds on")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag of the version the change builds on")),
     responses((status = 200, description = "The new version", body = FrameworkView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update(
@@ -428,7 +428,7 @@ pub async fn get_version(
 #[utoipa::path(post, path = "/v1/frameworks/{key}/clone", operation_id = "clone_framework", tag = "frameworks",
     request_body = CloneInput,
     params(("key" = String, Path, description = "The framework to copy"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = FrameworkView, headers(("Location" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn clone(

@@ -17,7 +17,6 @@ mod portfolio;
 pub mod problem;
 mod qbr;
 mod reply;
-mod report;
 mod stakeholders;
 mod success_plans;
 mod successes;

@@ -15,7 +15,7 @@ use super::problem::{FieldProblem, Problem, ProblemResponses};
 use crate::app::{App, BatchOutcome, ObservationBatch};
 use crate::domain::filter::ObservationFilter;
 use crate::domain::observation::Observation;
-use crate::domain::observation::{AccountKey, ObservationDraft};
+use crate::domain::observation::{AccountKey, ObservationDraft, check_metric_key};
 use crate::domain::{ExternalRef, Invalid};
 
 /// The largest batch body: 10,000 rows naming accounts by long external ids fit.
@@ -40,14 +40,14 @@ pub struct ObservationInput {
 
 impl Checked for ObservationInput {
     fn check(&self) -> Result<(), Invalid> {
-        match &self.account_ref {
-            Some(r) => ExternalRef::new(&r.system, &r.id).check().map_err(|bad| {
-                let mut e = Invalid::default();
-                e.extend_under("account_ref", bad);
-                e
-            }),
-            None => Ok(()),
+        let mut e = Invalid::default();
+        check_metric_key(&mut e, &self.metric);
+        if let Some(r) = &self.account_ref
+            && let Err(bad) = ExternalRef::new(&r.system, &r.id).check()
+        {
+            e.extend_under("account_ref", bad);
         }
+        e.into_result()
     }
 }
 
@@ -193,7 +193,7 @@ pub struct ObservationQuery {
 /// Write a batch of observations (atomic unless `atomic` is false).
 #[utoipa::path(post, path = "/v1/observations", operation_id = "write_observations", tag = "metrics",
     request_body = ObservationBatchInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 200, description = "What was written and, for non-atomic batches, what was not", body = BatchResult), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn write(

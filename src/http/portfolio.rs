@@ -323,7 +323,8 @@ pub async fn chart(
         segment: q.segment,
         owner: q.owner,
     };
-    let svg = app.portfolio_chart(&p, &key, q.as_of, &scope).await?;
+    let chart = app.portfolio_chart(&p, &key, q.as_of, &scope).await?;
+    let svg = crate::present::chart::svg(&chart);
     let mut res = svg.into_response();
     res.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use super::extract::{Caller, PathId, Query};
 use super::portfolio::PlacementView;
 use super::problem::{Problem, ProblemResponses};
-use super::report;
 use super::success_plans::PlanView;
 use super::successes::SuccessView;
 use crate::app::{
@@ -463,8 +462,11 @@ pub async fn qbr(
     let qbr = app.qbr(&p, id, &sets, q.quarter.as_deref()).await?;
     let (body, content_type) = match format {
         Format::Json => return Ok(axum::Json(QbrView::from(qbr)).into_response()),
-        Format::Csv => (report::csv(&qbr), "text/csv; charset=utf-8"),
-        Format::Html => (report::html(&qbr, Utc::now()), "text/html; charset=utf-8"),
+        Format::Csv => (crate::present::report::csv(&qbr), "text/csv; charset=utf-8"),
+        Format::Html => (
+            crate::present::report::html(&qbr, Utc::now()),
+            "text/html; charset=utf-8",
+        ),
     };
     let mut res = body.into_response();
     res.headers_mut()

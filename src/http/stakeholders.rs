@@ -148,7 +148,7 @@ pub struct StakeholderListQuery {
 #[utoipa::path(operation_id = "create_stakeholder", post, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
     request_body = StakeholderInput,
     params(("id" = Uuid, Path, description = "The account"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = StakeholderView,
         headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -206,7 +206,7 @@ pub async fn get(
 
 /// Change a stakeholder (JSON merge patch).
 #[utoipa::path(operation_id = "update_stakeholder", patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
     responses((status = 200, description = "The changed stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -228,7 +228,7 @@ pub async fn patch(
 
 /// Delete a stakeholder.
 #[utoipa::path(operation_id = "delete_stakeholder", delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(

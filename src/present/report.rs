@@ -6,6 +6,7 @@ use std::fmt::Write;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::escape_html as esc;
 use crate::app::Qbr;
 use crate::domain::metric::{Horizon, Unit};
 use crate::domain::metric_set::Rag;
@@ -69,22 +70,6 @@ fn field(s: &str) -> String {
     } else {
         s
     }
-}
-
-/// Escapes text for HTML content and attributes.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A number with thousands separators and at most `decimals` decimals.

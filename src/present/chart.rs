@@ -6,12 +6,13 @@
 
 use std::fmt::Write;
 
-use super::framework::Dimension;
-use super::matrix::{End, Matrix};
-use super::portfolio::Placement;
+use super::escape_html as escape;
+use crate::domain::framework::Dimension;
+use crate::domain::matrix::End;
+use crate::domain::portfolio::{
+    ChartMarks, MAX_CHART_POINTS as MAX_POINTS, Placement, PortfolioChart,
+};
 
-/// Above this many subjects, points give way to a density grid.
-pub const MAX_POINTS: usize = 5000;
 const DENSITY_BINS: usize = 50;
 
 const WIDTH: f64 = 760.0;
@@ -21,31 +22,6 @@ const TOP: f64 = 70.0;
 const PLOT_W: f64 = 620.0;
 const PLOT_H: f64 = 480.0;
 const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
-
-/// What the chart plots.
-pub enum Marks<'a> {
-    /// One point per subject (as density past [`MAX_POINTS`]).
-    Subjects(&'a [Placement]),
-    /// Where many subjects sit (normalised points), drawn as density.
-    Density(&'a [(f64, f64)]),
-}
-
-/// What the chart shows.
-pub struct Chart<'a> {
-    pub matrix: &'a Matrix,
-    pub x: &'a Dimension,
-    pub y: &'a Dimension,
-    /// A line under the title, e.g. "48 accounts as of 2026-11-23".
-    pub subtitle: String,
-    pub marks: Marks<'a>,
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 fn px(nx: f64) -> f64 {
     LEFT + nx.clamp(0.0, 1.0) * PLOT_W
@@ -83,10 +59,18 @@ fn jitter(v: f64, edges: &[f64], step: f64, offset: f64) -> f64 {
     (v + offset * step / 3.0).clamp(lo + margin, hi - margin)
 }
 
-impl Chart<'_> {
-    pub fn render(&self) -> String {
-        let m = self.matrix;
-        let (xe, ye) = (edges(self.x, &m.x_cuts), edges(self.y, &m.y_cuts));
+/// The chart as a self-contained SVG document.
+pub fn svg(chart: &PortfolioChart) -> String {
+    Drawing(chart).render()
+}
+
+/// A chart being drawn.
+struct Drawing<'a>(&'a PortfolioChart);
+
+impl Drawing<'_> {
+    fn render(&self) -> String {
+        let m = &self.0.matrix;
+        let (xe, ye) = (edges(&self.0.x, &m.x_cuts), edges(&self.0.y, &m.y_cuts));
         let mut svg = String::with_capacity(64 * 1024);
         let _ = write!(
             svg,
@@ -97,21 +81,23 @@ impl Chart<'_> {
             svg,
             r##"<text x="{LEFT}" y="30" font-size="20" font-weight="600" fill="#111827">{}</text><text x="{LEFT}" y="52" font-size="13" fill="#6b7280">{}</text>"##,
             escape(&m.label),
-            escape(&self.subtitle)
+            escape(&self.0.subtitle)
         );
         self.cells(&mut svg, &xe, &ye);
         self.axes(&mut svg);
-        match self.marks {
-            Marks::Subjects(all) if all.len() <= MAX_POINTS => self.points(&mut svg, all, &xe, &ye),
-            Marks::Subjects(all) => density(&mut svg, all.iter().map(|p| p.point)),
-            Marks::Density(points) => density(&mut svg, points.iter().copied()),
+        match &self.0.marks {
+            ChartMarks::Subjects(all) if all.len() <= MAX_POINTS => {
+                self.points(&mut svg, all, &xe, &ye)
+            }
+            ChartMarks::Subjects(all) => density(&mut svg, all.iter().map(|p| p.point)),
+            ChartMarks::Density(points) => density(&mut svg, points.iter().copied()),
         }
         svg.push_str("</svg>");
         svg
     }
 
     fn cells(&self, svg: &mut String, xe: &[f64], ye: &[f64]) {
-        let m = self.matrix;
+        let m = &self.0.matrix;
         let optimal = (
             if m.optimal.x == End::High {
                 m.columns() - 1
@@ -149,7 +135,7 @@ impl Chart<'_> {
                 self.optimal_corner(svg, (x0, x1), (y0, y1));
             }
         }
-        for (cuts, d, vertical) in [(&m.x_cuts, self.x, true), (&m.y_cuts, self.y, false)] {
+        for (cuts, d, vertical) in [(&m.x_cuts, &self.0.x, true), (&m.y_cuts, &self.0.y, false)] {
             for cut in cuts.iter() {
                 let n = d.scale.norm(*cut);
                 let (x1, y1, x2, y2) = if vertical {
@@ -167,7 +153,7 @@ impl Chart<'_> {
 
     /// A green bracket on the frame at the optimal corner, and a legend saying where success lies.
     fn optimal_corner(&self, svg: &mut String, (x0, x1): (f64, f64), (y0, y1): (f64, f64)) {
-        let m = self.matrix;
+        let m = &self.0.matrix;
         let (cx, dx) = if m.optimal.x == End::High {
             (x1, -1.0)
         } else {
@@ -191,14 +177,14 @@ impl Chart<'_> {
             r##"<text x="{:.1}" y="52" font-size="13" fill="#047857" text-anchor="end">Optimal corner (green): {} {}, {} {}</text>"##,
             LEFT + PLOT_W,
             end(m.optimal.x),
-            escape(&self.x.label.to_lowercase()),
+            escape(&self.0.x.label.to_lowercase()),
             end(m.optimal.y),
-            escape(&self.y.label.to_lowercase())
+            escape(&self.0.y.label.to_lowercase())
         );
     }
 
     fn axes(&self, svg: &mut String) {
-        let m = self.matrix;
+        let m = &self.0.matrix;
         let bottom = TOP + PLOT_H;
         let _ = write!(
             svg,
@@ -210,8 +196,8 @@ impl Chart<'_> {
             t.push(d.scale.max);
             t
         };
-        for v in ticks(self.x, &m.x_cuts) {
-            let x = px(self.x.scale.norm(v));
+        for v in ticks(&self.0.x, &m.x_cuts) {
+            let x = px(self.0.x.scale.norm(v));
             let _ = write!(
                 svg,
                 r##"<line x1="{x:.1}" y1="{bottom}" x2="{x:.1}" y2="{:.1}" stroke="#374151"/><text x="{x:.1}" y="{:.1}" font-size="12" fill="#374151" text-anchor="middle">{v}</text>"##,
@@ -219,8 +205,8 @@ impl Chart<'_> {
                 bottom + 20.0
             );
         }
-        for v in ticks(self.y, &m.y_cuts) {
-            let y = py(self.y.scale.norm(v));
+        for v in ticks(&self.0.y, &m.y_cuts) {
+            let y = py(self.0.y.scale.norm(v));
             let _ = write!(
                 svg,
                 r##"<line x1="{:.1}" y1="{y:.1}" x2="{LEFT}" y2="{y:.1}" stroke="#374151"/><text x="{:.1}" y="{:.1}" font-size="12" fill="#374151" text-anchor="end">{v}</text>"##,
@@ -236,13 +222,13 @@ impl Chart<'_> {
             r##"<text x="{:.1}" y="{:.1}" font-size="14" font-weight="600" fill="#111827" text-anchor="middle">{}</text>"##,
             LEFT + PLOT_W / 2.0,
             bottom + 48.0,
-            axis_title(self.x)
+            axis_title(&self.0.x)
         );
         let (cx, cy) = (LEFT - 52.0, TOP + PLOT_H / 2.0);
         let _ = write!(
             svg,
             r##"<text x="{cx:.1}" y="{cy:.1}" font-size="14" font-weight="600" fill="#111827" text-anchor="middle" transform="rotate(-90 {cx:.1} {cy:.1})">{}</text>"##,
-            axis_title(self.y)
+            axis_title(&self.0.y)
         );
     }
 
@@ -252,8 +238,8 @@ impl Chart<'_> {
         let opacity = if n > 200.0 { 0.55 } else { 0.8 };
         let step = |d: &Dimension| 1.0 / (d.scale.max - d.scale.min);
         for p in placements {
-            let x = jitter(p.point.0, xe, step(self.x), wobble(p.subject_id, 1));
-            let y = jitter(p.point.1, ye, step(self.y), wobble(p.subject_id, 2));
+            let x = jitter(p.point.0, xe, step(&self.0.x), wobble(p.subject_id, 1));
+            let y = jitter(p.point.1, ye, step(&self.0.y), wobble(p.subject_id, 2));
             let title = if p.stakeholder_id.is_some() {
                 format!("{} ({}): {}", p.subject_name, p.account_name, p.cell)
             } else {
@@ -317,14 +303,13 @@ mod tests {
     fn chart(placements: &[Placement]) -> String {
         let f = builtin::framework("readiness").unwrap();
         let m = f.matrix("readiness").unwrap();
-        Chart {
-            matrix: m,
-            x: f.dimension(&m.x).unwrap(),
-            y: f.dimension(&m.y).unwrap(),
+        svg(&PortfolioChart {
+            matrix: m.clone(),
+            x: f.dimension(&m.x).unwrap().clone(),
+            y: f.dimension(&m.y).unwrap().clone(),
             subtitle: "test".into(),
-            marks: Marks::Subjects(placements),
-        }
-        .render()
+            marks: ChartMarks::Subjects(placements.to_vec()),
+        })
     }
 
     #[test]
