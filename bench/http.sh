@@ -50,10 +50,17 @@ print(last)
 PY
 }
 
-measure() {  # $1 = label, $2 = path; prints "label|req/s|p99 ms"
-  local out
+cat >"$work/classify.lua" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"x": 7, "y": 8}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+
+measure() {  # $1 = label, $2 = path, [$3 = wrk script]; prints "label|req/s|p99 ms"
+  local out script=()
+  [ -n "${3:-}" ] && script=(-s "$3")
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: Bearer $KEY" \
-    "http://127.0.0.1:$PORT$2")
+    "${script[@]}" "http://127.0.0.1:$PORT$2")
   local rps p99
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' <<<"$out")
@@ -64,13 +71,14 @@ run_backend() {  # $1 = name, $2 = DATABASE_URL
   start "$2"
   local id
   id=$(seed)
-  local base acc list
+  local base acc list classify
   base=$(measure "GET /healthz (baseline)" /healthz)
   acc=$(measure "GET /v1/accounts/{id}" "/v1/accounts/$id")
   list=$(measure "GET /v1/accounts?page_size=50" "/v1/accounts?page_size=50&segment=enterprise")
+  classify=$(measure "POST /v1/matrices/readiness/classify" /v1/matrices/readiness/classify "$work/classify.lua")
   stop
   local base_rps=${base#*|}; base_rps=${base_rps%|*}
-  for row in "$base" "$acc" "$list"; do
+  for row in "$base" "$acc" "$list" "$classify"; do
     IFS='|' read -r label rps p99 <<<"$row"
     printf '| %s | %s | %s | %.0f | %.2f |\n' "$1" "$label" "$p99" "$rps" "$(awk -v a="$rps" -v b="$base_rps" 'BEGIN {print a / b}')"
   done

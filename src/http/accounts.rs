@@ -240,7 +240,7 @@ pub async fn get(
 
 /// Change an account (JSON merge patch).
 #[utoipa::path(operation_id = "update_account", patch, path = "/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchInput,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -260,7 +260,7 @@ pub async fn patch(
 
 /// Delete an account with its stakeholders.
 #[utoipa::path(operation_id = "delete_account", delete, path = "/v1/accounts/{id}", tag = "accounts",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(
@@ -295,7 +295,7 @@ pub async fn get_by_ref(
 #[utoipa::path(operation_id = "upsert_account_by_ref", put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     request_body = AccountInput,
     params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
-        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag a replacement applies to")),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag a replacement applies to")),
     responses(
         (status = 200, description = "Replaced", body = AccountView, headers(("ETag" = String))),
         (status = 201, description = "Created", body = AccountView, headers(("Location" = String), ("ETag" = String))),

@@ -384,7 +384,7 @@ pub async fn create(
 /// Change a custom framework (admin): the definition becomes its next version.
 #[utoipa::path(put, path = "/v1/frameworks/{key}", operation_id = "update_framework", tag = "frameworks",
     request_body = Framework,
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag of the version the change builds on")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag of the version the change builds on")),
     responses((status = 200, description = "The new version", body = FrameworkView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update(

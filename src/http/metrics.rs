@@ -160,7 +160,7 @@ pub async fn create_definition(
 
 /// Delete a custom metric and every observation of it (admin); refused while a set uses it.
 #[utoipa::path(delete, path = "/v1/metric-definitions/{key}", operation_id = "delete_metric_definition", tag = "metrics",
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_definition(
@@ -228,7 +228,7 @@ pub async fn create_set(
 /// Replace a metric set (admin).
 #[utoipa::path(put, path = "/v1/metric-sets/{key}", operation_id = "update_metric_set", tag = "metrics",
     request_body = MetricSet,
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the replacement applies to")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the replacement applies to")),
     responses((status = 200, description = "The changed set", body = MetricSetView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_set(
@@ -248,7 +248,7 @@ pub async fn update_set(
 
 /// Delete a metric set (admin).
 #[utoipa::path(delete, path = "/v1/metric-sets/{key}", operation_id = "delete_metric_set", tag = "metrics",
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_set(
@@ -307,7 +307,7 @@ pub async fn get_settings(State(app): State<App>, Caller(p): Caller) -> Result<R
 /// Change the workspace's settings (admin).
 #[utoipa::path(patch, path = "/v1/workspace/settings", operation_id = "update_workspace_settings", tag = "workspace",
     request_body = SettingsPatch,
-    params(("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The settings now", body = SettingsView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch_settings(

@@ -101,7 +101,7 @@ pub async fn create(
 /// Replace a prioritisation policy (admin).
 #[utoipa::path(put, path = "/v1/prioritization-policies/{key}", operation_id = "update_policy", tag = "prioritization",
     request_body = Policy,
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the replacement applies to")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the replacement applies to")),
     responses((status = 200, description = "The changed policy", body = PolicyView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update(
@@ -121,7 +121,7 @@ pub async fn update(
 
 /// Delete a prioritisation policy (admin).
 #[utoipa::path(delete, path = "/v1/prioritization-policies/{key}", operation_id = "delete_policy", tag = "prioritization",
-    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(

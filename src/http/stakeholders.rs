@@ -206,7 +206,7 @@ pub async fn get(
 
 /// Change a stakeholder (JSON merge patch).
 #[utoipa::path(operation_id = "update_stakeholder", patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -228,7 +228,7 @@ pub async fn patch(
 
 /// Delete a stakeholder.
 #[utoipa::path(operation_id = "delete_stakeholder", delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(

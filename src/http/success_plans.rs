@@ -312,7 +312,7 @@ pub async fn get_template(
 /// Change a template (merge patch; `objectives` replaces the list). Plans made from it keep their copy.
 #[utoipa::path(operation_id = "update_success_plan_template", patch, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
     request_body = TemplatePatch,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed template", body = TemplateView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_template(
@@ -328,7 +328,7 @@ pub async fn update_template(
 
 /// Delete a template; plans made from it are not touched.
 #[utoipa::path(operation_id = "delete_success_plan_template", delete, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_template(
@@ -402,7 +402,7 @@ pub async fn get_plan(
 /// objective done, or a `status_reason`.
 #[utoipa::path(operation_id = "update_success_plan", patch, path = "/v1/success-plans/{id}", tag = "success-plans",
     request_body = PlanPatch,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed plan", body = PlanView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_plan(
@@ -418,7 +418,7 @@ pub async fn update_plan(
 
 /// Delete a plan; successes that proved it stay, detached.
 #[utoipa::path(operation_id = "delete_success_plan", delete, path = "/v1/success-plans/{id}", tag = "success-plans",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_plan(
@@ -455,7 +455,7 @@ pub async fn progress(
 /// Add an objective (optionally with KPIs and milestones) to a plan.
 #[utoipa::path(operation_id = "create_objective", post, path = "/v1/success-plans/{id}/objectives", tag = "success-plans",
     request_body = ObjectiveDraft,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag"),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Objective>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -488,7 +488,7 @@ pub async fn get_objective(
 /// Change an objective (merge patch; its KPIs and milestones have their own).
 #[utoipa::path(operation_id = "update_objective", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
     request_body = ObjectivePatch,
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Objective>, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_objective(
@@ -506,7 +506,7 @@ pub async fn update_objective(
 
 /// Remove an objective with its KPIs and milestones; its successes stay, detached.
 #[utoipa::path(operation_id = "delete_objective", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_objective(
@@ -524,7 +524,7 @@ pub async fn delete_objective(
 /// Add a KPI to an objective.
 #[utoipa::path(operation_id = "create_kpi", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis", tag = "success-plans",
     request_body = KpiDraft,
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag"),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Kpi>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -562,7 +562,7 @@ pub async fn get_kpi(
 /// Change a KPI (merge patch): e.g. enter its `current` value.
 #[utoipa::path(operation_id = "update_kpi", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
     request_body = KpiPatch,
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Kpi>, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_kpi(
@@ -580,7 +580,7 @@ pub async fn update_kpi(
 
 /// Remove a KPI.
 #[utoipa::path(operation_id = "delete_kpi", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_kpi(
@@ -598,7 +598,7 @@ pub async fn delete_kpi(
 /// Add a milestone to an objective.
 #[utoipa::path(operation_id = "create_milestone", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones", tag = "success-plans",
     request_body = MilestoneDraft,
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag"),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
         ("Idempotency-Key" = Option<String>, Header, nullable = false, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Added; the plan's ETag", body = PartChange<Milestone>, headers(("Location" = String), ("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -638,7 +638,7 @@ pub async fn get_milestone(
 /// Change a milestone (merge patch): e.g. mark it done.
 #[utoipa::path(operation_id = "update_milestone", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
     request_body = MilestonePatch,
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Changed; the plan's ETag", body = PartChange<Milestone>, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn update_milestone(
@@ -656,7 +656,7 @@ pub async fn update_milestone(
 
 /// Remove a milestone.
 #[utoipa::path(operation_id = "delete_milestone", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
-    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "The plan's ETag")),
+    params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete_milestone(

@@ -161,7 +161,7 @@ pub async fn get(
 /// Change a success (merge patch; `reuse` replaces the list).
 #[utoipa::path(operation_id = "update_success", patch, path = "/v1/successes/{id}", tag = "successes",
     request_body = SuccessPatch,
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the change applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed success", body = SuccessView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -177,7 +177,7 @@ pub async fn patch(
 
 /// Delete a success.
 #[utoipa::path(operation_id = "delete_success", delete, path = "/v1/successes/{id}", tag = "successes",
-    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|(W/)?"[!#-~]{0,64}"( ?, ?(W/)?"[!#-~]{0,64}"){0,15})$"#, description = "ETag the deletion applies to")),
+    params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn delete(
