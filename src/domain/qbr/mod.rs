@@ -1,0 +1,368 @@
+//! The QBR maths: a metric's value in a period, from observations or derived
+//! from csapi's own records, and the per-metric review of a quarter (change,
+//! trend, target attainment, RAG) that adds up to a health score.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+use super::metric::{Aggregation, Derivation, MetricDefinition, Source, whole_months};
+use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, health};
+use super::quarter::Quarter;
+use super::success::Success;
+use super::success_plan::{PlanProgress, PlanStatus, SuccessPlan};
+
+/// The matrix whose closeness is `readiness_score`.
+pub const READINESS_MATRIX: &str = "readiness";
+/// The stakeholder matrix and cell behind `stakeholder_alignment`.
+pub const ALIGNMENT_MATRIX: &str = "purpose_intent";
+pub const ALIGNED_CELL: &str = "committed";
+/// The framework and equation behind `expansion_readiness`.
+pub const EXPANSION_FRAMEWORK: &str = "success_equation";
+pub const EXPANSION_EQUATION: &str = "expansion";
+/// How many quarters a trend shows, the reviewed one last.
+pub const TREND_QUARTERS: usize = 4;
+
+/// A span of time, start inclusive, end exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Period {
+    fn contains(&self, t: DateTime<Utc>) -> bool {
+        self.start <= t && t < self.end
+    }
+
+    /// Whether a day (its first instant) falls in the period: a success
+    /// achieved that day counts in it.
+    pub fn holds_day(&self, day: NaiveDate) -> bool {
+        self.contains(start_of(day))
+    }
+
+    /// The last instant of the period: derived metrics are read as of it.
+    fn last_instant(&self) -> DateTime<Utc> {
+        self.end - Duration::microseconds(1)
+    }
+}
+
+/// The first instant of a day (UTC).
+pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// The instant after a day ends: what happened before it happened by that day.
+pub fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    start_of(day) + Duration::days(1)
+}
+
+/// Why a metric has no value in a period: shown, never read as zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoData {
+    NoObservations,
+    NoCustomerSince,
+    NotYetCustomer,
+    NoOriginalArr,
+    NoArr,
+    NotAssessed(&'static str),
+    /// No success plan of the account was active by the end of the period.
+    NoActivePlans,
+    /// A derived key this version does not know how to compute.
+    NotComputable,
+}
+
+impl fmt::Display for NoData {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoData::NoObservations => f.write_str("no observation in the period"),
+            NoData::NoCustomerSince => f.write_str("the account has no customer_since"),
+            NoData::NotYetCustomer => f.write_str("not yet a customer at the end of the period"),
+            NoData::NoOriginalArr => f.write_str("the account has no original_arr (or it is 0)"),
+            NoData::NoArr => f.write_str("no arr observation in the period"),
+            NoData::NotAssessed(what) => write!(f, "no {what} assessment by the end of the period"),
+            NoData::NoActivePlans => f.write_str("no active success plan by the end of the period"),
+            NoData::NotComputable => f.write_str("no computation is known for this derived metric"),
+        }
+    }
+}
+
+/// A metric's value in a period, or why there is none.
+pub type Reading = Result<f64, NoData>;
+
+/// One classification of a subject, as derived metrics need it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub matrix: String,
+    pub subject_id: Uuid,
+    pub cell: String,
+    pub closeness: f64,
+    pub assessed_at: DateTime<Utc>,
+}
+
+/// Everything one account's metrics are computed from.
+#[derive(Debug, Clone, Default)]
+pub struct AccountRecord {
+    pub customer_since: Option<NaiveDate>,
+    pub original_arr: Option<f64>,
+    /// Observations by metric key: `(observed_at, value)`.
+    pub observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
+    /// Classifications on the readiness and alignment matrices, any order.
+    pub classifications: Vec<Classified>,
+    /// `expansion` equation values by when they were assessed.
+    pub expansions: Vec<(DateTime<Utc>, f64)>,
+    /// The account's success plans, in any status.
+    pub plans: Vec<SuccessPlan>,
+    /// Observations of the metrics the plans' KPIs read, by metric key,
+    /// reaching back far enough to hold the latest before each period's end.
+    pub kpi_observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
+    /// The account's captured successes.
+    pub successes: Vec<Success>,
+}
+
+impl AccountRecord {
+    /// The metric's value in `period`.
+    pub fn reading(&self, metric: &MetricDefinition, period: Period) -> Reading {
+        match metric.source {
+            Source::Observed => self.aggregate(&metric.key, metric.aggregation, period),
+            Source::Derived => match Derivation::of(&metric.key) {
+                Some(d) => self.derive(d, period),
+                None => Err(NoData::NotComputable),
+            },
+        }
+    }
+
+    fn aggregate(&self, key: &str, aggregation: Aggregation, period: Period) -> Reading {
+        let inside: Vec<(DateTime<Utc>, f64)> = self
+            .observations
+            .get(key)
+            .map(|obs| {
+                obs.iter()
+                    .copied()
+                    .filter(|(t, _)| period.contains(*t))
+                    .collect()
+            })
+            .unwrap_or_default();
+        aggregation.apply(&inside).ok_or(NoData::NoObservations)
+    }
+
+    fn derive(&self, d: Derivation, period: Period) -> Reading {
+        let at = period.last_instant();
+        match d {
+            Derivation::TenureMonths => {
+                let since = self.customer_since.ok_or(NoData::NoCustomerSince)?;
+                let until = period.end.date_naive();
+                match whole_months(since, until) {
+                    Some(m) if since < until => Ok(f64::from(m)),
+                    _ => Err(NoData::NotYetCustomer),
+                }
+            }
+            Derivation::ArrGrowth => {
+                let base = self
+                    .original_arr
+                    .filter(|a| *a != 0.0)
+                    .ok_or(NoData::NoOriginalArr)?;
+                let arr = self
+                    .aggregate("arr", Aggregation::Last, period)
+                    .map_err(|_| NoData::NoArr)?;
+                Ok(arr / base - 1.0)
+            }
+            Derivation::ReadinessScore => self
+                .current(READINESS_MATRIX, at)
+                .first()
+                .map(|c| c.closeness * 100.0)
+                .ok_or(NoData::NotAssessed(READINESS_MATRIX)),
+            Derivation::StakeholderAlignment => {
+                let current = self.current(ALIGNMENT_MATRIX, at);
+                if current.is_empty() {
+                    return Err(NoData::NotAssessed(ALIGNMENT_MATRIX));
+                }
+                let aligned = current.iter().filter(|c| c.cell == ALIGNED_CELL).count();
+                Ok(aligned as f64 / current.len() as f64 * 100.0)
+            }
+            Derivation::ExpansionReadiness => self
+                .expansions
+                .iter()
+                .filter(|(t, _)| *t <= at)
+                .max_by_key(|(t, _)| *t)
+                .map(|(_, v)| v * 100.0)
+                .ok_or(NoData::NotAssessed(EXPANSION_FRAMEWORK)),
+            Derivation::OutcomeAttainment => {
+                let day = at.date_naive();
+                let progress: Vec<f64> = self
+                    .plans
+                    .iter()
+                    .filter(|p| p.fields.status == PlanStatus::Active && p.fields.start_date <= day)
+                    .map(|p| self.plan_progress(p, day).progress)
+                    .collect();
+                if progress.is_empty() {
+                    return Err(NoData::NoActivePlans);
+                }
+                Ok(progress.iter().sum::<f64>() / progress.len() as f64 * 100.0)
+            }
+            Derivation::SuccessesCaptured => Ok(self
+                .successes
+                .iter()
+                .filter(|s| period.holds_day(s.fields.achieved_on))
+                .count() as f64),
+        }
+    }
+
+    /// A plan's progress at the end of `day`, its linked KPIs read from
+    /// [`AccountRecord::kpi_observations`].
+    pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate) -> PlanProgress {
+        let at = end_of(day) - Duration::microseconds(1);
+        plan.progress(day, |m| self.kpi_value(m, at))
+    }
+
+    /// A KPI metric's latest observation at or before `at`.
+    fn kpi_value(&self, metric: &str, at: DateTime<Utc>) -> Option<(f64, DateTime<Utc>)> {
+        self.kpi_observations
+            .get(metric)?
+            .iter()
+            .filter(|(t, _)| *t <= at)
+            .max_by_key(|(t, _)| *t)
+            .map(|(t, v)| (*v, *t))
+    }
+
+    /// Each subject's latest classification on `matrix` assessed by `at`.
+    fn current(&self, matrix: &str, at: DateTime<Utc>) -> Vec<&Classified> {
+        let mut latest: BTreeMap<Uuid, &Classified> = BTreeMap::new();
+        for c in self
+            .classifications
+            .iter()
+            .filter(|c| c.matrix == matrix && c.assessed_at <= at)
+        {
+            let slot = latest.entry(c.subject_id).or_insert(c);
+            if c.assessed_at > slot.assessed_at {
+                *slot = c;
+            }
+        }
+        latest.into_values().collect()
+    }
+}
+
+/// One metric of a review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricReview {
+    pub metric: MetricDefinition,
+    pub setting: SetMetric,
+    /// The reviewed period's value, or why there is none.
+    pub reading: Reading,
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    /// `change / |previous| × 100`; `None` when the previous value is 0 or missing.
+    pub change_pct: Option<f64>,
+    /// The last quarters' values, oldest first, the reviewed one last.
+    pub trend: Vec<(Quarter, Option<f64>)>,
+    pub attainment: Option<f64>,
+    pub rating: Option<Rating>,
+}
+
+impl MetricReview {
+    /// Reviews one metric from its readings, oldest first; the last is the
+    /// reviewed period's, the one before it the previous quarter's.
+    pub fn new(
+        metric: MetricDefinition,
+        setting: SetMetric,
+        readings: Vec<(Quarter, Reading)>,
+    ) -> Self {
+        let n = readings.len();
+        let reading = readings
+            .last()
+            .map_or(Err(NoData::NoObservations), |(_, r)| *r);
+        let previous = n.checked_sub(2).and_then(|i| readings[i].1.ok());
+        let value = reading.ok();
+        let change = value.zip(previous).map(|(v, p)| v - p);
+        let change_pct = change
+            .zip(previous)
+            .filter(|(_, p)| *p != 0.0)
+            .map(|(c, p)| c / p.abs() * 100.0);
+        let attainment = value
+            .zip(setting.target)
+            .map(|(v, t)| attainment(v, t, metric.direction));
+        let rating = value.and_then(|v| setting.rate(v));
+        Self {
+            trend: readings
+                .into_iter()
+                .skip(n.saturating_sub(TREND_QUARTERS))
+                .map(|(q, r)| (q, r.ok()))
+                .collect(),
+            metric,
+            setting,
+            reading,
+            previous,
+            change,
+            change_pct,
+            attainment,
+            rating,
+        }
+    }
+}
+
+impl MetricReview {
+    /// The metric's colour: its rating's, `no_data` when it has thresholds
+    /// but no value, `None` when it has no thresholds.
+    pub fn rag(&self) -> Option<Rag> {
+        let rated = self.setting.green_at.is_some() && self.setting.red_at.is_some();
+        self.rating.map(|r| r.rag).or(rated.then_some(Rag::NoData))
+    }
+}
+
+/// A metric set reviewed for one account and period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetReview {
+    pub set: MetricSet,
+    pub metrics: Vec<MetricReview>,
+    pub health: Health,
+}
+
+impl SetReview {
+    pub fn new(set: MetricSet, metrics: Vec<MetricReview>) -> Self {
+        let health = health(
+            metrics
+                .iter()
+                .filter_map(|m| m.rating.map(|r| (m.setting.weight, r.score))),
+        );
+        Self {
+            set,
+            metrics,
+            health,
+        }
+    }
+
+    /// The metrics without a value in the reviewed period, and why.
+    pub fn missing(&self) -> impl Iterator<Item = (&str, NoData)> {
+        self.metrics
+            .iter()
+            .filter_map(|m| m.reading.err().map(|why| (m.metric.key.as_str(), why)))
+    }
+}
+
+/// Reviews `set` for `record`: `periods` are the quarters to read, oldest
+/// first, the reviewed one last; `definitions` resolve the set's metric keys.
+pub fn review(
+    set: &MetricSet,
+    definitions: &HashMap<String, MetricDefinition>,
+    record: &AccountRecord,
+    periods: &[(Quarter, Period)],
+) -> SetReview {
+    let metrics = set
+        .metrics
+        .iter()
+        .filter_map(|s| {
+            let def = definitions.get(&s.metric)?;
+            let readings = periods
+                .iter()
+                .map(|(q, p)| (*q, record.reading(def, *p)))
+                .collect();
+            Some(MetricReview::new(def.clone(), s.clone(), readings))
+        })
+        .collect();
+    SetReview::new(set.clone(), metrics)
+}
+
+#[cfg(test)]
+mod tests;

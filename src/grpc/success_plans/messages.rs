@@ -1,0 +1,469 @@
+//! Between the service's messages and the use cases: inputs become the JSON
+//! the REST door takes (parsed by the same domain types), results become
+//! messages.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use tonic::Status;
+use uuid::Uuid;
+
+use super::super::convert::{self, timestamp};
+use super::super::pb::{self};
+use super::super::status::invalid_argument as invalid;
+use super::super::status_of;
+use crate::app::{AppError, AssessedPlan, AssessedSuccess, PlanChange, etag_of};
+use crate::domain::Invalid;
+use crate::domain::success_plan::{
+    Kpi as DomainKpi, Milestone as DomainMilestone, Objective as DomainObjective, PlanTemplate,
+    TemplateFields,
+};
+use crate::domain::validation::{Checked, parse_value};
+
+/// A JSON number, or (for NaN and infinities, which JSON lacks) a string
+/// the parser then refuses as not a number.
+pub(super) fn num(v: f64) -> Value {
+    serde_json::Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number)
+}
+
+/// A JSON object of the fields that are set.
+#[derive(Default)]
+pub(super) struct Obj(Map<String, Value>);
+
+impl Obj {
+    pub(super) fn put(mut self, key: &str, v: impl Into<Value>) -> Self {
+        self.0.insert(key.to_owned(), v.into());
+        self
+    }
+
+    pub(super) fn opt(self, key: &str, v: Option<impl Into<Value>>) -> Self {
+        match v {
+            Some(v) => self.put(key, v),
+            None => self,
+        }
+    }
+
+    fn num(self, key: &str, v: Option<f64>) -> Self {
+        self.opt(key, v.map(num))
+    }
+
+    fn list<T>(self, key: &str, items: Vec<T>, f: impl Fn(T) -> Obj) -> Self {
+        let items: Vec<Value> = items.into_iter().map(|i| Value::Object(f(i).0)).collect();
+        self.put(key, items)
+    }
+}
+
+/// Parses `json` as the REST door would, naming errors under `prefix`.
+pub(super) fn parse<T: DeserializeOwned + Checked>(prefix: &str, json: Obj) -> Result<T, Status> {
+    parse_value(Value::Object(json.0)).map_err(|e| invalid(under(prefix, e)))
+}
+
+/// A use case's error, its bad fields named under the request field that carried them.
+pub(super) fn status_under(prefix: &'static str) -> impl Fn(AppError) -> Status {
+    move |e| match e {
+        AppError::Invalid(bad) => invalid(under(prefix, bad)),
+        other => status_of(other),
+    }
+}
+
+pub(super) fn under(prefix: &str, e: Invalid) -> Invalid {
+    if prefix.is_empty() {
+        return e;
+    }
+    let mut out = Invalid::default();
+    out.extend_under(prefix, e);
+    out
+}
+
+/// The fields an update changes: the mask's (an absent one is cleared), or
+/// (AIP-134) every populated one of `changeable` when the mask is empty.
+pub(super) fn masked(
+    json: Obj,
+    mask: Option<prost_types::FieldMask>,
+    changeable: &[&str],
+    message: &str,
+) -> Result<Obj, Status> {
+    let mut all = json.0;
+    let mut out = Map::new();
+    let mut e = Invalid::default();
+    match mask.filter(|m| !m.paths.is_empty()) {
+        Some(m) => {
+            for path in m.paths {
+                if changeable.contains(&path.as_str()) {
+                    let v = all.remove(&path).unwrap_or(Value::Null);
+                    out.insert(path, v);
+                } else {
+                    e.push(
+                        "update_mask",
+                        format!("{path:?} is not a field of {message} that can change"),
+                    );
+                }
+            }
+        }
+        None => {
+            for key in changeable {
+                if let Some(v) = all.remove(*key).filter(populated) {
+                    out.insert((*key).to_owned(), v);
+                }
+            }
+        }
+    }
+    e.into_result().map_err(invalid)?;
+    Ok(Obj(out))
+}
+
+pub(super) fn populated(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Null => false,
+        _ => true,
+    }
+}
+
+pub(super) fn id(field: &str, raw: &str) -> Result<Uuid, Status> {
+    convert::id(field, raw).map_err(invalid)
+}
+
+pub(super) fn ids<const N: usize>(fields: [(&str, &str); N]) -> Result<[Uuid; N], Status> {
+    let mut e = Invalid::default();
+    let ids = fields.map(|(field, raw)| convert::parse_id(&mut e, field, raw));
+    e.into_result().map_err(invalid)?;
+    Ok(ids)
+}
+
+pub(super) fn date(d: chrono::NaiveDate) -> String {
+    d.to_string()
+}
+
+pub(super) fn kpi_json(k: pb::Kpi) -> Obj {
+    Obj::default()
+        .put("name", k.name)
+        .opt("metric_key", k.metric_key)
+        .opt("unit", k.unit)
+        .num("baseline", k.baseline)
+        .num("target", k.target)
+        .num("current", k.current)
+}
+
+pub(super) fn milestone_json(m: pb::Milestone) -> Obj {
+    Obj::default()
+        .put("title", m.title)
+        .opt("owner", m.owner)
+        .opt("due_date", m.due_date)
+        .opt("done", m.done)
+        .opt("done_on", m.done_on)
+}
+
+pub(super) fn objective_json(o: pb::Objective) -> Obj {
+    Obj::default()
+        .put("title", o.title)
+        .opt("outcome", o.outcome)
+        .num("weight", o.weight)
+        .opt("due_date", o.due_date)
+        .opt("status", o.status)
+        .list("kpis", o.kpis, kpi_json)
+        .list("milestones", o.milestones, milestone_json)
+}
+
+pub(super) fn template_json(t: pb::SuccessPlanTemplate) -> Obj {
+    Obj::default()
+        .put("name", t.name)
+        .opt("description", t.description)
+        .put("duration_days", t.duration_days)
+        .list("objectives", t.objectives, |o| {
+            Obj::default()
+                .put("title", o.title)
+                .opt("outcome", o.outcome)
+                .num("weight", o.weight)
+                .opt("due_offset_days", o.due_offset_days)
+                .list("kpis", o.kpis, |k| {
+                    Obj::default()
+                        .put("name", k.name)
+                        .opt("metric_key", k.metric_key)
+                        .opt("unit", k.unit)
+                        .num("baseline", k.baseline)
+                        .num("target", k.target)
+                })
+                .list("milestones", o.milestones, |m| {
+                    Obj::default()
+                        .put("title", m.title)
+                        .opt("owner", m.owner)
+                        .opt("due_offset_days", m.due_offset_days)
+                })
+        })
+}
+
+pub(super) fn success_json(s: pb::Success) -> Obj {
+    Obj::default()
+        .put("account_id", s.account_id)
+        .put("title", s.title)
+        .opt("plan_id", s.plan_id)
+        .opt("objective_id", s.objective_id)
+        .opt("achieved_on", s.achieved_on)
+        .opt(
+            "outcome",
+            s.outcome.map(|o| {
+                Value::Object(
+                    Obj::default()
+                        .put("description", o.description)
+                        .put("purposeful", o.purposeful)
+                        .0,
+                )
+            }),
+        )
+        .opt("story", s.story)
+        .list("reuse", s.reuse, |r| {
+            Obj::default()
+                .put("scope", r.scope)
+                .put("description", r.description)
+        })
+        .opt(
+            "measurable",
+            s.measurable.map(|m| {
+                Value::Object(
+                    Obj::default()
+                        .put("metric", m.metric)
+                        .put("baseline", num(m.baseline))
+                        .put("result", num(m.result))
+                        .0,
+                )
+            }),
+        )
+        .opt(
+            "permanence",
+            s.permanence.map(|p| {
+                Value::Object(
+                    Obj::default()
+                        .put("behaviour_change", p.behaviour_change)
+                        .put("sustained_since", p.sustained_since)
+                        .0,
+                )
+            }),
+        )
+}
+
+pub(super) fn kpi_to_pb(k: DomainKpi) -> pb::Kpi {
+    pb::Kpi {
+        id: k.id.to_string(),
+        name: k.name,
+        metric_key: k.metric_key,
+        unit: k.unit.map(|u| u.as_str().to_owned()),
+        baseline: Some(k.baseline),
+        target: Some(k.target),
+        current: k.current,
+    }
+}
+
+pub(super) fn milestone_to_pb(m: DomainMilestone) -> pb::Milestone {
+    pb::Milestone {
+        id: m.id.to_string(),
+        title: m.title,
+        owner: m.owner,
+        due_date: m.due_date.map(date),
+        done: Some(m.done),
+        done_on: m.done_on.map(date),
+    }
+}
+
+pub(super) fn objective_to_pb(o: DomainObjective) -> pb::Objective {
+    pb::Objective {
+        id: o.id.to_string(),
+        title: o.title,
+        outcome: o.outcome,
+        weight: Some(o.weight),
+        due_date: o.due_date.map(date),
+        status: Some(o.status.as_str().to_owned()),
+        kpis: o.kpis.into_iter().map(kpi_to_pb).collect(),
+        milestones: o.milestones.into_iter().map(milestone_to_pb).collect(),
+    }
+}
+
+pub(super) fn template_to_pb(t: PlanTemplate) -> pb::SuccessPlanTemplate {
+    let f: TemplateFields = t.fields;
+    pb::SuccessPlanTemplate {
+        id: t.id.to_string(),
+        name: f.name,
+        description: f.description,
+        duration_days: f.duration_days,
+        objectives: f
+            .objectives
+            .into_iter()
+            .map(|o| pb::TemplateObjective {
+                title: o.title,
+                outcome: o.outcome,
+                weight: o.weight,
+                due_offset_days: o.due_offset_days,
+                kpis: o
+                    .kpis
+                    .into_iter()
+                    .map(|k| pb::TemplateKpi {
+                        name: k.name,
+                        metric_key: k.metric_key,
+                        unit: k.unit.map(|u| u.as_str().to_owned()),
+                        baseline: Some(k.baseline),
+                        target: Some(k.target),
+                    })
+                    .collect(),
+                milestones: o
+                    .milestones
+                    .into_iter()
+                    .map(|m| pb::TemplateMilestone {
+                        title: m.title,
+                        owner: m.owner,
+                        due_offset_days: m.due_offset_days,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        created_at: Some(timestamp(t.created_at)),
+        updated_at: Some(timestamp(t.updated_at)),
+        etag: etag_of(t.version),
+    }
+}
+
+pub(super) fn summary_to_pb(a: &AssessedPlan) -> pb::ProgressSummary {
+    let p = &a.progress;
+    pb::ProgressSummary {
+        as_of: date(p.as_of),
+        progress: p.progress,
+        expected_progress: p.expected,
+        health: p.health.as_str().to_owned(),
+    }
+}
+
+pub(in crate::grpc) fn plan_to_pb(a: AssessedPlan) -> pb::SuccessPlan {
+    let progress = summary_to_pb(&a);
+    let plan = a.plan;
+    let f = plan.fields;
+    pb::SuccessPlan {
+        id: plan.id.to_string(),
+        account_id: plan.account_id.to_string(),
+        name: f.name,
+        owner: f.owner,
+        status: f.status.as_str().to_owned(),
+        status_reason: f.status_reason,
+        start_date: date(f.start_date),
+        target_date: date(f.target_date),
+        template_id: f.template_id.map(|t| t.to_string()),
+        objectives: plan.objectives.into_iter().map(objective_to_pb).collect(),
+        progress: Some(progress),
+        created_at: Some(timestamp(plan.created_at)),
+        updated_at: Some(timestamp(plan.updated_at)),
+        etag: etag_of(plan.version),
+    }
+}
+
+pub(super) fn progress_to_pb(a: &AssessedPlan) -> pb::PlanProgress {
+    let objectives = a
+        .plan
+        .objectives
+        .iter()
+        .zip(&a.progress.objectives)
+        .map(|(o, op)| pb::ObjectiveProgress {
+            objective_id: o.id.to_string(),
+            title: o.title.clone(),
+            weight: o.weight,
+            progress: op.progress,
+            kpis: o
+                .kpis
+                .iter()
+                .zip(&op.kpis)
+                .map(|(k, kp)| pb::KpiProgress {
+                    kpi_id: k.id.to_string(),
+                    name: k.name.clone(),
+                    metric_key: k.metric_key.clone(),
+                    baseline: k.baseline,
+                    target: k.target,
+                    current: kp.current,
+                    observed_at: kp.observed_at.map(timestamp),
+                    attainment: kp.attainment,
+                })
+                .collect(),
+            milestones_done: u32::try_from(op.milestones_done).unwrap_or(u32::MAX),
+            milestones_total: u32::try_from(op.milestones_total).unwrap_or(u32::MAX),
+        })
+        .collect();
+    pb::PlanProgress {
+        plan_id: a.plan.id.to_string(),
+        summary: Some(summary_to_pb(a)),
+        objectives,
+        etag: etag_of(a.plan.version),
+    }
+}
+
+pub(in crate::grpc) fn success_to_pb(a: AssessedSuccess) -> pb::Success {
+    let s = a.success;
+    let f = s.fields;
+    let anatomy = f.anatomy;
+    pb::Success {
+        id: s.id.to_string(),
+        account_id: s.account_id.to_string(),
+        title: f.title,
+        plan_id: f.plan_id.map(|i| i.to_string()),
+        objective_id: f.objective_id.map(|i| i.to_string()),
+        achieved_on: Some(date(f.achieved_on)),
+        outcome: anatomy.outcome.map(|o| pb::SuccessOutcome {
+            description: o.description,
+            purposeful: o.purposeful,
+        }),
+        story: anatomy.story,
+        reuse: anatomy
+            .reuse
+            .into_iter()
+            .map(|r| pb::SuccessReuse {
+                scope: r.scope.as_str().to_owned(),
+                description: r.description,
+            })
+            .collect(),
+        measurable: anatomy.measurable.map(|m| pb::SuccessMeasurable {
+            metric: m.metric,
+            baseline: m.baseline,
+            result: m.result,
+        }),
+        permanence: anatomy.permanence.map(|p| pb::SuccessPermanence {
+            behaviour_change: p.behaviour_change,
+            sustained_since: date(p.sustained_since),
+        }),
+        anatomy_score: u32::from(a.anatomy_score),
+        missing: a.missing.iter().map(|p| p.as_str().to_owned()).collect(),
+        as_of: date(a.as_of),
+        created_at: Some(timestamp(s.created_at)),
+        updated_at: Some(timestamp(s.updated_at)),
+        etag: etag_of(s.version),
+    }
+}
+
+pub(super) fn change<T, U>(c: PlanChange<T>, f: impl FnOnce(T) -> U) -> (U, pb::PlanProgress) {
+    (f(c.item), progress_to_pb(&c.plan))
+}
+
+pub(super) const OBJECTIVE_FIELDS: &[&str] = &["title", "outcome", "weight", "due_date", "status"];
+pub(super) const KPI_FIELDS: &[&str] = &[
+    "name",
+    "metric_key",
+    "unit",
+    "baseline",
+    "target",
+    "current",
+];
+pub(super) const MILESTONE_FIELDS: &[&str] = &["title", "owner", "due_date", "done", "done_on"];
+pub(super) const TEMPLATE_FIELDS: &[&str] = &["name", "description", "duration_days", "objectives"];
+pub(super) const PLAN_FIELDS: &[&str] = &[
+    "name",
+    "owner",
+    "status",
+    "status_reason",
+    "start_date",
+    "target_date",
+];
+pub(super) const SUCCESS_FIELDS: &[&str] = &[
+    "title",
+    "plan_id",
+    "objective_id",
+    "achieved_on",
+    "outcome",
+    "story",
+    "reuse",
+    "measurable",
+    "permanence",
+];
