@@ -19,3 +19,4 @@ mod metrics;
 mod openapi;
 mod stakeholders;
 mod success_plans;
+mod success_plans_grpc;
