@@ -106,10 +106,36 @@ pub fn has_control(s: &str) -> bool {
 /// never as text csapi reads, so the rule below does not reach into them.
 const FREE_FORM: [&str; 1] = ["attributes"];
 
-/// Every string of a JSON document (object keys included) that holds a
-/// control character, named by its path (`external_refs[0].system`); free-form
-/// members ([`FREE_FORM`]) excepted.
-pub fn control_characters(value: &Value) -> Invalid {
+/// Why a date or time outside RFC 3339's years is refused.
+pub const UNWRITABLE_DATE: &str =
+    "must be a date or time in the years 0000-9999 (UTC), as RFC 3339 writes them";
+
+/// Whether `s` reads as a date or date-time (the way the API parses one)
+/// that lies outside the years RFC 3339 can write, in UTC: a signed or
+/// five-digit year, or an offset that carries 9999-12-31 into year 10000.
+pub fn is_unwritable_date(s: &str) -> bool {
+    use chrono::{DateTime, Datelike, NaiveDate, Utc};
+    let year = match (s.parse::<DateTime<Utc>>(), s.parse::<NaiveDate>()) {
+        (Ok(t), _) => t.year(),
+        (_, Ok(d)) => d.year(),
+        _ => return false,
+    };
+    !(0..=9999).contains(&year)
+}
+
+/// Where an instant must lie to be written back: the years 0000-9999 (UTC).
+pub fn check_writable_instant(errors: &mut Invalid, field: &str, t: chrono::DateTime<chrono::Utc>) {
+    use chrono::Datelike;
+    if !(0..=9999).contains(&t.year()) {
+        errors.push(field, UNWRITABLE_DATE);
+    }
+}
+
+/// Every string of a JSON document that no text field may hold, named by its
+/// path (`external_refs[0].system`): one with a control character (object
+/// keys included), or a date outside RFC 3339's years. Free-form members
+/// ([`FREE_FORM`]) excepted.
+pub fn text_problems(value: &Value) -> Invalid {
     fn walk(value: &Value, path: &str, found: &mut Invalid) {
         let at = |key: &str| {
             if path.is_empty() {
@@ -121,6 +147,9 @@ pub fn control_characters(value: &Value) -> Invalid {
         match value {
             Value::String(s) if has_control(s) => {
                 found.push(if path.is_empty() { "body" } else { path }, CONTROL)
+            }
+            Value::String(s) if is_unwritable_date(s) => {
+                found.push(if path.is_empty() { "body" } else { path }, UNWRITABLE_DATE)
             }
             Value::Array(items) => {
                 for (i, item) in items.iter().enumerate() {
@@ -196,7 +225,7 @@ pub fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T,
     if !value.is_object() {
         return Err(Invalid::single("body", "must be a JSON object"));
     }
-    let mut invalid = control_characters(&value);
+    let mut invalid = text_problems(&value);
     for _ in 0..64 {
         let err = match serde_path_to_error::deserialize::<_, T>(&value) {
             Ok(v) if invalid.0.is_empty() => return Ok(v),
@@ -281,6 +310,38 @@ mod tests {
 }
 
 #[cfg(test)]
+mod date_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn dates_outside_rfc_3339_years_are_named() {
+        for bad in [
+            "+10000-01-01T00:00:00Z",
+            "9999-12-31T23:00:00-05:00",
+            "-0001-01-01T00:00:00Z",
+            "0000-01-01T00:00:00+01:00",
+            "+10000-01-01",
+            "-0001-01-01",
+        ] {
+            assert!(is_unwritable_date(bad), "{bad}");
+        }
+        for ok in [
+            "9999-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "2026-11-29",
+            "Acme",
+            "10000",
+            "-5",
+        ] {
+            assert!(!is_unwritable_date(ok), "{ok}");
+        }
+        let body = json!({"assessed_at": "+10000-01-01T00:00:00Z", "name": "ok", "achieved_on": "2026-01-01"});
+        assert_eq!(text_problems(&body).fields(), ["assessed_at"]);
+    }
+}
+
+#[cfg(test)]
 mod control_tests {
     use super::*;
     use serde_json::json;
@@ -292,7 +353,7 @@ mod control_tests {
         let body = json!({"name": "A\u{0}", "refs": [{"id": "ok"}, {"id": "\u{1f}"}], "notes": "fine\n",
             "meta": {"k\u{0}": 1}, "attributes": {"k\u{0}": "free\u{0}form"}});
         assert_eq!(
-            control_characters(&body).fields(),
+            text_problems(&body).fields(),
             ["meta", "name", "refs[1].id"]
         );
     }

@@ -33,8 +33,9 @@ pub fn parse_timestamp(
     let parsed = u32::try_from(t.nanos)
         .ok()
         .and_then(|n| DateTime::from_timestamp(t.seconds, n));
-    if parsed.is_none() {
-        e.push(field, "must be a valid timestamp");
+    match parsed {
+        None => e.push(field, "must be a valid timestamp"),
+        Some(t) => crate::domain::validation::check_writable_instant(e, field, t),
     }
     parsed
 }

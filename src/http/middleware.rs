@@ -16,7 +16,7 @@ use super::HttpState;
 use super::problem::Problem;
 use crate::app::{Answer, App, AppError, Claim, IdempotencyKey, Principal};
 use crate::domain::Invalid;
-use crate::domain::validation::{CONTROL, has_control};
+use crate::domain::validation::{CONTROL, UNWRITABLE_DATE, has_control, is_unwritable_date};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// Headers of a first answer that a replay repeats.
@@ -105,9 +105,11 @@ impl http_body::Body for ReadToEnd {
     }
 }
 
-/// Refuses control characters in path parameters and query parameters with
-/// a 422 naming each (bodies are checked by the JSON extractor): nothing
-/// csapi stores or filters on may hold one, and PostgreSQL cannot hold NUL.
+/// Refuses control characters in path parameters and query parameters, and
+/// query dates outside RFC 3339's years, with a 422 naming each (bodies are
+/// checked by the JSON extractor): nothing csapi stores or filters on may
+/// hold one, PostgreSQL cannot hold NUL, and an answer could not write such
+/// a date back.
 pub async fn plain_text(req: Request, next: Next) -> Response {
     let mut bad = Invalid::default();
     if let Some(template) = req.extensions().get::<MatchedPath>() {
@@ -130,6 +132,8 @@ pub async fn plain_text(req: Request, next: Next) -> Response {
             bad.push("query", format!("parameter names {CONTROL}"));
         } else if has_control(&value) {
             bad.push(name.into_owned(), CONTROL);
+        } else if is_unwritable_date(&value) {
+            bad.push(name.into_owned(), UNWRITABLE_DATE);
         }
     }
     match bad.into_result() {

@@ -192,6 +192,9 @@ mod control_characters {
                 (Method::GET, "/v1/accounts?q=%00&segment=a%01b".into(), None, vec!["q", "segment"]),
                 (Method::GET, "/v1/accounts/by-ref/crm%00/001".into(), None, vec!["system"]),
                 (Method::GET, "/v1/metric-sets/ad%00option".into(), None, vec!["key"]),
+                (Method::POST, "/v1/assessments".into(), Some(json!({"account_id": acme["id"], "framework": "readiness",
+                    "scores": {"goal_clarity": 5, "priority": 5}, "assessed_at": "+10000-01-01T00:00:00Z"})), vec!["assessed_at"]),
+                (Method::GET, "/v1/accounts?updated_since=9999-12-31T23:00:00-05:00".into(), None, vec!["updated_since"]),
             ];
             for (method, path, body, fields) in cases {
                 let (status, problem) = app.send(ADMIN_KEY, method.clone(), &path, body).await;
