@@ -1,6 +1,7 @@
 //! Runs both doors on their listeners until shutdown, then lets in-flight
 //! requests finish, for at most the shutdown grace.
 
+mod grpc_conn;
 mod rest;
 
 use std::net::SocketAddr;
@@ -9,7 +10,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tonic::transport::server::TcpIncoming;
 use tonic_health::ServingStatus;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -90,8 +90,10 @@ impl Server {
             stopped.clone(),
         )
         .await?;
-        let rpc = grpc_routes
-            .serve_with_incoming_shutdown(TcpIncoming::from(grpc), until(stopped.clone()));
+        let rpc = grpc_routes.serve_with_incoming_shutdown(
+            grpc_conn::incoming(grpc, options.connections.max_connections),
+            until(stopped.clone()),
+        );
         tokio::spawn(purge_idempotency_keys(app, stopped));
         let doors = tokio::spawn(async move {
             let (a, b) = tokio::join!(rest, rpc);

@@ -22,7 +22,7 @@ pub struct ConnectionLimits {
     /// How long a client may take to send a request's headers, and how long
     /// a keep-alive connection may wait idle for the next request.
     pub header_timeout: Duration,
-    /// Connections served at once; more wait in the listen backlog.
+    /// Connections served at once, per door; more wait in the listen backlog.
     pub max_connections: usize,
 }
 

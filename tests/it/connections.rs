@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use reqwest::Method;
 
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, TEST_LIMITS, TestApp};
 
 /// Reads until the server closes the connection or `limit` passes; what was read.
 fn read_until_closed(stream: &mut TcpStream, limit: Duration) -> Option<String> {
@@ -192,4 +192,34 @@ fn a_wildcard_cors_origin_among_others_is_refused_at_start_up() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot be listed with others"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_limit_wait_for_a_free_one() {
+    let limits = csapi::server::ConnectionLimits {
+        max_connections: 2,
+        ..TEST_LIMITS
+    };
+    let app = TestApp::start_limited(Backend::Sqlite, limits)
+        .await
+        .unwrap();
+    let addr = host_of(&app.http);
+    // Two idle connections take both places until the header timeout (2 s) closes them.
+    let held: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(&addr).unwrap()).collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = Instant::now();
+    let res = reqwest::Client::new()
+        .get(format!("{}/healthz", app.http))
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert_eq!(res.status(), 200);
+    assert!(
+        waited >= Duration::from_millis(1200),
+        "served after {waited:?}, before a place was free"
+    );
+    drop(held);
+    app.finish().await;
 }

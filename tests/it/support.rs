@@ -19,6 +19,13 @@ use uuid::Uuid;
 
 pub const ADMIN_KEY: &str = "csk_test_admin_key_0123456789";
 
+/// Connection limits of the test servers: a short header timeout, room for
+/// every test's parallel requests.
+pub const TEST_LIMITS: ConnectionLimits = ConnectionLimits {
+    header_timeout: Duration::from_secs(2),
+    max_connections: 256,
+};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -87,6 +94,11 @@ async fn drop_postgres_database(name: &str) {
 impl TestApp {
     /// Starts a server on a fresh database; `None` when PostgreSQL is absent outside CI.
     pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_limited(backend, TEST_LIMITS).await
+    }
+
+    /// Like [`TestApp::start`], with these connection limits.
+    pub async fn start_limited(backend: Backend, limits: ConnectionLimits) -> Option<TestApp> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path =
@@ -98,15 +110,15 @@ impl TestApp {
                 (url, Cleanup::Database(name))
             }
         };
-        Some(Self::start_on(&url, cleanup).await)
+        Some(Self::start_on(&url, cleanup, limits).await)
     }
 
     /// Starts a server on `url`, which tests may route through a proxy.
     pub async fn start_on_url(url: &str, database: String) -> TestApp {
-        Self::start_on(url, Cleanup::Database(database)).await
+        Self::start_on(url, Cleanup::Database(database), TEST_LIMITS).await
     }
 
-    async fn start_on(url: &str, cleanup: Cleanup) -> TestApp {
+    async fn start_on(url: &str, cleanup: Cleanup, limits: ConnectionLimits) -> TestApp {
         let store = Store::connect(&StoreConfig {
             url: url.to_owned(),
             pool_size: 4,
@@ -127,10 +139,7 @@ impl TestApp {
                 request_timeout: Duration::from_secs(10),
                 cors_origins: vec![],
             },
-            connections: ConnectionLimits {
-                header_timeout: Duration::from_secs(2),
-                max_connections: 256,
-            },
+            connections: limits,
             shutdown_grace: Duration::from_secs(3),
         };
         let server = Server::start(app.clone(), http, grpc, options)
