@@ -124,6 +124,12 @@ on_both_backends! {
         let account = app.account(json!({"name": "Acme"})).await;
         let assess = |g: f64| json!({"account_id": account["id"], "framework": "readiness",
             "scores": {"goal_clarity": g, "priority": 2}});
+        // A first assessment that stays: deleting the current one must hand
+        // "current" back to it, or to the one created in the same instant.
+        let mut first = assess(3.0);
+        first["assessed_at"] = json!("2026-01-05T00:00:00Z");
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(first)).await;
+        assert_eq!(status, 201);
         let (status, mut current) = app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(assess(1.0))).await;
         assert_eq!(status, 201);
         for round in 0..40 {
