@@ -32,23 +32,30 @@ fn host_of(url: &str) -> String {
     url.trim_start_matches("http://").to_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_connection_sending_headers_slowly_is_closed_after_the_header_timeout() {
-    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+/// Sends `bytes` on a new connection, then waits (8 s at most) for the server
+/// to close it; what it answered, and after how long.
+async fn send_then_wait_for_close(
+    app: &TestApp,
+    bytes: &'static [u8],
+) -> (Option<String>, Duration) {
     let addr = host_of(&app.http);
-    let closed = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut stream = TcpStream::connect(&addr).unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: csapi\r\n")
-            .unwrap();
+        stream.write_all(bytes).unwrap();
         let started = Instant::now();
-        // The test server's header timeout is 2 s.
         let outcome = read_until_closed(&mut stream, Duration::from_secs(8));
         (outcome, started.elapsed())
     })
     .await
-    .unwrap();
-    let (outcome, after) = closed;
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_sending_headers_slowly_is_closed_after_the_header_timeout() {
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    // The test server's header timeout is 2 s.
+    let (outcome, after) =
+        send_then_wait_for_close(&app, b"GET /healthz HTTP/1.1\r\nHost: csapi\r\n").await;
     assert!(outcome.is_some(), "the connection stayed open");
     assert!(
         after >= Duration::from_millis(1500) && after < Duration::from_secs(6),
@@ -56,19 +63,8 @@ async fn a_connection_sending_headers_slowly_is_closed_after_the_header_timeout(
     );
 
     // An idle keep-alive connection goes the same way.
-    let addr = host_of(&app.http);
-    let idle = tokio::task::spawn_blocking(move || {
-        let mut stream = TcpStream::connect(&addr).unwrap();
-        stream
-            .write_all(b"GET /healthz HTTP/1.1\r\nHost: csapi\r\n\r\n")
-            .unwrap();
-        let started = Instant::now();
-        let outcome = read_until_closed(&mut stream, Duration::from_secs(8));
-        (outcome, started.elapsed())
-    })
-    .await
-    .unwrap();
-    let (outcome, after) = idle;
+    let (outcome, after) =
+        send_then_wait_for_close(&app, b"GET /healthz HTTP/1.1\r\nHost: csapi\r\n\r\n").await;
     assert!(outcome.unwrap().starts_with("HTTP/1.1 200"));
     assert!(after < Duration::from_secs(6), "{after:?}");
     app.finish().await;
