@@ -160,11 +160,19 @@ async fn insert_account(tx: &mut Tx, fields: AccountFields) -> Result<Account, A
     Ok(account)
 }
 
-/// The account, locked until the unit of work ends.
-pub(super) async fn locked_account(tx: &mut Tx, id: Uuid) -> Result<Account, AppError> {
-    if !tx.lock_account(id).await? {
-        return Err(AppError::NotFound(ACCOUNT));
+/// Locks the account until the unit of work ends: the lock every write to
+/// the account or what hangs off it takes. 404 when there is no such account.
+pub(super) async fn hold_account(tx: &mut Tx, id: Uuid) -> Result<(), AppError> {
+    if tx.lock_account(id).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound(ACCOUNT))
     }
+}
+
+/// The account, locked until the unit of work ends.
+async fn locked_account(tx: &mut Tx, id: Uuid) -> Result<Account, AppError> {
+    hold_account(tx, id).await?;
     tx.account(id).await?.ok_or_else(gone)
 }
 

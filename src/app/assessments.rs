@@ -3,7 +3,7 @@
 
 use uuid::Uuid;
 
-use super::accounts::locked_account;
+use super::accounts::hold_account;
 use super::page::paginate;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
@@ -26,7 +26,7 @@ impl App {
         let framework = self.framework(p, &draft.framework).await?;
         let mut work = self.begin(p).await?;
         let result = async {
-            locked_account(&mut work, draft.account_id).await?;
+            hold_account(&mut work, draft.account_id).await?;
             let stakeholder_account = match draft.stakeholder_id {
                 Some(id) => Some(
                     work.stakeholder(id)
@@ -104,7 +104,7 @@ impl App {
             let found = work.assessment(id).await?;
             let x = found.ok_or(AppError::NotFound(ASSESSMENT))?;
             // The lock every change to the account's history takes, as on create.
-            locked_account(&mut work, x.account_id).await?;
+            hold_account(&mut work, x.account_id).await?;
             if work.delete_assessment(id).await? {
                 Ok(())
             } else {

@@ -125,14 +125,13 @@ impl Reservation {
     /// Saves a success's answer and commits it with the write; any other
     /// answer rolls everything back and leaves the key free.
     pub async fn settle(self, answer: Option<&Answer>) -> Result<(), AppError> {
-        let tx = self.open.take().ok_or_else(|| {
+        let mut tx = self.open.take().ok_or_else(|| {
             AppError::Internal("the idempotent request's transaction was not returned".into())
         })?;
         let Some(answer) = answer else {
             tx.rollback().await?;
             return Ok(());
         };
-        let mut tx = tx;
         let used = KeyUse {
             api_key: self.api_key,
             key: &self.key.0,

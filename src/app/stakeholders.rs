@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::accounts::{locked_account, written};
+use super::accounts::{hold_account, written};
 use super::page::paginate;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::{Role, Stakeholder, StakeholderFields, StakeholderPatch};
@@ -22,7 +22,7 @@ impl App {
         let fields = fields.prepared()?;
         let mut work = self.begin(p).await?;
         let result = async {
-            locked_account(&mut work, account_id).await?;
+            hold_account(&mut work, account_id).await?;
             let at = now();
             let s = Stakeholder {
                 id: Uuid::now_v7(),
@@ -115,7 +115,7 @@ impl App {
 async fn locked_stakeholder(tx: &mut Tx, id: Uuid) -> Result<Stakeholder, AppError> {
     let found = tx.stakeholder(id).await?;
     let current = found.ok_or(AppError::NotFound(STAKEHOLDER))?;
-    locked_account(tx, current.account_id).await?;
+    hold_account(tx, current.account_id).await?;
     tx.stakeholder(id)
         .await?
         .ok_or(AppError::NotFound(STAKEHOLDER))

@@ -7,7 +7,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::{locked_account, written};
+use super::accounts::{hold_account, written};
 use super::catalogue::hold;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
@@ -195,7 +195,7 @@ impl App {
         merged([plan.check(), plan.check_achieved()])?;
         let mut work = self.begin(p).await?;
         let result = async {
-            locked_account(&mut work, account_id).await?;
+            hold_account(&mut work, account_id).await?;
             let linked = plan.linked_metrics();
             hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
             work.insert_plan(&plan).await?;

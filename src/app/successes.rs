@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::accounts::{locked_account, written};
+use super::accounts::{hold_account, written};
 use super::page::{paginate, scan};
 use super::success_plans::today;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
@@ -76,7 +76,7 @@ impl App {
         let (account_id, fields) = draft.into_fields(today());
         let mut work = self.begin(p).await?;
         let result = async {
-            locked_account(&mut work, account_id).await?;
+            hold_account(&mut work, account_id).await?;
             checked(&mut work, account_id, &fields).await?;
             let at = now();
             let s = Success {
@@ -201,7 +201,7 @@ impl App {
 async fn locked_success(tx: &mut Tx, id: Uuid) -> Result<Success, AppError> {
     let found = tx.success(id).await?;
     let current = found.ok_or(AppError::NotFound(SUCCESS))?;
-    locked_account(tx, current.account_id).await?;
+    hold_account(tx, current.account_id).await?;
     tx.success(id).await?.ok_or(AppError::NotFound(SUCCESS))
 }
 

@@ -121,8 +121,8 @@ pub async fn plain_text(req: Request, next: Next) -> Response {
             let Some(name) = name.strip_prefix('{').and_then(|n| n.strip_suffix('}')) else {
                 continue;
             };
-            let decoded = percent_decode(raw);
-            if has_control(&decoded) {
+            // A raw path holds no control character; only an escape can.
+            if raw.contains('%') && has_control(&percent_decode(raw)) {
                 bad.push(name, CONTROL);
             }
         }
