@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::matrix::band;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hierarchy {
     pub key: String,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::scale::Scale;
 
 /// Which end of an axis success lies at.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum End {
     Low,
@@ -24,7 +24,7 @@ impl End {
 }
 
 /// The corner of the grid where success lies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Corner {
     pub x: End,
@@ -32,7 +32,7 @@ pub struct Corner {
 }
 
 /// One cell of the grid: what it is called and what to do about a customer in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cell {
     pub key: String,
@@ -46,7 +46,7 @@ pub struct Cell {
 /// score at or above a cut is past it); `cells` run row by row from low y,
 /// and within a row from low x, so a 2×2 lists (low x, low y), (high x, low y),
 /// (low x, high y), (high x, high y).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Matrix {
     pub key: String,

@@ -85,15 +85,12 @@ pub struct MetricDefinition {
 }
 
 /// What an admin submits for a custom metric: always observed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewMetric {
     /// a-z, 0-9 and _, starting with a letter; unique in the workspace.
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub key: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
-    #[schema(max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: Option<String>,
     pub unit: Unit,
     pub aggregation: Aggregation,

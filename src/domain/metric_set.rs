@@ -30,18 +30,16 @@ fn default_weight() -> f64 {
 }
 
 /// One metric of a set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SetMetric {
     /// A metric definition's key.
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric: String,
     /// What the customer aims for; gives the target attainment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub target: Option<f64>,
     /// Its weight in the health score (> 0; default 1).
     #[serde(default = "default_weight")]
-    #[schema(default = 1.0)]
     pub weight: f64,
     /// Value at or beyond which the metric scores 100 (green); with `red_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,15 +50,12 @@ pub struct SetMetric {
 }
 
 /// An ordered list of metrics reviewed together.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricSet {
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub key: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: Option<String>,
     pub metrics: Vec<SetMetric>,
 }

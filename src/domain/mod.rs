@@ -4,11 +4,12 @@
 
 /// An enum whose variants travel as fixed snake_case strings in REST and gRPC
 /// alike; each variant's string must be its name in snake_case (serde's and the
-/// OpenAPI schema's spelling), which the enums' tests check.
+/// OpenAPI schema's spelling), which the enums' tests check. Only doc comments
+/// may annotate the enum: the doors publish them (`ABOUT`).
 macro_rules! str_enum {
-    ($(#[$m:meta])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+    ($(#[doc = $doc:literal])* pub enum $name:ident { $($(#[$vm:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vm])* $variant),+
@@ -16,6 +17,10 @@ macro_rules! str_enum {
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The doc comment's lines, so that a door's documentation says
+            /// what the code says.
+            pub const ABOUT: &'static [&'static str] = &[$($doc),*];
 
             pub fn as_str(self) -> &'static str {
                 match self {

@@ -22,7 +22,7 @@ str_enum! {
 }
 
 /// A matrix's weight in a policy.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WeightedMatrix {
     pub matrix: String,
@@ -30,14 +30,14 @@ pub struct WeightedMatrix {
 }
 
 /// Priority at or above `min` earns `tier`; cut points are tried from the highest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TierCut {
     pub min: f64,
     pub tier: Tier,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     pub key: String,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The range a dimension is scored in (built-ins: 1–10, decimals allowed).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scale {
     pub min: f64,

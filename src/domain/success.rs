@@ -4,7 +4,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::patch::{double_option, present, set};
@@ -38,40 +37,36 @@ str_enum! {
 }
 
 /// The achieved business outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: String,
     /// Whether it was planned (an objective's outcome) rather than a lucky side effect.
     pub purposeful: bool,
 }
 
 /// Where the win was, or can be, repeated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Reuse {
     pub scope: ReuseScope,
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: String,
 }
 
 /// The evidence in numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measurable {
     /// What was measured: a metric key or a plain name.
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub metric: String,
     pub baseline: f64,
     pub result: f64,
 }
 
 /// The behaviour change that makes the win last.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Permanence {
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub behaviour_change: String,
     /// Counts once at least 90 days before `as_of`.
     pub sustained_since: NaiveDate,
@@ -205,11 +200,10 @@ pub struct Success {
 }
 
 /// A new success, as a client writes it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuccessDraft {
     pub account_id: Uuid,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: String,
     /// A plan of the same account.
     pub plan_id: Option<Uuid>,
@@ -218,9 +212,7 @@ pub struct SuccessDraft {
     /// Default today.
     pub achieved_on: Option<NaiveDate>,
     pub outcome: Option<Outcome>,
-    #[schema(min_length = 1, max_length = 20000, pattern = r"[^ \t\n\r\f\v]")]
     pub story: Option<String>,
-    #[schema(max_items = 20)]
     pub reuse: Option<Vec<Reuse>>,
     pub measurable: Option<Measurable>,
     pub permanence: Option<Permanence>,
@@ -246,28 +238,22 @@ impl SuccessDraft {
 }
 
 /// A merge patch of a success; `reuse`, when given, replaces the list.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuccessPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     pub plan_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "double_option")]
     pub objective_id: Option<Option<Uuid>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub achieved_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "double_option")]
     pub outcome: Option<Option<Outcome>>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 20000, pattern = r"[^ \t\n\r\f\v]")]
     pub story: Option<Option<String>>,
-    #[schema(max_items = 20)]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub reuse: Option<Vec<Reuse>>,
     #[serde(default, deserialize_with = "double_option")]
     pub measurable: Option<Option<Measurable>>,

@@ -17,6 +17,7 @@ mod portfolio;
 pub mod problem;
 mod qbr;
 mod reply;
+mod schema;
 mod stakeholders;
 mod success_plans;
 mod successes;

@@ -6,13 +6,11 @@ use crate::domain::patch::{double_option, present, set};
 use crate::domain::validation::Checked;
 
 /// A new KPI, as a client writes it.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KpiDraft {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
     /// An observed metric whose latest observation is the KPI's current value.
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_key: Option<String>,
     /// Defaults to the linked metric's unit.
     pub unit: Option<Unit>,
@@ -38,23 +36,18 @@ impl KpiDraft {
 }
 
 /// A merge patch of a KPI.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KpiPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_key: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub unit: Option<Option<Unit>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub baseline: Option<f64>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub target: Option<f64>,
     #[serde(default, deserialize_with = "double_option")]
     pub current: Option<Option<f64>>,
@@ -71,12 +64,10 @@ impl Patch<Kpi> for KpiPatch {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MilestoneDraft {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<String>,
     /// Not before the plan's start date.
     pub due_date: Option<NaiveDate>,
@@ -99,20 +90,16 @@ impl MilestoneDraft {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MilestonePatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     pub due_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub done: Option<bool>,
     /// Marking it not done clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -133,23 +120,18 @@ impl Patch<Milestone> for MilestonePatch {
 }
 
 /// A new objective, optionally with its KPIs and milestones.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectiveDraft {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: String,
     /// The business outcome the customer wants.
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub outcome: Option<String>,
     /// Its share of the plan's progress; default 1.
-    #[schema(exclusive_minimum = 0, maximum = 1000)]
     pub weight: Option<f64>,
     pub due_date: Option<NaiveDate>,
     /// Default `not_started`.
     pub status: Option<ObjectiveStatus>,
-    #[schema(max_items = 20)]
     pub kpis: Option<Vec<KpiDraft>>,
-    #[schema(max_items = 50)]
     pub milestones: Option<Vec<MilestoneDraft>>,
 }
 
@@ -178,24 +160,18 @@ impl ObjectiveDraft {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObjectivePatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub outcome: Option<Option<String>>,
-    #[schema(exclusive_minimum = 0, maximum = 1000)]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub weight: Option<f64>,
     #[serde(default, deserialize_with = "double_option")]
     pub due_date: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub status: Option<ObjectiveStatus>,
 }
 
@@ -210,28 +186,21 @@ impl ObjectivePatch {
 }
 
 /// A merge patch of a plan's own fields (its objectives have their own).
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanPatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<Option<String>>,
     /// `achieved` needs every objective done, or a `status_reason`.
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub status: Option<PlanStatus>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub status_reason: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub start_date: Option<NaiveDate>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub target_date: Option<NaiveDate>,
 }
 
@@ -247,18 +216,15 @@ impl PlanPatch {
 }
 
 /// A new plan: blank, or made from a template.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewPlan {
     pub account_id: Uuid,
     /// Required without a template; defaults to the template's name.
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: Option<String>,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<String>,
     /// Default `draft`.
     pub status: Option<PlanStatus>,
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub status_reason: Option<String>,
     /// Default today (UTC).
     pub start_date: Option<NaiveDate>,

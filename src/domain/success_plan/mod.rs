@@ -8,7 +8,6 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::framework::is_key;
@@ -61,7 +60,7 @@ str_enum! {
 }
 
 /// A measure of an objective, from where the customer started to where it aims.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Kpi {
     pub id: Uuid,
     pub name: String,
@@ -156,7 +155,7 @@ fn link_kpis<'a>(
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
     pub id: Uuid,
     pub title: String,
@@ -258,7 +257,7 @@ impl ObjectivePart for Milestone {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     pub id: Uuid,
     pub title: String,

@@ -6,64 +6,49 @@ use crate::domain::patch::{double_option, present, set};
 
 /// A reusable plan: objectives with KPIs and milestones whose due dates are
 /// offsets from the start of the plan made from it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateFields {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: Option<String>,
     /// Days from a plan's start to its target date.
-    #[schema(minimum = 1, maximum = 3650)]
     pub duration_days: u32,
     #[serde(default)]
-    #[schema(max_items = 50)]
     pub objectives: Vec<TemplateObjective>,
 }
 
 pub const MAX_DURATION_DAYS: u32 = 3650;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateObjective {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: String,
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub outcome: Option<String>,
     /// Default 1.
-    #[schema(exclusive_minimum = 0, maximum = 1000)]
     pub weight: Option<f64>,
     /// Days after the plan's start; at most `duration_days`.
-    #[schema(minimum = 0, maximum = 3650)]
     pub due_offset_days: Option<u32>,
     #[serde(default)]
-    #[schema(max_items = 20)]
     pub kpis: Vec<TemplateKpi>,
     #[serde(default)]
-    #[schema(max_items = 50)]
     pub milestones: Vec<TemplateMilestone>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateKpi {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
-    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_key: Option<String>,
     pub unit: Option<Unit>,
     pub baseline: f64,
     pub target: f64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateMilestone {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub title: String,
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub owner: Option<String>,
-    #[schema(minimum = 0, maximum = 3650)]
     pub due_offset_days: Option<u32>,
 }
 
@@ -194,23 +179,16 @@ fn kpi_of(k: &TemplateKpi) -> Kpi {
 }
 
 /// A merge patch of a template; `objectives`, when given, replaces the list.
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplatePatch {
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
     pub description: Option<Option<String>>,
-    #[schema(minimum = 1, maximum = 3650)]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub duration_days: Option<u32>,
-    #[schema(max_items = 50)]
     #[serde(default, deserialize_with = "present")]
-    #[schema(nullable = false)]
     pub objectives: Option<Vec<TemplateObjective>>,
 }
 
