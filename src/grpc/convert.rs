@@ -12,6 +12,7 @@ use super::pb;
 use crate::app::{IfMatch, MAX_PAGE_SIZE, PageRequest, etag_of};
 use crate::domain::attributes::Attributes;
 use crate::domain::currency::DEFAULT_CURRENCY;
+use crate::domain::validation::{UNWRITABLE_DATE, is_unwritable_date};
 use crate::domain::{
     Account, AccountFields, AccountPatch, ExternalRef, Invalid, Stakeholder, StakeholderFields,
     StakeholderPatch,
@@ -69,7 +70,12 @@ pub fn parse_opt<T: FromStr>(
     parsed
 }
 
+/// A date as RFC 3339 writes one (years 0000-9999), as REST takes it.
 pub fn parse_date(e: &mut Invalid, field: &str, raw: Option<String>) -> Option<NaiveDate> {
+    if raw.as_deref().is_some_and(is_unwritable_date) {
+        e.push(field, UNWRITABLE_DATE);
+        return None;
+    }
     parse_opt::<NaiveDate>(e, field, raw, "a date YYYY-MM-DD")
 }
 
@@ -190,7 +196,7 @@ pub fn account_fields(prefix: &str, m: pb::Account) -> Result<AccountFields, Inv
 }
 
 /// The paths of an update: the mask's, or (AIP-134) every populated field when it is empty.
-fn mask_paths(
+pub(in crate::grpc) fn mask_paths(
     mask: Option<prost_types::FieldMask>,
     populated: Vec<(&'static str, bool)>,
 ) -> Vec<String> {

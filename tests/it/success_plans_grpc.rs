@@ -284,3 +284,82 @@ on_both_backends! {
         assert_eq!(err.code(), Code::NotFound);
     }
 }
+
+on_both_backends! {
+    async fn messages_are_read_field_by_field(app: &TestApp) {
+        let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
+        let mut c = SuccessPlanServiceClient::new(app.channel().await);
+        let plan = c
+            .create_success_plan(authed(ADMIN_KEY, pb::CreateSuccessPlanRequest {
+                account_id: acme.clone(),
+                name: Some("Adoption".into()),
+                start_date: Some("2026-01-01".into()),
+                target_date: Some("2026-06-30".into()),
+                ..Default::default()
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        // Every bad field of a nested draft at once, each under its path.
+        let bad = c
+            .create_objective(authed(ADMIN_KEY, pb::CreateObjectiveRequest {
+                plan_id: plan.id.clone(),
+                objective: Some(pb::Objective {
+                    title: "Roll out".into(),
+                    due_date: Some("+10000-01-01".into()),
+                    status: Some("finished".into()),
+                    kpis: vec![pb::Kpi { name: "Seats".into(), unit: Some("parsecs".into()), target: Some(50.0), ..Default::default() }],
+                    ..Default::default()
+                }),
+                etag: String::new(),
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidArgument);
+        for field in ["objective.due_date", "objective.status", "objective.kpis[0].unit", "objective.kpis[0].baseline"] {
+            assert!(bad.message().contains(field), "{field} in {}", bad.message());
+        }
+        assert!(bad.message().contains("years 0000-9999"), "{}", bad.message());
+        // A masked required field cannot be cleared; an unknown path is named.
+        let bad = c
+            .update_success_plan(authed(ADMIN_KEY, pb::UpdateSuccessPlanRequest {
+                plan: Some(pb::SuccessPlan { id: plan.id.clone(), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["start_date".into(), "colour".into()] }),
+            }))
+            .await
+            .unwrap_err();
+        assert!(bad.message().contains("plan.start_date") && bad.message().contains("cannot be cleared"), "{}", bad.message());
+        assert!(bad.message().contains("\"colour\" is not a field of SuccessPlan"), "{}", bad.message());
+        // Text the domain refuses is refused here too, named under the message.
+        let bad = c
+            .create_success(authed(ADMIN_KEY, pb::CreateSuccessRequest {
+                success: Some(pb::Success {
+                    account_id: acme.clone(),
+                    title: "Live\u{0}".into(),
+                    permanence: Some(pb::SuccessPermanence { behaviour_change: "Weekly review".into(), sustained_since: String::new() }),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap_err();
+        assert!(bad.message().contains("success.permanence.sustained_since: is required"), "{}", bad.message());
+        // Without a mask, only the fields a message sets change: the owner
+        // is set, the name (left empty) is kept.
+        let owned = c
+            .update_success_plan(authed(ADMIN_KEY, pb::UpdateSuccessPlanRequest {
+                plan: Some(pb::SuccessPlan { id: plan.id.clone(), owner: Some("Mei".into()), ..Default::default() }),
+                update_mask: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((owned.name.as_str(), owned.owner.as_deref(), owned.target_date.as_str()), ("Adoption", Some("Mei"), "2026-06-30"));
+        let bad = c
+            .create_success(authed(ADMIN_KEY, pb::CreateSuccessRequest {
+                success: Some(pb::Success { account_id: acme, title: "Live\u{0}".into(), ..Default::default() }),
+            }))
+            .await
+            .unwrap_err();
+        assert!(bad.message().contains("success.title") && bad.message().contains("control characters"), "{}", bad.message());
+    }
+}

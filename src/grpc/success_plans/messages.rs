@@ -1,9 +1,6 @@
-//! Between the service's messages and the use cases: inputs become the JSON
-//! the REST door takes (parsed by the same domain types), results become
-//! messages.
+//! From the use cases' results to the service's messages, and the ids and
+//! errors every method shares.
 
-use serde::de::DeserializeOwned;
-use serde_json::{Map, Value};
 use tonic::Status;
 use uuid::Uuid;
 
@@ -17,45 +14,6 @@ use crate::domain::success_plan::{
     Kpi as DomainKpi, Milestone as DomainMilestone, Objective as DomainObjective, PlanTemplate,
     TemplateFields,
 };
-use crate::domain::validation::{Checked, parse_value};
-
-/// A JSON number, or (for NaN and infinities, which JSON lacks) a string
-/// the parser then refuses as not a number.
-pub(super) fn num(v: f64) -> Value {
-    serde_json::Number::from_f64(v).map_or_else(|| Value::String(v.to_string()), Value::Number)
-}
-
-/// A JSON object of the fields that are set.
-#[derive(Default)]
-pub(super) struct Obj(Map<String, Value>);
-
-impl Obj {
-    pub(super) fn put(mut self, key: &str, v: impl Into<Value>) -> Self {
-        self.0.insert(key.to_owned(), v.into());
-        self
-    }
-
-    pub(super) fn opt(self, key: &str, v: Option<impl Into<Value>>) -> Self {
-        match v {
-            Some(v) => self.put(key, v),
-            None => self,
-        }
-    }
-
-    fn num(self, key: &str, v: Option<f64>) -> Self {
-        self.opt(key, v.map(num))
-    }
-
-    fn list<T>(self, key: &str, items: Vec<T>, f: impl Fn(T) -> Obj) -> Self {
-        let items: Vec<Value> = items.into_iter().map(|i| Value::Object(f(i).0)).collect();
-        self.put(key, items)
-    }
-}
-
-/// Parses `json` as the REST door would, naming errors under `prefix`.
-pub(super) fn parse<T: DeserializeOwned + Checked>(prefix: &str, json: Obj) -> Result<T, Status> {
-    parse_value(Value::Object(json.0)).map_err(|e| invalid(under(prefix, e)))
-}
 
 /// A use case's error, its bad fields named under the request field that carried them.
 pub(super) fn status_under(prefix: &'static str) -> impl Fn(AppError) -> Status {
@@ -74,52 +32,6 @@ pub(super) fn under(prefix: &str, e: Invalid) -> Invalid {
     out
 }
 
-/// The fields an update changes: the mask's (an absent one is cleared), or
-/// (AIP-134) every populated one of `changeable` when the mask is empty.
-pub(super) fn masked(
-    json: Obj,
-    mask: Option<prost_types::FieldMask>,
-    changeable: &[&str],
-    message: &str,
-) -> Result<Obj, Status> {
-    let mut all = json.0;
-    let mut out = Map::new();
-    let mut e = Invalid::default();
-    match mask.filter(|m| !m.paths.is_empty()) {
-        Some(m) => {
-            for path in m.paths {
-                if changeable.contains(&path.as_str()) {
-                    let v = all.remove(&path).unwrap_or(Value::Null);
-                    out.insert(path, v);
-                } else {
-                    e.push(
-                        "update_mask",
-                        format!("{path:?} is not a field of {message} that can change"),
-                    );
-                }
-            }
-        }
-        None => {
-            for key in changeable {
-                if let Some(v) = all.remove(*key).filter(populated) {
-                    out.insert((*key).to_owned(), v);
-                }
-            }
-        }
-    }
-    e.into_result().map_err(invalid)?;
-    Ok(Obj(out))
-}
-
-pub(super) fn populated(v: &Value) -> bool {
-    match v {
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Null => false,
-        _ => true,
-    }
-}
-
 pub(super) fn id(field: &str, raw: &str) -> Result<Uuid, Status> {
     convert::id(field, raw).map_err(invalid)
 }
@@ -133,113 +45,6 @@ pub(super) fn ids<const N: usize>(fields: [(&str, &str); N]) -> Result<[Uuid; N]
 
 pub(super) fn date(d: chrono::NaiveDate) -> String {
     d.to_string()
-}
-
-pub(super) fn kpi_json(k: pb::Kpi) -> Obj {
-    Obj::default()
-        .put("name", k.name)
-        .opt("metric_key", k.metric_key)
-        .opt("unit", k.unit)
-        .num("baseline", k.baseline)
-        .num("target", k.target)
-        .num("current", k.current)
-}
-
-pub(super) fn milestone_json(m: pb::Milestone) -> Obj {
-    Obj::default()
-        .put("title", m.title)
-        .opt("owner", m.owner)
-        .opt("due_date", m.due_date)
-        .opt("done", m.done)
-        .opt("done_on", m.done_on)
-}
-
-pub(super) fn objective_json(o: pb::Objective) -> Obj {
-    Obj::default()
-        .put("title", o.title)
-        .opt("outcome", o.outcome)
-        .num("weight", o.weight)
-        .opt("due_date", o.due_date)
-        .opt("status", o.status)
-        .list("kpis", o.kpis, kpi_json)
-        .list("milestones", o.milestones, milestone_json)
-}
-
-pub(super) fn template_json(t: pb::SuccessPlanTemplate) -> Obj {
-    Obj::default()
-        .put("name", t.name)
-        .opt("description", t.description)
-        .put("duration_days", t.duration_days)
-        .list("objectives", t.objectives, |o| {
-            Obj::default()
-                .put("title", o.title)
-                .opt("outcome", o.outcome)
-                .num("weight", o.weight)
-                .opt("due_offset_days", o.due_offset_days)
-                .list("kpis", o.kpis, |k| {
-                    Obj::default()
-                        .put("name", k.name)
-                        .opt("metric_key", k.metric_key)
-                        .opt("unit", k.unit)
-                        .num("baseline", k.baseline)
-                        .num("target", k.target)
-                })
-                .list("milestones", o.milestones, |m| {
-                    Obj::default()
-                        .put("title", m.title)
-                        .opt("owner", m.owner)
-                        .opt("due_offset_days", m.due_offset_days)
-                })
-        })
-}
-
-pub(super) fn success_json(s: pb::Success) -> Obj {
-    Obj::default()
-        .put("account_id", s.account_id)
-        .put("title", s.title)
-        .opt("plan_id", s.plan_id)
-        .opt("objective_id", s.objective_id)
-        .opt("achieved_on", s.achieved_on)
-        .opt(
-            "outcome",
-            s.outcome.map(|o| {
-                Value::Object(
-                    Obj::default()
-                        .put("description", o.description)
-                        .put("purposeful", o.purposeful)
-                        .0,
-                )
-            }),
-        )
-        .opt("story", s.story)
-        .list("reuse", s.reuse, |r| {
-            Obj::default()
-                .put("scope", r.scope)
-                .put("description", r.description)
-        })
-        .opt(
-            "measurable",
-            s.measurable.map(|m| {
-                Value::Object(
-                    Obj::default()
-                        .put("metric", m.metric)
-                        .put("baseline", num(m.baseline))
-                        .put("result", num(m.result))
-                        .0,
-                )
-            }),
-        )
-        .opt(
-            "permanence",
-            s.permanence.map(|p| {
-                Value::Object(
-                    Obj::default()
-                        .put("behaviour_change", p.behaviour_change)
-                        .put("sustained_since", p.sustained_since)
-                        .0,
-                )
-            }),
-        )
 }
 
 pub(super) fn kpi_to_pb(k: DomainKpi) -> pb::Kpi {
@@ -436,34 +241,3 @@ pub(in crate::grpc) fn success_to_pb(a: AssessedSuccess) -> pb::Success {
 pub(super) fn change<T, U>(c: PlanChange<T>, f: impl FnOnce(T) -> U) -> (U, pb::PlanProgress) {
     (f(c.item), progress_to_pb(&c.plan))
 }
-
-pub(super) const OBJECTIVE_FIELDS: &[&str] = &["title", "outcome", "weight", "due_date", "status"];
-pub(super) const KPI_FIELDS: &[&str] = &[
-    "name",
-    "metric_key",
-    "unit",
-    "baseline",
-    "target",
-    "current",
-];
-pub(super) const MILESTONE_FIELDS: &[&str] = &["title", "owner", "due_date", "done", "done_on"];
-pub(super) const TEMPLATE_FIELDS: &[&str] = &["name", "description", "duration_days", "objectives"];
-pub(super) const PLAN_FIELDS: &[&str] = &[
-    "name",
-    "owner",
-    "status",
-    "status_reason",
-    "start_date",
-    "target_date",
-];
-pub(super) const SUCCESS_FIELDS: &[&str] = &[
-    "title",
-    "plan_id",
-    "objective_id",
-    "achieved_on",
-    "outcome",
-    "story",
-    "reuse",
-    "measurable",
-    "permanence",
-];

@@ -1,10 +1,10 @@
 //! `csapi.v1.SuccessPlanService`: templates, plans and their parts, and
 //! captured successes.
 //!
-//! Inputs are turned into the JSON the REST door takes and parsed by the
-//! same domain types, so both doors accept and refuse exactly the same
-//! things and name bad fields the same way (here under the request field
-//! that carries them, e.g. `objective.weight`).
+//! Inputs become the same domain drafts and patches the REST door parses,
+//! checked by the same use cases, so both doors accept and refuse the same
+//! things; bad fields are named under the request field that carries them
+//! (`objective.weight`).
 
 use tonic::{Request, Response, Status};
 
@@ -16,13 +16,12 @@ use super::{GrpcState, call, status_of};
 use crate::app::{PlanQuery, SuccessQuery};
 use crate::domain::Invalid;
 use crate::domain::filter::PlanFilter;
-use crate::domain::success_plan::{
-    Kpi as DomainKpi, KpiDraft, KpiPatch, Milestone as DomainMilestone, MilestoneDraft,
-    MilestonePatch,
-};
+use crate::domain::success_plan::{Kpi as DomainKpi, Milestone as DomainMilestone};
 
+mod inputs;
 mod messages;
 
+use inputs::*;
 use messages::*;
 
 pub(super) use messages::{plan_to_pb, success_to_pb};
@@ -36,7 +35,8 @@ impl SuccessPlanService for SuccessPlanGrpc {
         req: Request<CreateSuccessPlanTemplateRequest>,
     ) -> Result<Response<pb::SuccessPlanTemplate>, Status> {
         call!(self.0, "CreateSuccessPlanTemplate", req, |p, m| {
-            let fields = parse("template", template_json(m.template.unwrap_or_default()))?;
+            let t = m.template.unwrap_or_default();
+            let fields = read(|e| template_fields(e, "template", t))?;
             let t = self.0.app.create_template(&p, fields).await;
             t.map(template_to_pb).map_err(status_under("template"))
         })
@@ -80,13 +80,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let t = m.template.unwrap_or_default();
             let id = id("template.id", &t.id)?;
             let etag = convert::if_match(t.etag.clone());
-            let json = masked(
-                template_json(t),
-                m.update_mask,
-                TEMPLATE_FIELDS,
-                "SuccessPlanTemplate",
-            )?;
-            let patch = parse("template", json)?;
+            let patch = read(|e| template_patch(e, t, m.update_mask))?;
             let t = self.0.app.update_template(&p, id, patch, &etag).await;
             t.map(template_to_pb).map_err(status_under("template"))
         })
@@ -112,16 +106,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         req: Request<CreateSuccessPlanRequest>,
     ) -> Result<Response<pb::SuccessPlan>, Status> {
         call!(self.0, "CreateSuccessPlan", req, |p, m| {
-            let json = Obj::default()
-                .put("account_id", m.account_id)
-                .opt("name", m.name)
-                .opt("owner", m.owner)
-                .opt("status", m.status)
-                .opt("status_reason", m.status_reason)
-                .opt("start_date", m.start_date)
-                .opt("target_date", m.target_date)
-                .opt("template_id", m.template_id);
-            let new = parse("", json)?;
+            let new = read(|e| new_plan(e, m))?;
             let plan = self.0.app.create_plan(&p, new).await;
             plan.map(plan_to_pb).map_err(status_under(""))
         })
@@ -185,17 +170,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let plan = m.plan.unwrap_or_default();
             let id = id("plan.id", &plan.id)?;
             let etag = convert::if_match(plan.etag.clone());
-            let json = Obj::default()
-                .put("name", plan.name)
-                .opt("owner", plan.owner)
-                .put("status", plan.status)
-                .opt("status_reason", plan.status_reason)
-                .put("start_date", plan.start_date)
-                .put("target_date", plan.target_date);
-            let patch = parse(
-                "plan",
-                masked(json, m.update_mask, PLAN_FIELDS, "SuccessPlan")?,
-            )?;
+            let patch = read(|e| plan_patch(e, plan, m.update_mask))?;
             let plan = self.0.app.update_plan(&p, id, patch, &etag).await;
             plan.map(plan_to_pb).map_err(status_of)
         })
@@ -236,7 +211,8 @@ impl SuccessPlanService for SuccessPlanGrpc {
     ) -> Result<Response<ObjectiveChange>, Status> {
         call!(self.0, "CreateObjective", req, |p, m| {
             let plan_id = id("plan_id", &m.plan_id)?;
-            let draft = parse("objective", objective_json(m.objective.unwrap_or_default()))?;
+            let o = m.objective.unwrap_or_default();
+            let draft = read(|e| objective_draft(e, "objective", o))?;
             let c = self
                 .0
                 .app
@@ -272,13 +248,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "UpdateObjective", req, |p, m| {
             let o = m.objective.unwrap_or_default();
             let [plan_id, objective_id] = ids([("plan_id", &m.plan_id), ("objective.id", &o.id)])?;
-            let json = masked(
-                objective_json(o),
-                m.update_mask,
-                OBJECTIVE_FIELDS,
-                "Objective",
-            )?;
-            let patch = parse("objective", json)?;
+            let patch = read(|e| objective_patch(e, o, m.update_mask))?;
             let c = self
                 .0
                 .app
@@ -318,7 +288,8 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateKpi", req, |p, m| {
             let [plan_id, objective_id] =
                 ids([("plan_id", &m.plan_id), ("objective_id", &m.objective_id)])?;
-            let draft: KpiDraft = parse("kpi", kpi_json(m.kpi.unwrap_or_default()))?;
+            let k = m.kpi.unwrap_or_default();
+            let draft = read(|e| kpi_draft(e, "kpi", k))?;
             let c = self
                 .0
                 .app
@@ -368,10 +339,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 ("objective_id", &m.objective_id),
                 ("kpi.id", &k.id),
             ])?;
-            let patch: KpiPatch = parse(
-                "kpi",
-                masked(kpi_json(k), m.update_mask, KPI_FIELDS, "Kpi")?,
-            )?;
+            let patch = read(|e| kpi_patch(e, k, m.update_mask))?;
             let c = self
                 .0
                 .app
@@ -427,8 +395,8 @@ impl SuccessPlanService for SuccessPlanGrpc {
         call!(self.0, "CreateMilestone", req, |p, m| {
             let [plan_id, objective_id] =
                 ids([("plan_id", &m.plan_id), ("objective_id", &m.objective_id)])?;
-            let draft: MilestoneDraft =
-                parse("milestone", milestone_json(m.milestone.unwrap_or_default()))?;
+            let ms = m.milestone.unwrap_or_default();
+            let draft = read(|e| milestone_draft(e, "milestone", ms))?;
             let c = self
                 .0
                 .app
@@ -481,13 +449,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                 ("objective_id", &m.objective_id),
                 ("milestone.id", &ms.id),
             ])?;
-            let json = masked(
-                milestone_json(ms),
-                m.update_mask,
-                MILESTONE_FIELDS,
-                "Milestone",
-            )?;
-            let patch: MilestonePatch = parse("milestone", json)?;
+            let patch = read(|e| milestone_patch(e, ms, m.update_mask))?;
             let c = self
                 .0
                 .app
@@ -541,7 +503,8 @@ impl SuccessPlanService for SuccessPlanGrpc {
         req: Request<CreateSuccessRequest>,
     ) -> Result<Response<pb::Success>, Status> {
         call!(self.0, "CreateSuccess", req, |p, m| {
-            let draft = parse("success", success_json(m.success.unwrap_or_default()))?;
+            let s = m.success.unwrap_or_default();
+            let draft = read(|e| success_draft(e, "success", s))?;
             let s = self.0.app.create_success(&p, draft).await;
             s.map(success_to_pb).map_err(status_under("success"))
         })
@@ -603,8 +566,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
             let s = m.success.unwrap_or_default();
             let id = id("success.id", &s.id)?;
             let etag = convert::if_match(s.etag.clone());
-            let json = masked(success_json(s), m.update_mask, SUCCESS_FIELDS, "Success")?;
-            let patch = parse("success", json)?;
+            let patch = read(|e| success_patch(e, s, m.update_mask))?;
             let s = self.0.app.update_success(&p, id, patch, &etag).await;
             s.map(success_to_pb).map_err(status_under("success"))
         })
