@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::patch::{double_option, present, set};
 use super::success_plan::{MAX_NAME_LEN, MAX_PROSE_LEN};
-use super::validation::{Checked, Invalid, check_text};
+use super::validation::{Invalid, check_text};
 
 /// A behaviour change counts as permanent once sustained this long.
 pub const PERMANENCE_DAYS: i64 = 90;
@@ -275,10 +275,6 @@ impl SuccessPatch {
         set(&mut a.permanence, self.permanence);
     }
 }
-
-/// Validated whole by the use cases, with the plan they name.
-impl Checked for SuccessDraft {}
-impl Checked for SuccessPatch {}
 
 #[cfg(test)]
 mod tests {

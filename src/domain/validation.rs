@@ -3,9 +3,6 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
-use serde_json::Value;
-
 /// One bad field: a dotted path (`external_refs[1].system`) and why it is bad.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -101,11 +98,6 @@ pub fn has_control(s: &str) -> bool {
         .any(|c| c < ' ' && !matches!(c, '\t' | '\n' | '\r'))
 }
 
-/// Members that hold free-form JSON (a team's own `attributes`): opaque data,
-/// stored as serialised JSON (where a control character is an escape) and
-/// never as text csapi reads, so the rule below does not reach into them.
-const FREE_FORM: [&str; 1] = ["attributes"];
-
 /// Why a date or time outside RFC 3339's years is refused.
 pub const UNWRITABLE_DATE: &str =
     "must be a date or time in the years 0000-9999 (UTC), as RFC 3339 writes them";
@@ -129,54 +121,6 @@ pub fn check_writable_instant(errors: &mut Invalid, field: &str, t: chrono::Date
     if !(0..=9999).contains(&t.year()) {
         errors.push(field, UNWRITABLE_DATE);
     }
-}
-
-/// Every string of a JSON document that no text field may hold, named by its
-/// path (`external_refs[0].system`): one with a control character (object
-/// keys included), or a date outside RFC 3339's years. Free-form members
-/// ([`FREE_FORM`]) excepted.
-pub fn text_problems(value: &Value) -> Invalid {
-    fn walk(value: &Value, path: &str, found: &mut Invalid) {
-        let at = |key: &str| {
-            if path.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{path}.{key}")
-            }
-        };
-        match value {
-            Value::String(s) if has_control(s) => {
-                found.push(if path.is_empty() { "body" } else { path }, CONTROL)
-            }
-            Value::String(s) if is_unwritable_date(s) => {
-                found.push(if path.is_empty() { "body" } else { path }, UNWRITABLE_DATE)
-            }
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    walk(item, &format!("{path}[{i}]"), found);
-                }
-            }
-            Value::Object(members) => {
-                for (key, member) in members {
-                    if FREE_FORM.contains(&key.as_str()) {
-                        continue;
-                    }
-                    if has_control(key) {
-                        found.push(
-                            if path.is_empty() { "body" } else { path },
-                            format!("its keys {CONTROL}"),
-                        );
-                    } else {
-                        walk(member, &at(key), found);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut found = Invalid::default();
-    walk(value, "", &mut found);
-    found
 }
 
 /// Checks an optional free-text field the same way when present.
@@ -206,73 +150,6 @@ pub fn check_opt_email(errors: &mut Invalid, field: &str, value: Option<&str>) {
         && !is_email(v)
     {
         errors.push(field, "must be an email address");
-    }
-}
-
-/// A request body that can name its own invalid fields, so that a body with
-/// both structural and semantic errors gets them all in one answer.
-pub trait Checked {
-    /// The domain's verdict on the parsed body alone.
-    fn check(&self) -> Result<(), Invalid> {
-        Ok(())
-    }
-}
-
-/// Deserialises `value`, and on failure keeps removing the offending member and
-/// retrying, so that one answer names every bad field; what remains is then
-/// checked by the domain too.
-pub fn parse_value<T: DeserializeOwned + Checked>(mut value: Value) -> Result<T, Invalid> {
-    if !value.is_object() {
-        return Err(Invalid::single("body", "must be a JSON object"));
-    }
-    let mut invalid = text_problems(&value);
-    for _ in 0..64 {
-        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(v) if invalid.0.is_empty() => return Ok(v),
-            Ok(rest) => {
-                if let Err(more) = rest.check() {
-                    for e in more.0 {
-                        if !invalid.0.contains(&e) {
-                            invalid.0.push(e);
-                        }
-                    }
-                }
-                return Err(invalid);
-            }
-            Err(e) => e,
-        };
-        let path = err.path().to_string();
-        let message = err.into_inner().to_string();
-        let field = field_name(&path, &message);
-        if invalid.0.iter().any(|e| e.field == field) {
-            break;
-        }
-        invalid.push(field.clone(), message);
-        let top = field
-            .split(['.', '['])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let removed = value.as_object_mut().and_then(|o| o.remove(&top)).is_some();
-        if !removed {
-            break;
-        }
-    }
-    Err(invalid)
-}
-
-/// The field an error is about: serde names a missing or unknown field only
-/// in its message (`missing field \`name\``), the path names the others.
-pub(crate) fn field_name(path: &str, message: &str) -> String {
-    let named = message
-        .strip_prefix("missing field `")
-        .or_else(|| message.strip_prefix("unknown field `"))
-        .and_then(|rest| rest.split('`').next());
-    match (named, path) {
-        (Some(name), "." | "") => name.to_owned(),
-        (Some(name), parent) if !parent.ends_with(name) => format!("{parent}.{name}"),
-        _ if path.is_empty() || path == "." => "body".to_owned(),
-        _ => path.to_owned(),
     }
 }
 
@@ -312,7 +189,6 @@ mod tests {
 #[cfg(test)]
 mod date_tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn dates_outside_rfc_3339_years_are_named() {
@@ -336,78 +212,16 @@ mod date_tests {
         ] {
             assert!(!is_unwritable_date(ok), "{ok}");
         }
-        let body = json!({"assessed_at": "+10000-01-01T00:00:00Z", "name": "ok", "achieved_on": "2026-01-01"});
-        assert_eq!(text_problems(&body).fields(), ["assessed_at"]);
     }
 }
 
 #[cfg(test)]
 mod control_tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn control_characters_are_named_by_path_and_tab_lf_cr_pass() {
+    fn control_characters_but_tab_lf_cr() {
         assert!(has_control("a\u{0}b") && has_control("\u{1b}[31m") && has_control("\u{7}"));
         assert!(!has_control("tab\tline\nreturn\r") && !has_control("ünïcødé \u{85}"));
-        let body = json!({"name": "A\u{0}", "refs": [{"id": "ok"}, {"id": "\u{1f}"}], "notes": "fine\n",
-            "meta": {"k\u{0}": 1}, "attributes": {"k\u{0}": "free\u{0}form"}});
-        assert_eq!(
-            text_problems(&body).fields(),
-            ["meta", "name", "refs[1].id"]
-        );
-    }
-}
-
-#[cfg(test)]
-mod parse_tests {
-    use super::*;
-    use serde::Deserialize;
-    use serde_json::json;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    #[allow(dead_code)]
-    struct Sample {
-        name: String,
-        size: Option<u32>,
-        tags: Option<Vec<String>>,
-    }
-
-    impl Checked for Sample {
-        fn check(&self) -> Result<(), Invalid> {
-            if self.name.is_empty() {
-                Err(Invalid::single("name", "must not be empty"))
-            } else {
-                Ok(())
-            }
-        }
-    }
-
-    #[test]
-    fn every_structural_error_is_named() {
-        let err =
-            parse_value::<Sample>(json!({"name": 1, "size": "big", "extra": true})).unwrap_err();
-        let mut fields: Vec<_> = err.0.iter().map(|e| e.field.clone()).collect();
-        fields.sort();
-        assert_eq!(fields, ["extra", "name", "size"]);
-    }
-
-    #[test]
-    fn missing_and_nested_fields() {
-        let err = parse_value::<Sample>(json!({"tags": ["a", 2]})).unwrap_err();
-        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["tags[1]", "name"]);
-        let err = parse_value::<Sample>(json!({"name": 1})).unwrap_err();
-        assert_eq!(err.0.len(), 1, "a bad type is not also reported missing");
-        let err = parse_value::<Sample>(json!([1])).unwrap_err();
-        assert_eq!(err.0[0].field, "body");
-    }
-
-    #[test]
-    fn structural_and_semantic_errors_come_together() {
-        let err = parse_value::<Sample>(json!({"name": "", "extra": 1})).unwrap_err();
-        let fields: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["extra", "name"]);
     }
 }

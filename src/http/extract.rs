@@ -9,11 +9,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::body::field_name;
+pub(super) use super::body::{Checked, parse_value};
 use super::problem::Problem;
 use crate::app::{IfMatch, Principal};
 use crate::domain::Invalid;
-use crate::domain::validation::field_name;
-pub use crate::domain::validation::{Checked, parse_value};
 
 /// The authenticated caller, put in the request by the auth middleware.
 pub struct Caller(pub Principal);

@@ -4,6 +4,7 @@
 mod accounts;
 mod api_keys;
 mod assessments;
+mod body;
 mod dto;
 mod extract;
 mod frameworks;

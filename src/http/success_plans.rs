@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::Listing;
-use super::extract::{Caller, IfMatchHeader, Json, PathId, PathIds, Query};
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, PathIds, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 use crate::app::{App, AssessedPlan, PageRequest, PlanChange, PlanQuery, etag_of};
@@ -22,6 +22,19 @@ use crate::domain::success_plan::{
     ObjectiveDraft, ObjectivePatch, PlanHealth, PlanPatch, PlanProgress, PlanStatus, PlanTemplate,
     TemplateFields, TemplateObjective, TemplatePatch,
 };
+
+/// The use cases check these whole (with the plan they join), so parsing
+/// adds no check of its own.
+impl Checked for TemplateFields {}
+impl Checked for TemplatePatch {}
+impl Checked for NewPlan {}
+impl Checked for PlanPatch {}
+impl Checked for ObjectiveDraft {}
+impl Checked for ObjectivePatch {}
+impl Checked for KpiDraft {}
+impl Checked for KpiPatch {}
+impl Checked for MilestoneDraft {}
+impl Checked for MilestonePatch {}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TemplateView {

@@ -9,13 +9,17 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::Listing;
-use super::extract::{Caller, IfMatchHeader, Json, PathId, Query};
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery, etag_of};
 use crate::domain::success::{
     Measurable, Outcome, Part, Permanence, Reuse, ReuseScope, SuccessDraft, SuccessPatch,
 };
+
+/// The use cases check these whole, with the plan they name.
+impl Checked for SuccessDraft {}
+impl Checked for SuccessPatch {}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuccessView {

@@ -3,7 +3,6 @@
 
 use super::*;
 use crate::domain::patch::{double_option, present, set};
-use crate::domain::validation::Checked;
 
 /// A new KPI, as a client writes it.
 #[derive(Debug, Clone, Deserialize)]
@@ -268,16 +267,3 @@ impl NewPlan {
         Ok((self.account_id, fields))
     }
 }
-
-/// Request bodies: the use cases validate them whole (with the plan they
-/// join), so parsing adds no check of its own.
-impl Checked for TemplateFields {}
-impl Checked for TemplatePatch {}
-impl Checked for NewPlan {}
-impl Checked for PlanPatch {}
-impl Checked for ObjectiveDraft {}
-impl Checked for ObjectivePatch {}
-impl Checked for KpiDraft {}
-impl Checked for KpiPatch {}
-impl Checked for MilestoneDraft {}
-impl Checked for MilestonePatch {}
