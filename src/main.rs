@@ -47,8 +47,11 @@ enum Command {
     Serve(ServeArgs),
     /// Apply pending migrations and exit.
     Migrate,
-    /// Print the OpenAPI document.
-    Openapi,
+    /// Print the OpenAPI document (3.1; `--version 3.0` for the 3.0.3 edition).
+    Openapi {
+        #[arg(long, default_value = "3.1", value_parser = ["3.1", "3.0"])]
+        version: String,
+    },
     /// Manage workspaces.
     Workspace {
         #[command(subcommand)]
@@ -136,8 +139,12 @@ struct ServeArgs {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     init_logs(cli.log_format);
-    if let Command::Openapi = cli.command {
-        println!("{}", csapi::http::openapi().to_pretty_json()?);
+    if let Command::Openapi { version } = &cli.command {
+        let document = match version.as_str() {
+            "3.0" => serde_json::to_string_pretty(&csapi::http::openapi_3_0())?,
+            _ => csapi::http::openapi().to_pretty_json()?,
+        };
+        println!("{document}");
         return Ok(());
     }
     let store = Store::connect(&StoreConfig {
@@ -150,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(backend = store.backend_name(), applied, "store ready");
     let app = App::new(store);
     match cli.command {
-        Command::Openapi | Command::Migrate => Ok(()),
+        Command::Openapi { .. } | Command::Migrate => Ok(()),
         Command::Workspace {
             command: WorkspaceCommand::Create { name },
         } => {

@@ -31,7 +31,7 @@ pub struct AccountView {
     pub customer_since: Option<NaiveDate>,
     pub original_arr: Option<f64>,
     pub currency: String,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub attributes: Object,
     pub external_refs: Vec<ExternalRefDto>,
     pub created_at: DateTime<Utc>,
@@ -79,7 +79,7 @@ pub struct AccountInput {
     /// ISO 4217; `USD` when absent.
     #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     pub attributes: Option<Object>,
     pub external_refs: Option<Vec<ExternalRefDto>>,
 }
@@ -134,7 +134,7 @@ pub struct AccountPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub currency: Option<String>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub attributes: Option<Object>,

@@ -29,9 +29,8 @@ pub struct AssessmentView {
     pub framework: String,
     /// The framework version the assessment was made with.
     pub framework_version: i32,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, f64>)]
     pub scores: Scores,
-    #[schema(value_type = Object)]
     pub notes: BTreeMap<String, String>,
     pub assessor: Option<String>,
     pub assessed_at: DateTime<Utc>,
@@ -68,10 +67,9 @@ pub struct AssessmentInput {
     #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub framework: String,
     /// Every dimension of the framework, each within its scale.
-    #[schema(additional_properties = true, value_type = Object)]
+    #[schema(value_type = BTreeMap<String, f64>)]
     pub scores: Scores,
     /// Optional notes by dimension key.
-    #[schema(value_type = Option<Object>)]
     pub notes: Option<BTreeMap<String, String>>,
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     pub assessor: Option<String>,

@@ -235,7 +235,7 @@ impl EvaluationView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EvaluateInput {
-    #[schema(additional_properties = true, value_type = Object)]
+    #[schema(value_type = BTreeMap<String, f64>)]
     pub scores: Scores,
 }
 

@@ -5,12 +5,14 @@ mod accounts;
 mod api_keys;
 mod assessments;
 mod body;
+mod contract;
 mod dto;
 mod extract;
 mod frameworks;
 mod metrics;
 mod middleware;
 mod observations;
+mod openapi30;
 mod ops;
 mod plain_text;
 mod policies;
@@ -73,7 +75,7 @@ pub struct HttpOptions {
         title = "csapi",
         description = "Open, self-hostable customer-success API: accounts, stakeholders, assessments, \
             matrices, success plans and QBR packs. Errors are RFC 9457 problems.",
-        license(name = "Apache-2.0")
+        license(name = "Apache-2.0", url = "https://www.apache.org/licenses/LICENSE-2.0")
     ),
     modifiers(&BearerAuth),
     tags(
@@ -224,7 +226,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api.merge(v1);
     api.merge(batch);
     api.merge(ops);
-    plain_text::constrain(api)
+    contract::tidy(plain_text::constrain(api))
+}
+
+/// The same document in OpenAPI 3.0.3, as committed in `openapi/openapi-3.0.json`.
+pub fn openapi_3_0() -> serde_json::Value {
+    openapi30::downgrade(serde_json::to_value(openapi()).unwrap_or_default())
+}
+
+/// A handler answering the 3.0 document, written once.
+fn document_3_0() -> impl Fn() -> std::future::Ready<axum::response::Response> + Clone {
+    let body = axum::body::Bytes::from(serde_json::to_vec(&openapi_3_0()).unwrap_or_default());
+    move || {
+        std::future::ready(
+            ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response(),
+        )
+    }
 }
 
 /// The whole REST door.
@@ -246,6 +263,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
         .merge(v1)
         .merge(ops)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
+        .route("/openapi-3.0.json", axum::routing::get(document_3_0()))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), ops::track))

@@ -174,7 +174,6 @@ pub struct RankedAccountView {
     pub coverage: f64,
     pub tier: Tier,
     /// Closeness per matrix with data.
-    #[schema(value_type = Object)]
     pub closeness: BTreeMap<String, f64>,
 }
 

@@ -24,7 +24,7 @@ pub struct StakeholderView {
     pub title: Option<String>,
     pub role: Option<StakeholderRole>,
     pub involved_in_purchase: bool,
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub attributes: Object,
     pub external_refs: Vec<ExternalRefDto>,
     pub created_at: DateTime<Utc>,
@@ -64,7 +64,7 @@ pub struct StakeholderInput {
     pub role: Option<StakeholderRole>,
     /// Took part in the purchase decision; default false.
     pub involved_in_purchase: Option<bool>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     pub attributes: Option<Object>,
     pub external_refs: Option<Vec<ExternalRefDto>>,
 }
@@ -110,7 +110,7 @@ pub struct StakeholderPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub involved_in_purchase: Option<bool>,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub attributes: Option<Object>,

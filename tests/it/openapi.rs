@@ -257,15 +257,64 @@ const PARITY: &[(&str, &str)] = &[
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).
 const REST_ONLY: &[&str] = &["healthz", "readyz", "metrics"];
 
+fn assert_committed(file: &str, generated: &str, command: &str) {
+    let path = format!("{}/openapi/{file}", env!("CARGO_MANIFEST_DIR"));
+    let committed = std::fs::read_to_string(path).expect("the document is committed");
+    assert!(
+        committed.trim_end() == generated.trim_end(),
+        "openapi/{file} is stale: run `{command} > openapi/{file}` and review the diff"
+    );
+}
+
 #[test]
 fn committed_openapi_matches_the_code() {
     let generated = csapi::http::openapi().to_pretty_json().unwrap();
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json");
-    let committed = std::fs::read_to_string(path).expect("openapi/openapi.json is committed");
-    assert!(
-        committed.trim_end() == generated.trim_end(),
-        "openapi/openapi.json is stale: run `cargo run -- openapi > openapi/openapi.json` and review the diff"
+    assert_committed("openapi.json", &generated, "cargo run -- openapi");
+    let generated = serde_json::to_string_pretty(&csapi::http::openapi_3_0()).unwrap();
+    assert_committed(
+        "openapi-3.0.json",
+        &generated,
+        "cargo run -- openapi --version 3.0",
     );
+}
+
+#[test]
+fn errors_are_one_problem_shared_by_every_operation() {
+    let api = serde_json::to_value(csapi::http::openapi()).unwrap();
+    let mut shared = 0;
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, answer) in op["responses"].as_object().unwrap() {
+                if !status.starts_with(['4', '5']) {
+                    continue;
+                }
+                let named = answer["$ref"]
+                    .as_str()
+                    .map(|r| r.starts_with("#/components/responses/"));
+                let inline = answer.pointer("/content/application~1problem+json/schema/$ref");
+                assert!(
+                    named == Some(true) || inline == Some(&"#/components/schemas/Problem".into()),
+                    "{method} {path} {status} is neither a shared answer nor a Problem"
+                );
+                shared += usize::from(named == Some(true));
+            }
+        }
+    }
+    assert!(shared > 800, "{shared} shared answers");
+    let responses = api["components"]["responses"].as_object().unwrap();
+    assert_eq!(
+        responses["UnprocessableEntity"]["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/Problem"
+    );
+    let scores = &api["components"]["schemas"]["AssessmentInput"]["properties"]["scores"];
+    assert_eq!(scores["additionalProperties"]["type"], "number");
+    for open in ["/healthz", "/readyz", "/metrics"] {
+        assert_eq!(
+            api["paths"][open]["get"]["security"],
+            serde_json::json!([]),
+            "{open}"
+        );
+    }
 }
 
 #[test]
@@ -301,4 +350,22 @@ fn every_use_case_has_both_doors() {
         .collect();
     let expected_grpc: BTreeSet<String> = PARITY.iter().map(|(_, g)| g.to_string()).collect();
     assert_eq!(grpc, expected_grpc);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_editions_are_served_without_a_key() {
+    use crate::support::{Backend, TestApp};
+    let app = TestApp::start(Backend::Sqlite).await.unwrap();
+    for (path, version) in [("/openapi.json", "3.1.0"), ("/openapi-3.0.json", "3.0.3")] {
+        let res = app
+            .anonymous(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let doc: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(doc["openapi"], version, "{path}");
+        assert!(doc["paths"]["/v1/accounts"]["post"].is_object(), "{path}");
+    }
+    app.finish().await;
 }

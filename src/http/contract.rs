@@ -1,0 +1,112 @@
+//! The document as integrators' tools read it: one `Problem` schema and one
+//! shared response per error status, referenced by every operation (a
+//! generated client then has one error model, not one per operation and
+//! status); operational endpoints that need no key say so; a server is named.
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::schema::Ref;
+use utoipa::openapi::server::Server;
+use utoipa::openapi::{OpenApi, RefOr, Response};
+use utoipa::{PartialSchema, ToSchema};
+
+use super::problem::{PROBLEM_JSON, Problem};
+
+/// Where the README's first command serves the API.
+const LOCAL_SERVER: &str = "http://127.0.0.1:8080";
+
+/// Operations anyone may call: probes and the metrics scrape.
+const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// `api` with shared error answers, open operations marked open, and a server.
+pub fn tidy(mut api: OpenApi) -> OpenApi {
+    let shared = shared_answers(&mut api);
+    for (path, item) in api.paths.paths.iter_mut() {
+        for op in operations(item) {
+            for (status, answer) in op.responses.responses.iter_mut() {
+                if let Some(name) = response_name(status)
+                    && let RefOr::T(response) = answer
+                    && shared.get(&name) == Some(response)
+                {
+                    *answer = RefOr::Ref(Ref::from_response_name(name));
+                }
+            }
+            if OPEN.contains(&path.as_str()) {
+                op.security = Some(Vec::new());
+            }
+        }
+    }
+    let components = api.components.get_or_insert_with(Default::default);
+    let mut schemas = vec![(Problem::name().into_owned(), Problem::schema())];
+    Problem::schemas(&mut schemas);
+    components.schemas.extend(schemas);
+    components
+        .responses
+        .extend(shared.into_iter().map(|(name, r)| (name, RefOr::T(r))));
+    let mut server = Server::new(LOCAL_SERVER);
+    server.description = Some("csapi as the README's first command runs it".to_owned());
+    api.servers = Some(vec![server]);
+    api
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.patch,
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Points every problem answer at the `Problem` schema, and returns, per
+/// status, the answer most operations give: the one they will share.
+fn shared_answers(api: &mut OpenApi) -> BTreeMap<String, Response> {
+    let mut seen: BTreeMap<String, Vec<(Response, usize)>> = BTreeMap::new();
+    for item in api.paths.paths.values_mut() {
+        for op in operations(item) {
+            for (status, answer) in op.responses.responses.iter_mut() {
+                let RefOr::T(response) = answer else { continue };
+                let Some(content) = response.content.get_mut(PROBLEM_JSON) else {
+                    continue;
+                };
+                content.schema = Some(RefOr::Ref(Ref::from_schema_name(Problem::name())));
+                let Some(name) = response_name(status) else {
+                    continue;
+                };
+                let variants = seen.entry(name).or_default();
+                match variants.iter_mut().find(|(r, _)| r == response) {
+                    Some((_, n)) => *n += 1,
+                    None => variants.push((response.clone(), 1)),
+                }
+            }
+        }
+    }
+    seen.into_iter()
+        .filter_map(|(name, variants)| {
+            let (most, _) = variants.into_iter().max_by_key(|(_, n)| *n)?;
+            Some((name, most))
+        })
+        .collect()
+}
+
+/// `Unprocessable Entity` for 422: the status's reason, in CamelCase.
+fn response_name(status: &str) -> Option<String> {
+    let code = axum::http::StatusCode::from_bytes(status.as_bytes()).ok()?;
+    Some(code.canonical_reason()?.split(' ').collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_answers_are_named_by_their_status() {
+        assert_eq!(response_name("422").as_deref(), Some("UnprocessableEntity"));
+        assert_eq!(response_name("409").as_deref(), Some("Conflict"));
+        assert_eq!(response_name("default"), None);
+    }
+}
