@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::Required;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::Ref;
 use utoipa::openapi::server::Server;
 use utoipa::openapi::{OpenApi, RefOr, Response};
@@ -23,6 +26,10 @@ const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 pub fn tidy(mut api: OpenApi) -> OpenApi {
     let shared = shared_answers(&mut api);
     for (path, item) in api.paths.paths.iter_mut() {
+        let open = OPEN.contains(&path.as_str());
+        if let Some(get) = item.get.as_mut().filter(|_| !open) {
+            revalidated(get);
+        }
         for op in operations(item) {
             for (status, answer) in op.responses.responses.iter_mut() {
                 if let Some(name) = response_name(status)
@@ -32,7 +39,7 @@ pub fn tidy(mut api: OpenApi) -> OpenApi {
                     *answer = RefOr::Ref(Ref::from_response_name(name));
                 }
             }
-            if OPEN.contains(&path.as_str()) {
+            if open {
                 op.security = Some(Vec::new());
             }
         }
@@ -48,6 +55,25 @@ pub fn tidy(mut api: OpenApi) -> OpenApi {
     server.description = Some("csapi as the README's first command runs it".to_owned());
     api.servers = Some(vec![server]);
     api
+}
+
+/// A read that may be revalidated (`http::caching`): `If-None-Match` in,
+/// 304 out.
+fn revalidated(op: &mut Operation) {
+    let mut held = Parameter::new("If-None-Match");
+    held.parameter_in = ParameterIn::Header;
+    held.required = Required::False;
+    held.description =
+        Some("ETags of representations the client holds; the current one answers 304.".to_owned());
+    held.schema = Some(String::schema());
+    op.parameters.get_or_insert_with(Vec::new).push(held);
+    let not_modified = ResponseBuilder::new()
+        .description("Not modified: `If-None-Match` names the current ETag. No body.")
+        .header("ETag", Header::new(String::schema()))
+        .build();
+    op.responses
+        .responses
+        .insert("304".to_owned(), RefOr::T(not_modified));
 }
 
 fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {

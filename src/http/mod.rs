@@ -5,6 +5,7 @@ mod accounts;
 mod api_keys;
 mod assessments;
 mod body;
+mod caching;
 mod contract;
 mod dto;
 mod extract;
@@ -253,6 +254,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
     let v1 = v1
         .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
         .route_layer(axum::middleware::from_fn(middleware::plain_text))
+        .layer(axum::middleware::from_fn(caching::conditional_get))
         .layer(from_fn_with_state(state.clone(), middleware::idempotency))
         .layer(from_fn_with_state(
             state.app.clone(),

@@ -7,6 +7,7 @@ mod accounts;
 mod api_keys;
 mod assessments;
 mod bad_input;
+mod caching;
 mod connections;
 mod custom_frameworks;
 mod etags;
