@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use csapi::app::{App, Bootstrap};
+use csapi::app::{App, Bootstrap, RateLimit, RateLimits};
 use csapi::domain::Role;
 use csapi::http::HttpOptions;
 use csapi::server::{ConnectionLimits, ServeOptions, Server};
@@ -120,6 +120,12 @@ struct ServeArgs {
     /// Largest request body in bytes.
     #[arg(long, env = "CSAPI_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
+    /// Requests per API key, as a quota per window (`6000/min`, `100/s`), or `off`.
+    #[arg(long, env = "CSAPI_RATE_LIMIT", default_value = "6000/min", value_parser = rate_limit)]
+    rate_limit: Limit,
+    /// Requests per workspace, over all its keys, or `off`.
+    #[arg(long, env = "CSAPI_WORKSPACE_RATE_LIMIT", default_value = "off", value_parser = rate_limit)]
+    workspace_rate_limit: Limit,
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CSAPI_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -189,7 +195,21 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// A rate limit or `off` (clap takes `Option` for a missing value, hence the alias).
+type Limit = Option<RateLimit>;
+
+fn rate_limit(s: &str) -> Result<Limit, String> {
+    match s.trim() {
+        "off" => Ok(None),
+        rate => rate.parse().map(Some),
+    }
+}
+
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
+    let app = app.with_rate_limits(RateLimits {
+        per_key: args.rate_limit,
+        per_workspace: args.workspace_rate_limit,
+    });
     match app.bootstrap(args.bootstrap_key).await? {
         Bootstrap::Created { admin, .. } => println!(
             "created workspace `default`; its admin key (shown once): {}",

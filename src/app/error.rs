@@ -37,6 +37,9 @@ pub enum AppError {
     /// The record cannot be changed by anyone (a built-in).
     #[error("{0}")]
     ReadOnly(String),
+    /// A rate limit is spent; retry after the given seconds.
+    #[error("rate limit of this {} ({}) reached; retry in {} s", .0.allowance.policy, .0.allowance.limit, .0.retry_after)]
+    RateLimited(super::Exhausted),
     #[error("the store is unavailable; retry later")]
     Unavailable(String),
     #[error("internal error")]

@@ -14,6 +14,7 @@ mod policies;
 mod portfolio;
 mod precondition;
 mod qbr;
+mod rate_limit;
 mod stakeholders;
 mod success_plans;
 mod successes;
@@ -35,6 +36,7 @@ pub use precondition::{IfMatch, etag_of};
 pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
 };
+pub use rate_limit::{Allowance, Exhausted, RateLimit, RateLimits};
 pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
 pub use successes::{AssessedSuccess, SuccessQuery};
 pub use workspaces::{Bootstrap, NewKey};
@@ -47,11 +49,24 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    limiter: std::sync::Arc<rate_limit::Limiter>,
 }
 
 impl App {
+    /// The core over `store`, with no rate limits.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            limiter: Default::default(),
+        }
+    }
+
+    /// The same core, counting requests against `limits` from now on.
+    pub fn with_rate_limits(self, limits: RateLimits) -> Self {
+        Self {
+            limiter: std::sync::Arc::new(rate_limit::Limiter::new(limits)),
+            ..self
+        }
     }
 
     /// Whether the store answers, for `/readyz` and gRPC health.

@@ -65,7 +65,9 @@ impl GrpcState {
             .ok_or_else(|| {
                 Status::unauthenticated("missing authorization: Bearer <key> metadata")
             })?;
-        self.app.authenticate(key).await.map_err(status_of)
+        let principal = self.app.authenticate(key).await.map_err(status_of)?;
+        self.app.admit(&principal).map_err(status_of)?;
+        Ok(principal)
     }
 
     /// Records a finished call in the metrics.

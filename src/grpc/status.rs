@@ -1,5 +1,7 @@
 //! The one place that maps [`AppError`] to a gRPC status.
 
+use std::time::Duration;
+
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
@@ -16,6 +18,11 @@ pub fn status_of(e: AppError) -> Status {
         AppError::InUse(_) | AppError::IdempotencyKeyReused => Status::failed_precondition(message),
         AppError::Unauthenticated => Status::unauthenticated(message),
         AppError::Forbidden(_) | AppError::ReadOnly(_) => Status::permission_denied(message),
+        AppError::RateLimited(exhausted) => Status::with_error_details(
+            Code::ResourceExhausted,
+            message,
+            ErrorDetails::with_retry_info(Some(Duration::from_secs(exhausted.retry_after))),
+        ),
         AppError::Unavailable(reason) => {
             tracing::warn!(%reason, "store unavailable");
             Status::unavailable(message)

@@ -14,15 +14,19 @@ use axum::response::{IntoResponse, Response};
 
 use super::HttpState;
 use super::problem::Problem;
-use crate::app::{Answer, App, AppError, Claim, IdempotencyKey, Principal};
+use crate::app::{Allowance, Answer, App, AppError, Claim, IdempotencyKey, Principal};
 use crate::domain::Invalid;
 use crate::domain::validation::{CONTROL, UNWRITABLE_DATE, has_control, is_unwritable_date};
 
 const IDEMPOTENCY_KEY: &str = "idempotency-key";
+pub const RATE_LIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
+pub const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 /// Headers of a first answer that a replay repeats.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-/// Resolves `Authorization: Bearer <key>` to a [`Principal`] in the request extensions.
+/// Resolves `Authorization: Bearer <key>` to a [`Principal`] in the request
+/// extensions, and counts the request against the key's rate limits: every
+/// answer says where the caller stands, a spent limit answers 429.
 pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let key = req
         .headers()
@@ -36,12 +40,42 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     let Some(key) = key else {
         return AppError::Unauthenticated.into_response();
     };
-    match app.authenticate(key).await {
-        Ok(principal) => {
+    let principal = match app.authenticate(key).await {
+        Ok(principal) => principal,
+        Err(e) => return e.into_response(),
+    };
+    match app.admit(&principal) {
+        Ok(allowance) => {
             req.extensions_mut().insert(principal);
-            next.run(req).await
+            let mut res = next.run(req).await;
+            if let Some(a) = allowance {
+                rate_limit_headers(res.headers_mut(), &a);
+            }
+            res
+        }
+        Err(AppError::RateLimited(spent)) => {
+            let mut res = AppError::RateLimited(spent).into_response();
+            rate_limit_headers(res.headers_mut(), &spent.allowance);
+            res
         }
         Err(e) => e.into_response(),
+    }
+}
+
+/// `RateLimit-Policy` and `RateLimit` as the IETF httpapi draft writes them:
+/// `"key";q=6000;w=60` and `"key";r=5999;t=1` (remaining, seconds to full).
+fn rate_limit_headers(headers: &mut axum::http::HeaderMap, a: &Allowance) {
+    let policy = format!(
+        "\"{}\";q={};w={}",
+        a.policy,
+        a.limit.quota,
+        a.limit.window.as_secs()
+    );
+    let now = format!("\"{}\";r={};t={}", a.policy, a.remaining, a.reset);
+    for (name, value) in [(RATE_LIMIT_POLICY, policy), (RATE_LIMIT, now)] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
     }
 }
 

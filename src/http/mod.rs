@@ -307,11 +307,13 @@ const CORS_REQUEST_HEADERS: [HeaderName; 5] = [
     HeaderName::from_static("idempotency-key"),
 ];
 /// Response headers a cross-origin page may read.
-const CORS_EXPOSED_HEADERS: [HeaderName; 4] = [
+const CORS_EXPOSED_HEADERS: [HeaderName; 6] = [
     header::ETAG,
     header::LOCATION,
     header::RETRY_AFTER,
     HeaderName::from_static("idempotent-replayed"),
+    middleware::RATE_LIMIT_POLICY,
+    middleware::RATE_LIMIT,
 ];
 
 /// CORS for `origins`: none when empty; `*` alone admits any origin (keys

@@ -29,6 +29,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// Seconds to wait before retrying, sent as `Retry-After`.
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -41,6 +44,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             errors: Vec::new(),
+            retry_after: None,
         }
     }
 
@@ -70,7 +74,7 @@ impl IntoResponse for Problem {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         match status {
             StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                headers.insert(header::RETRY_AFTER, self.retry_after.unwrap_or(1).into());
             }
             StatusCode::UNAUTHORIZED => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
@@ -110,6 +114,12 @@ impl From<AppError> for Problem {
                 );
             }
             AppError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
+            AppError::RateLimited(exhausted) => {
+                let mut p =
+                    Problem::typed(StatusCode::TOO_MANY_REQUESTS, "rate-limited", e.to_string());
+                p.retry_after = Some(exhausted.retry_after);
+                return p;
+            }
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(reason) => {
@@ -164,6 +174,10 @@ pub enum ProblemResponses {
     /// Invalid fields, each named in `errors`.
     #[response(status = 422, content_type = "application/problem+json")]
     Unprocessable(#[to_schema] Problem),
+    /// A rate limit of the key or its workspace is spent; retry after
+    /// `Retry-After` seconds. `RateLimit-Policy` and `RateLimit` say which.
+    #[response(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(#[to_schema] Problem),
     /// The store is unreachable; retry after `Retry-After` seconds.
     #[response(status = 503, content_type = "application/problem+json")]
     Unavailable(#[to_schema] Problem),

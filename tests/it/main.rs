@@ -18,6 +18,7 @@ mod isolation;
 mod lifecycle;
 mod metrics;
 mod openapi;
+mod rate_limits;
 mod stakeholders;
 mod success_plans;
 mod success_plans_grpc;

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use csapi::app::App;
+use csapi::app::{App, RateLimits};
 use csapi::grpc::pb::account_service_client::AccountServiceClient;
 use csapi::grpc::pb::api_key_service_client::ApiKeyServiceClient;
 use csapi::http::HttpOptions;
@@ -99,6 +99,19 @@ impl TestApp {
 
     /// Like [`TestApp::start`], with these connection limits.
     pub async fn start_limited(backend: Backend, limits: ConnectionLimits) -> Option<TestApp> {
+        Self::start_with(backend, limits, RateLimits::default()).await
+    }
+
+    /// Like [`TestApp::start`], counting requests against these rate limits.
+    pub async fn start_rate_limited(backend: Backend, rates: RateLimits) -> Option<TestApp> {
+        Self::start_with(backend, TEST_LIMITS, rates).await
+    }
+
+    async fn start_with(
+        backend: Backend,
+        limits: ConnectionLimits,
+        rates: RateLimits,
+    ) -> Option<TestApp> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
                 let path =
@@ -110,15 +123,26 @@ impl TestApp {
                 (url, Cleanup::Database(name))
             }
         };
-        Some(Self::start_on(&url, cleanup, limits).await)
+        Some(Self::start_on(&url, cleanup, limits, rates).await)
     }
 
     /// Starts a server on `url`, which tests may route through a proxy.
     pub async fn start_on_url(url: &str, database: String) -> TestApp {
-        Self::start_on(url, Cleanup::Database(database), TEST_LIMITS).await
+        Self::start_on(
+            url,
+            Cleanup::Database(database),
+            TEST_LIMITS,
+            RateLimits::default(),
+        )
+        .await
     }
 
-    async fn start_on(url: &str, cleanup: Cleanup, limits: ConnectionLimits) -> TestApp {
+    async fn start_on(
+        url: &str,
+        cleanup: Cleanup,
+        limits: ConnectionLimits,
+        rates: RateLimits,
+    ) -> TestApp {
         let store = Store::connect(&StoreConfig {
             url: url.to_owned(),
             pool_size: 4,
@@ -127,7 +151,7 @@ impl TestApp {
         .await
         .expect("connecting the store");
         store.migrate().await.expect("migrating");
-        let app = App::new(store);
+        let app = App::new(store).with_rate_limits(rates);
         app.bootstrap(Some(ADMIN_KEY.to_owned()))
             .await
             .expect("bootstrap");
