@@ -70,8 +70,12 @@ pub async fn fresh_postgres_database() -> Option<(String, String)> {
             panic!("CI=true but PostgreSQL at {admin} is unreachable: {e}")
         }
         Err(e) => {
-            eprintln!(
-                "SKIPPING a PostgreSQL test: {admin} is unreachable ({e}); set TEST_DATABASE_URL"
+            // Written to the process's stderr, past the test harness's
+            // capture, so the run's output shows every test that did not run.
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "SKIPPED (not run): a PostgreSQL test; {admin} is unreachable ({e}); set TEST_DATABASE_URL"
             );
             return None;
         }
