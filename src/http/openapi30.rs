@@ -1,7 +1,10 @@
 //! The OpenAPI 3.0.3 edition of the 3.1 document, for tools that read only
 //! 3.0 (Salesforce External Services among them). Written from the 3.1 JSON,
 //! so the two cannot say different things: each 3.1-only form becomes its
-//! 3.0 spelling, and what 3.0 cannot say at all is left out.
+//! 3.0 spelling, and what 3.0 cannot say at all is left out. Those tools
+//! speak JSON only, so the edition holds the JSON API: answers in other
+//! media types (the QBR as CSV or HTML) and operations with none in JSON
+//! (the SVG chart, the probes and the metrics scrape) are in 3.1 alone.
 
 use serde_json::{Map, Value, json};
 
@@ -18,10 +21,43 @@ pub fn downgrade(mut doc: Value) -> Value {
             }
         }
     }
+    json_only(&mut doc);
     walk(&mut doc, false);
     let types = component_types(&doc);
     type_nullable_references(&mut doc, &types);
     doc
+}
+
+/// Media types a JSON client reads.
+const JSON_TYPES: [&str; 2] = ["application/json", "application/problem+json"];
+
+/// Drops non-JSON answers, then operations (and paths) whose every success
+/// answered something other than JSON.
+fn json_only(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        ops.retain(|_, op| {
+            let Some(answers) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                return true;
+            };
+            let mut json_success = false;
+            for (status, answer) in answers.iter_mut() {
+                let Some(content) = answer.get_mut("content").and_then(Value::as_object_mut) else {
+                    json_success |= status.starts_with('2');
+                    continue;
+                };
+                content.retain(|media, _| JSON_TYPES.contains(&media.as_str()));
+                json_success |= status.starts_with('2') && !content.is_empty();
+            }
+            json_success
+        });
+    }
+    paths.retain(|_, item| item.as_object().is_some_and(|o| !o.is_empty()));
 }
 
 /// The `type` of each component schema that has one.
@@ -312,6 +348,31 @@ mod tests {
                 json!({"type": "object", "properties": {"const": {"type": "string"}, "type": {"type": "string"}}})
             ),
             json!({"type": "object", "properties": {"const": {"type": "string"}, "type": {"type": "string"}}})
+        );
+    }
+
+    #[test]
+    fn the_edition_holds_the_json_api() {
+        let answer =
+            |media: Value| json!({"responses": {"200": {"description": "d", "content": media}}});
+        let qbr = json!({"responses": {
+            "200": {"description": "d", "content": {"application/json": {}, "text/csv": {}}},
+            "404": {"$ref": "#/components/responses/NotFound"},
+        }});
+        let delete = json!({"responses": {"204": {"description": "Deleted"}}});
+        let doc = downgrade(json!({"paths": {
+            "/healthz": {"get": answer(json!({"text/plain": {}}))},
+            "/chart.svg": {"get": answer(json!({"image/svg+xml": {}}))},
+            "/qbr": {"get": qbr},
+            "/accounts/{id}": {"delete": delete.clone()},
+        }}));
+        let json_qbr = json!({"responses": {
+            "200": {"description": "d", "content": {"application/json": {}}},
+            "404": {"$ref": "#/components/responses/NotFound"},
+        }});
+        assert_eq!(
+            doc["paths"],
+            json!({"/qbr": {"get": json_qbr}, "/accounts/{id}": {"delete": delete}})
         );
     }
 

@@ -369,3 +369,59 @@ async fn both_editions_are_served_without_a_key() {
     }
     app.finish().await;
 }
+
+/// What Salesforce External Services needs of the 3.0 edition: JSON only,
+/// Apex-identifier names, every parameter named, descriptions it keeps whole.
+#[test]
+fn the_3_0_edition_fits_salesforce_external_services() {
+    fn walk(v: &serde_json::Value, at: &str, check: &mut dyn FnMut(&str, &serde_json::Value)) {
+        check(at, v);
+        match v {
+            serde_json::Value::Object(o) => o
+                .iter()
+                .for_each(|(k, c)| walk(c, &format!("{at}/{k}"), check)),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .for_each(|(i, c)| walk(c, &format!("{at}/{i}"), check)),
+            _ => {}
+        }
+    }
+    let doc = csapi::http::openapi_3_0();
+    let apex = |name: &str| {
+        name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !name.contains("__")
+            && !name.ends_with('_')
+    };
+    for name in doc["components"]["schemas"].as_object().unwrap().keys() {
+        assert!(apex(name), "schema {name} is not an Apex identifier");
+    }
+    walk(&doc, "", &mut |at, v| {
+        if let Some(o) = v.as_object() {
+            if at.ends_with("/content") {
+                for media in o.keys() {
+                    assert!(
+                        media == "application/json" || media == "application/problem+json",
+                        "{at}: {media}"
+                    );
+                }
+            }
+            if let Some(d) = o.get("description").and_then(|d| d.as_str()) {
+                assert!(
+                    d.chars().count() <= 1333,
+                    "{at}: a description of {} characters",
+                    d.chars().count()
+                );
+            }
+            if at.contains("/parameters/") && o.contains_key("in") {
+                assert!(
+                    o.get("name")
+                        .and_then(|n| n.as_str())
+                        .is_some_and(|n| !n.is_empty()),
+                    "{at}"
+                );
+            }
+        }
+    });
+}
