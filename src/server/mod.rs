@@ -145,10 +145,13 @@ async fn grpc_router(
     stopped: watch::Receiver<bool>,
 ) -> anyhow::Result<tonic::transport::server::Router<GrpcLayers>> {
     let (reporter, health) = tonic_health::server::health_reporter();
-    let reflection = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
+    // v1alpha beside v1: grpcurl, Postman and older clients still ask v1alpha.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let (reflection, reflection_alpha) = (reflection().build_v1()?, reflection().build_v1alpha()?);
     report_store_health(&state.app, &reporter).await;
     tokio::spawn(follow_store_health(state.app.clone(), reporter, stopped));
     // `timeout` is the default deadline; a client's shorter `grpc-timeout` wins.
@@ -157,6 +160,7 @@ async fn grpc_router(
         .layer(CatchPanicLayer::custom(grpc_panic as fn(_) -> _))
         .add_service(health)
         .add_service(reflection)
+        .add_service(reflection_alpha)
         .add_service(limited!(AccountServiceServer, AccountGrpc(state.clone())))
         .add_service(limited!(ApiKeyServiceServer, ApiKeyGrpc(state.clone())))
         .add_service(limited!(

@@ -214,7 +214,7 @@ on_both_backends! {
             .status;
         assert_eq!(status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
 
-        let mut reflection = ServerReflectionClient::new(channel);
+        let mut reflection = ServerReflectionClient::new(channel.clone());
         let request = ServerReflectionRequest { host: String::new(), message_request: Some(MessageRequest::ListServices(String::new())) };
         let mut responses = reflection.server_reflection_info(tokio_stream::iter(vec![request])).await.unwrap().into_inner();
         let response = responses.message().await.unwrap().unwrap();
@@ -226,5 +226,20 @@ on_both_backends! {
         assert!(names.contains(&"csapi.v1.AccountService".to_owned()), "{names:?}");
         assert!(names.contains(&"csapi.v1.ApiKeyService".to_owned()), "{names:?}");
         assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
+
+        // Older clients ask v1alpha, and get the same answer.
+        use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
+        use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+        use tonic_reflection::pb::v1alpha::server_reflection_response::MessageResponse as AlphaResponse;
+        let mut alpha = AlphaClient::new(channel);
+        let request = tonic_reflection::pb::v1alpha::ServerReflectionRequest {
+            host: String::new(),
+            message_request: Some(AlphaRequest::ListServices(String::new())),
+        };
+        let mut responses = alpha.server_reflection_info(tokio_stream::iter(vec![request])).await.unwrap().into_inner();
+        let Some(AlphaResponse::ListServicesResponse(list)) = responses.message().await.unwrap().unwrap().message_response else {
+            panic!("unexpected v1alpha reflection answer");
+        };
+        assert!(list.service.iter().any(|s| s.name == "csapi.v1.AccountService"));
     }
 }
