@@ -54,6 +54,7 @@ impl App {
             )
             .into());
         }
+        self.charge_rows(p, batch.rows.len())?;
         let metrics = self.metrics_by_key(p).await?;
         let accounts = self.resolve_accounts(p, &batch.rows).await?;
         let at = now();

@@ -148,6 +148,13 @@ impl Limiter {
     /// Takes one token from the caller's key and workspace buckets, or none
     /// when either is empty. `None` when no limit applies.
     pub fn admit(&self, p: &Principal, now: Instant) -> Result<Option<Allowance>, Exhausted> {
+        self.take(p, 1, now)
+    }
+
+    /// Takes `n` tokens from each of the caller's buckets, or none when
+    /// either holds fewer.
+    fn take(&self, p: &Principal, n: u32, now: Instant) -> Result<Option<Allowance>, Exhausted> {
+        let n = f64::from(n);
         let scopes = [
             (&self.per_key, p.key_id),
             (&self.per_workspace, p.workspace_id),
@@ -163,8 +170,8 @@ impl Limiter {
         let mut refilled = Vec::with_capacity(guards.len());
         for (buckets, id, held) in &guards {
             let bucket = buckets.refilled(held, *id, now);
-            if bucket.tokens < 1.0 {
-                let retry_after = ((1.0 - bucket.tokens) / buckets.per_second())
+            if bucket.tokens < n {
+                let retry_after = ((n - bucket.tokens) / buckets.per_second())
                     .ceil()
                     .max(1.0) as u64;
                 return Err(Exhausted {
@@ -175,7 +182,7 @@ impl Limiter {
             refilled.push(bucket);
         }
         for ((buckets, id, held), mut bucket) in guards.iter_mut().zip(refilled) {
-            bucket.tokens -= 1.0;
+            bucket.tokens -= n;
             held.insert(*id, bucket);
             let a = buckets.allowance(bucket.tokens);
             if tightest.is_none_or(|t| a.remaining < t.remaining) {
@@ -186,12 +193,29 @@ impl Limiter {
     }
 }
 
+/// Rows of a bulk write that cost as much as one request.
+pub const ROWS_PER_REQUEST: usize = 100;
+
 impl App {
     /// Counts a request of `p` against its limits: its allowance, or
     /// [`AppError::RateLimited`] saying when to retry.
     pub fn admit(&self, p: &Principal) -> Result<Option<Allowance>, AppError> {
         self.limiter
             .admit(p, Instant::now())
+            .map_err(AppError::RateLimited)
+    }
+
+    /// Charges a bulk write of `rows` as the requests it stands for (one per
+    /// [`ROWS_PER_REQUEST`] rows, the request itself already counted).
+    pub(super) fn charge_rows(&self, p: &Principal, rows: usize) -> Result<(), AppError> {
+        let extra = rows.div_ceil(ROWS_PER_REQUEST).saturating_sub(1);
+        if extra == 0 {
+            return Ok(());
+        }
+        let extra = u32::try_from(extra).unwrap_or(u32::MAX);
+        self.limiter
+            .take(p, extra, Instant::now())
+            .map(drop)
             .map_err(AppError::RateLimited)
     }
 }
@@ -276,6 +300,17 @@ mod tests {
         let later = t0 + Duration::from_secs(20);
         let a = l.admit(&who(4, 9), later).unwrap().unwrap();
         assert_eq!((a.policy, a.remaining), ("workspace", 0));
+    }
+
+    #[test]
+    fn a_bulk_charge_takes_all_its_tokens_or_none() {
+        let l = limits("60/min", None);
+        let t0 = Instant::now();
+        assert_eq!(l.take(&who(1, 9), 50, t0).unwrap().unwrap().remaining, 10);
+        let refused = l.take(&who(1, 9), 11, t0).unwrap_err();
+        // 11 tokens wanted, 10 held: one more refills in a second.
+        assert_eq!(refused.retry_after, 1);
+        assert_eq!(l.admit(&who(1, 9), t0).unwrap().unwrap().remaining, 9);
     }
 
     #[test]
