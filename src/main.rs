@@ -121,7 +121,7 @@ struct ServeArgs {
     #[arg(long, env = "CSAPI_BODY_LIMIT", default_value_t = 1024 * 1024)]
     body_limit: usize,
     /// Requests per API key, as a quota per window (`6000/min`, `100/s`), or `off`.
-    #[arg(long, env = "CSAPI_RATE_LIMIT", default_value = "6000/min", value_parser = rate_limit)]
+    #[arg(long, env = "CSAPI_RATE_LIMIT", default_value = "off", value_parser = rate_limit)]
     rate_limit: Limit,
     /// Requests per workspace, over all its keys, or `off`.
     #[arg(long, env = "CSAPI_WORKSPACE_RATE_LIMIT", default_value = "off", value_parser = rate_limit)]

@@ -171,9 +171,8 @@ impl Limiter {
         for (buckets, id, held) in &guards {
             let bucket = buckets.refilled(held, *id, now);
             if bucket.tokens < n {
-                let retry_after = ((n - bucket.tokens) / buckets.per_second())
-                    .ceil()
-                    .max(1.0) as u64;
+                let retry_after =
+                    ((n - bucket.tokens) / buckets.per_second()).ceil().max(1.0) as u64;
                 return Err(Exhausted {
                     retry_after,
                     allowance: buckets.allowance(bucket.tokens),
@@ -194,7 +193,7 @@ impl Limiter {
 }
 
 /// Rows of a bulk write that cost as much as one request.
-pub const ROWS_PER_REQUEST: usize = 100;
+pub const ROWS_PER_REQUEST: usize = 1000;
 
 impl App {
     /// Counts a request of `p` against its limits: its allowance, or
