@@ -179,6 +179,10 @@ pub struct AccountListQuery {
 }
 
 /// Create an account.
+///
+/// Takes the account's fields and optional external refs (its ids in a CRM); answers 201 with a
+/// `Location` and the account's `ETag`. A ref already used by another account is a 409. Write
+/// role; send an `Idempotency-Key` to make retries safe.
 #[utoipa::path(operation_id = "create_account", post, path = "/v1/accounts", tag = "accounts", request_body = AccountInput,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created", body = AccountView,
@@ -198,6 +202,9 @@ pub async fn create(
 }
 
 /// List accounts, filtered and paged.
+///
+/// Filters combine (segment, owner, lifecycle stage, a name search, `updated_since` for
+/// incremental syncs); pages follow `next_page_token`. Any role.
 #[utoipa::path(operation_id = "list_accounts", get, path = "/v1/accounts", tag = "accounts", params(AccountListQuery),
     responses((status = 200, description = "A page of accounts", body = Listing<AccountView>), ProblemResponses),
     security(("bearer" = [])))]
@@ -222,6 +229,9 @@ pub async fn list(
 }
 
 /// Get an account.
+///
+/// The account with its external refs and its `ETag`; `If-None-Match` with that ETag answers
+/// 304. Any role.
 #[utoipa::path(operation_id = "get_account", get, path = "/v1/accounts/{id}", tag = "accounts", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -239,6 +249,10 @@ pub async fn get(
 }
 
 /// Change an account (JSON merge patch).
+///
+/// A JSON merge patch: fields left out are kept, `null` clears an optional field (a required
+/// one cannot be cleared). `If-Match` with the ETag you read makes it safe against concurrent
+/// edits (412 when stale). Write role.
 #[utoipa::path(operation_id = "update_account", patch, path = "/v1/accounts/{id}", tag = "accounts", request_body = AccountPatchInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
@@ -259,6 +273,9 @@ pub async fn patch(
 }
 
 /// Delete an account with its stakeholders.
+///
+/// Removes the account with its stakeholders, assessments, observations, plans and successes,
+/// in one transaction. `If-Match` makes it conditional. Write role.
 #[utoipa::path(operation_id = "delete_account", delete, path = "/v1/accounts/{id}", tag = "accounts",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
@@ -274,6 +291,9 @@ pub async fn delete(
 }
 
 /// Get the account another system knows by `external_id`.
+///
+/// Looks an account up by the id another system (`salesforce`, `hubspot`, …) gives it, so a
+/// sync needs no mapping table. Any role.
 #[utoipa::path(operation_id = "get_account_by_ref", get, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")),
     responses((status = 200, description = "The account", body = AccountView, headers(("ETag" = String))), ProblemResponses),
@@ -292,6 +312,10 @@ pub async fn get_by_ref(
 }
 
 /// Create or replace the account another system knows by `external_id`.
+///
+/// 201 when no account has the ref yet, 200 when one does (its fields replaced, its version
+/// moved). Concurrent upserts of one new ref create it once. The write a CRM sync should use.
+/// Write role.
 #[utoipa::path(operation_id = "upsert_account_by_ref", put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     request_body = AccountInput,
     params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),

@@ -75,6 +75,9 @@ pub struct ApiKeyListQuery {
 }
 
 /// Create an API key.
+///
+/// Answers the secret once; a replay of the same `Idempotency-Key` answers the key's metadata
+/// with `key: null`. Admin role.
 #[utoipa::path(operation_id = "create_api_key", post, path = "/v1/api-keys", tag = "api-keys", request_body = ApiKeyInput,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 201, description = "Created; `key` is shown only now", body = CreatedApiKey,
@@ -102,6 +105,9 @@ pub async fn create(
 }
 
 /// List the workspace's keys (never their secrets).
+///
+/// Names, roles, creation and revocation times; a secret is shown only once, when its key is
+/// made. Admin role.
 #[utoipa::path(operation_id = "list_api_keys", get, path = "/v1/api-keys", tag = "api-keys", params(ApiKeyListQuery),
     responses((status = 200, description = "A page of keys", body = Listing<ApiKeyView>), ProblemResponses),
     security(("bearer" = [])))]
@@ -119,6 +125,9 @@ pub async fn list(
 }
 
 /// Revoke a key: it stops working at once.
+///
+/// Requests with the key answer 401 from then on. The workspace's last admin key cannot be
+/// revoked (409). Admin role.
 #[utoipa::path(operation_id = "revoke_api_key", delete, path = "/v1/api-keys/{id}", tag = "api-keys", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Revoked"), ProblemResponses),
     security(("bearer" = [])))]

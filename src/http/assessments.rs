@@ -112,6 +112,10 @@ pub struct AssessmentListQuery {
 }
 
 /// Record an assessment; its results and classifications are computed and stored with it.
+///
+/// Scores every dimension of a framework for an account or a stakeholder at an instant (default
+/// now). Stored with what it concluded: each matrix's cell and closeness, each equation's
+/// value, the hierarchy's level. Write role.
 #[utoipa::path(post, path = "/v1/assessments", operation_id = "create_assessment", tag = "assessments",
     request_body = AssessmentInput,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -129,6 +133,9 @@ pub async fn create(
 }
 
 /// List assessments in the order they were recorded, filtered by account, stakeholder, framework and time.
+///
+/// Oldest first, so a client can follow new ones; filter by account, stakeholder, framework and
+/// an `assessed_at` range. Any role.
 #[utoipa::path(get, path = "/v1/assessments", operation_id = "list_assessments", tag = "assessments",
     params(AssessmentListQuery),
     responses((status = 200, description = "A page of assessments", body = Listing<AssessmentView>), ProblemResponses),
@@ -154,6 +161,8 @@ pub async fn list(
 }
 
 /// Get an assessment.
+///
+/// The scores and what they concluded when recorded. Any role.
 #[utoipa::path(get, path = "/v1/assessments/{id}", operation_id = "get_assessment", tag = "assessments",
     params(("id" = Uuid, Path)),
     responses((status = 200, description = "The assessment", body = AssessmentView), ProblemResponses),
@@ -167,6 +176,9 @@ pub async fn get(
 }
 
 /// Delete an assessment; the subject's previous classification becomes current again.
+///
+/// The classifications it made go with it; where it was the latest, the one before becomes
+/// current. Write role.
 #[utoipa::path(delete, path = "/v1/assessments/{id}", operation_id = "delete_assessment", tag = "assessments",
     params(("id" = Uuid, Path)),
     responses((status = 204, description = "Deleted"), ProblemResponses),

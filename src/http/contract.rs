@@ -14,6 +14,7 @@ use utoipa::openapi::server::Server;
 use utoipa::openapi::{OpenApi, RefOr, Response};
 use utoipa::{PartialSchema, ToSchema};
 
+use super::examples::request_example;
 use super::problem::{PROBLEM_JSON, Problem};
 
 /// Where the README's first command serves the API.
@@ -31,6 +32,7 @@ pub fn tidy(mut api: OpenApi) -> OpenApi {
             revalidated(get);
         }
         for op in operations(item) {
+            exemplify(op);
             for (status, answer) in op.responses.responses.iter_mut() {
                 if let Some(name) = response_name(status)
                     && let RefOr::T(response) = answer
@@ -55,6 +57,16 @@ pub fn tidy(mut api: OpenApi) -> OpenApi {
     server.description = Some("csapi as the README's first command runs it".to_owned());
     api.servers = Some(vec![server]);
     api
+}
+
+/// The operation's request example, where it takes a body.
+fn exemplify(op: &mut Operation) {
+    let example = op.operation_id.as_deref().and_then(request_example);
+    if let (Some(example), Some(body)) = (example, op.request_body.as_mut())
+        && let Some(json) = body.content.get_mut("application/json")
+    {
+        json.example = Some(example);
+    }
 }
 
 /// A read that may be revalidated (`http::caching`): `If-None-Match` in,
@@ -94,6 +106,7 @@ fn shared_answers(api: &mut OpenApi) -> BTreeMap<String, Response> {
     let mut seen: BTreeMap<String, Vec<(Response, usize)>> = BTreeMap::new();
     for item in api.paths.paths.values_mut() {
         for op in operations(item) {
+            exemplify(op);
             for (status, answer) in op.responses.responses.iter_mut() {
                 let RefOr::T(response) = answer else { continue };
                 let Some(content) = response.content.get_mut(PROBLEM_JSON) else {

@@ -252,6 +252,9 @@ pub struct ClassifyInput {
 impl Checked for ClassifyInput {}
 
 /// List frameworks.
+///
+/// The built-in frameworks (success equation, readiness, hierarchy of needs, …) and the
+/// workspace's own, each at its latest version. Any role.
 #[utoipa::path(get, path = "/v1/frameworks", operation_id = "list_frameworks", tag = "frameworks",
     responses((status = 200, description = "Every framework at its latest version", body = FrameworkList), ProblemResponses),
     security(("bearer" = [])))]
@@ -266,6 +269,8 @@ pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response,
 }
 
 /// Get a framework at its latest version.
+///
+/// The framework's current definition and version, with an `ETag`. Any role.
 #[utoipa::path(get, path = "/v1/frameworks/{key}", operation_id = "get_framework", tag = "frameworks",
     params(("key" = String, Path, description = "e.g. readiness")),
     responses((status = 200, description = "The framework", body = FrameworkView, headers(("ETag" = String))), ProblemResponses),
@@ -284,6 +289,9 @@ pub async fn get(
 }
 
 /// Evaluate scores on every model of a framework; stores nothing.
+///
+/// Every matrix cell and closeness, equation value and hierarchy level the scores would give,
+/// without recording anything. Any role.
 #[utoipa::path(post, path = "/v1/frameworks/{key}/evaluate", operation_id = "evaluate_framework", tag = "frameworks",
     request_body = EvaluateInput,
     params(("key" = String, Path, description = "e.g. success_equation")),
@@ -300,6 +308,9 @@ pub async fn evaluate(
 }
 
 /// List matrices.
+///
+/// Every matrix of every framework the workspace can use, with its axes, cuts and cells. Any
+/// role.
 #[utoipa::path(get, path = "/v1/matrices", operation_id = "list_matrices", tag = "matrices",
     responses((status = 200, description = "Every matrix", body = MatrixList), ProblemResponses),
     security(("bearer" = [])))]
@@ -314,6 +325,9 @@ pub async fn list_matrices(State(app): State<App>, Caller(p): Caller) -> Result<
 }
 
 /// Get a matrix.
+///
+/// Its axes (framework dimensions), cut points, cells with their plays, and the corner where
+/// success lies. Any role.
 #[utoipa::path(get, path = "/v1/matrices/{key}", operation_id = "get_matrix", tag = "matrices",
     params(("key" = String, Path, description = "e.g. readiness")),
     responses((status = 200, description = "The matrix", body = MatrixView), ProblemResponses),
@@ -327,6 +341,9 @@ pub async fn get_matrix(
 }
 
 /// Classify a point on a matrix; stores nothing.
+///
+/// The cell, recommended play and closeness to success of an (x, y) point, without recording
+/// anything. Any role.
 #[utoipa::path(post, path = "/v1/matrices/{key}/classify", operation_id = "classify", tag = "matrices",
     request_body = ClassifyInput,
     params(("key" = String, Path, description = "e.g. readiness")),
@@ -368,6 +385,9 @@ fn created(f: PublishedFramework) -> Response {
 }
 
 /// Create a custom framework (admin), at version 1.
+///
+/// Dimensions with their scales and questions, matrices with any number of cut points,
+/// equations and a hierarchy over them; checked whole. Admin role.
 #[utoipa::path(post, path = "/v1/frameworks", operation_id = "create_framework", tag = "frameworks",
     request_body = Framework,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -382,6 +402,9 @@ pub async fn create(
 }
 
 /// Change a custom framework (admin): the definition becomes its next version.
+///
+/// The body is the whole new definition; it becomes the next version, and assessments keep the
+/// version they were made with. `If-Match` guards against concurrent edits. Admin role.
 #[utoipa::path(put, path = "/v1/frameworks/{key}", operation_id = "update_framework", tag = "frameworks",
     request_body = Framework,
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag of the version the change builds on")),
@@ -403,6 +426,9 @@ pub async fn update(
 }
 
 /// Get a framework at one version.
+///
+/// Any earlier version stays readable, so an old assessment can be read with the definition it
+/// was made with. Any role.
 #[utoipa::path(get, path = "/v1/frameworks/{key}/versions/{version}", operation_id = "get_framework_version", tag = "frameworks",
     params(("key" = String, Path), ("version" = i32, Path, minimum = 1)),
     responses((status = 200, description = "The framework at that version", body = FrameworkView), ProblemResponses),
@@ -425,6 +451,8 @@ pub async fn get_version(
 }
 
 /// Copy a framework (built-ins included) under a new key (admin).
+///
+/// Start from a built-in and adapt it: the copy is a custom framework at version 1. Admin role.
 #[utoipa::path(post, path = "/v1/frameworks/{key}/clone", operation_id = "clone_framework", tag = "frameworks",
     request_body = CloneInput,
     params(("key" = String, Path, description = "The framework to copy"),

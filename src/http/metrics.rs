@@ -104,6 +104,9 @@ pub struct MetricSetList {
 impl Checked for MetricSet {}
 
 /// List metric definitions: built-ins first, then the workspace's.
+///
+/// Built-in metrics (observed and derived) and the workspace's own, with unit, aggregation,
+/// direction, category and horizon. Any role.
 #[utoipa::path(get, path = "/v1/metric-definitions", operation_id = "list_metric_definitions", tag = "metrics",
     responses((status = 200, description = "Every metric the workspace can use", body = MetricDefinitionList), ProblemResponses),
     security(("bearer" = [])))]
@@ -121,6 +124,8 @@ pub async fn list_definitions(
 }
 
 /// Get a metric definition.
+///
+/// How the metric is measured and read, with an `ETag`. Any role.
 #[utoipa::path(get, path = "/v1/metric-definitions/{key}", operation_id = "get_metric_definition", tag = "metrics",
     params(("key" = String, Path, description = "e.g. arr")),
     responses((status = 200, description = "The metric", body = MetricDefinitionView, headers(("ETag" = String))), ProblemResponses),
@@ -139,6 +144,9 @@ pub async fn get_definition(
 }
 
 /// Define a custom metric (admin); custom metrics are observed.
+///
+/// A key, a name and how its values behave: unit, how a quarter aggregates them, which
+/// direction is better. Admin role.
 #[utoipa::path(post, path = "/v1/metric-definitions", operation_id = "create_metric_definition", tag = "metrics",
     request_body = NewMetric,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -159,6 +167,9 @@ pub async fn create_definition(
 }
 
 /// Delete a custom metric and every observation of it (admin); refused while a set uses it.
+///
+/// Built-ins cannot be deleted. A metric a set or a plan's KPI reads is in use (409 `in-use`).
+/// Admin role.
 #[utoipa::path(delete, path = "/v1/metric-definitions/{key}", operation_id = "delete_metric_definition", tag = "metrics",
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
@@ -174,6 +185,8 @@ pub async fn delete_definition(
 }
 
 /// List metric sets: built-ins first, then the workspace's.
+///
+/// The built-in `qbr_traditional` and `qbr_future` sets and the workspace's own. Any role.
 #[utoipa::path(get, path = "/v1/metric-sets", operation_id = "list_metric_sets", tag = "metrics",
     responses((status = 200, description = "Every metric set", body = MetricSetList), ProblemResponses),
     security(("bearer" = [])))]
@@ -188,6 +201,8 @@ pub async fn list_sets(State(app): State<App>, Caller(p): Caller) -> Result<Resp
 }
 
 /// Get a metric set.
+///
+/// Its metrics with their weights, targets and thresholds, with an `ETag`. Any role.
 #[utoipa::path(get, path = "/v1/metric-sets/{key}", operation_id = "get_metric_set", tag = "metrics",
     params(("key" = String, Path, description = "e.g. qbr_future")),
     responses((status = 200, description = "The set", body = MetricSetView, headers(("ETag" = String))), ProblemResponses),
@@ -206,6 +221,9 @@ pub async fn get_set(
 }
 
 /// Create a metric set (admin).
+///
+/// An ordered list of metrics with weights, targets and RAG thresholds, read together as a
+/// health score. Admin role.
 #[utoipa::path(post, path = "/v1/metric-sets", operation_id = "create_metric_set", tag = "metrics",
     request_body = MetricSet,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -226,6 +244,9 @@ pub async fn create_set(
 }
 
 /// Replace a metric set (admin).
+///
+/// The body replaces the set; `If-Match` guards against concurrent edits. Built-in sets cannot
+/// change. Admin role.
 #[utoipa::path(put, path = "/v1/metric-sets/{key}", operation_id = "update_metric_set", tag = "metrics",
     request_body = MetricSet,
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the replacement applies to")),
@@ -247,6 +268,8 @@ pub async fn update_set(
 }
 
 /// Delete a metric set (admin).
+///
+/// Built-in sets cannot be deleted. Admin role.
 #[utoipa::path(delete, path = "/v1/metric-sets/{key}", operation_id = "delete_metric_set", tag = "metrics",
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
@@ -292,6 +315,8 @@ pub struct SettingsPatch {
 impl Checked for SettingsPatch {}
 
 /// The workspace's settings.
+///
+/// The fiscal year's first month, which names quarters across the API. Any role.
 #[utoipa::path(get, path = "/v1/workspace/settings", operation_id = "get_workspace_settings", tag = "workspace",
     responses((status = 200, description = "The settings", body = SettingsView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -305,6 +330,8 @@ pub async fn get_settings(State(app): State<App>, Caller(p): Caller) -> Result<R
 }
 
 /// Change the workspace's settings (admin).
+///
+/// A merge patch; `If-Match` guards against concurrent edits. Admin role.
 #[utoipa::path(patch, path = "/v1/workspace/settings", operation_id = "update_workspace_settings", tag = "workspace",
     request_body = SettingsPatch,
     params(("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),

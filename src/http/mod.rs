@@ -8,6 +8,7 @@ mod body;
 mod caching;
 mod contract;
 mod dto;
+mod examples;
 mod extract;
 mod frameworks;
 mod metrics;

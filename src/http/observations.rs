@@ -191,6 +191,11 @@ pub struct ObservationQuery {
 }
 
 /// Write a batch of observations (atomic unless `atomic` is false).
+///
+/// Up to 10,000 rows, each naming its account by id or by an external ref. Atomic by default
+/// (one bad row refuses the batch, naming it); with `atomic: false` good rows are written and
+/// bad ones listed. Writing the same account, metric and instant again replaces the value.
+/// Write role.
 #[utoipa::path(post, path = "/v1/observations", operation_id = "write_observations", tag = "metrics",
     request_body = ObservationBatchInput,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -215,6 +220,8 @@ pub async fn write(
 }
 
 /// List observations by account, metric and time.
+///
+/// One account's observations of one metric in a time range, oldest first, paged. Any role.
 #[utoipa::path(get, path = "/v1/observations", operation_id = "list_observations", tag = "metrics",
     params(ObservationQuery),
     responses((status = 200, description = "A page of observations", body = Listing<ObservationView>), ProblemResponses),

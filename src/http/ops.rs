@@ -11,6 +11,9 @@ use super::HttpState;
 use crate::app::{App, AppError};
 
 /// The process is up.
+///
+/// Answers 200 while the process runs, whatever the store's state: a liveness probe. Needs no
+/// key.
 #[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations",
     responses((status = 200, description = "Up", body = String, content_type = "text/plain")))]
 pub async fn healthz() -> &'static str {
@@ -18,6 +21,9 @@ pub async fn healthz() -> &'static str {
 }
 
 /// The store is reachable.
+///
+/// Answers 200 when the store answers, 503 when it does not: a readiness probe for a balancer.
+/// Needs no key.
 #[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations",
     responses((status = 200, description = "Ready", body = String, content_type = "text/plain"),
         (status = 503, description = "The store is unreachable", body = super::problem::Problem,
@@ -27,6 +33,9 @@ pub async fn readyz(State(app): State<App>) -> Result<&'static str, AppError> {
 }
 
 /// Prometheus metrics.
+///
+/// Request counts and latencies per route and gRPC method, in the Prometheus text format, for a
+/// scraper. Needs no key.
 #[utoipa::path(get, path = "/metrics", operation_id = "metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain")))]
 pub async fn metrics(State(state): State<HttpState>) -> Response {

@@ -47,6 +47,8 @@ pub struct PolicyList {
 impl Checked for Policy {}
 
 /// List prioritisation policies.
+///
+/// The built-in `default` policy and the workspace's own. Any role.
 #[utoipa::path(get, path = "/v1/prioritization-policies", operation_id = "list_policies", tag = "prioritization",
     responses((status = 200, description = "Built-ins first, then the workspace's", body = PolicyList), ProblemResponses),
     security(("bearer" = [])))]
@@ -61,6 +63,8 @@ pub async fn list(State(app): State<App>, Caller(p): Caller) -> Result<Response,
 }
 
 /// Get a prioritisation policy.
+///
+/// Its weights and cuts, with an `ETag`. Any role.
 #[utoipa::path(get, path = "/v1/prioritization-policies/{key}", operation_id = "get_policy", tag = "prioritization",
     params(("key" = String, Path, description = "e.g. default")),
     responses((status = 200, description = "The policy", body = PolicyView, headers(("ETag" = String))), ProblemResponses),
@@ -79,6 +83,8 @@ pub async fn get(
 }
 
 /// Create a prioritisation policy (admin).
+///
+/// Matrices with their weights and the tier cut points. Admin role.
 #[utoipa::path(post, path = "/v1/prioritization-policies", operation_id = "create_policy", tag = "prioritization",
     request_body = Policy,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -99,6 +105,9 @@ pub async fn create(
 }
 
 /// Replace a prioritisation policy (admin).
+///
+/// The body replaces the policy; `If-Match` guards against concurrent edits. The built-in
+/// cannot change. Admin role.
 #[utoipa::path(put, path = "/v1/prioritization-policies/{key}", operation_id = "update_policy", tag = "prioritization",
     request_body = Policy,
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the replacement applies to")),
@@ -120,6 +129,8 @@ pub async fn update(
 }
 
 /// Delete a prioritisation policy (admin).
+///
+/// The built-in cannot be deleted. Admin role.
 #[utoipa::path(delete, path = "/v1/prioritization-policies/{key}", operation_id = "delete_policy", tag = "prioritization",
     params(("key" = String, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),

@@ -247,6 +247,9 @@ pub struct PrioritizationQuery {
 }
 
 /// An account's classifications: the latest per matrix and subject, with history.
+///
+/// For each matrix and subject (the account, its stakeholders), the current cell with its
+/// closeness to success, and every earlier classification, newest first. Any role.
 #[utoipa::path(get, path = "/v1/accounts/{id}/classifications", operation_id = "list_account_classifications", tag = "matrices",
     params(("id" = Uuid, Path, description = "The account")),
     responses((status = 200, description = "Latest classification per matrix and subject, with history", body = ClassificationsView), ProblemResponses),
@@ -266,6 +269,9 @@ pub async fn classifications(
 }
 
 /// Who sits in which cell as of a time: counts per cell and the subjects, paged.
+///
+/// Counts per cell as of an instant (default now) and the subjects in each, filtered by segment
+/// or owner, paged. Any role.
 #[utoipa::path(get, path = "/v1/matrices/{key}/portfolio", operation_id = "get_portfolio", tag = "matrices",
     params(("key" = String, Path, description = "e.g. readiness"), PortfolioQuery),
     responses((status = 200, description = "The portfolio", body = PortfolioView), ProblemResponses),
@@ -289,6 +295,9 @@ pub async fn portfolio(
 }
 
 /// How subjects moved between cells from one time to another (null `from`: newly assessed).
+///
+/// Counts of subjects per (from cell, to cell) between two instants; `from: null` counts
+/// subjects first assessed in between. Any role.
 #[utoipa::path(get, path = "/v1/matrices/{key}/transitions", operation_id = "get_transitions", tag = "matrices",
     params(("key" = String, Path, description = "e.g. readiness"), TransitionsQuery),
     responses((status = 200, description = "Counts per from-cell and to-cell", body = TransitionsView), ProblemResponses),
@@ -308,6 +317,9 @@ pub async fn transitions(
 }
 
 /// The portfolio as a self-contained SVG chart.
+///
+/// Every subject's current point on the matrix, for a QBR deck; no scripts or external assets.
+/// Any role.
 #[utoipa::path(get, path = "/v1/matrices/{key}/chart.svg", operation_id = "get_portfolio_chart", tag = "matrices",
     params(("key" = String, Path, description = "e.g. readiness"), ChartQuery),
     responses((status = 200, description = "An SVG image", body = String, content_type = "image/svg+xml"), ProblemResponses),
@@ -333,6 +345,9 @@ pub async fn chart(
 }
 
 /// Accounts ranked by priority under a policy: who deserves high-touch support.
+///
+/// Each account's priority (the weighted closeness to success over the policy's matrices) and
+/// the support tier it earns, highest first, paged. Any role.
 #[utoipa::path(get, path = "/v1/prioritization", operation_id = "prioritize", tag = "prioritization",
     params(PrioritizationQuery),
     responses((status = 200, description = "Ranked accounts", body = PrioritizationView), ProblemResponses),

@@ -352,6 +352,10 @@ pub struct QbrQuery {
 }
 
 /// An account's health on a metric set, quarter to date.
+///
+/// Scores each metric of the set (default `qbr_traditional`) from the quarter's observations up
+/// to `as_of`, with RAG per metric, the weighted health and why any metric has no data. Any
+/// role.
 #[utoipa::path(get, path = "/v1/accounts/{id}/health", operation_id = "get_account_health", tag = "qbr",
     params(("id" = Uuid, Path, description = "The account"), AccountHealthQuery),
     responses((status = 200, description = "Per-metric scores and the weighted health", body = AccountHealthView), ProblemResponses),
@@ -368,6 +372,9 @@ pub async fn account_health(
 }
 
 /// A quarter's health on a metric set across accounts, worst first.
+///
+/// Every account's health on the set for a quarter, worst first, filtered by segment or owner,
+/// paged. Any role.
 #[utoipa::path(get, path = "/v1/metric-sets/{key}/health", operation_id = "get_portfolio_health", tag = "qbr",
     params(("key" = String, Path, description = "e.g. qbr_future"), PortfolioHealthQuery),
     responses((status = 200, description = "Counts per colour and the accounts, paged", body = PortfolioHealthView), ProblemResponses),
@@ -445,6 +452,10 @@ fn chosen_sets(q: &QbrQuery) -> Result<Vec<String>, Invalid> {
 }
 
 /// An account's QBR pack for a quarter: JSON, CSV (one row per metric) or HTML.
+///
+/// The quarter against the one before, a four-quarter trend per metric, health, the account's
+/// success plans and the quarter's successes. `Accept: text/csv` for a sheet, `text/html` for a
+/// self-contained report. Any role.
 #[utoipa::path(get, path = "/v1/accounts/{id}/qbr", operation_id = "get_qbr", tag = "qbr",
     params(("id" = Uuid, Path, description = "The account"), QbrQuery),
     responses((status = 200, description = "The QBR pack, as the Accept header asks",

@@ -145,6 +145,9 @@ pub struct StakeholderListQuery {
 }
 
 /// Add a stakeholder to an account.
+///
+/// Name, email, role in the customer's decisions, whether they took part in the purchase,
+/// attributes and external refs. Write role; `Idempotency-Key` makes retries safe.
 #[utoipa::path(operation_id = "create_stakeholder", post, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
     request_body = StakeholderInput,
     params(("id" = Uuid, Path, description = "The account"),
@@ -167,6 +170,8 @@ pub async fn create(
 }
 
 /// List an account's stakeholders.
+///
+/// The people at the account, paged, with `updated_since` for incremental syncs. Any role.
 #[utoipa::path(operation_id = "list_stakeholders", get, path = "/v1/accounts/{id}/stakeholders", tag = "stakeholders",
     params(("id" = Uuid, Path, description = "The account"), StakeholderListQuery),
     responses((status = 200, description = "A page of stakeholders", body = Listing<StakeholderView>), ProblemResponses),
@@ -188,6 +193,8 @@ pub async fn list(
 }
 
 /// Get a stakeholder.
+///
+/// The person with their refs and `ETag`. Any role.
 #[utoipa::path(operation_id = "get_stakeholder", get, path = "/v1/stakeholders/{id}", tag = "stakeholders", params(("id" = Uuid, Path)),
     responses((status = 200, description = "The stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -205,6 +212,9 @@ pub async fn get(
 }
 
 /// Change a stakeholder (JSON merge patch).
+///
+/// A JSON merge patch, as for accounts; `If-Match` makes it safe against concurrent edits.
+/// Write role.
 #[utoipa::path(operation_id = "update_stakeholder", patch, path = "/v1/stakeholders/{id}", tag = "stakeholders", request_body = StakeholderPatchInput,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
     responses((status = 200, description = "The changed stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
@@ -227,6 +237,8 @@ pub async fn patch(
 }
 
 /// Delete a stakeholder.
+///
+/// Their assessments go with them. Write role.
 #[utoipa::path(operation_id = "delete_stakeholder", delete, path = "/v1/stakeholders/{id}", tag = "stakeholders",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),

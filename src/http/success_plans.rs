@@ -272,6 +272,9 @@ pub struct ProgressQuery {
 const IDEMPOTENCY: &str = "Replays the first answer to a repeated POST";
 
 /// Create a success-plan template.
+///
+/// Objectives with KPIs and milestones whose due dates are offsets from a plan's start. Write
+/// role.
 #[utoipa::path(operation_id = "create_success_plan_template", post, path = "/v1/success-plan-templates", tag = "success-plans",
     request_body = TemplateFields,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
@@ -291,6 +294,8 @@ pub async fn create_template(
 }
 
 /// List success-plan templates.
+///
+/// Reusable plans, paged, with `updated_since`. Any role.
 #[utoipa::path(operation_id = "list_success_plan_templates", get, path = "/v1/success-plan-templates", tag = "success-plans",
     params(TemplateListQuery),
     responses((status = 200, description = "A page of templates", body = Listing<TemplateView>), ProblemResponses),
@@ -309,6 +314,8 @@ pub async fn list_templates(
 }
 
 /// Get a success-plan template.
+///
+/// Its objectives, KPIs and milestones, with an `ETag`. Any role.
 #[utoipa::path(operation_id = "get_success_plan_template", get, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
     params(("id" = Uuid, Path)),
     responses((status = 200, description = "The template", body = TemplateView, headers(("ETag" = String))), ProblemResponses),
@@ -323,6 +330,8 @@ pub async fn get_template(
 }
 
 /// Change a template (merge patch; `objectives` replaces the list). Plans made from it keep their copy.
+///
+/// Fields left out are kept; `objectives`, when given, replaces the list. Write role.
 #[utoipa::path(operation_id = "update_success_plan_template", patch, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
     request_body = TemplatePatch,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
@@ -340,6 +349,8 @@ pub async fn update_template(
 }
 
 /// Delete a template; plans made from it are not touched.
+///
+/// Plans made from it keep their copy. Write role.
 #[utoipa::path(operation_id = "delete_success_plan_template", delete, path = "/v1/success-plan-templates/{id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
@@ -356,6 +367,9 @@ pub async fn delete_template(
 
 /// Create a success plan for an account: blank, or from a template
 /// (its objectives, KPIs and milestones copied, due dates at start + offset).
+///
+/// Name and target date are required without a template; with one they default to its name and
+/// the start plus its duration. Write role.
 #[utoipa::path(operation_id = "create_success_plan", post, path = "/v1/success-plans", tag = "success-plans",
     request_body = NewPlan,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = IDEMPOTENCY, pattern = "^[!-~]{1,255}$")),
@@ -372,6 +386,9 @@ pub async fn create_plan(
 }
 
 /// List success plans, with today's progress.
+///
+/// Filter by account, status, owner, health (on track, at risk, off track) and `updated_since`;
+/// each plan carries today's progress. Any role.
 #[utoipa::path(operation_id = "list_success_plans", get, path = "/v1/success-plans", tag = "success-plans",
     params(PlanListQuery),
     responses((status = 200, description = "A page of plans", body = Listing<PlanView>), ProblemResponses),
@@ -399,6 +416,9 @@ pub async fn list_plans(
 }
 
 /// Get a success plan with today's progress.
+///
+/// The plan with its objectives, KPIs and milestones, today's progress and its `ETag`. Any
+/// role.
 #[utoipa::path(operation_id = "get_success_plan", get, path = "/v1/success-plans/{id}", tag = "success-plans",
     params(("id" = Uuid, Path)),
     responses((status = 200, description = "The plan", body = PlanView, headers(("ETag" = String))), ProblemResponses),
@@ -413,6 +433,9 @@ pub async fn get_plan(
 
 /// Change a plan's own fields (merge patch). `achieved` needs every
 /// objective done, or a `status_reason`.
+///
+/// Name, owner, status and reason, start and target dates; objectives have their own
+/// operations. Write role.
 #[utoipa::path(operation_id = "update_success_plan", patch, path = "/v1/success-plans/{id}", tag = "success-plans",
     request_body = PlanPatch,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
@@ -430,6 +453,9 @@ pub async fn update_plan(
 }
 
 /// Delete a plan; successes that proved it stay, detached.
+///
+/// Its objectives, KPIs and milestones go with it; successes that proved it stay, detached.
+/// Write role.
 #[utoipa::path(operation_id = "delete_success_plan", delete, path = "/v1/success-plans/{id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),
@@ -447,6 +473,9 @@ pub async fn delete_plan(
 /// A plan's progress at a date: per-KPI attainment (linked KPIs read the
 /// account's latest observation by then), per-objective and plan progress,
 /// the expected share and health.
+///
+/// Progress as it stood on `as_of` (default today): KPI values as observed by then, milestones
+/// done by then. Any role.
 #[utoipa::path(operation_id = "get_success_plan_progress", get, path = "/v1/success-plans/{id}/progress", tag = "success-plans",
     params(("id" = Uuid, Path), ProgressQuery),
     responses((status = 200, description = "The plan's progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
@@ -466,6 +495,8 @@ pub async fn progress(
 }
 
 /// Add an objective (optionally with KPIs and milestones) to a plan.
+///
+/// Answers the objective and the plan's recomputed progress. Write role.
 #[utoipa::path(operation_id = "create_objective", post, path = "/v1/success-plans/{id}/objectives", tag = "success-plans",
     request_body = ObjectiveDraft,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
@@ -485,6 +516,8 @@ pub async fn create_objective(
 }
 
 /// Get an objective of a plan.
+///
+/// With its KPIs and milestones. Any role.
 #[utoipa::path(operation_id = "get_objective", get, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path)),
     responses((status = 200, description = "The objective; the plan's ETag", body = Objective, headers(("ETag" = String))), ProblemResponses),
@@ -499,6 +532,9 @@ pub async fn get_objective(
 }
 
 /// Change an objective (merge patch; its KPIs and milestones have their own).
+///
+/// Title, outcome, weight, due date and status; answers the objective and the plan's recomputed
+/// progress. Write role.
 #[utoipa::path(operation_id = "update_objective", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
     request_body = ObjectivePatch,
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
@@ -518,6 +554,8 @@ pub async fn update_objective(
 }
 
 /// Remove an objective with its KPIs and milestones; its successes stay, detached.
+///
+/// Answers the plan's recomputed progress. Write role.
 #[utoipa::path(operation_id = "delete_objective", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
@@ -535,6 +573,10 @@ pub async fn delete_objective(
 }
 
 /// Add a KPI to an objective.
+///
+/// A baseline and a target, and either a linked metric (its latest observation is the current
+/// value) or a current value entered by hand. Answers the KPI and the plan's progress. Write
+/// role.
 #[utoipa::path(operation_id = "create_kpi", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis", tag = "success-plans",
     request_body = KpiDraft,
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
@@ -559,6 +601,8 @@ pub async fn create_kpi(
 }
 
 /// Get a KPI of an objective.
+///
+/// Its baseline, target and current value. Any role.
 #[utoipa::path(operation_id = "get_kpi", get, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path)),
     responses((status = 200, description = "The KPI; the plan's ETag", body = Kpi, headers(("ETag" = String))), ProblemResponses),
@@ -573,6 +617,8 @@ pub async fn get_kpi(
 }
 
 /// Change a KPI (merge patch): e.g. enter its `current` value.
+///
+/// Answers the KPI and the plan's recomputed progress. Write role.
 #[utoipa::path(operation_id = "update_kpi", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
     request_body = KpiPatch,
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
@@ -592,6 +638,8 @@ pub async fn update_kpi(
 }
 
 /// Remove a KPI.
+///
+/// Answers the plan's recomputed progress. Write role.
 #[utoipa::path(operation_id = "delete_kpi", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/kpis/{kpi_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("kpi_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),
@@ -609,6 +657,9 @@ pub async fn delete_kpi(
 }
 
 /// Add a milestone to an objective.
+///
+/// Optionally done already, on a given date. Answers the milestone and the plan's progress.
+/// Write role.
 #[utoipa::path(operation_id = "create_milestone", post, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones", tag = "success-plans",
     request_body = MilestoneDraft,
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag"),
@@ -633,6 +684,8 @@ pub async fn create_milestone(
 }
 
 /// Get a milestone of an objective.
+///
+/// Its due date and whether (and when) it was done. Any role.
 #[utoipa::path(operation_id = "get_milestone", get, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path)),
     responses((status = 200, description = "The milestone; the plan's ETag", body = Milestone, headers(("ETag" = String))), ProblemResponses),
@@ -649,6 +702,9 @@ pub async fn get_milestone(
 }
 
 /// Change a milestone (merge patch): e.g. mark it done.
+///
+/// Marking it done records the day (default today); marking it not done clears it. Answers the
+/// milestone and the plan's progress. Write role.
 #[utoipa::path(operation_id = "update_milestone", patch, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
     request_body = MilestonePatch,
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
@@ -668,6 +724,8 @@ pub async fn update_milestone(
 }
 
 /// Remove a milestone.
+///
+/// Answers the plan's recomputed progress. Write role.
 #[utoipa::path(operation_id = "delete_milestone", delete, path = "/v1/success-plans/{id}/objectives/{objective_id}/milestones/{milestone_id}", tag = "success-plans",
     params(("id" = Uuid, Path), ("objective_id" = Uuid, Path), ("milestone_id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "The plan's ETag")),
     responses((status = 200, description = "Removed; the plan's recomputed progress", body = ProgressView, headers(("ETag" = String))), ProblemResponses),

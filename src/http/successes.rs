@@ -104,6 +104,10 @@ pub struct AsOfQuery {
 }
 
 /// Capture a success.
+///
+/// A title and whatever parts of its anatomy are known: outcome, story, reuse, measurable
+/// evidence, permanence. Optionally tied to a plan and objective of the same account. Write
+/// role.
 #[utoipa::path(operation_id = "create_success", post, path = "/v1/successes", tag = "successes",
     request_body = SuccessDraft,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
@@ -120,6 +124,9 @@ pub async fn create(
 }
 
 /// List successes, with their anatomy at `as_of`.
+///
+/// Filter by account, minimum anatomy score, a missing part or a reuse scope, to find the wins
+/// worth turning into stories. Any role.
 #[utoipa::path(operation_id = "list_successes", get, path = "/v1/successes", tag = "successes",
     params(SuccessListQuery),
     responses((status = 200, description = "A page of successes", body = Listing<SuccessView>), ProblemResponses),
@@ -146,6 +153,8 @@ pub async fn list(
 }
 
 /// Get a success.
+///
+/// With its anatomy score and missing parts at `as_of` (default today). Any role.
 #[utoipa::path(operation_id = "get_success", get, path = "/v1/successes/{id}", tag = "successes",
     params(("id" = Uuid, Path), AsOfQuery),
     responses((status = 200, description = "The success", body = SuccessView, headers(("ETag" = String))), ProblemResponses),
@@ -163,6 +172,8 @@ pub async fn get(
 }
 
 /// Change a success (merge patch; `reuse` replaces the list).
+///
+/// Fields left out are kept; `reuse`, when given, replaces the list. Write role.
 #[utoipa::path(operation_id = "update_success", patch, path = "/v1/successes/{id}", tag = "successes",
     request_body = SuccessPatch,
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
@@ -180,6 +191,8 @@ pub async fn patch(
 }
 
 /// Delete a success.
+///
+/// `If-Match` makes it conditional. Write role.
 #[utoipa::path(operation_id = "delete_success", delete, path = "/v1/successes/{id}", tag = "successes",
     params(("id" = Uuid, Path), ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the deletion applies to")),
     responses((status = 204, description = "Deleted"), ProblemResponses),

@@ -425,3 +425,24 @@ fn the_3_0_edition_fits_salesforce_external_services() {
         }
     });
 }
+
+#[test]
+fn every_operation_is_summarised_described_and_exemplified() {
+    let api = serde_json::to_value(csapi::http::openapi()).unwrap();
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for field in ["summary", "description"] {
+                assert!(
+                    op[field].as_str().is_some_and(|s| !s.is_empty()),
+                    "{method} {path} has no {field}"
+                );
+            }
+            if let Some(body) = op.get("requestBody") {
+                assert!(
+                    body["content"]["application/json"]["example"].is_object(),
+                    "{method} {path} has no request example"
+                );
+            }
+        }
+    }
+}
