@@ -53,10 +53,34 @@ pub fn tidy(mut api: OpenApi) -> OpenApi {
     components
         .responses
         .extend(shared.into_iter().map(|(name, r)| (name, RefOr::T(r))));
+    prune_unused_schemas(&mut api);
     let mut server = Server::new(LOCAL_SERVER);
     server.description = Some("csapi as the README's first command runs it".to_owned());
     api.servers = Some(vec![server]);
     api
+}
+
+/// Drops component schemas nothing refers to (a generic listing inlines its
+/// item type, which utoipa registers anyway), until none is left.
+fn prune_unused_schemas(api: &mut OpenApi) {
+    loop {
+        let text = serde_json::to_string(&*api).unwrap_or_default();
+        let Some(components) = api.components.as_mut() else {
+            return;
+        };
+        let unused: Vec<String> = components
+            .schemas
+            .keys()
+            .filter(|name| !text.contains(&format!("\"#/components/schemas/{name}\"")))
+            .cloned()
+            .collect();
+        if unused.is_empty() {
+            return;
+        }
+        for name in unused {
+            components.schemas.remove(&name);
+        }
+    }
 }
 
 /// The operation's request example, where it takes a body.

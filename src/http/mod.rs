@@ -77,7 +77,8 @@ pub struct HttpOptions {
         title = "csapi",
         description = "Open, self-hostable customer-success API: accounts, stakeholders, assessments, \
             matrices, success plans and QBR packs. Errors are RFC 9457 problems.",
-        license(name = "Apache-2.0", url = "https://www.apache.org/licenses/LICENSE-2.0")
+        license(name = "Apache-2.0", url = "https://www.apache.org/licenses/LICENSE-2.0"),
+        contact(name = "csapi", url = "https://csapi.dev")
     ),
     modifiers(&BearerAuth),
     tags(

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The contract as stock tools read it: both OpenAPI editions validated
-# (openapi-spec-validator) and linted (Redocly, 0 errors), then a Python
+# (openapi-spec-validator) and linted (Redocly: 0 errors; Spectral: 0
+# warnings), then a Python
 # client (openapi-python-client) and TypeScript types (openapi-typescript +
 # openapi-fetch, type-checked by tsc) generated from the spec and run against
 # the built server on a fresh SQLite store.
@@ -17,12 +18,14 @@ trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 python3 -m pip install --quiet --disable-pip-version-check \
   "openapi-spec-validator==0.9.0" "openapi-python-client==0.29.1"
 (cd "$work" && npm init -y >/dev/null && npm install --silent --no-audit --no-fund \
-  "@redocly/cli@2.77.0" "openapi-typescript@7.13.0" "openapi-fetch@0.17.0" "typescript@5.9.3" "@types/node@20" >/dev/null)
+  "@redocly/cli@2.77.0" "@stoplight/spectral-cli@6.16.3" "openapi-typescript@7.13.0" "openapi-fetch@0.17.0" "typescript@5.9.3" "@types/node@20" >/dev/null)
 npx="$work/node_modules/.bin"
 
+echo 'extends: ["spectral:oas"]' >"$work/.spectral.yaml"
 for spec in openapi/openapi.json openapi/openapi-3.0.json; do
   openapi-spec-validator "$spec"
   "$npx/redocly" lint "$spec" --format=summary 2>&1 | grep -v '[║╔╚]'
+  "$npx/spectral" lint --ruleset "$work/.spectral.yaml" --fail-severity warn "$spec"
 done
 
 key="csk_ci_clients_key_000000001"
