@@ -10,8 +10,10 @@ use crate::domain::builtin;
 use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
+use crate::domain::rate_limit::RateLimit;
 use crate::domain::{Invalid, Role};
 use crate::store::definitions::{Kind, Versioned};
+use crate::store::workspaces::StoredSettings;
 
 impl Catalogued for MetricDefinition {
     const KIND: Kind = Kind::Metric;
@@ -43,25 +45,58 @@ impl Catalogued for MetricSet {
     }
 }
 
-/// Settings that shape how a workspace's numbers are read.
+/// Settings that shape how a workspace's numbers are read, and how fast its
+/// keys may call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct WorkspaceSettings {
     /// 1 (January) to 12: quarters are counted from this month.
     pub fiscal_year_start_month: u32,
+    /// All its keys' requests together, in place of the replica's default.
+    pub rate_limit: Option<RateLimit>,
     /// The settings' version, their ETag.
     pub version: i64,
 }
 
+/// A change of settings: `None` keeps a setting, `rate_limit: Some(None)`
+/// clears the workspace's own limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub fiscal_year_start_month: Option<i64>,
+    pub rate_limit: Option<Option<String>>,
+}
+
 impl WorkspaceSettings {
-    fn stored((month, version): (i32, i64)) -> Self {
+    fn stored((month, rate_limit, version): StoredSettings) -> Self {
         let calendar = u32::try_from(month)
             .ok()
             .and_then(FiscalCalendar::starting_in)
             .unwrap_or_default();
         Self {
             fiscal_year_start_month: calendar.start_month(),
+            rate_limit: rate_limit.and_then(|l| l.parse().ok()),
             version,
         }
+    }
+
+    /// These settings with `change` applied, or every bad field.
+    fn changed(self, change: SettingsChange) -> Result<Self, Invalid> {
+        let mut e = Invalid::default();
+        let mut next = self;
+        if let Some(m) = change.fiscal_year_start_month {
+            match u32::try_from(m).ok().and_then(FiscalCalendar::starting_in) {
+                Some(calendar) => next.fiscal_year_start_month = calendar.start_month(),
+                None => e.push("fiscal_year_start_month", "must be a month from 1 to 12"),
+            }
+        }
+        match change.rate_limit {
+            None => {}
+            Some(None) => next.rate_limit = None,
+            Some(Some(l)) => match l.parse() {
+                Ok(limit) => next.rate_limit = Some(limit),
+                Err(why) => e.push("rate_limit", why),
+            },
+        }
+        e.into_result().map(|()| next)
     }
 }
 
@@ -220,40 +255,37 @@ impl App {
         Ok(WorkspaceSettings::stored(stored))
     }
 
-    /// Changes the settings (admin); `None` leaves a setting as it is.
+    /// Changes the settings (admin).
     pub async fn update_workspace_settings(
         &self,
         p: &Principal,
-        fiscal_year_start_month: Option<i64>,
+        change: SettingsChange,
         if_match: &IfMatch,
     ) -> Result<WorkspaceSettings, AppError> {
         p.require(Role::Admin)?;
-        let month = match fiscal_year_start_month {
-            None => None,
-            Some(m) => Some(
-                u32::try_from(m)
-                    .ok()
-                    .and_then(FiscalCalendar::starting_in)
-                    .ok_or_else(|| {
-                        Invalid::single("fiscal_year_start_month", "must be a month from 1 to 12")
-                    })?,
-            ),
-        };
+        // Judged against defaults first, so that a bad field is a 422 before any read.
+        WorkspaceSettings::stored((1, None, 0)).changed(change.clone())?;
         let mut work = self.begin(p).await?;
         let result = async {
             let current = WorkspaceSettings::stored(work.workspace_settings().await?);
             if_match.check("workspace settings", current.version)?;
-            let Some(month) = month else {
+            let next = current.changed(change)?;
+            if next == current {
                 return Ok(current);
-            };
+            }
+            let limit = next.rate_limit.map(|l| l.to_string());
             let took = work
-                .set_fiscal_year_start(month.start_month() as i32, current.version)
+                .set_workspace_settings(
+                    next.fiscal_year_start_month as i32,
+                    limit.as_deref(),
+                    current.version,
+                )
                 .await?;
             written(
                 took,
                 WorkspaceSettings {
-                    fiscal_year_start_month: month.start_month(),
                     version: current.version + 1,
+                    ..next
                 },
             )
         }

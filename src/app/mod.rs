@@ -28,7 +28,7 @@ pub use catalogue::Published;
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
-pub use metrics::WorkspaceSettings;
+pub use metrics::{SettingsChange, WorkspaceSettings};
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use portfolio::{CellCount, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};

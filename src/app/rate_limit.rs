@@ -5,49 +5,14 @@
 //! times the rate (docs/architecture.md).
 
 use std::collections::HashMap;
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use uuid::Uuid;
 
+pub use crate::domain::rate_limit::RateLimit;
+
 use super::{App, AppError, Principal};
-
-/// A quota per window, as `CSAPI_RATE_LIMIT` spells it: `6000/min`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimit {
-    pub quota: u32,
-    pub window: Duration,
-}
-
-impl FromStr for RateLimit {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("{s:?} is not a rate such as 6000/min (units: s, min, h)");
-        let (quota, unit) = s.trim().split_once('/').ok_or_else(bad)?;
-        let quota: u32 = quota.trim().parse().map_err(|_| bad())?;
-        let window = match unit.trim() {
-            "s" | "sec" | "second" => Duration::from_secs(1),
-            "min" | "minute" => Duration::from_secs(60),
-            "h" | "hour" => Duration::from_secs(3600),
-            _ => return Err(bad()),
-        };
-        if quota == 0 {
-            return Err(format!(
-                "{s:?}: a quota of 0 admits nothing; use \"off\" for no limit"
-            ));
-        }
-        Ok(Self { quota, window })
-    }
-}
-
-impl fmt::Display for RateLimit {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}s", self.quota, self.window.as_secs())
-    }
-}
 
 /// The limits a replica applies; `None` is no limit.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -81,41 +46,27 @@ struct Bucket {
     at: Instant,
 }
 
-/// One limit's buckets, by key or workspace id.
-#[derive(Debug)]
-struct Buckets {
+/// A limit applied to one bucket.
+#[derive(Debug, Clone, Copy)]
+struct Applied {
     policy: &'static str,
     limit: RateLimit,
-    held: Mutex<HashMap<Uuid, Bucket>>,
 }
 
-impl Buckets {
-    fn new(policy: &'static str, limit: RateLimit) -> Self {
-        Self {
-            policy,
-            limit,
-            held: Mutex::new(HashMap::new()),
-        }
-    }
-
+impl Applied {
     fn per_second(&self) -> f64 {
         f64::from(self.limit.quota) / self.limit.window.as_secs_f64()
     }
 
-    /// The bucket of `id` refilled to `now`.
-    fn refilled(&self, held: &HashMap<Uuid, Bucket>, id: Uuid, now: Instant) -> Bucket {
+    /// `held` refilled to `now` (full when new; a lowered quota caps it).
+    fn refilled(&self, held: Option<&Bucket>, now: Instant) -> Bucket {
         let quota = f64::from(self.limit.quota);
-        match held.get(&id) {
-            None => Bucket {
-                tokens: quota,
-                at: now,
-            },
-            Some(b) => Bucket {
-                tokens: (b.tokens
-                    + now.saturating_duration_since(b.at).as_secs_f64() * self.per_second())
-                .min(quota),
-                at: now,
-            },
+        let tokens = held.map_or(quota, |b| {
+            b.tokens + now.saturating_duration_since(b.at).as_secs_f64() * self.per_second()
+        });
+        Bucket {
+            tokens: tokens.min(quota),
+            at: now,
         }
     }
 
@@ -130,18 +81,20 @@ impl Buckets {
     }
 }
 
-/// Every bucket of a replica.
+/// Every bucket of a replica: per key under the replica's key limit, per
+/// workspace under the workspace's own limit or else the replica's.
 #[derive(Debug, Default)]
 pub struct Limiter {
-    per_key: Option<Buckets>,
-    per_workspace: Option<Buckets>,
+    limits: RateLimits,
+    keys: Mutex<HashMap<Uuid, Bucket>>,
+    workspaces: Mutex<HashMap<Uuid, Bucket>>,
 }
 
 impl Limiter {
     pub fn new(limits: RateLimits) -> Self {
         Self {
-            per_key: limits.per_key.map(|l| Buckets::new("key", l)),
-            per_workspace: limits.per_workspace.map(|l| Buckets::new("workspace", l)),
+            limits,
+            ..Self::default()
         }
     }
 
@@ -155,35 +108,43 @@ impl Limiter {
     /// either holds fewer.
     fn take(&self, p: &Principal, n: u32, now: Instant) -> Result<Option<Allowance>, Exhausted> {
         let n = f64::from(n);
+        let applies =
+            |policy, limit: Option<RateLimit>| limit.map(|limit| Applied { policy, limit });
         let scopes = [
-            (&self.per_key, p.key_id),
-            (&self.per_workspace, p.workspace_id),
+            (applies("key", self.limits.per_key), &self.keys, p.key_id),
+            (
+                applies(
+                    "workspace",
+                    p.workspace_rate_limit.or(self.limits.per_workspace),
+                ),
+                &self.workspaces,
+                p.workspace_id,
+            ),
         ];
         let mut guards: Vec<_> = scopes
-            .iter()
-            .filter_map(|(b, id)| {
-                b.as_ref()
-                    .map(|b| (b, *id, b.held.lock().unwrap_or_else(|e| e.into_inner())))
+            .into_iter()
+            .filter_map(|(applied, held, id)| {
+                applied.map(|a| (a, id, held.lock().unwrap_or_else(|e| e.into_inner())))
             })
             .collect();
-        let mut tightest: Option<Allowance> = None;
         let mut refilled = Vec::with_capacity(guards.len());
-        for (buckets, id, held) in &guards {
-            let bucket = buckets.refilled(held, *id, now);
+        for (applied, id, held) in &guards {
+            let bucket = applied.refilled(held.get(id), now);
             if bucket.tokens < n {
                 let retry_after =
-                    ((n - bucket.tokens) / buckets.per_second()).ceil().max(1.0) as u64;
+                    ((n - bucket.tokens) / applied.per_second()).ceil().max(1.0) as u64;
                 return Err(Exhausted {
                     retry_after,
-                    allowance: buckets.allowance(bucket.tokens),
+                    allowance: applied.allowance(bucket.tokens),
                 });
             }
             refilled.push(bucket);
         }
-        for ((buckets, id, held), mut bucket) in guards.iter_mut().zip(refilled) {
+        let mut tightest: Option<Allowance> = None;
+        for ((applied, id, held), mut bucket) in guards.iter_mut().zip(refilled) {
             bucket.tokens -= n;
             held.insert(*id, bucket);
-            let a = buckets.allowance(bucket.tokens);
+            let a = applied.allowance(bucket.tokens);
             if tightest.is_none_or(|t| a.remaining < t.remaining) {
                 tightest = Some(a);
             }
@@ -221,6 +182,8 @@ impl App {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::domain::api_key::Role;
 
@@ -229,6 +192,7 @@ mod tests {
             workspace_id: Uuid::from_u128(workspace),
             key_id: Uuid::from_u128(key),
             role: Role::Read,
+            workspace_rate_limit: None,
         }
     }
 
@@ -237,24 +201,6 @@ mod tests {
             per_key: Some(key.parse().unwrap()),
             per_workspace: workspace.map(|w| w.parse().unwrap()),
         })
-    }
-
-    #[test]
-    fn rates_parse_as_written() {
-        assert_eq!(
-            "6000/min".parse(),
-            Ok(RateLimit {
-                quota: 6000,
-                window: Duration::from_secs(60)
-            })
-        );
-        assert_eq!(
-            "10/s".parse::<RateLimit>().unwrap().window,
-            Duration::from_secs(1)
-        );
-        for bad in ["6000", "0/min", "x/min", "5/day", ""] {
-            assert!(bad.parse::<RateLimit>().is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -310,6 +256,23 @@ mod tests {
         // 11 tokens wanted, 10 held: one more refills in a second.
         assert_eq!(refused.retry_after, 1);
         assert_eq!(l.admit(&who(1, 9), t0).unwrap().unwrap().remaining, 9);
+    }
+
+    #[test]
+    fn a_workspace_s_own_limit_takes_the_place_of_the_replica_s() {
+        let l = limits("10/min", Some("100/min"));
+        let t0 = Instant::now();
+        let own = Principal {
+            workspace_rate_limit: Some("2/min".parse().unwrap()),
+            ..who(1, 9)
+        };
+        let a = l.admit(&own, t0).unwrap().unwrap();
+        assert_eq!((a.policy, a.remaining), ("workspace", 1));
+        l.admit(&own, t0).unwrap();
+        assert_eq!(l.admit(&own, t0).unwrap_err().allowance.policy, "workspace");
+        // Another workspace keeps the replica's workspace limit.
+        let a = l.admit(&who(2, 8), t0).unwrap().unwrap();
+        assert_eq!((a.policy, a.remaining), ("key", 9));
     }
 
     #[test]

@@ -91,4 +91,6 @@ pub struct Principal {
     pub workspace_id: uuid::Uuid,
     pub key_id: uuid::Uuid,
     pub role: Role,
+    /// The workspace's own limit on its requests, when an admin set one.
+    pub workspace_rate_limit: Option<super::rate_limit::RateLimit>,
 }

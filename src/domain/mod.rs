@@ -59,6 +59,7 @@ pub mod portfolio;
 pub mod prioritization;
 pub mod qbr;
 pub mod quarter;
+pub mod rate_limit;
 pub mod scale;
 pub mod stakeholder;
 pub mod success;

@@ -4,14 +4,15 @@ use std::str::FromStr;
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{self, if_match, parse_timestamp, timestamp};
+use super::convert::{self, if_match, mask_paths, parse_timestamp, timestamp};
 use super::pb::metric_service_server::MetricService;
 use super::pb::workspace_service_server::WorkspaceService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
 use crate::app::{
-    BatchOutcome, ObservationBatch, Published, WorkspaceSettings as AppSettings, etag_of,
+    BatchOutcome, ObservationBatch, Published, SettingsChange, WorkspaceSettings as AppSettings,
+    etag_of,
 };
 use crate::domain::filter::ObservationFilter;
 use crate::domain::metric::{
@@ -400,6 +401,7 @@ impl MetricService for MetricGrpc {
 fn settings_to_pb(s: AppSettings) -> pb::WorkspaceSettings {
     pb::WorkspaceSettings {
         fiscal_year_start_month: s.fiscal_year_start_month as i32,
+        rate_limit: s.rate_limit.map(|l| l.to_string()),
         etag: etag_of(s.version),
     }
 }
@@ -426,21 +428,36 @@ impl WorkspaceService for WorkspaceGrpc {
     ) -> Result<Response<pb::WorkspaceSettings>, Status> {
         call!(self.0, "UpdateWorkspaceSettings", req, |p, m| {
             let settings = m.settings.unwrap_or_default();
-            let paths = m.update_mask.map(|mask| mask.paths).unwrap_or_default();
-            let mut e = Invalid::default();
             let etag = if_match(settings.etag.clone());
-            for other in paths.iter().filter(|p| *p != "fiscal_year_start_month") {
-                e.push(
-                    "update_mask",
-                    format!("{other:?} is not a field of WorkspaceSettings that can change"),
-                );
+            let mut e = Invalid::default();
+            let mut change = SettingsChange::default();
+            let paths = mask_paths(
+                m.update_mask,
+                vec![
+                    (
+                        "fiscal_year_start_month",
+                        settings.fiscal_year_start_month != 0,
+                    ),
+                    ("rate_limit", settings.rate_limit.is_some()),
+                ],
+            );
+            for path in paths {
+                match path.as_str() {
+                    "fiscal_year_start_month" => {
+                        change.fiscal_year_start_month =
+                            Some(i64::from(settings.fiscal_year_start_month))
+                    }
+                    "rate_limit" => change.rate_limit = Some(settings.rate_limit.clone()),
+                    other => e.push(
+                        "update_mask",
+                        format!("{other:?} is not a field of WorkspaceSettings that can change"),
+                    ),
+                }
             }
             e.into_result().map_err(invalid)?;
-            let month = (paths.is_empty() || paths.iter().any(|p| p == "fiscal_year_start_month"))
-                .then_some(i64::from(settings.fiscal_year_start_month));
             self.0
                 .app
-                .update_workspace_settings(&p, month, &etag)
+                .update_workspace_settings(&p, change, &etag)
                 .await
                 .map(settings_to_pb)
                 .map_err(status_of)

@@ -12,12 +12,13 @@ use super::dto::whole_number;
 use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{self, no_content, with_etag};
-use crate::app::{App, Published, WorkspaceSettings, etag_of};
+use crate::app::{App, Published, SettingsChange, WorkspaceSettings, etag_of};
 use crate::domain::Invalid;
 use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition, NewMetric, Source, Unit,
 };
 use crate::domain::metric_set::{MetricSet, SetMetric};
+use crate::domain::patch::double_option;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricDefinitionView {
@@ -290,6 +291,9 @@ pub struct SettingsView {
     /// 1 (January) to 12. Quarters count from this month; a fiscal year is
     /// named after the calendar year it ends in.
     pub fiscal_year_start_month: u32,
+    /// The workspace's own limit on all its keys' requests together
+    /// (`600/min`), in place of the server's default; null when none.
+    pub rate_limit: Option<String>,
     /// Send back in `If-Match` to change this version only.
     pub etag: String,
 }
@@ -298,6 +302,7 @@ impl From<WorkspaceSettings> for SettingsView {
     fn from(s: WorkspaceSettings) -> Self {
         Self {
             fiscal_year_start_month: s.fiscal_year_start_month,
+            rate_limit: s.rate_limit.map(|l| l.to_string()),
             etag: etag_of(s.version),
         }
     }
@@ -310,6 +315,11 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: Option<i64>,
+    /// A quota per window (`600/min`, `10/s`, `5000/h`) for all the
+    /// workspace's keys together; null returns to the server's default.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(pattern = "^[0-9]{1,9}/(s|sec|second|min|minute|h|hour)$")]
+    pub rate_limit: Option<Option<String>>,
 }
 
 impl Checked for SettingsPatch {}
@@ -344,7 +354,14 @@ pub async fn patch_settings(
     Json(patch): Json<SettingsPatch>,
 ) -> Result<Response, Problem> {
     let settings = app
-        .update_workspace_settings(&p, patch.fiscal_year_start_month, &if_match)
+        .update_workspace_settings(
+            &p,
+            SettingsChange {
+                fiscal_year_start_month: patch.fiscal_year_start_month,
+                rate_limit: patch.rate_limit,
+            },
+            &if_match,
+        )
         .await?;
     Ok(with_etag(
         StatusCode::OK,

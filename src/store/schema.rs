@@ -8,6 +8,7 @@ diesel::table! {
         created_at -> BigInt,
         fiscal_year_start_month -> Integer,
         version -> BigInt,
+        rate_limit -> Nullable<Text>,
     }
 }
 
@@ -204,3 +205,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     assessments,
     observations
 );
+
+diesel::allow_tables_to_appear_in_same_query!(api_keys, workspaces);

@@ -1,6 +1,6 @@
 //! Workspaces (tenants) and the keys that open them.
 
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::{ExpressionMethods, JoinOnDsl, OptionalExtension, QueryDsl, SelectableHelper};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -8,6 +8,9 @@ use super::schema::{api_keys as k, workspaces as t};
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ApiKey, Principal, Role};
+
+/// A workspace's settings as stored: (fiscal_year_start_month, rate_limit, version).
+pub type StoredSettings = (i32, Option<String>, i64);
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = k)]
@@ -79,14 +82,14 @@ super::for_each_backend! {
         Ok(t::table.filter(t::id.eq(ws.to_string())).select(t::fiscal_year_start_month).first(c).await?)
     }
 
-    /// (fiscal_year_start_month, version).
-    pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<(i32, i64), StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::version)).first(c).await?)
+    /// (fiscal_year_start_month, rate_limit, version).
+    pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<StoredSettings, StoreError> {
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version)).first(c).await?)
     }
 
-    pub(crate) async fn set_fiscal_year_start(c: &mut Conn, ws: Uuid, month: i32, expected_version: i64) -> Result<bool, StoreError> {
+    pub(crate) async fn set_settings(c: &mut Conn, ws: Uuid, month: i32, rate_limit: Option<&str>, expected_version: i64) -> Result<bool, StoreError> {
         let n = diesel::update(t::table.filter(t::id.eq(ws.to_string())).filter(t::version.eq(expected_version)))
-            .set((t::fiscal_year_start_month.eq(month), t::version.eq(expected_version + 1)))
+            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::version.eq(expected_version + 1)))
             .execute(c)
             .await?;
         Ok(n == 1)
@@ -102,16 +105,23 @@ super::for_each_backend! {
         Ok(())
     }
 
+    /// The key's principal, with its workspace's own rate limit (one query).
     pub(crate) async fn owner(c: &mut Conn, hash: &str) -> Result<Option<Principal>, StoreError> {
-        let row: Option<KeyRow> = k::table
+        let row: Option<(KeyRow, Option<String>)> = k::table
+            .inner_join(t::table.on(t::id.eq(k::workspace_id)))
             .filter(k::key_hash.eq(hash))
             .filter(k::revoked_at.is_null())
-            .select(KeyRow::as_select())
+            .select((KeyRow::as_select(), t::rate_limit))
             .first(c)
             .await
             .optional()?;
-        row.map(|r| {
-            Ok(Principal { workspace_id: parse_id(&r.workspace_id)?, key_id: parse_id(&r.id)?, role: r.role()? })
+        row.map(|(r, limit)| {
+            Ok(Principal {
+                workspace_id: parse_id(&r.workspace_id)?,
+                key_id: parse_id(&r.id)?,
+                role: r.role()?,
+                workspace_rate_limit: limit.and_then(|l| l.parse().ok()),
+            })
         })
         .transpose()
     }
@@ -184,8 +194,8 @@ impl Store {
         run_read!(self, fiscal_year_start(ws))
     }
 
-    /// The workspace's settings: (fiscal_year_start_month, version).
-    pub async fn workspace_settings(&self, ws: Uuid) -> Result<(i32, i64), StoreError> {
+    /// The workspace's settings.
+    pub async fn workspace_settings(&self, ws: Uuid) -> Result<StoredSettings, StoreError> {
         run_read!(self, settings(ws))
     }
 
@@ -223,18 +233,19 @@ impl Tx {
         in_tx!(self, live_admins())
     }
 
-    /// The workspace's settings: (fiscal_year_start_month, version).
-    pub async fn workspace_settings(&mut self) -> Result<(i32, i64), StoreError> {
+    /// The workspace's settings.
+    pub async fn workspace_settings(&mut self) -> Result<StoredSettings, StoreError> {
         in_tx!(self, settings())
     }
 
-    /// `false` when the settings are not at `expected_version`.
-    pub async fn set_fiscal_year_start(
+    /// Writes every setting; `false` when they are not at `expected_version`.
+    pub async fn set_workspace_settings(
         &mut self,
         month: i32,
+        rate_limit: Option<&str>,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        in_tx!(self, set_fiscal_year_start(month, expected_version))
+        in_tx!(self, set_settings(month, rate_limit, expected_version))
     }
 
     /// Creates the transaction's workspace together with its first admin key.

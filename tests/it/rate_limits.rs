@@ -62,3 +62,38 @@ async fn the_61st_request_of_a_60_per_minute_key_is_refused() {
     assert_eq!(res.status(), StatusCode::OK);
     app.finish().await;
 }
+
+crate::support::on_both_backends! {
+    async fn a_workspace_sets_its_own_limit(app: &TestApp) {
+        use csapi::grpc::pb::workspace_service_client::WorkspaceServiceClient;
+        use serde_json::json;
+
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, "/v1/workspace/settings", Some(json!({"rate_limit": "3/fortnight"})))
+            .await;
+        assert_eq!(status, 422);
+        assert_eq!(crate::support::problem_fields(&problem), ["rate_limit"]);
+
+        // Over gRPC, as the mask names it.
+        let mut ws = WorkspaceServiceClient::new(app.channel().await);
+        let set = ws
+            .update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
+                settings: Some(pb::WorkspaceSettings { rate_limit: Some("3/minute".into()), ..Default::default() }),
+                update_mask: Some(prost_types::FieldMask { paths: vec!["rate_limit".into()] }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!((set.rate_limit.as_deref(), set.fiscal_year_start_month), (Some("3/min"), 1));
+
+        // From the next request on, the workspace's keys share 3 a minute.
+        for n in 1..=3u32 {
+            let res = app.req(Method::GET, "/v1/workspace/settings").send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "request {n}");
+            assert_eq!(res.headers()["ratelimit-policy"], "\"workspace\";q=3;w=60");
+        }
+        let refused = app.req(Method::GET, "/v1/accounts").send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert!(refused.headers().contains_key(header::RETRY_AFTER));
+    }
+}
