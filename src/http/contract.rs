@@ -1,7 +1,9 @@
 //! The document as integrators' tools read it: one `Problem` schema and one
 //! shared response per error status, referenced by every operation (a
 //! generated client then has one error model, not one per operation and
-//! status); operational endpoints that need no key say so; a server is named.
+//! status); a request example on every body; `If-None-Match` and 304 on
+//! every read; operational endpoints that need no key say so; no schema
+//! that nothing uses; a server named.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +25,7 @@ const LOCAL_SERVER: &str = "http://127.0.0.1:8080";
 /// Operations anyone may call: probes and the metrics scrape.
 const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
-/// `api` with shared error answers, open operations marked open, and a server.
+/// `api` as the module says.
 pub fn tidy(mut api: OpenApi) -> OpenApi {
     let shared = shared_answers(&mut api);
     for (path, item) in api.paths.paths.iter_mut() {
