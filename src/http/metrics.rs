@@ -318,7 +318,7 @@ pub struct SettingsPatch {
     /// A quota per window (`600/min`, `10/s`, `5000/h`) for all the
     /// workspace's keys together; null returns to the server's default.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(pattern = "^[0-9]{1,9}/(s|sec|second|min|minute|h|hour)$")]
+    #[schema(pattern = "^[1-9][0-9]{0,8}/(s|sec|second|min|minute|h|hour)$")]
     pub rate_limit: Option<Option<String>>,
 }
 
