@@ -196,6 +196,14 @@ pub fn account_fields(prefix: &str, m: pb::Account) -> Result<AccountFields, Inv
 }
 
 /// The paths of an update: the mask's, or (AIP-134) every populated field when it is empty.
+/// Names a mask path that is not a changeable field of `message`.
+pub(in crate::grpc) fn unknown_path(e: &mut Invalid, path: &str, message: &str) {
+    e.push(
+        "update_mask",
+        format!("{path:?} is not a field of {message} that can change"),
+    );
+}
+
 pub(in crate::grpc) fn mask_paths(
     mask: Option<prost_types::FieldMask>,
     populated: Vec<(&'static str, bool)>,
@@ -259,10 +267,7 @@ pub fn account_patch(
             "external_refs" => {
                 patch.external_refs = Some(refs_from(std::mem::take(&mut m.external_refs)))
             }
-            other => e.push(
-                "update_mask",
-                format!("{other:?} is not a field of Account that can change"),
-            ),
+            other => unknown_path(&mut e, other, "Account"),
         }
     }
     e.into_result().map(|()| patch)
@@ -344,10 +349,7 @@ pub fn stakeholder_patch(
             "external_refs" => {
                 patch.external_refs = Some(refs_from(std::mem::take(&mut m.external_refs)))
             }
-            other => e.push(
-                "update_mask",
-                format!("{other:?} is not a field of Stakeholder that can change"),
-            ),
+            other => unknown_path(&mut e, other, "Stakeholder"),
         }
     }
     e.into_result().map(|()| patch)

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{self, if_match, mask_paths, parse_timestamp, timestamp};
+use super::convert::{self, if_match, mask_paths, parse_timestamp, timestamp, unknown_path};
 use super::pb::metric_service_server::MetricService;
 use super::pb::workspace_service_server::WorkspaceService;
 use super::pb::{self, *};
@@ -448,10 +448,7 @@ impl WorkspaceService for WorkspaceGrpc {
                             Some(i64::from(settings.fiscal_year_start_month))
                     }
                     "rate_limit" => change.rate_limit = Some(settings.rate_limit.clone()),
-                    other => e.push(
-                        "update_mask",
-                        format!("{other:?} is not a field of WorkspaceSettings that can change"),
-                    ),
+                    other => unknown_path(&mut e, other, "WorkspaceSettings"),
                 }
             }
             e.into_result().map_err(invalid)?;

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use tonic::Status;
 use uuid::Uuid;
 
-use super::super::convert::{mask_paths, parse_date, parse_id, parse_opt};
+use super::super::convert::{mask_paths, parse_date, parse_id, parse_opt, unknown_path};
 use super::super::pb;
 use super::super::status::invalid_argument as invalid;
 use crate::domain::Invalid;
@@ -90,13 +90,6 @@ fn kept<T>(e: &mut Invalid, field: &str, v: Option<T>) -> Option<T> {
         e.push(field, NOT_CLEARABLE);
     }
     v
-}
-
-fn unknown(e: &mut Invalid, path: &str, message: &str) {
-    e.push(
-        "update_mask",
-        format!("{path:?} is not a field of {message} that can change"),
-    );
 }
 
 pub(super) fn kpi_draft(e: &mut Invalid, here: &str, k: pb::Kpi) -> KpiDraft {
@@ -271,7 +264,7 @@ pub(super) fn plan_patch(
                 let raw = kept(e, "plan.target_date", nonempty(take(&mut p.target_date)));
                 patch.target_date = date(e, "plan.target_date".into(), raw);
             }
-            other => unknown(e, other, "SuccessPlan"),
+            other => unknown_path(e, other, "SuccessPlan"),
         }
     }
     patch
@@ -306,7 +299,7 @@ pub(super) fn template_patch(
                     template_objective,
                 ));
             }
-            other => unknown(e, other, "SuccessPlanTemplate"),
+            other => unknown_path(e, other, "SuccessPlanTemplate"),
         }
     }
     patch
@@ -340,7 +333,7 @@ pub(super) fn objective_patch(
                 let raw = kept(e, "objective.status", o.status.take());
                 patch.status = parse_opt(e, "objective.status", raw, "an objective status");
             }
-            other => unknown(e, other, "Objective"),
+            other => unknown_path(e, other, "Objective"),
         }
     }
     patch
@@ -371,7 +364,7 @@ pub(super) fn kpi_patch(
             "baseline" => patch.baseline = kept(e, "kpi.baseline", k.baseline),
             "target" => patch.target = kept(e, "kpi.target", k.target),
             "current" => patch.current = Some(k.current),
-            other => unknown(e, other, "Kpi"),
+            other => unknown_path(e, other, "Kpi"),
         }
     }
     patch
@@ -404,7 +397,7 @@ pub(super) fn milestone_patch(
             "done_on" => {
                 patch.done_on = Some(date(e, "milestone.done_on".into(), m.done_on.take()))
             }
-            other => unknown(e, other, "Milestone"),
+            other => unknown_path(e, other, "Milestone"),
         }
     }
     patch
@@ -456,7 +449,7 @@ pub(super) fn success_patch(
             "permanence" => {
                 patch.permanence = Some(s.permanence.take().map(|p| permanence(e, "success", p)))
             }
-            other => unknown(e, other, "Success"),
+            other => unknown_path(e, other, "Success"),
         }
     }
     patch
