@@ -263,8 +263,6 @@ impl App {
         if_match: &IfMatch,
     ) -> Result<WorkspaceSettings, AppError> {
         p.require(Role::Admin)?;
-        // Judged against defaults first, so that a bad field is a 422 before any read.
-        WorkspaceSettings::stored((1, None, 0)).changed(change.clone())?;
         let mut work = self.begin(p).await?;
         let result = async {
             let current = WorkspaceSettings::stored(work.workspace_settings().await?);
