@@ -126,6 +126,11 @@ struct ServeArgs {
     /// Requests per workspace, over all its keys, or `off`.
     #[arg(long, env = "CSAPI_WORKSPACE_RATE_LIMIT", default_value = "off", value_parser = rate_limit)]
     workspace_rate_limit: Limit,
+    /// Milliseconds a resolved API key is trusted without asking the store
+    /// (0 to 5000); a revocation reaches other replicas within this time.
+    #[arg(long, env = "CSAPI_KEY_CACHE_TTL_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(0..=5000))]
+    key_cache_ttl_ms: u64,
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CSAPI_CORS_ORIGINS", value_delimiter = ',')]
     cors_origins: Vec<String>,
@@ -206,10 +211,12 @@ fn rate_limit(s: &str) -> Result<Limit, String> {
 }
 
 async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
-    let app = app.with_rate_limits(RateLimits {
-        per_key: args.rate_limit,
-        per_workspace: args.workspace_rate_limit,
-    });
+    let app = app
+        .with_rate_limits(RateLimits {
+            per_key: args.rate_limit,
+            per_workspace: args.workspace_rate_limit,
+        })
+        .with_key_cache(Duration::from_millis(args.key_cache_ttl_ms));
     match app.bootstrap(args.bootstrap_key).await? {
         Bootstrap::Created { admin, .. } => println!(
             "created workspace `default`; its admin key (shown once): {}",

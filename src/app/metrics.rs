@@ -288,7 +288,11 @@ impl App {
             )
         }
         .await;
-        work.finish(result).await
+        let settings = work.finish(result).await?;
+        // Keys carry their workspace's rate limit: this replica stops
+        // trusting their cached copies at once.
+        self.keys.forget_workspace(p.workspace_id);
+        Ok(settings)
     }
 
     pub(super) async fn fiscal_calendar(&self, p: &Principal) -> Result<FiscalCalendar, AppError> {

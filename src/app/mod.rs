@@ -7,6 +7,7 @@ mod catalogue;
 mod error;
 mod frameworks;
 mod idempotency;
+mod key_cache;
 mod metrics;
 mod observations;
 mod page;
@@ -28,6 +29,7 @@ pub use catalogue::Published;
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
+pub use key_cache::{DEFAULT_TTL as DEFAULT_KEY_CACHE_TTL, MAX_TTL as MAX_KEY_CACHE_TTL};
 pub use metrics::{SettingsChange, WorkspaceSettings};
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
@@ -50,14 +52,26 @@ use crate::store::Store;
 pub struct App {
     store: Store,
     limiter: std::sync::Arc<rate_limit::Limiter>,
+    keys: std::sync::Arc<key_cache::KeyCache>,
 }
 
 impl App {
-    /// The core over `store`, with no rate limits.
+    /// The core over `store`, with no rate limits, trusting a resolved key
+    /// for [`DEFAULT_KEY_CACHE_TTL`].
     pub fn new(store: Store) -> Self {
         Self {
             store,
             limiter: Default::default(),
+            keys: Default::default(),
+        }
+    }
+
+    /// The same core, trusting a resolved key for `ttl` (at most
+    /// [`MAX_KEY_CACHE_TTL`]; zero asks the store on every request).
+    pub fn with_key_cache(self, ttl: std::time::Duration) -> Self {
+        Self {
+            keys: std::sync::Arc::new(key_cache::KeyCache::new(ttl)),
+            ..self
         }
     }
 

@@ -70,10 +70,17 @@ impl App {
         if secret.is_empty() || secret.len() > 512 {
             return Err(AppError::Unauthenticated);
         }
-        self.store
-            .key_owner(&hash(secret))
+        let hash = hash(secret);
+        if let Some(known) = self.keys.get(&hash) {
+            return Ok(known);
+        }
+        let principal = self
+            .store
+            .key_owner(&hash)
             .await?
-            .ok_or(AppError::Unauthenticated)
+            .ok_or(AppError::Unauthenticated)?;
+        self.keys.put(hash, principal);
+        Ok(principal)
     }
 
     /// Creates a workspace and returns its first admin key.
@@ -213,7 +220,9 @@ impl App {
             Ok(())
         }
         .await;
-        work.finish(result).await
+        work.finish(result).await?;
+        self.keys.forget_key(id);
+        Ok(())
     }
 }
 

@@ -73,11 +73,11 @@ impl GrpcState {
     /// Records a finished call in the metrics.
     fn observe<T>(&self, method: &'static str, started: Instant, result: &Result<T, Status>) {
         let outcome = match result {
-            Ok(_) => "OK".to_owned(),
-            Err(s) => format!("{:?}", s.code()),
+            Ok(_) => std::borrow::Cow::Borrowed("OK"),
+            Err(s) => std::borrow::Cow::Owned(format!("{:?}", s.code())),
         };
         self.metrics
-            .observe("grpc", method.to_owned(), outcome, started.elapsed());
+            .observe("grpc", method, &outcome, started.elapsed());
     }
 }
 

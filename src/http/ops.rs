@@ -49,17 +49,13 @@ pub async fn metrics(State(state): State<HttpState>) -> Response {
 
 /// Counts every request by route template and status.
 pub async fn track(State(state): State<HttpState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let started = Instant::now();
     let res = next.run(req).await;
     state.metrics.observe(
         "http",
-        route,
-        res.status().as_u16().to_string(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
+        res.status().as_str(),
         started.elapsed(),
     );
     res

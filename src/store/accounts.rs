@@ -2,14 +2,14 @@
 
 use chrono::NaiveDate;
 use diesel::{
-    EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper,
-    TextExpressionMethods,
+    BoolExpressionMethods, EscapeExpressionMethods, ExpressionMethods, JoinOnDsl,
+    NullableExpressionMethods, QueryDsl, SelectableHelper, TextExpressionMethods,
 };
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::external_refs::Entity;
-use super::schema::{accounts as t, stakeholders as s};
+use super::external_refs::{Entity, joined};
+use super::schema::{accounts as t, external_refs as r, stakeholders as s};
 use super::tx::in_tx;
 use super::{
     Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
@@ -115,21 +115,22 @@ super::for_each_backend! {
         Ok(n == 1)
     }
 
+    /// The account with its refs, in one statement.
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Account>, StoreError> {
-        let row: Option<AccountRow> = t::table
+        let rows: Vec<(AccountRow, Option<(String, String)>)> = t::table
+            .left_join(
+                r::table.on(r::workspace_id
+                    .eq(t::workspace_id)
+                    .and(r::entity.eq(Entity::Account.as_str()))
+                    .and(r::entity_id.eq(t::id))),
+            )
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::id.eq(id.to_string()))
-            .select(AccountRow::as_select())
-            .first(c)
-            .await
-            .optional()?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let mut refs = external_refs::load(c, ws, Entity::Account, &[id]).await?;
-                row.into_account(refs.remove(&id).unwrap_or_default()).map(Some)
-            }
-        }
+            .select((AccountRow::as_select(), (r::system, r::external_id).nullable()))
+            .order_by((r::system, r::external_id))
+            .load(c)
+            .await?;
+        joined(rows).map(|(row, refs)| row.into_account(refs)).transpose()
     }
 
     pub(crate) async fn get_by_ref(

@@ -19,12 +19,25 @@ pub(crate) enum Entity {
 }
 
 impl Entity {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Entity::Account => "account",
             Entity::Stakeholder => "stakeholder",
         }
     }
+}
+
+/// A record read with its refs in one statement (a left join, a row per
+/// ref, ordered by system): the record and its refs, or `None` for no rows.
+pub(crate) fn joined<R>(rows: Vec<(R, Option<(String, String)>)>) -> Option<(R, Vec<ExternalRef>)> {
+    let mut rows = rows.into_iter();
+    let (record, first) = rows.next()?;
+    let refs = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, r)| r))
+        .map(|(system, id)| ExternalRef::new(system, id))
+        .collect();
+    Some((record, refs))
 }
 
 super::for_each_backend! {

@@ -13,7 +13,6 @@ use std::time::Duration;
 use chrono::{DateTime, TimeZone, Utc};
 use diesel::SqliteConnection;
 use diesel_async::AsyncPgConnection;
-use diesel_async::pooled_connection::deadpool::Pool;
 use diesel_async::pooled_connection::{
     AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
 };
@@ -29,6 +28,7 @@ pub mod frameworks;
 pub mod idempotency;
 mod migrate;
 pub mod observations;
+mod pool;
 mod schema;
 pub mod stakeholders;
 pub mod success_plans;
@@ -37,6 +37,7 @@ mod tx;
 pub mod workspaces;
 
 pub use error::StoreError;
+use pool::{CheckedManager, Pool};
 pub use tx::Tx;
 
 pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
@@ -137,12 +138,13 @@ impl Store {
         let url = config.url.as_str();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut mc = ManagerConfig::default();
-            mc.recycling_method = RecyclingMethod::Verified;
+            mc.recycling_method = RecyclingMethod::Fast;
             let manager = AsyncDieselConnectionManager::new_with_config(url, mc);
             Backend::Pg(build_pool(manager, config)?)
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
             let mut mc = ManagerConfig::<SqliteConn>::default();
+            mc.recycling_method = RecyclingMethod::Fast;
             mc.custom_setup = Box::new(|path| {
                 let path = path.to_owned();
                 Box::pin(async move {
@@ -180,11 +182,14 @@ impl Store {
     }
 }
 
-fn build_pool<M: deadpool::managed::Manager>(
-    manager: M,
+fn build_pool<C>(
+    manager: AsyncDieselConnectionManager<C>,
     config: &StoreConfig,
-) -> Result<deadpool::managed::Pool<M>, StoreError> {
-    deadpool::managed::Pool::builder(manager)
+) -> Result<Pool<C>, StoreError>
+where
+    CheckedManager<C>: deadpool::managed::Manager,
+{
+    deadpool::managed::Pool::builder(CheckedManager(manager))
         .max_size(config.pool_size.max(1))
         .wait_timeout(Some(config.acquire_timeout))
         .create_timeout(Some(config.acquire_timeout))

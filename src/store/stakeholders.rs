@@ -1,12 +1,15 @@
 //! Stakeholders of an account and their external refs.
 
 use chrono::{DateTime, Utc};
-use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, SelectableHelper};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, QueryDsl,
+    SelectableHelper,
+};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
-use super::external_refs::Entity;
-use super::schema::stakeholders as t;
+use super::external_refs::{Entity, joined};
+use super::schema::{external_refs as r, stakeholders as t};
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ExternalRef, Stakeholder, StakeholderFields};
@@ -82,21 +85,22 @@ super::for_each_backend! {
         external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await
     }
 
+    /// The stakeholder with its refs, in one statement.
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
-        let row: Option<StakeholderRow> = t::table
+        let rows: Vec<(StakeholderRow, Option<(String, String)>)> = t::table
+            .left_join(
+                r::table.on(r::workspace_id
+                    .eq(t::workspace_id)
+                    .and(r::entity.eq(Entity::Stakeholder.as_str()))
+                    .and(r::entity_id.eq(t::id))),
+            )
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::id.eq(id.to_string()))
-            .select(StakeholderRow::as_select())
-            .first(c)
-            .await
-            .optional()?;
-        match row {
-            None => Ok(None),
-            Some(row) => {
-                let mut refs = external_refs::load(c, ws, Entity::Stakeholder, &[id]).await?;
-                row.into_stakeholder(refs.remove(&id).unwrap_or_default()).map(Some)
-            }
-        }
+            .select((StakeholderRow::as_select(), (r::system, r::external_id).nullable()))
+            .order_by((r::system, r::external_id))
+            .load(c)
+            .await?;
+        joined(rows).map(|(row, refs)| row.into_stakeholder(refs)).transpose()
     }
 
     pub(crate) async fn list(

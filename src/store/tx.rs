@@ -7,11 +7,11 @@
 //! transaction back at once instead of a pooled connection holding its locks.
 
 use diesel::connection::AnsiTransactionManager;
-use diesel_async::pooled_connection::deadpool::Object;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use tokio::sync::OwnedMutexGuard;
 use uuid::Uuid;
 
+use super::pool::Object;
 use super::{Backend, SqliteConn, Store, StoreError};
 
 type PgTm = <AsyncPgConnection as AsyncConnection>::TransactionManager;
