@@ -35,4 +35,24 @@ on_both_backends! {
         let unknown = app.req(Method::DELETE, &format!("/v1/api-keys/{}", uuid::Uuid::now_v7())).send().await.unwrap();
         assert_eq!(unknown.status(), 404);
     }
+
+    async fn a_revoked_key_is_refused_at_once_here_and_within_the_key_cache_ttl_elsewhere(app: &TestApp) {
+        let ttl = std::time::Duration::from_millis(400);
+        let other = app.replica(ttl).await;
+        let created: Value = app.req(Method::POST, "/v1/api-keys").json(&json!({"name": "sync", "role": "read"})).send().await.unwrap().json().await.unwrap();
+        let secret = created["key"].as_str().unwrap();
+        assert_eq!(app.req_as(secret, Method::GET, "/v1/accounts").send().await.unwrap().status(), 200);
+        assert_eq!(other.authenticate(secret).await.unwrap().role, csapi::domain::Role::Read);
+
+        let revoked_at = std::time::Instant::now();
+        let res = app.req(Method::DELETE, &format!("/v1/api-keys/{}", created["id"].as_str().unwrap())).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert_eq!(app.req_as(secret, Method::GET, "/v1/accounts").send().await.unwrap().status(), 401, "this replica forgets the key at once");
+        let elsewhere = other.authenticate(secret).await;
+        if revoked_at.elapsed() < ttl / 2 {
+            assert!(elsewhere.is_ok(), "another replica trusts its copy until the TTL ends");
+        }
+        tokio::time::sleep(ttl).await;
+        assert!(matches!(other.authenticate(secret).await, Err(csapi::app::AppError::Unauthenticated)), "and no longer");
+    }
 }

@@ -171,7 +171,7 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
     assert_eq!(err.code(), Code::Unavailable);
 
     proxy.restore();
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let back = std::time::Instant::now();
     let listed: Value = loop {
         let res = app.req(Method::GET, "/v1/accounts").send().await.unwrap();
         if res.status() == 200 {
@@ -179,10 +179,10 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
         }
         assert_eq!(res.status(), 503);
         assert!(
-            std::time::Instant::now() < deadline,
-            "csapi did not recover"
+            back.elapsed() < Duration::from_secs(1),
+            "csapi did not recover within a second of the database returning"
         );
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(listed["items"][0]["id"], account["id"]);
     let again = c
@@ -191,6 +191,17 @@ async fn postgres_outage_answers_503_and_recovers_without_restart() {
         .unwrap()
         .into_inner();
     assert_eq!(again.accounts.len(), 1);
+
+    // The database restarts while the pool sits idle: connections it closed
+    // are known broken and idle ones are checked before they are lent, so
+    // no request meets a dead one.
+    proxy.cut().await;
+    proxy.restore();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    for _ in 0..3 {
+        let res = app.req(Method::GET, "/v1/accounts").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+    }
     app.finish().await;
 }
 

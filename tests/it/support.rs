@@ -33,6 +33,8 @@ pub enum Backend {
 }
 
 pub struct TestApp {
+    /// The database this server runs on.
+    url: String,
     pub http: String,
     pub grpc_addr: String,
     pub app: App,
@@ -174,6 +176,7 @@ impl TestApp {
             .await
             .expect("starting the server");
         TestApp {
+            url: url.to_owned(),
             http: format!("http://{}", server.http_addr),
             grpc_addr: format!("http://{}", server.grpc_addr),
             app,
@@ -181,6 +184,19 @@ impl TestApp {
             server,
             cleanup,
         }
+    }
+
+    /// Another replica's core over the same database, trusting a resolved
+    /// key for `key_cache`.
+    pub async fn replica(&self, key_cache: Duration) -> App {
+        let store = Store::connect(&StoreConfig {
+            url: self.url.clone(),
+            pool_size: 2,
+            acquire_timeout: Duration::from_secs(2),
+        })
+        .await
+        .expect("connecting the replica's store");
+        App::new(store).with_key_cache(key_cache)
     }
 
     /// Stops the server and removes its database.
