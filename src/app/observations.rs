@@ -88,7 +88,7 @@ impl App {
         if (batch.atomic || malformed) && !rejected.is_empty() {
             return Err(listed_errors(rejected).into());
         }
-        let rows: Vec<Observation> = good
+        let mut rows: Vec<Observation> = good
             .into_iter()
             .map(|((account_id, metric, observed_at), value)| Observation {
                 account_id,
@@ -97,6 +97,11 @@ impl App {
                 value,
             })
             .collect();
+        // In key order: batches that overlap lock their rows in one order and
+        // cannot deadlock each other.
+        rows.sort_unstable_by(|a, b| {
+            (a.account_id, &a.metric, a.observed_at).cmp(&(b.account_id, &b.metric, b.observed_at))
+        });
         let mut work = self.begin(p).await?;
         let result = async {
             hold::<MetricDefinition>(&mut work, rows.iter().map(|r| r.metric.as_str())).await?;

@@ -47,9 +47,10 @@ impl<'a> ObservationRow<'a> {
     }
 }
 
-/// A batch upsert in the form each backend does fastest: multi-row
-/// statements on PostgreSQL (one round trip per chunk), one prepared
-/// statement per row on SQLite (in-process, where diesel has no multi-row
+/// A batch upsert in the form each backend does fastest: on PostgreSQL one
+/// statement for the whole batch, its columns bound as four arrays and
+/// unnested (one round trip, one plan, no parameter limit); on SQLite one
+/// prepared statement per row (in-process, where diesel has no multi-row
 /// upsert), all in one blocking call.
 pub(crate) trait UpsertObservations {
     async fn upsert_observations(
@@ -65,18 +66,30 @@ impl UpsertObservations for diesel_async::AsyncPgConnection {
         ws: Uuid,
         rows: &[Observation],
     ) -> Result<(), StoreError> {
-        let wss = ws.to_string();
-        for chunk in rows.chunks(CHUNK) {
-            let values: Vec<ObservationRow> =
-                chunk.iter().map(|x| ObservationRow::new(&wss, x)).collect();
-            diesel::insert_into(o::table)
-                .values(&values)
-                .on_conflict((o::workspace_id, o::account_id, o::metric, o::observed_at))
-                .do_update()
-                .set(o::value.eq(excluded(o::value)))
-                .execute(self)
-                .await?;
+        use diesel::sql_types::{Array, BigInt, Double, Text};
+        let mut accounts = Vec::with_capacity(rows.len());
+        let mut metrics = Vec::with_capacity(rows.len());
+        let mut instants = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len());
+        for x in rows {
+            accounts.push(x.account_id.to_string());
+            metrics.push(x.metric.as_str());
+            instants.push(to_micros(x.observed_at));
+            values.push(x.value);
         }
+        diesel::sql_query(
+            "INSERT INTO observations (workspace_id, account_id, metric, observed_at, value) \
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int8[], $5::float8[]) \
+             ON CONFLICT (workspace_id, account_id, metric, observed_at) \
+             DO UPDATE SET value = EXCLUDED.value",
+        )
+        .bind::<Text, _>(ws.to_string())
+        .bind::<Array<Text>, _>(accounts)
+        .bind::<Array<Text>, _>(metrics)
+        .bind::<Array<BigInt>, _>(instants)
+        .bind::<Array<Double>, _>(values)
+        .execute(self)
+        .await?;
         Ok(())
     }
 }

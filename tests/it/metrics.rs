@@ -543,4 +543,49 @@ on_both_backends! {
         let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/metric-definitions/api_calls", None).await;
         assert_eq!(status, 404);
     }
+
+    async fn overlapping_batches_at_once_all_land_and_the_last_wins_every_row(app: &TestApp) {
+        let mut accounts = Vec::new();
+        for name in ["One", "Two", "Three"] {
+            accounts.push(app.account(json!({"name": name})).await["id"].as_str().unwrap().to_owned());
+        }
+        // Six batches over the same 300 keys, each in its own order, each with its own value.
+        let batch = |n: usize| {
+            let mut rows = Vec::new();
+            for day in 0..100 {
+                for a in &accounts {
+                    rows.push(json!({"account_id": a, "metric": "logins", "observed_at": format!("2026-01-01T{:02}:{:02}:00Z", day / 60, day % 60), "value": n as f64}));
+                }
+            }
+            rows.rotate_left(n * 37);
+            if n % 2 == 1 {
+                rows.reverse();
+            }
+            json!({"observations": rows})
+        };
+        let sent = futures_util::future::join_all((1..=6).map(|n| {
+            let body = batch(n);
+            async move { app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(body)).await }
+        }))
+        .await;
+        for (status, answer) in &sent {
+            assert_eq!(*status, 200, "{answer}");
+            assert_eq!(answer["written"], 300);
+        }
+        let mut values = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let path = format!("/v1/observations?metric=logins&page_size=200{}", token.as_ref().map(|t| format!("&page_token={t}")).unwrap_or_default());
+            let (status, page) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+            assert_eq!(status, 200);
+            values.extend(page["items"].as_array().unwrap().iter().map(|o| o["value"].as_f64().unwrap()));
+            match page["next_page_token"].as_str() {
+                Some(t) => token = Some(t.to_owned()),
+                None => break,
+            }
+        }
+        assert_eq!(values.len(), 300);
+        assert!((1.0..=6.0).contains(&values[0]));
+        assert!(values.iter().all(|v| *v == values[0]), "one batch committed last, over every row");
+    }
 }
