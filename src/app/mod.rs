@@ -47,40 +47,57 @@ pub use crate::domain::Principal;
 use crate::domain::Role;
 use crate::store::Store;
 
-/// The application core, shared by both doors; cheap to clone.
+/// The application core, shared by both doors; cheap to clone: one shared
+/// pointer, since every request clones it several times on its way through
+/// the middleware and each clone of a shared counter is a cache-line trip
+/// between cores.
 #[derive(Clone)]
-pub struct App {
+pub struct App(std::sync::Arc<Core>);
+
+/// What the use cases reach through [`App`].
+#[derive(Clone)]
+pub struct Core {
     store: Store,
     limiter: std::sync::Arc<rate_limit::Limiter>,
     keys: std::sync::Arc<key_cache::KeyCache>,
+}
+
+impl std::ops::Deref for App {
+    type Target = Core;
+
+    fn deref(&self) -> &Core {
+        &self.0
+    }
 }
 
 impl App {
     /// The core over `store`, with no rate limits, trusting a resolved key
     /// for [`DEFAULT_KEY_CACHE_TTL`].
     pub fn new(store: Store) -> Self {
-        Self {
+        Self(std::sync::Arc::new(Core {
             store,
             limiter: Default::default(),
             keys: Default::default(),
-        }
+        }))
+    }
+
+    /// The same core, counting requests against `limits` from now on.
+    pub fn with_rate_limits(self, limits: RateLimits) -> Self {
+        let limiter = std::sync::Arc::new(rate_limit::Limiter::new(limits));
+        Self(std::sync::Arc::new(Core {
+            limiter,
+            ..std::sync::Arc::unwrap_or_clone(self.0)
+        }))
     }
 
     /// The same core, trusting a resolved key for `ttl` (at most
     /// [`MAX_KEY_CACHE_TTL`]; zero asks the store on every request).
     pub fn with_key_cache(self, ttl: std::time::Duration) -> Self {
-        Self {
-            keys: std::sync::Arc::new(key_cache::KeyCache::new(ttl)),
-            ..self
-        }
-    }
-
-    /// The same core, counting requests against `limits` from now on.
-    pub fn with_rate_limits(self, limits: RateLimits) -> Self {
-        Self {
-            limiter: std::sync::Arc::new(rate_limit::Limiter::new(limits)),
-            ..self
-        }
+        let keys = std::sync::Arc::new(key_cache::KeyCache::new(ttl));
+        Self(std::sync::Arc::new(Core {
+            keys,
+            ..std::sync::Arc::unwrap_or_clone(self.0)
+        }))
     }
 
     /// Whether the store answers, for `/readyz` and gRPC health.
@@ -107,8 +124,15 @@ fn sha256_hex(parts: &[&[u8]]) -> String {
     for part in parts {
         h.update(part);
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    let mut hex = String::with_capacity(64);
+    for b in h.finalize() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    hex
 }
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// The current time at the store's precision (microseconds).
 fn now() -> DateTime<Utc> {

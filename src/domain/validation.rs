@@ -105,7 +105,23 @@ pub const UNWRITABLE_DATE: &str =
 /// Whether `s` reads as a date or date-time (the way the API parses one)
 /// that lies outside the years RFC 3339 can write, in UTC: a signed or
 /// five-digit year, or an offset that carries 9999-12-31 into year 10000.
+/// Every string is asked this (request bodies are walked whole), so what
+/// cannot be such a date is told apart by its first bytes, without parsing.
 pub fn is_unwritable_date(s: &str) -> bool {
+    may_be_unwritable_date(s) && parses_outside_writable_years(s)
+}
+
+/// A cheap necessary condition: a year outside 0000-9999 is signed or has
+/// five digits, or is carried there by an offset from the first or last day.
+fn may_be_unwritable_date(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with(['+', '-'])
+        || t.bytes().take_while(u8::is_ascii_digit).count() >= 5
+        || t.starts_with("9999-12-31")
+        || t.starts_with("0000-01-01")
+}
+
+fn parses_outside_writable_years(s: &str) -> bool {
     use chrono::{DateTime, Datelike, NaiveDate, Utc};
     let year = match (s.parse::<DateTime<Utc>>(), s.parse::<NaiveDate>()) {
         (Ok(t), _) => t.year(),
@@ -211,6 +227,25 @@ mod date_tests {
             "-5",
         ] {
             assert!(!is_unwritable_date(ok), "{ok}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The quick test never turns away a string the parser would refuse.
+        #[test]
+        fn the_quick_test_admits_every_unwritable_date(
+            s in "[ +-]?[0-9]{1,6}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,3})?(Z|[+-][0-9]{2}:[0-9]{2}))?",
+        ) {
+            proptest::prop_assert!(!parses_outside_writable_years(&s) || may_be_unwritable_date(&s), "{}", s);
+        }
+
+        #[test]
+        fn edge_days_with_offsets_agree(
+            day in proptest::sample::select(vec!["9999-12-31", "0000-01-01", "2026-06-30"]),
+            hour in 0u32..24, sign in proptest::sample::select(vec!['+', '-']), off in 0u32..15,
+        ) {
+            let s = format!("{day}T{hour:02}:00:00{sign}{off:02}:00");
+            proptest::prop_assert!(!parses_outside_writable_years(&s) || may_be_unwritable_date(&s), "{}", s);
         }
     }
 }

@@ -47,13 +47,35 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::app::App;
 use crate::metrics::Metrics;
 
-/// What every handler and middleware of the REST door can reach.
+/// What every handler and middleware of the REST door can reach; one shared
+/// pointer, as every request clones it once per layer.
 #[derive(Clone)]
-pub struct HttpState {
+pub struct HttpState(std::sync::Arc<HttpParts>);
+
+/// The parts of [`HttpState`].
+pub struct HttpParts {
     pub app: App,
     pub metrics: Metrics,
     /// Largest accepted request body, in bytes.
     pub body_limit: usize,
+}
+
+impl HttpState {
+    pub fn new(app: App, metrics: Metrics, body_limit: usize) -> Self {
+        Self(std::sync::Arc::new(HttpParts {
+            app,
+            metrics,
+            body_limit,
+        }))
+    }
+}
+
+impl std::ops::Deref for HttpState {
+    type Target = HttpParts;
+
+    fn deref(&self) -> &HttpParts {
+        &self.0
+    }
 }
 
 impl FromRef<HttpState> for App {
@@ -247,7 +269,11 @@ fn document_3_0() -> impl Fn() -> std::future::Ready<axum::response::Response> +
     }
 }
 
-/// The whole REST door.
+/// The whole REST door. Layers on a `Router` are put around each route and
+/// the matched route's stack is copied for every request, so the layers every
+/// request passes (request id, trace, panic guard, timeout, body limit, CORS)
+/// wrap the routes once, as one service; only what needs the matched route
+/// (metrics by route template, the `/v1` steps) sits on the routes.
 pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router> {
     let (v1, _) = v1_routes().split_for_parts();
     let (batch, _) = batch_routes().split_for_parts();
@@ -262,8 +288,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
             state.app.clone(),
             middleware::authenticate,
         ));
-    let request_id = HeaderName::from_static("x-request-id");
-    let mut router = Router::new()
+    let routes = Router::new()
         .merge(v1)
         .merge(ops)
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
@@ -271,17 +296,13 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), ops::track))
-        .layer(DefaultBodyLimit::max(options.body_limit))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            options.request_timeout,
-        ))
-        .layer(axum::middleware::from_fn(middleware::close_if_unread))
-        .layer(CatchPanicLayer::custom(|_| {
-            problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-                .into_response()
-        }))
-        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .with_state(state);
+    let request_id = HeaderName::from_static("x-request-id");
+    let door = tower::ServiceBuilder::new()
+        .option_layer(cors(&options.cors_origins)?)
+        // CORS answers preflights itself and needs a body type with a default.
+        .map_response(IntoResponse::into_response)
+        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
         .layer(
             TraceLayer::new_for_http()
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
@@ -293,11 +314,19 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
                 .unwrap_or("-");
             tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
         }))
-        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid));
-    if let Some(cors) = cors(&options.cors_origins)? {
-        router = router.layer(cors);
-    }
-    Ok(router.with_state(state))
+        .layer(PropagateRequestIdLayer::new(request_id))
+        .layer(CatchPanicLayer::custom(|_| {
+            problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+                .into_response()
+        }))
+        .layer(axum::middleware::from_fn(middleware::close_if_unread))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            options.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .service(routes);
+    Ok(Router::new().fallback_service(door))
 }
 
 /// Request headers a browser may send cross-origin.

@@ -73,11 +73,7 @@ impl Server {
         let (stop, stopped) = watch::channel(false);
         let metrics = Metrics::default();
         let router = http::router(
-            HttpState {
-                app: app.clone(),
-                metrics: metrics.clone(),
-                body_limit: options.http.body_limit,
-            },
+            HttpState::new(app.clone(), metrics.clone(), options.http.body_limit),
             &options.http,
         )?;
         let rest = rest::serve(http, router, options.connections, stopped.clone());
