@@ -259,14 +259,24 @@ pub fn openapi_3_0() -> serde_json::Value {
     openapi30::downgrade(serde_json::to_value(openapi()).unwrap_or_default())
 }
 
-/// A handler answering the 3.0 document, written once.
-fn document_3_0() -> impl Fn() -> std::future::Ready<axum::response::Response> + Clone {
-    let body = axum::body::Bytes::from(serde_json::to_vec(&openapi_3_0()).unwrap_or_default());
-    move || {
-        std::future::ready(
-            ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response(),
-        )
-    }
+/// Each edition of the contract, written on its first request rather than at
+/// start: building it takes megabytes the heap keeps, and most replicas are
+/// never asked for it.
+static DOCUMENT: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+static DOCUMENT_3_0: std::sync::OnceLock<axum::body::Bytes> = std::sync::OnceLock::new();
+
+async fn document() -> axum::response::Response {
+    let body = DOCUMENT.get_or_init(|| serde_json::to_vec(&openapi()).unwrap_or_default().into());
+    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
+}
+
+async fn document_3_0() -> axum::response::Response {
+    let body = DOCUMENT_3_0.get_or_init(|| {
+        serde_json::to_vec(&openapi_3_0())
+            .unwrap_or_default()
+            .into()
+    });
+    ([(header::CONTENT_TYPE, "application/json")], body.clone()).into_response()
 }
 
 /// The whole REST door. Layers on a `Router` are put around each route and
@@ -291,8 +301,9 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
     let routes = Router::new()
         .merge(v1)
         .merge(ops)
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi()))
-        .route("/openapi-3.0.json", axum::routing::get(document_3_0()))
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::from("/openapi.json")))
+        .route("/openapi.json", axum::routing::get(document))
+        .route("/openapi-3.0.json", axum::routing::get(document_3_0))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
         .layer(from_fn_with_state(state.clone(), ops::track))

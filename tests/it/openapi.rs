@@ -366,8 +366,37 @@ async fn both_editions_are_served_without_a_key() {
         let doc: serde_json::Value = res.json().await.unwrap();
         assert_eq!(doc["openapi"], version, "{path}");
         assert!(doc["paths"]["/v1/accounts"]["post"].is_object(), "{path}");
+        assert_eq!(
+            doc,
+            served_as_committed(version),
+            "{path} is the committed document"
+        );
     }
+    let docs = app
+        .anonymous(reqwest::Method::GET, "/docs/swagger-initializer.js")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(docs.status(), 200);
+    assert!(
+        docs.text()
+            .await
+            .unwrap()
+            .contains("\"url\": \"/openapi.json\""),
+        "the docs page reads the served document"
+    );
     app.finish().await;
+}
+
+fn served_as_committed(version: &str) -> serde_json::Value {
+    let file = if version == "3.1.0" {
+        "openapi.json"
+    } else {
+        "openapi-3.0.json"
+    };
+    let text =
+        std::fs::read_to_string(format!("{}/openapi/{file}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 /// What Salesforce External Services needs of the 3.0 edition: JSON only,
