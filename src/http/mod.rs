@@ -284,20 +284,37 @@ async fn document_3_0() -> axum::response::Response {
 /// request passes (request id, trace, panic guard, timeout, body limit, CORS)
 /// wrap the routes once, as one service; only what needs the matched route
 /// (metrics by route template, the `/v1` steps) sits on the routes.
-pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router> {
+pub fn router(
+    state: HttpState,
+    options: &HttpOptions,
+) -> anyhow::Result<
+    impl tower::Service<
+        Request<hyper::body::Incoming>,
+        Response = axum::response::Response,
+        Error = std::convert::Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static,
+> {
     let (v1, _) = v1_routes().split_for_parts();
     let (batch, _) = batch_routes().split_for_parts();
     let (ops, _) = ops_routes().split_for_parts();
     let batch_limit = body_limit_of("/v1/observations", options.body_limit);
-    let v1 = v1
-        .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
-        .route_layer(axum::middleware::from_fn(middleware::plain_text))
-        .layer(axum::middleware::from_fn(caching::conditional_get))
-        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
+    // One layer of four steps, not four layers: each layer of a router is
+    // boxed around every route and copied for every request.
+    let v1_steps = tower::ServiceBuilder::new()
         .layer(from_fn_with_state(
             state.app.clone(),
             middleware::authenticate,
-        ));
+        ))
+        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
+        .layer(axum::middleware::from_fn(caching::conditional_get))
+        .layer(axum::middleware::from_fn(middleware::plain_text));
+    let v1 = v1
+        .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
+        .route_layer(v1_steps);
     let routes = Router::new()
         .merge(v1)
         .merge(ops)
@@ -310,6 +327,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
         .with_state(state);
     let request_id = HeaderName::from_static("x-request-id");
     let door = tower::ServiceBuilder::new()
+        .map_request(|req: Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
         .option_layer(cors(&options.cors_origins)?)
         // CORS answers preflights itself and needs a body type with a default.
         .map_response(IntoResponse::into_response)
@@ -337,7 +355,7 @@ pub fn router(state: HttpState, options: &HttpOptions) -> anyhow::Result<Router>
         ))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .service(routes);
-    Ok(Router::new().fallback_service(door))
+    Ok(door)
 }
 
 /// Request headers a browser may send cross-origin.
