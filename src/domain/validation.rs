@@ -114,11 +114,22 @@ pub fn is_unwritable_date(s: &str) -> bool {
 /// A cheap necessary condition: a year outside 0000-9999 is signed or has
 /// five digits, or is carried there by an offset from the first or last day.
 fn may_be_unwritable_date(s: &str) -> bool {
-    let t = s.trim_start();
-    t.starts_with(['+', '-'])
-        || t.bytes().take_while(u8::is_ascii_digit).count() >= 5
-        || t.starts_with("9999-12-31")
-        || t.starts_with("0000-01-01")
+    may_start_unwritable_date(s.as_bytes())
+}
+
+/// [`may_be_unwritable_date`] of text starting at `bytes` (which may run on
+/// past its end): leading whitespace, ASCII or not, is skipped first.
+pub fn may_start_unwritable_date(bytes: &[u8]) -> bool {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && b.is_ascii())
+        .unwrap_or(bytes.len());
+    let t = &bytes[start..];
+    t.starts_with(b"+")
+        || t.starts_with(b"-")
+        || t.iter().take_while(|b| b.is_ascii_digit()).count() >= 5
+        || t.starts_with(b"9999-12-31")
+        || t.starts_with(b"0000-01-01")
 }
 
 fn parses_outside_writable_years(s: &str) -> bool {

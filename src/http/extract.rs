@@ -149,6 +149,9 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| Problem::new(e.status(), e.body_text()))?;
+        if let Some(plain) = super::body::parse_plain(&bytes) {
+            return Ok(Json(plain));
+        }
         let value: Value = serde_json::from_slice(&bytes)
             .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
         parse_value(value).map(Json).map_err(Problem::invalid)
