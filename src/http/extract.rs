@@ -131,6 +131,19 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse_json(&bytes).map(Json)
+    }
+}
+
+/// The bytes of an `application/json` body, for a handler with a faster way
+/// to read its common case; [`parse_json`] reads the rest as [`Json`] does.
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
         let is_json = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -146,16 +159,22 @@ impl<T: DeserializeOwned + Checked, S: Send + Sync> FromRequest<S> for Json<T> {
                 "the body must be application/json",
             ));
         }
-        let bytes = Bytes::from_request(req, state)
+        Bytes::from_request(req, state)
             .await
-            .map_err(|e| Problem::new(e.status(), e.body_text()))?;
-        if let Some(plain) = super::body::parse_plain(&bytes) {
-            return Ok(Json(plain));
-        }
-        let value: Value = serde_json::from_slice(&bytes)
-            .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
-        parse_value(value).map(Json).map_err(Problem::invalid)
+            .map(JsonBytes)
+            .map_err(|e| Problem::new(e.status(), e.body_text()))
     }
+}
+
+/// A JSON body as its type: the plain path when it can answer, else the one
+/// that names every problem.
+pub fn parse_json<T: DeserializeOwned + Checked>(bytes: &[u8]) -> Result<T, Problem> {
+    if let Some(plain) = super::body::parse_plain(bytes) {
+        return Ok(plain);
+    }
+    let value: Value = serde_json::from_slice(bytes)
+        .map_err(|e| Problem::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")))?;
+    parse_value(value).map_err(Problem::invalid)
 }
 
 #[cfg(test)]

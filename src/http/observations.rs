@@ -9,8 +9,9 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::body::parse_plain;
 use super::dto::{ExternalRefDto, Listing};
-use super::extract::{Caller, Checked, Json, Query, parse_value};
+use super::extract::{Caller, Checked, JsonBytes, Query, parse_json, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
 use crate::app::{App, BatchOutcome, ObservationBatch};
 use crate::domain::filter::ObservationFilter;
@@ -55,23 +56,70 @@ impl Checked for ObservationInput {
 /// checked on the raw JSON, so a row with other errors still hears about it.
 fn parse_row(row: Value) -> Result<ObservationDraft, Invalid> {
     let named = |k: &str| row.get(k).is_some_and(|v| !v.is_null());
-    let mut e = Invalid::default();
-    match (named("account_id"), named("account_ref")) {
-        (false, false) => e.push("account_id", "give account_id or account_ref"),
-        (true, true) => e.push("account_ref", "give account_id or account_ref, not both"),
-        _ => {}
-    }
+    let e = naming(named("account_id"), named("account_ref"));
     match parse_value::<ObservationInput>(row) {
-        Ok(input) if e.0.is_empty() => {
-            input.check()?;
-            Ok(input.into_draft())
-        }
-        Ok(_) => Err(e),
+        Ok(input) => checked_row(input, e),
         Err(more) => {
+            let mut e = e;
             e.0.extend(more.0);
             Err(e)
         }
     }
+}
+
+/// A row that parsed: refused for how it names its account (`naming`), else
+/// checked.
+fn checked_row(input: ObservationInput, naming: Invalid) -> Result<ObservationDraft, Invalid> {
+    naming.into_result()?;
+    input.check()?;
+    Ok(input.into_draft())
+}
+
+/// A row names its account by `account_id` or by `account_ref`, never both.
+fn naming(by_id: bool, by_ref: bool) -> Invalid {
+    let mut e = Invalid::default();
+    match (by_id, by_ref) {
+        (false, false) => e.push("account_id", "give account_id or account_ref"),
+        (true, true) => e.push("account_ref", "give account_id or account_ref, not both"),
+        _ => {}
+    }
+    e
+}
+
+/// A batch whose rows parse as they are: read straight into typed rows.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlainBatch {
+    #[serde(default = "yes")]
+    atomic: bool,
+    observations: Vec<ObservationInput>,
+}
+
+impl Checked for PlainBatch {}
+
+/// The rows of a batch body and whether it is atomic: typed rows straight from
+/// the bytes when the body is plain, else row by row from JSON values so that
+/// every bad field of every row is named.
+fn parse_batch(bytes: &[u8]) -> Result<ObservationBatch, Problem> {
+    if let Some(plain) = parse_plain::<PlainBatch>(bytes) {
+        let rows = plain
+            .observations
+            .into_iter()
+            .map(|r| {
+                let naming = naming(r.account_id.is_some(), r.account_ref.is_some());
+                checked_row(r, naming)
+            })
+            .collect();
+        return Ok(ObservationBatch {
+            rows,
+            atomic: plain.atomic,
+        });
+    }
+    let batch: ObservationBatchInput = parse_json(bytes)?;
+    Ok(ObservationBatch {
+        rows: batch.observations.into_iter().map(parse_row).collect(),
+        atomic: batch.atomic,
+    })
 }
 
 impl ObservationInput {
@@ -204,18 +252,10 @@ pub struct ObservationQuery {
 pub async fn write(
     State(app): State<App>,
     Caller(p): Caller,
-    Json(batch): Json<ObservationBatchInput>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<Response, Problem> {
-    let rows = batch.observations.into_iter().map(parse_row).collect();
-    let outcome = app
-        .write_observations(
-            &p,
-            ObservationBatch {
-                rows,
-                atomic: batch.atomic,
-            },
-        )
-        .await?;
+    let batch = parse_batch(&body)?;
+    let outcome = app.write_observations(&p, batch).await?;
     Ok(axum::Json(BatchResult::from(outcome)).into_response())
 }
 

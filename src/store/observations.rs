@@ -47,10 +47,13 @@ impl<'a> ObservationRow<'a> {
     }
 }
 
-/// A batch upsert in the form each backend does fastest: on PostgreSQL one
+/// A batch upsert in the form each backend does fastest. On PostgreSQL one
 /// statement for the whole batch, its columns bound as four arrays and
-/// unnested (one round trip, one plan, no parameter limit); on SQLite one
-/// prepared statement per row (in-process, where diesel has no multi-row
+/// unnested (one round trip, one plan, no parameter limit); tried first as a
+/// plain insert inside a savepoint, since rows are new in the common case and
+/// `ON CONFLICT` pays a second index search per row to find out; on a
+/// conflict the savepoint is rolled back and the batch upserted. On SQLite
+/// one prepared statement per row (in-process, where diesel has no multi-row
 /// upsert), all in one blocking call.
 pub(crate) trait UpsertObservations {
     async fn upsert_observations(
@@ -60,36 +63,82 @@ pub(crate) trait UpsertObservations {
     ) -> Result<(), StoreError>;
 }
 
+/// Rows as the columns PostgreSQL unnests.
+struct Columns<'a> {
+    workspace: String,
+    accounts: Vec<String>,
+    metrics: Vec<&'a str>,
+    instants: Vec<i64>,
+    values: Vec<f64>,
+}
+
+impl<'a> Columns<'a> {
+    fn of(ws: Uuid, rows: &'a [Observation]) -> Self {
+        let mut c = Columns {
+            workspace: ws.to_string(),
+            accounts: Vec::with_capacity(rows.len()),
+            metrics: Vec::with_capacity(rows.len()),
+            instants: Vec::with_capacity(rows.len()),
+            values: Vec::with_capacity(rows.len()),
+        };
+        for x in rows {
+            c.accounts.push(x.account_id.to_string());
+            c.metrics.push(x.metric.as_str());
+            c.instants.push(to_micros(x.observed_at));
+            c.values.push(x.value);
+        }
+        c
+    }
+
+    /// `INSERT … SELECT FROM unnest(…)` followed by `tail`.
+    async fn insert(
+        &self,
+        c: &mut diesel_async::AsyncPgConnection,
+        tail: &str,
+    ) -> Result<usize, diesel::result::Error> {
+        use diesel::sql_types::{Array, BigInt, Double, Text};
+        diesel::sql_query(format!(
+            "INSERT INTO observations (workspace_id, account_id, metric, observed_at, value) \
+             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int8[], $5::float8[]) {tail}"
+        ))
+        .bind::<Text, _>(&self.workspace)
+        .bind::<Array<Text>, _>(&self.accounts)
+        .bind::<Array<Text>, _>(&self.metrics)
+        .bind::<Array<BigInt>, _>(&self.instants)
+        .bind::<Array<Double>, _>(&self.values)
+        .execute(c)
+        .await
+    }
+}
+
 impl UpsertObservations for diesel_async::AsyncPgConnection {
     async fn upsert_observations(
         &mut self,
         ws: Uuid,
         rows: &[Observation],
     ) -> Result<(), StoreError> {
-        use diesel::sql_types::{Array, BigInt, Double, Text};
-        let mut accounts = Vec::with_capacity(rows.len());
-        let mut metrics = Vec::with_capacity(rows.len());
-        let mut instants = Vec::with_capacity(rows.len());
-        let mut values = Vec::with_capacity(rows.len());
-        for x in rows {
-            accounts.push(x.account_id.to_string());
-            metrics.push(x.metric.as_str());
-            instants.push(to_micros(x.observed_at));
-            values.push(x.value);
+        use diesel::result::{DatabaseErrorKind, Error};
+        use diesel_async::SimpleAsyncConnection;
+        let columns = Columns::of(ws, rows);
+        self.batch_execute("SAVEPOINT new_observations").await?;
+        match columns.insert(self, "").await {
+            Ok(_) => {
+                self.batch_execute("RELEASE SAVEPOINT new_observations")
+                    .await?
+            }
+            Err(Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                self.batch_execute("ROLLBACK TO SAVEPOINT new_observations")
+                    .await?;
+                columns
+                    .insert(
+                        self,
+                        "ON CONFLICT (workspace_id, account_id, metric, observed_at) \
+                         DO UPDATE SET value = EXCLUDED.value",
+                    )
+                    .await?;
+            }
+            Err(e) => return Err(e.into()),
         }
-        diesel::sql_query(
-            "INSERT INTO observations (workspace_id, account_id, metric, observed_at, value) \
-             SELECT $1, * FROM unnest($2::text[], $3::text[], $4::int8[], $5::float8[]) \
-             ON CONFLICT (workspace_id, account_id, metric, observed_at) \
-             DO UPDATE SET value = EXCLUDED.value",
-        )
-        .bind::<Text, _>(ws.to_string())
-        .bind::<Array<Text>, _>(accounts)
-        .bind::<Array<Text>, _>(metrics)
-        .bind::<Array<BigInt>, _>(instants)
-        .bind::<Array<Double>, _>(values)
-        .execute(self)
-        .await?;
         Ok(())
     }
 }
