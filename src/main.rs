@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use csapi::app::{App, Bootstrap, RateLimit, RateLimits};
+use csapi::app::{App, Bootstrap, DEFAULT_KEY_CACHE_TTL, MAX_KEY_CACHE_TTL, RateLimit, RateLimits};
 use csapi::domain::Role;
 use csapi::http::HttpOptions;
 use csapi::server::{ConnectionLimits, ServeOptions, Server};
@@ -128,8 +128,8 @@ struct ServeArgs {
     workspace_rate_limit: Limit,
     /// Milliseconds a resolved API key is trusted without asking the store
     /// (0 to 5000); a revocation reaches other replicas within this time.
-    #[arg(long, env = "CSAPI_KEY_CACHE_TTL_MS", default_value_t = 5000,
-          value_parser = clap::value_parser!(u64).range(0..=5000))]
+    #[arg(long, env = "CSAPI_KEY_CACHE_TTL_MS", default_value_t = DEFAULT_KEY_CACHE_TTL.as_millis() as u64,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_KEY_CACHE_TTL.as_millis() as u64))]
     key_cache_ttl_ms: u64,
     /// Comma-separated origins allowed by CORS.
     #[arg(long, env = "CSAPI_CORS_ORIGINS", value_delimiter = ',')]
