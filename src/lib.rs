@@ -8,6 +8,7 @@ pub mod app;
 pub mod domain;
 pub mod grpc;
 pub mod http;
+pub mod logs;
 pub mod metrics;
 pub mod present;
 pub mod server;

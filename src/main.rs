@@ -149,7 +149,7 @@ struct ServeArgs {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_format);
+    let _logs_written = init_logs(cli.log_format)?;
     if let Command::Openapi { version } = &cli.command {
         let document = match version.as_str() {
             "3.0" => serde_json::to_string_pretty(&csapi::http::openapi_3_0())?,
@@ -274,16 +274,21 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn init_logs(format: LogFormat) {
+/// Logs to stderr in batches (coloured only on a terminal); the answer must
+/// be held until the process ends, so that the last lines are written.
+fn init_logs(format: LogFormat) -> anyhow::Result<csapi::logs::FlushOnDrop<std::io::Stderr>> {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=info"));
+    let (lines, flush) = csapi::logs::to_stderr().context("starting the log writer")?;
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(lines);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+    Ok(flush)
 }
 
 /// Gives the allocator's free pages back to the system: starting (migrations,
