@@ -150,7 +150,11 @@ mod tests {
         for i in 0..1000 {
             writeln!(batched.make_writer(), "line {i}").unwrap();
         }
-        assert_eq!(out.0.lock().unwrap().1, 0, "nothing is written before a flush");
+        assert_eq!(
+            out.0.lock().unwrap().1,
+            0,
+            "nothing is written before a flush"
+        );
         batched.flush();
         let (text, writes) = out.0.lock().unwrap().clone();
         let expected: String = (0..1000).map(|i| format!("line {i}\n")).collect();

@@ -5,10 +5,11 @@
 //! again); a GET whose `If-None-Match` names the current ETag gets 304 and
 //! no body. The read still runs: what is saved is the transfer.
 
+use std::future::Future;
+
 use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
@@ -17,12 +18,16 @@ const CACHE_CONTROL: &str = "private, no-cache";
 
 /// Adds ETag and Cache-Control to successful GETs, and answers 304 when the
 /// client already holds the current representation.
-pub async fn conditional_get(req: Request, next: Next) -> Response {
+pub async fn conditional_get<N, F>(req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     if req.method() != Method::GET {
-        return next.run(req).await;
+        return next(req).await;
     }
     let held = req.headers().get(header::IF_NONE_MATCH).cloned();
-    let res = next.run(req).await;
+    let res = next(req).await;
     if res.status() != StatusCode::OK {
         return res;
     }

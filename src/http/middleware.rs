@@ -1,18 +1,23 @@
 //! Cross-cutting steps of every `/v1` request: authentication, then
-//! POSTs that carry an `Idempotency-Key` run inside the key's reservation.
+//! POSTs that carry an `Idempotency-Key` run inside the key's reservation,
+//! then conditional GETs and the check of text in the path and query.
+//!
+//! The steps are one service, [`V1Steps`], not a layer each: a layer per
+//! step clones the route and allocates several times per step and request.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tower::{Layer, Service, ServiceExt};
 
 use super::HttpState;
+use super::caching::conditional_get;
 use super::problem::Problem;
 use crate::app::{Allowance, Answer, App, AppError, Claim, IdempotencyKey, Principal};
 use crate::domain::Invalid;
@@ -24,10 +29,70 @@ pub const RATE_LIMIT: HeaderName = HeaderName::from_static("ratelimit");
 /// Headers of a first answer that a replay repeats.
 const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
+/// Puts [`V1Steps`] around a route.
+#[derive(Clone)]
+pub struct V1StepsLayer(pub HttpState);
+
+impl<S> Layer<S> for V1StepsLayer {
+    type Service = V1Steps<S>;
+
+    fn layer(&self, route: S) -> V1Steps<S> {
+        V1Steps {
+            state: self.0.clone(),
+            route,
+        }
+    }
+}
+
+/// A `/v1` route behind its steps: authentication and rate limits,
+/// idempotency, conditional GET, plain text.
+#[derive(Clone)]
+pub struct V1Steps<S> {
+    state: HttpState,
+    route: S,
+}
+
+impl<S> Service<Request> for V1Steps<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let (state, route) = (self.state.clone(), self.route.clone());
+        Box::pin(async move {
+            let route = |req| async move {
+                match route.oneshot(req).await {
+                    Ok(res) => res,
+                    Err(never) => match never {},
+                }
+            };
+            let app = &state.app;
+            Ok(authenticate(app, req, |req| {
+                idempotency(&state, req, |req| {
+                    conditional_get(req, |req| plain_text(req, route))
+                })
+            })
+            .await)
+        })
+    }
+}
+
 /// Resolves `Authorization: Bearer <key>` to a [`Principal`] in the request
 /// extensions, and counts the request against the key's rate limits: every
 /// answer says where the caller stands, a spent limit answers 429.
-pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) -> Response {
+async fn authenticate<N, F>(app: &App, mut req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let key = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -47,7 +112,7 @@ pub async fn authenticate(State(app): State<App>, mut req: Request, next: Next) 
     match app.admit(&principal) {
         Ok(allowance) => {
             req.extensions_mut().insert(principal);
-            let mut res = next.run(req).await;
+            let mut res = next(req).await;
             if let Some(a) = allowance {
                 rate_limit_headers(res.headers_mut(), &a);
             }
@@ -79,72 +144,16 @@ fn rate_limit_headers(headers: &mut axum::http::HeaderMap, a: &Allowance) {
     }
 }
 
-/// Says `Connection: close` on an answer given before the request's body was
-/// read to its end (a 401, 413 or 503 refuses without reading it): the
-/// unread rest would otherwise be taken for the next request, so the server
-/// closes the connection, and the client must know not to reuse it.
-pub async fn close_if_unread(req: Request, next: Next) -> Response {
-    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|n| n.trim() != "0");
-    if !has_body {
-        return next.run(req).await;
-    }
-    let read = Arc::new(AtomicBool::new(false));
-    let tracked = Arc::clone(&read);
-    let req = req.map(|inner| {
-        Body::new(ReadToEnd {
-            inner,
-            read: tracked,
-        })
-    });
-    let mut res = next.run(req).await;
-    if !read.load(Ordering::Acquire) {
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    res
-}
-
-/// A request body that records whether it was read to its end.
-struct ReadToEnd {
-    inner: Body,
-    read: Arc<AtomicBool>,
-}
-
-impl http_body::Body for ReadToEnd {
-    type Data = axum::body::Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
-            self.read.store(true, Ordering::Release);
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.inner.size_hint()
-    }
-}
-
 /// Refuses control characters in path parameters and query parameters, and
 /// query dates outside RFC 3339's years, with a 422 naming each (bodies are
 /// checked by the JSON extractor): nothing csapi stores or filters on may
 /// hold one, PostgreSQL cannot hold NUL, and an answer could not write such
 /// a date back.
-pub async fn plain_text(req: Request, next: Next) -> Response {
+async fn plain_text<N, F>(req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let mut bad = Invalid::default();
     if let Some(template) = req.extensions().get::<MatchedPath>() {
         for (name, raw) in template
@@ -171,7 +180,7 @@ pub async fn plain_text(req: Request, next: Next) -> Response {
         }
     }
     match bad.into_result() {
-        Ok(()) => next.run(req).await,
+        Ok(()) => next(req).await,
         Err(bad) => Problem::invalid(bad).into_response(),
     }
 }
@@ -204,12 +213,16 @@ fn percent_decode(raw: &str) -> String {
 /// reservation (see `app::idempotency`): a repeat of an answered request gets
 /// the first answer again, a concurrent duplicate waits for it, and a key
 /// reused with another request is a 409.
-pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Next) -> Response {
+async fn idempotency<N, F>(state: &HttpState, req: Request, next: N) -> Response
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     if req.method() == Method::DELETE
         && let Some(p) = req.extensions().get::<Principal>().copied()
     {
         let path = req.uri().path().to_owned();
-        let res = next.run(req).await;
+        let res = next(req).await;
         if res.status().is_success()
             && let Err(e) = state.app.forget_replays(&p, &path).await
         {
@@ -218,7 +231,7 @@ pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Nex
         return res;
     }
     if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
-        return next.run(req).await;
+        return next(req).await;
     }
     let limit = super::body_limit_of(req.uri().path(), state.body_limit);
     match keyed_post(&state.app, limit, req, next).await {
@@ -226,12 +239,16 @@ pub async fn idempotency(State(state): State<HttpState>, req: Request, next: Nex
     }
 }
 
-async fn keyed_post(
+async fn keyed_post<N, F>(
     app: &App,
     body_limit: usize,
     req: Request,
-    next: Next,
-) -> Result<Response, Response> {
+    next: N,
+) -> Result<Response, Response>
+where
+    N: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
+{
     let principal = *req
         .extensions()
         .get::<Principal>()
@@ -257,7 +274,7 @@ async fn keyed_post(
         Err(e) => return Err(e.into_response()),
     };
     let res = reservation
-        .run(next.run(Request::from_parts(parts, Body::from(body))))
+        .run(next(Request::from_parts(parts, Body::from(body))))
         .await;
     if !res.status().is_success() {
         reservation

@@ -7,6 +7,7 @@ mod assessments;
 mod body;
 mod caching;
 mod contract;
+mod door;
 mod dto;
 mod examples;
 mod extract;
@@ -32,12 +33,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::http::{HeaderName, HeaderValue, Method, Request, header};
-use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -280,10 +277,11 @@ async fn document_3_0() -> axum::response::Response {
 }
 
 /// The whole REST door. Layers on a `Router` are put around each route and
-/// the matched route's stack is copied for every request, so the layers every
-/// request passes (request id, trace, panic guard, timeout, body limit, CORS)
-/// wrap the routes once, as one service; only what needs the matched route
-/// (metrics by route template, the `/v1` steps) sits on the routes.
+/// the matched route's stack is copied for every request, so what every
+/// request passes (CORS, then the [`door::Door`]: request id, span, panic
+/// guard, deadline, unread bodies; the body limit) wraps the routes once;
+/// only what needs the matched route (metrics by route template, the `/v1`
+/// steps) sits on the routes, each one service.
 pub fn router(
     state: HttpState,
     options: &HttpOptions,
@@ -302,19 +300,9 @@ pub fn router(
     let (batch, _) = batch_routes().split_for_parts();
     let (ops, _) = ops_routes().split_for_parts();
     let batch_limit = body_limit_of("/v1/observations", options.body_limit);
-    // One layer of four steps, not four layers: each layer of a router is
-    // boxed around every route and copied for every request.
-    let v1_steps = tower::ServiceBuilder::new()
-        .layer(from_fn_with_state(
-            state.app.clone(),
-            middleware::authenticate,
-        ))
-        .layer(from_fn_with_state(state.clone(), middleware::idempotency))
-        .layer(axum::middleware::from_fn(caching::conditional_get))
-        .layer(axum::middleware::from_fn(middleware::plain_text));
     let v1 = v1
         .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
-        .route_layer(v1_steps);
+        .route_layer(middleware::V1StepsLayer(state.clone()));
     let routes = Router::new()
         .merge(v1)
         .merge(ops)
@@ -323,39 +311,17 @@ pub fn router(
         .route("/openapi-3.0.json", axum::routing::get(document_3_0))
         .fallback(ops::not_found)
         .method_not_allowed_fallback(ops::method_not_allowed)
-        .layer(from_fn_with_state(state.clone(), ops::track))
+        .layer(ops::TrackLayer(state.metrics.clone()))
         .with_state(state);
-    let request_id = HeaderName::from_static("x-request-id");
-    let door = tower::ServiceBuilder::new()
-        .map_request(|req: Request<hyper::body::Incoming>| req.map(axum::body::Body::new))
+    let routes = tower::ServiceBuilder::new()
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .service(routes);
+    let door = door::Door::new(routes, options.request_timeout);
+    Ok(tower::ServiceBuilder::new()
         .option_layer(cors(&options.cors_origins)?)
         // CORS answers preflights itself and needs a body type with a default.
         .map_response(IntoResponse::into_response)
-        .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http()
-                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
-                .make_span_with(|req: &Request<_>| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("-");
-            tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path())
-        }))
-        .layer(PropagateRequestIdLayer::new(request_id))
-        .layer(CatchPanicLayer::custom(|_| {
-            problem::Problem::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-                .into_response()
-        }))
-        .layer(axum::middleware::from_fn(middleware::close_if_unread))
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            options.request_timeout,
-        ))
-        .layer(DefaultBodyLimit::max(options.body_limit))
-        .service(routes);
-    Ok(door)
+        .service(door))
 }
 
 /// Request headers a browser may send cross-origin.
