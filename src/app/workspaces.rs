@@ -74,9 +74,9 @@ impl App {
         if let Some(known) = self.keys.get(&hash) {
             return Ok(known);
         }
-        let principal = self
-            .store
-            .key_owner(&hash)
+        // Boxed: the store's future is large, and every request would carry
+        // it inline though most find their key in the cache.
+        let principal = Box::pin(self.store.key_owner(&hash))
             .await?
             .ok_or(AppError::Unauthenticated)?;
         self.keys.put(hash, principal);

@@ -218,25 +218,26 @@ where
     N: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
-    if req.method() == Method::DELETE
-        && let Some(p) = req.extensions().get::<Principal>().copied()
+    // The rarer paths are boxed: inline, every request's future would carry
+    // their state (a keyed POST's, the store's), and be copied with it.
+    if req.method() == Method::POST && req.headers().contains_key(IDEMPOTENCY_KEY) {
+        let limit = super::body_limit_of(req.uri().path(), state.body_limit);
+        return match Box::pin(keyed_post(&state.app, limit, req, next)).await {
+            Ok(res) | Err(res) => res,
+        };
+    }
+    let deleting = (req.method() == Method::DELETE)
+        .then(|| req.extensions().get::<Principal>().copied())
+        .flatten()
+        .map(|p| (p, req.uri().path().to_owned()));
+    let res = next(req).await;
+    if let Some((p, path)) = deleting
+        && res.status().is_success()
+        && let Err(e) = Box::pin(state.app.forget_replays(&p, &path)).await
     {
-        let path = req.uri().path().to_owned();
-        let res = next(req).await;
-        if res.status().is_success()
-            && let Err(e) = state.app.forget_replays(&p, &path).await
-        {
-            tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");
-        }
-        return res;
+        tracing::warn!(error = %e, "forgetting idempotent answers of a deleted record");
     }
-    if req.method() != Method::POST || !req.headers().contains_key(IDEMPOTENCY_KEY) {
-        return next(req).await;
-    }
-    let limit = super::body_limit_of(req.uri().path(), state.body_limit);
-    match keyed_post(&state.app, limit, req, next).await {
-        Ok(res) | Err(res) => res,
-    }
+    res
 }
 
 async fn keyed_post<N, F>(
