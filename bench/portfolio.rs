@@ -6,7 +6,8 @@
 //! Starts the real server in-process on a fresh database of each backend,
 //! loads the accounts and their readiness assessments over REST (64 requests
 //! in flight), which measures assessment-create throughput, then times each
-//! read sequentially against `GET /healthz` measured in the same run. Prints a
+//! read sequentially against `GET /healthz` measured in the same run; then
+//! two observations per account and a metric set, for portfolio health. Prints a
 //! markdown table; docs/benchmarks.md records a run. Set TEST_DATABASE_URL for
 //! another PostgreSQL server, BENCH_KEEP=1 to keep its database for EXPLAIN.
 
@@ -19,6 +20,8 @@ use serde_json::json;
 use common::{READ_RUNS, analyze, on_each_backend, start, stop};
 
 const IN_FLIGHT: usize = 64;
+/// Observation rows per batch.
+const BATCH: usize = 10_000;
 const SEGMENTS: [&str; 3] = ["smb", "mid_market", "enterprise"];
 
 /// Scores spread over the grid: a deterministic hash of (account, round).
@@ -32,7 +35,8 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     let (server, bench) = start(url).await;
     let (account_rate, created) = bench
         .load(accounts, IN_FLIGHT, "/v1/accounts", 201, |i| {
-            json!({"name": format!("Account {i:06}"), "segment": SEGMENTS[i % 3], "owner": format!("csm{}@example.com", i % 40)})
+            json!({"name": format!("Account {i:06}"), "segment": SEGMENTS[i % 3], "owner": format!("csm{}@example.com", i % 40),
+                   "customer_since": format!("20{:02}-{:02}-01", 20 + i % 6, 1 + i % 12), "original_arr": 50_000 + 100 * (i % 500)})
         })
         .await;
     let ids: Arc<Vec<String>> = Arc::new(
@@ -42,6 +46,7 @@ async fn run(backend: &str, url: &str, accounts: usize) {
             .collect(),
     );
     let n = ids.len();
+    let ids_for_observations = ids.clone();
     let months = ["2026-01", "2026-03", "2026-05"];
     let (assessment_rate, _) = bench
         .load(3 * n, IN_FLIGHT, "/v1/assessments", 201, move |k| {
@@ -51,6 +56,7 @@ async fn run(backend: &str, url: &str, accounts: usize) {
                    "assessed_at": format!("{}-{:02}T{:02}:00:00Z", months[round], 1 + i % 28, i % 24)})
         })
         .await;
+    let observation_rate = load_observations(&bench, ids_for_observations).await;
     analyze(url).await;
 
     let reads = [
@@ -81,6 +87,14 @@ async fn run(backend: &str, url: &str, accounts: usize) {
             "/v1/prioritization?owner=csm7@example.com".to_owned(),
         ),
         (
+            "portfolio health, 2026-Q2, all accounts (first page)",
+            "/v1/metric-sets/book/health?quarter=2026-Q2".to_owned(),
+        ),
+        (
+            "portfolio health, 2026-Q2, one owner's book",
+            "/v1/metric-sets/book/health?quarter=2026-Q2&owner=csm7@example.com".to_owned(),
+        ),
+        (
             "chart.svg (all accounts)",
             "/v1/matrices/readiness/chart.svg".to_owned(),
         ),
@@ -105,7 +119,37 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     println!(
         "| {backend} | create assessment (POST, {IN_FLIGHT} in flight) | | | {assessment_rate:.0}/s | |"
     );
+    println!(
+        "| {backend} | observations (POST batches of {BATCH}, 4 in flight) | | | {observation_rate:.0} rows/s | |"
+    );
     stop(server).await;
+}
+
+/// The `book` metric set (readiness and tenure, derived; logins and ARR,
+/// observed), and for every account one logins and one ARR observation in
+/// 2026-Q2: what a portfolio's health is read from. Rows per second.
+async fn load_observations(bench: &Arc<common::Bench>, ids: Arc<Vec<String>>) -> f64 {
+    let set = json!({"key": "book", "label": "Book", "metrics": [
+        {"metric": "readiness_score", "green_at": 60, "red_at": 30},
+        {"metric": "tenure_months", "green_at": 24, "red_at": 6},
+        {"metric": "logins", "green_at": 500, "red_at": 100},
+        {"metric": "arr", "green_at": 80000, "red_at": 40000}]});
+    bench.post("/v1/metric-sets", &set, 201).await;
+    let rows = 2 * ids.len();
+    let (rate, _) = bench
+        .load(rows.div_ceil(BATCH), 4, "/v1/observations", 200, move |b| {
+            let rows: Vec<_> = (b * BATCH..((b + 1) * BATCH).min(rows))
+                .map(|k| {
+                    let (i, metric) = (k / 2, ["logins", "arr"][k % 2]);
+                    let value = if metric == "arr" { 30_000 + 97 * (i % 1000) } else { 7 * (i % 100) };
+                    json!({"account_id": ids[i], "metric": metric,
+                           "observed_at": format!("2026-05-{:02}T12:00:00Z", 1 + i % 28), "value": value})
+                })
+                .collect();
+            json!({"observations": rows})
+        })
+        .await;
+    rate * BATCH as f64
 }
 
 #[tokio::main]

@@ -87,20 +87,19 @@ where
     let span = tracing::info_span!("request",
         request_id = %id.to_str().unwrap_or("-"), method = %req.method(), path = %req.uri().path());
     let read = track_body(&mut req);
-    // Called inside the guard, so that a panic while calling is caught too.
-    let answer = Unwinding {
+    let answer = Guarded {
+        // Called inside the guard, so that a panic while calling is caught too.
         inner: async move { inner.call(req).await },
+        deadline: None,
+        until: tokio::time::Instant::from_std(started) + timeout,
     };
-    let mut res = match tokio::time::timeout(timeout, answer)
-        .instrument(span.clone())
-        .await
-    {
-        Ok(Ok(Ok(res))) => res,
-        Ok(Ok(Err(never))) => match never {},
-        Ok(Err(())) => {
+    let mut res = match answer.instrument(span.clone()).await {
+        Outcome::Answered(Ok(res)) => res,
+        Outcome::Answered(Err(never)) => match never {},
+        Outcome::Panicked => {
             Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
         }
-        Err(_) => Problem::new(
+        Outcome::TimedOut => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!("the request took longer than {} s", timeout.as_secs_f64()),
         )
@@ -180,24 +179,45 @@ impl http_body::Body for ReadToEnd {
     }
 }
 
+/// How a route's answer ended.
+enum Outcome<T> {
+    Answered(T),
+    Panicked,
+    TimedOut,
+}
+
 pin_project_lite::pin_project! {
-    /// A future whose panic becomes `Err(())`: the request answers 500 and
-    /// the connection and process live on.
-    struct Unwinding<F> {
+    /// A route's answer, guarded: a panic ends it (the request answers 500;
+    /// the connection and the process live on), and so does its deadline.
+    /// The deadline's timer is set only when the route first waits: most
+    /// answer at once, and setting a timer touches state all workers share.
+    struct Guarded<F> {
         #[pin]
         inner: F,
+        #[pin]
+        deadline: Option<tokio::time::Sleep>,
+        until: tokio::time::Instant,
     }
 }
 
-impl<F: Future> Future for Unwinding<F> {
-    type Output = Result<F::Output, ()>;
+impl<F: Future> Future for Guarded<F> {
+    type Output = Outcome<F::Output>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.project().inner;
+        let mut this = self.project();
+        let inner = this.inner.as_mut();
         match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(out)) => Poll::Ready(Ok(out)),
-            Err(_) => Poll::Ready(Err(())),
+            Ok(Poll::Ready(out)) => return Poll::Ready(Outcome::Answered(out)),
+            Err(_) => return Poll::Ready(Outcome::Panicked),
+            Ok(Poll::Pending) => {}
+        }
+        if this.deadline.is_none() {
+            this.deadline
+                .set(Some(tokio::time::sleep_until(*this.until)));
+        }
+        match this.deadline.as_pin_mut() {
+            Some(deadline) => deadline.poll(cx).map(|()| Outcome::TimedOut),
+            None => Poll::Pending,
         }
     }
 }
