@@ -93,18 +93,7 @@ where
         deadline: None,
         until: tokio::time::Instant::from_std(started) + timeout,
     };
-    let mut res = match answer.instrument(span.clone()).await {
-        Outcome::Answered(Ok(res)) => res,
-        Outcome::Answered(Err(never)) => match never {},
-        Outcome::Panicked => {
-            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-        Outcome::TimedOut => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the request took longer than {} s", timeout.as_secs_f64()),
-        )
-        .into_response(),
-    };
+    let mut res = response(answer.instrument(span.clone()).await, timeout);
     let (latency, status) = (started.elapsed(), res.status().as_u16());
     if res.status().is_server_error() {
         tracing::error!(parent: &span, ?latency, status, "response failed");
@@ -119,7 +108,26 @@ where
     res
 }
 
-/// A random UUID, written without allocating.
+/// What a guarded answer says to the client.
+fn response(
+    outcome: Outcome<Result<Response, std::convert::Infallible>>,
+    timeout: Duration,
+) -> Response {
+    match outcome {
+        Outcome::Answered(Ok(res)) => res,
+        Outcome::Answered(Err(never)) => match never {},
+        Outcome::Panicked => {
+            Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+        Outcome::TimedOut => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the request took longer than {} s", timeout.as_secs_f64()),
+        )
+        .into_response(),
+    }
+}
+
+/// A random UUID, formatted on the stack.
 fn new_request_id() -> HeaderValue {
     let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let text = uuid::Uuid::new_v4().hyphenated().encode_lower(&mut buf);
