@@ -18,7 +18,7 @@ use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::qbr::{
     ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
-    READINESS_MATRIX, SetReview, TREND_QUARTERS, review,
+    READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
@@ -413,12 +413,12 @@ impl App {
         let mut rows: Vec<HealthRow> = records
             .into_iter()
             .map(|(account_id, name, record)| {
-                let r = review(&set, &defs, &record, &[(quarter, period)]);
+                let (health, missing) = set_health(&set, &defs, &record, period);
                 HealthRow {
                     account_id,
                     name,
-                    health: r.health,
-                    missing: r.missing().map(|(k, _)| k.to_owned()).collect(),
+                    health,
+                    missing: missing.into_iter().map(str::to_owned).collect(),
                 }
             })
             .collect();

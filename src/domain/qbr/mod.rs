@@ -364,5 +364,29 @@ pub fn review(
     SetReview::new(set.clone(), metrics)
 }
 
+/// An account's health on `set` in `period`, and the keys of the set's
+/// metrics without a value: what [`review`] says of them, without copying
+/// the set and its definitions into every account's review, as a portfolio
+/// of many accounts would.
+pub fn set_health<'a>(
+    set: &'a MetricSet,
+    definitions: &HashMap<String, MetricDefinition>,
+    record: &AccountRecord,
+    period: Period,
+) -> (Health, Vec<&'a str>) {
+    let mut missing = Vec::new();
+    let mut rated = Vec::with_capacity(set.metrics.len());
+    for s in &set.metrics {
+        let Some(def) = definitions.get(&s.metric) else {
+            continue;
+        };
+        match record.reading(def, period) {
+            Ok(v) => rated.extend(s.rate(v).map(|r| (s.weight, r.score))),
+            Err(_) => missing.push(s.metric.as_str()),
+        }
+    }
+    (health(rated), missing)
+}
+
 #[cfg(test)]
 mod tests;

@@ -109,6 +109,29 @@ fn review_of(cal: FiscalCalendar, reviewed: &str) -> SetReview {
     review(set, &defs, &record(), &periods(cal, reviewed))
 }
 
+#[test]
+fn set_health_says_what_the_review_says() {
+    let defs = builtin::metrics()
+        .iter()
+        .map(|m| (m.key.clone(), m.clone()))
+        .collect();
+    for set in builtin::metric_sets() {
+        for cal in [
+            FiscalCalendar::default(),
+            FiscalCalendar::starting_in(4).unwrap(),
+        ] {
+            let periods = periods(cal, "2026-Q3");
+            for record in [record(), AccountRecord::default()] {
+                let full = review(set, &defs, &record, &periods);
+                let (health, missing) =
+                    set_health(set, &defs, &record, periods[periods.len() - 1].1);
+                assert_eq!(health, full.health, "{}", set.key);
+                assert_eq!(missing, full.missing().map(|(k, _)| k).collect::<Vec<_>>());
+            }
+        }
+    }
+}
+
 fn line<'a>(r: &'a SetReview, key: &str) -> &'a MetricReview {
     r.metrics.iter().find(|m| m.metric.key == key).unwrap()
 }
