@@ -9,7 +9,8 @@
 //! read sequentially against `GET /healthz` measured in the same run; then
 //! two observations per account and a metric set, for portfolio health. Prints a
 //! markdown table; docs/benchmarks.md records a run. Set TEST_DATABASE_URL for
-//! another PostgreSQL server, BENCH_KEEP=1 to keep its database for EXPLAIN.
+//! another PostgreSQL server, BENCH_KEEP=1 to keep both databases (for EXPLAIN, or to
+//! time a rebuilt server against them).
 
 mod common;
 

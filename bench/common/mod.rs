@@ -158,7 +158,7 @@ pub async fn analyze(url: &str) {
 }
 
 /// Runs `run(backend, url)` on a fresh SQLite file, then on a fresh
-/// PostgreSQL database (TEST_DATABASE_URL's server; BENCH_KEEP=1 keeps it).
+/// PostgreSQL database (TEST_DATABASE_URL's server); BENCH_KEEP=1 keeps both.
 pub async fn on_each_backend<F, Fut>(run: F)
 where
     F: Fn(&'static str, String) -> Fut,
@@ -167,7 +167,14 @@ where
     let dir = std::env::temp_dir().join(format!("csapi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     run("sqlite", format!("sqlite://{}/bench.db", dir.display())).await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        eprintln!(
+            "kept the SQLite database {}/bench.db (BENCH_KEEP)",
+            dir.display()
+        );
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     let admin = std::env::var("TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());

@@ -10,9 +10,9 @@ use super::page::paginate_ranked;
 use super::portfolio::Placed;
 use super::success_plans::today;
 use super::{App, AppError, AssessedPlan, AssessedSuccess, Listed, PageRequest, Principal, now};
-use crate::domain::filter::AccountScope;
 use crate::domain::filter::PlanFilter;
 use crate::domain::filter::SuccessFilter;
+use crate::domain::filter::{AccountScope, Accounts};
 use crate::domain::framework::is_key;
 use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
@@ -24,6 +24,7 @@ use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
+use crate::store::assessments::AccountBrief;
 
 /// The set reviewed when a request names none.
 pub const DEFAULT_METRIC_SET: &str = "qbr_traditional";
@@ -194,7 +195,7 @@ impl App {
         if !needs.observed.is_empty() {
             for o in self
                 .store
-                .observations_in_period(ws, Some(account.id), &needs.observed, from, to)
+                .observations_in_period(ws, Accounts::One(account.id), &needs.observed, from, to)
                 .await?
             {
                 record
@@ -215,7 +216,7 @@ impl App {
                 .store
                 .equation_values(
                     ws,
-                    Some(account.id),
+                    Accounts::One(account.id),
                     EXPANSION_FRAMEWORK,
                     EXPANSION_EQUATION,
                     to,
@@ -234,7 +235,7 @@ impl App {
                     .store
                     .observations_in_period(
                         ws,
-                        Some(account.id),
+                        Accounts::One(account.id),
                         &linked,
                         DateTime::<Utc>::MIN_UTC,
                         to,
@@ -407,24 +408,16 @@ impl App {
             .await?;
         let set = sets.remove(0);
         let period = quarter_period(cal, quarter);
-        let records = self
+        let book = self
             .portfolio_records(p, &set, &defs, scope, period)
             .await?;
-        let mut rows: Vec<HealthRow> = records
-            .into_iter()
-            .map(|(account_id, name, record)| {
-                let (health, missing) = set_health(&set, &defs, &record, period);
-                HealthRow {
-                    account_id,
-                    name,
-                    health,
-                    missing: missing.into_iter().map(str::to_owned).collect(),
-                }
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            worst_first(&a.health, &b.health).then(a.account_id.cmp(&b.account_id))
-        });
+        // A whole book's health is CPU work: off the async workers.
+        let (set, rows) = tokio::task::spawn_blocking(move || {
+            let rows = book.health(&set, &defs, period);
+            (set, rows)
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("portfolio health: {e}")))?;
         let counts = [Rag::Green, Rag::Amber, Rag::Red, Rag::NoData]
             .into_iter()
             .map(|c| {
@@ -444,7 +437,7 @@ impl App {
     }
 
     /// Every account in scope with what its metrics rest on in `period`:
-    /// one read per kind of record, not one per account.
+    /// one read per kind of record, each limited to the scope in SQL.
     async fn portfolio_records(
         &self,
         p: &Principal,
@@ -452,89 +445,150 @@ impl App {
         defs: &HashMap<String, MetricDefinition>,
         scope: &AccountScope,
         period: Period,
-    ) -> Result<Vec<(Uuid, String, AccountRecord)>, AppError> {
+    ) -> Result<Book, AppError> {
         let ws = p.workspace_id;
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let last = period.end - Duration::microseconds(1);
-        let mut records: HashMap<Uuid, AccountRecord> = HashMap::new();
+        let in_scope = Accounts::InScope(scope);
+        let mut book = Book::of(self.store.accounts_in_scope(ws, scope).await?);
         if !needs.observed.is_empty() {
             for o in self
                 .store
-                .observations_in_period(ws, None, &needs.observed, period.start, period.end)
+                .observations_in_period(ws, in_scope, &needs.observed, period.start, period.end)
                 .await?
             {
-                records
-                    .entry(o.account_id)
-                    .or_default()
-                    .observations
-                    .entry(o.metric)
-                    .or_default()
-                    .push((o.observed_at, o.value));
+                if let Some(r) = book.record(o.account_id) {
+                    r.observations
+                        .entry(o.metric)
+                        .or_default()
+                        .push((o.observed_at, o.value));
+                }
             }
         }
         if !needs.matrices.is_empty() {
             for (account, c) in self
                 .store
-                .classified_as_of(ws, &needs.matrices, last)
+                .classified_as_of(ws, scope, &needs.matrices, last)
                 .await?
             {
-                records.entry(account).or_default().classifications.push(c);
+                if let Some(r) = book.record(account) {
+                    r.classifications.push(c);
+                }
             }
         }
         if needs.expansion {
             for (account, t, v) in self
                 .store
-                .equation_values(ws, None, EXPANSION_FRAMEWORK, EXPANSION_EQUATION, last)
+                .equation_values(ws, in_scope, EXPANSION_FRAMEWORK, EXPANSION_EQUATION, last)
                 .await?
             {
-                records.entry(account).or_default().expansions.push((t, v));
+                if let Some(r) = book.record(account) {
+                    r.expansions.push((t, v));
+                }
             }
         }
         if needs.plans {
             let active = PlanFilter {
                 status: Some(PlanStatus::Active),
+                accounts: scope.clone(),
                 ..PlanFilter::default()
             };
-            for plan in self.store.plans(ws, &active, Page::all()).await? {
-                let record = records.entry(plan.account_id).or_default();
-                let linked = plan.linked_metrics();
-                if !linked.is_empty() {
-                    let latest = self
-                        .store
-                        .latest_observations(ws, plan.account_id, &linked, period.end)
-                        .await?;
-                    for (metric, (v, t)) in latest {
-                        record
-                            .kpi_observations
-                            .entry(metric)
-                            .or_default()
-                            .push((t, v));
-                    }
+            let plans = self.store.plans(ws, &active, Page::all()).await?;
+            let linked = linked_metrics(&plans);
+            for o in self
+                .store
+                .latest_observations(ws, in_scope, &linked, period.end)
+                .await?
+            {
+                if let Some(r) = book.record(o.account_id) {
+                    r.kpi_observations
+                        .entry(o.metric)
+                        .or_default()
+                        .push((o.observed_at, o.value));
                 }
-                record.plans.push(plan);
+            }
+            for plan in plans {
+                if let Some(r) = book.record(plan.account_id) {
+                    r.plans.push(plan);
+                }
             }
         }
         if needs.successes {
             let in_period = SuccessFilter {
+                accounts: scope.clone(),
                 achieved_from: Some(period.start.date_naive()),
                 achieved_before: Some(period.end.date_naive()),
                 ..SuccessFilter::default()
             };
             for s in self.store.successes(ws, &in_period, Page::all()).await? {
-                records.entry(s.account_id).or_default().successes.push(s);
+                if let Some(r) = book.record(s.account_id) {
+                    r.successes.push(s);
+                }
             }
         }
-        Ok(self
-            .store
-            .accounts_in_scope(ws, scope)
-            .await?
-            .into_iter()
-            .map(|a| {
-                let mut record = records.remove(&a.id).unwrap_or_default();
-                record.customer_since = a.customer_since;
-                record.original_arr = a.original_arr;
-                (a.id, a.name, record)
+        Ok(book)
+    }
+}
+
+/// The accounts of a portfolio read, each with its record, in id order.
+struct Book {
+    accounts: Vec<AccountBrief>,
+    records: Vec<AccountRecord>,
+    index: HashMap<Uuid, usize>,
+}
+
+impl Book {
+    fn of(accounts: Vec<AccountBrief>) -> Self {
+        let index = accounts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id, i))
+            .collect();
+        let records = accounts
+            .iter()
+            .map(|a| AccountRecord {
+                customer_since: a.customer_since,
+                original_arr: a.original_arr,
+                ..AccountRecord::default()
             })
-            .collect())
+            .collect();
+        Book {
+            accounts,
+            records,
+            index,
+        }
+    }
+
+    /// The account's record; `None` for an account created since the
+    /// accounts were read, which the view leaves out.
+    fn record(&mut self, id: Uuid) -> Option<&mut AccountRecord> {
+        self.index.get(&id).map(|&i| &mut self.records[i])
+    }
+
+    /// Every account's health on `set` in `period`, worst first.
+    fn health(
+        self,
+        set: &MetricSet,
+        defs: &HashMap<String, MetricDefinition>,
+        period: Period,
+    ) -> Vec<HealthRow> {
+        let mut rows: Vec<HealthRow> = self
+            .accounts
+            .into_iter()
+            .zip(&self.records)
+            .map(|(account, record)| {
+                let (health, missing) = set_health(set, defs, record, period);
+                HealthRow {
+                    account_id: account.id,
+                    name: account.name,
+                    health,
+                    missing: missing.into_iter().map(str::to_owned).collect(),
+                }
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            worst_first(&a.health, &b.health).then(a.account_id.cmp(&b.account_id))
+        });
+        rows
     }
 }

@@ -4,6 +4,8 @@
 //! the version read (If-Match names the plan's version) and returns the
 //! plan's recomputed progress.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -11,7 +13,7 @@ use super::accounts::{hold_account, written};
 use super::catalogue::hold;
 use super::page::{paginate, scan};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
-use crate::domain::filter::PlanFilter;
+use crate::domain::filter::{Accounts, PlanFilter};
 use crate::domain::metric::MetricDefinition;
 use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
@@ -223,12 +225,20 @@ impl App {
         as_of: NaiveDate,
     ) -> Result<AssessedPlan, AppError> {
         let metrics = plan.linked_metrics();
-        let observed = if metrics.is_empty() {
+        let observed: HashMap<String, (f64, DateTime<Utc>)> = if metrics.is_empty() {
             Default::default()
         } else {
             self.store
-                .latest_observations(p.workspace_id, plan.account_id, &metrics, end_of(as_of))
+                .latest_observations(
+                    p.workspace_id,
+                    Accounts::One(plan.account_id),
+                    &metrics,
+                    end_of(as_of),
+                )
                 .await?
+                .into_iter()
+                .map(|o| (o.metric, (o.value, o.observed_at)))
+                .collect()
         };
         let progress = plan.progress(as_of, |m| observed.get(m).copied());
         Ok(AssessedPlan { plan, progress })

@@ -46,10 +46,21 @@ impl AccountScope {
     }
 }
 
+/// Whose records a read returns: one account's (a QBR) or those of every
+/// account in a scope (a portfolio view), so the store filters in SQL
+/// rather than the caller after loading the whole workspace.
+#[derive(Debug, Clone, Copy)]
+pub enum Accounts<'a> {
+    One(Uuid),
+    InScope(&'a AccountScope),
+}
+
 /// Filters of plan lists; all optional, combined with AND.
 #[derive(Debug, Clone, Default)]
 pub struct PlanFilter {
     pub account_id: Option<Uuid>,
+    /// Plans of the accounts in this scope only.
+    pub accounts: AccountScope,
     pub status: Option<PlanStatus>,
     pub owner: Option<String>,
     pub updated_since: Option<DateTime<Utc>>,
@@ -59,6 +70,8 @@ pub struct PlanFilter {
 #[derive(Debug, Clone, Default)]
 pub struct SuccessFilter {
     pub account_id: Option<Uuid>,
+    /// Successes of the accounts in this scope only.
+    pub accounts: AccountScope,
     /// Achieved on or after.
     pub achieved_from: Option<NaiveDate>,
     /// Achieved strictly before.

@@ -69,6 +69,31 @@ macro_rules! for_each_backend {
 }
 pub(crate) use for_each_backend;
 
+/// Keeps the rows of `$q` whose `$col` names an account of workspace `$ws`
+/// (a string) in `$scope`: a subquery on accounts, none for everyone.
+macro_rules! of_accounts_in {
+    ($q:expr, $col:expr, $ws:expr, $scope:expr) => {{
+        use $crate::store::schema::accounts as scoped;
+        let scope: &$crate::domain::filter::AccountScope = $scope;
+        let mut q = $q;
+        if !scope.is_everyone() {
+            let mut ids = scoped::table
+                .filter(scoped::workspace_id.eq($ws))
+                .select(scoped::id)
+                .into_boxed();
+            if let Some(v) = &scope.segment {
+                ids = ids.filter(scoped::segment.eq(v.clone()));
+            }
+            if let Some(v) = &scope.owner {
+                ids = ids.filter(scoped::owner.eq(v.clone()));
+            }
+            q = q.filter($col.eq_any(ids));
+        }
+        q
+    }};
+}
+pub(crate) use of_accounts_in;
+
 /// Calls `f(conn, args…)` from the caller's `pg`/`sqlite` module on a pooled connection.
 macro_rules! run_read {
     ($store:expr, $f:ident ( $($arg:expr),* $(,)? )) => {

@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::upsert::excluded;
-use diesel::{BoolExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl};
+use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
@@ -16,8 +16,8 @@ use super::schema::{
     observations as o,
 };
 use super::tx::in_tx;
-use super::{Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
-use crate::domain::filter::ObservationFilter;
+use super::{Store, StoreError, Tx, from_micros, of_accounts_in, parse_id, run_read, to_micros};
+use crate::domain::filter::{AccountScope, Accounts, ObservationFilter};
 use crate::domain::framework::Evaluation;
 use crate::domain::observation::{Observation, ObservationCursor};
 use crate::domain::qbr::Classified;
@@ -169,6 +169,57 @@ impl UpsertObservations for super::SqliteConn {
 
 type Stored = (String, String, i64, f64);
 
+/// A row of [`latest_sql`].
+#[derive(diesel::QueryableByName)]
+struct Latest {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    account_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    metric: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    observed_at: i64,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    value: f64,
+}
+
+/// Each (account, metric)'s latest observation before `$2`, of workspace
+/// `$1`, metrics `$3…`, among the accounts `admitted` (a condition on
+/// `account_id`). Written once for both backends: SQLite numbers `$n`
+/// parameters in order of first use, so they must first appear in order.
+fn latest_sql(metrics: usize, admitted: &str) -> String {
+    let list: Vec<String> = (0..metrics).map(|i| format!("${}", i + 3)).collect();
+    format!(
+        "SELECT o.account_id, o.metric, o.observed_at, o.value FROM observations o \
+         JOIN (SELECT account_id, metric, MAX(observed_at) AS at FROM observations \
+               WHERE workspace_id = $1 AND observed_at < $2 AND metric IN ({}) AND {admitted} \
+               GROUP BY account_id, metric) l \
+         ON o.workspace_id = $1 AND o.account_id = l.account_id \
+            AND o.metric = l.metric AND o.observed_at = l.at",
+        list.join(", ")
+    )
+}
+
+/// The condition admitting the accounts of `scope` with an active plan;
+/// its values are pushed onto `binds` (numbered after `$1`, `$2`).
+fn planned_accounts<'a>(scope: &'a AccountScope, binds: &mut Vec<&'a str>) -> String {
+    let mut sql = String::from(
+        "account_id IN (SELECT account_id FROM success_plans \
+         WHERE workspace_id = $1 AND status = 'active')",
+    );
+    if scope.is_everyone() {
+        return sql;
+    }
+    sql.push_str(" AND account_id IN (SELECT id FROM accounts WHERE workspace_id = $1");
+    for (column, value) in [("segment", &scope.segment), ("owner", &scope.owner)] {
+        if let Some(v) = value {
+            binds.push(v);
+            sql.push_str(&format!(" AND {column} = ${}", binds.len() + 2));
+        }
+    }
+    sql.push(')');
+    sql
+}
+
 fn observation((account, metric, at, value): Stored) -> Result<Observation, StoreError> {
     Ok(Observation {
         account_id: parse_id(&account)?,
@@ -244,54 +295,64 @@ super::for_each_backend! {
     }
 
     /// Observations of `metrics` in [from, to), of one account (one range
-    /// of the key per metric) or of all (from `observations_metric` alone).
+    /// of the key per metric) or of a scope's (from `observations_metric`).
     pub(crate) async fn in_period(
         c: &mut Conn,
         ws: Uuid,
-        account_id: Option<Uuid>,
+        accounts: Accounts<'_>,
         metrics: &[String],
         from: i64,
         to: i64,
     ) -> Result<Vec<Observation>, StoreError> {
-        let mut q = o::table
+        let q = o::table
             .filter(o::workspace_id.eq(ws.to_string()))
             .filter(o::metric.eq_any(metrics))
             .filter(o::observed_at.ge(from))
             .filter(o::observed_at.lt(to))
             .select((o::account_id, o::metric, o::observed_at, o::value))
             .into_boxed();
-        if let Some(id) = account_id {
-            q = q.filter(o::account_id.eq(id.to_string()));
-        }
+        let q = match accounts {
+            Accounts::One(id) => q.filter(o::account_id.eq(id.to_string())),
+            Accounts::InScope(scope) => of_accounts_in!(q, o::account_id, ws.to_string(), scope),
+        };
         let rows: Vec<Stored> = q.load(c).await?;
         rows.into_iter().map(observation).collect()
     }
 
-    /// Each metric's latest observation for the account strictly before `before`.
+    /// Each metric's latest observation before `before`, for one account or
+    /// for every account of a scope with an active plan: one statement.
     pub(crate) async fn latest(
         c: &mut Conn,
         ws: Uuid,
-        account_id: Uuid,
+        accounts: Accounts<'_>,
         metrics: &[String],
         before: i64,
-    ) -> Result<HashMap<String, (f64, DateTime<Utc>)>, StoreError> {
-        let mut latest = HashMap::new();
-        for m in metrics {
-            let row: Option<(i64, f64)> = o::table
-                .filter(o::workspace_id.eq(ws.to_string()))
-                .filter(o::account_id.eq(account_id.to_string()))
-                .filter(o::metric.eq(m))
-                .filter(o::observed_at.lt(before))
-                .order_by(o::observed_at.desc())
-                .select((o::observed_at, o::value))
-                .first(c)
-                .await
-                .optional()?;
-            if let Some((t, v)) = row {
-                latest.insert(m.clone(), (v, from_micros(t)));
-            }
+    ) -> Result<Vec<Observation>, StoreError> {
+        use diesel::sql_types::{BigInt, Text};
+        if metrics.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(latest)
+        let mut binds: Vec<&str> = metrics.iter().map(String::as_str).collect();
+        let id;
+        let admitted = match accounts {
+            Accounts::One(account) => {
+                id = account.to_string();
+                binds.push(&id);
+                format!("account_id = ${}", binds.len() + 2)
+            }
+            Accounts::InScope(scope) => planned_accounts(scope, &mut binds),
+        };
+        let mut q = diesel::sql_query(latest_sql(metrics.len(), &admitted))
+            .into_boxed::<<Conn as diesel_async::AsyncConnectionCore>::Backend>()
+            .bind::<Text, _>(ws.to_string())
+            .bind::<BigInt, _>(before);
+        for b in binds {
+            q = q.bind::<Text, _>(b);
+        }
+        let rows: Vec<Latest> = q.load(c).await?;
+        rows.into_iter()
+            .map(|r| observation((r.account_id, r.metric, r.observed_at, r.value)))
+            .collect()
     }
 
     /// Which of `ids` are accounts of the workspace.
@@ -356,21 +417,24 @@ super::for_each_backend! {
             .collect()
     }
 
-    /// Every subject's classification on `matrices` as of `as_of`, by account.
+    /// Every subject's classification on `matrices` as of `as_of`, by
+    /// account, for the accounts in `scope`.
     pub(crate) async fn classified_as_of(
         c: &mut Conn,
         ws: Uuid,
+        scope: &AccountScope,
         matrices: &[&str],
         as_of: i64,
     ) -> Result<Vec<(Uuid, Classified)>, StoreError> {
-        let rows: Vec<(String, String, String, String, f64, i64)> = c::table
+        let q = c::table
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
             .filter(c::superseded_at.gt(as_of))
             .filter(c::assessed_at.le(as_of))
             .select((c::account_id, c::matrix, c::subject_id, c::cell, c::closeness, c::assessed_at))
-            .load(c)
-            .await?;
+            .into_boxed();
+        let rows: Vec<(String, String, String, String, f64, i64)> =
+            of_accounts_in!(q, c::account_id, ws.to_string(), scope).load(c).await?;
         rows.into_iter()
             .map(|(account, matrix, subject, cell, closeness, at)| {
                 let classified = Classified { matrix, subject_id: parse_id(&subject)?, cell, closeness, assessed_at: from_micros(at) };
@@ -380,24 +444,25 @@ super::for_each_backend! {
     }
 
     /// An equation's values from `framework` assessments made by `until`:
-    /// (account, assessed_at, value), for one account or all.
+    /// (account, assessed_at, value), for one account or a scope's.
     pub(crate) async fn equation_values(
         c: &mut Conn,
         ws: Uuid,
-        account_id: Option<Uuid>,
+        accounts: Accounts<'_>,
         framework: &str,
         equation: &str,
         until: i64,
     ) -> Result<Vec<(Uuid, DateTime<Utc>, f64)>, StoreError> {
-        let mut q = asm::table
+        let q = asm::table
             .filter(asm::workspace_id.eq(ws.to_string()))
             .filter(asm::framework.eq(framework))
             .filter(asm::assessed_at.le(until))
             .select((asm::account_id, asm::assessed_at, asm::results))
             .into_boxed();
-        if let Some(id) = account_id {
-            q = q.filter(asm::account_id.eq(id.to_string()));
-        }
+        let q = match accounts {
+            Accounts::One(id) => q.filter(asm::account_id.eq(id.to_string())),
+            Accounts::InScope(scope) => of_accounts_in!(q, asm::account_id, ws.to_string(), scope),
+        };
         let rows: Vec<(String, i64, String)> = q.load(c).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (account, at, results) in rows {
@@ -423,29 +488,30 @@ impl Store {
         run_read!(self, list(ws, filter, after, limit))
     }
 
-    /// Observations of `metrics` in [from, to), of one account or of all.
-    /// Each metric's latest value for the account before `before`, with when it was observed.
+    /// Each metric's latest observation before `before`: of one account, or
+    /// of every account in a scope that has an active plan.
     pub async fn latest_observations(
         &self,
         ws: Uuid,
-        account_id: Uuid,
+        accounts: Accounts<'_>,
         metrics: &[String],
         before: DateTime<Utc>,
-    ) -> Result<HashMap<String, (f64, DateTime<Utc>)>, StoreError> {
-        run_read!(self, latest(ws, account_id, metrics, to_micros(before)))
+    ) -> Result<Vec<Observation>, StoreError> {
+        run_read!(self, latest(ws, accounts, metrics, to_micros(before)))
     }
 
+    /// Observations of `metrics` in [from, to), of one account or a scope's.
     pub async fn observations_in_period(
         &self,
         ws: Uuid,
-        account_id: Option<Uuid>,
+        accounts: Accounts<'_>,
         metrics: &[String],
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<Observation>, StoreError> {
         run_read!(
             self,
-            in_period(ws, account_id, metrics, to_micros(from), to_micros(to))
+            in_period(ws, accounts, metrics, to_micros(from), to_micros(to))
         )
     }
 
@@ -477,23 +543,27 @@ impl Store {
     pub async fn classified_as_of(
         &self,
         ws: Uuid,
+        scope: &AccountScope,
         matrices: &[&str],
         as_of: DateTime<Utc>,
     ) -> Result<Vec<(Uuid, Classified)>, StoreError> {
-        run_read!(self, classified_as_of(ws, matrices, to_micros(as_of)))
+        run_read!(
+            self,
+            classified_as_of(ws, scope, matrices, to_micros(as_of))
+        )
     }
 
     pub async fn equation_values(
         &self,
         ws: Uuid,
-        account_id: Option<Uuid>,
+        accounts: Accounts<'_>,
         framework: &str,
         equation: &str,
         until: DateTime<Utc>,
     ) -> Result<Vec<(Uuid, DateTime<Utc>, f64)>, StoreError> {
         run_read!(
             self,
-            equation_values(ws, account_id, framework, equation, to_micros(until))
+            equation_values(ws, accounts, framework, equation, to_micros(until))
         )
     }
 }

@@ -203,7 +203,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     external_refs,
     classifications,
     assessments,
-    observations
+    observations,
+    success_plans,
+    successes
 );
 
 diesel::allow_tables_to_appear_in_same_query!(api_keys, workspaces);

@@ -12,7 +12,7 @@ use super::schema::{
     success_plan_metrics as l, success_plan_templates as tt, success_plans as t, successes as s,
 };
 use super::tx::in_tx;
-use super::{Page, Store, StoreError, Tx, run_read, to_micros};
+use super::{Page, Store, StoreError, Tx, of_accounts_in, run_read, to_micros};
 use crate::domain::filter::PlanFilter;
 use crate::domain::success_plan::{PlanTemplate, SuccessPlan};
 
@@ -90,6 +90,7 @@ super::for_each_backend! {
         if let Some(st) = f.status {
             q = q.filter(t::status.eq(st.as_str()));
         }
+        let mut q = of_accounts_in!(q, t::account_id, ws.to_string(), &f.accounts);
         if let Some(o) = &f.owner {
             q = q.filter(t::owner.eq(o.clone()));
         }

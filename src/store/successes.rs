@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use super::schema::successes as t;
 use super::tx::in_tx;
-use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
+use super::{
+    Page, Store, StoreError, Tx, from_micros, of_accounts_in, parse_id, run_read, to_micros,
+};
 use crate::domain::filter::SuccessFilter;
 use crate::domain::success::Success;
 
@@ -67,6 +69,7 @@ super::for_each_backend! {
         if let Some(a) = f.account_id {
             q = q.filter(t::account_id.eq(a.to_string()));
         }
+        let mut q = of_accounts_in!(q, t::account_id, ws.to_string(), &f.accounts);
         if let Some(d) = f.achieved_from {
             q = q.filter(t::achieved_on.ge(date(d)));
         }

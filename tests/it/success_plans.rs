@@ -629,11 +629,13 @@ on_both_backends! {
 
         // The portfolio reads the same metrics for every account at once:
         // Acme has both, Globex (no plan, no success) no outcome attainment.
-        let globex = app.account(json!({"name": "Globex"})).await["id"].clone();
+        let globex = app.account(json!({"name": "Globex", "segment": "smb"})).await["id"].clone();
         let (status, h) = app
             .send(ADMIN_KEY, Method::GET, "/v1/metric-sets/qbr_future/health?quarter=2026-Q1", None)
             .await;
         assert_eq!(status, 200, "{h}");
+        let acme_row = h["items"].as_array().unwrap().iter().find(|r| r["account_id"] == acme).unwrap();
+        assert_eq!(acme_row["health"], q["sections"][0]["health"], "the book says what the QBR says");
         let missing = |id: &Value| {
             let row = h["items"].as_array().unwrap().iter().find(|r| &r["account_id"] == id).unwrap();
             row["missing"].as_array().unwrap().iter().map(|m| m.as_str().unwrap().to_owned()).collect::<Vec<_>>()
@@ -642,5 +644,23 @@ on_both_backends! {
         assert!(!acme_missing.iter().any(|m| m == "outcome_attainment" || m == "successes_captured"), "{acme_missing:?}");
         assert!(globex_missing.iter().any(|m| m == "outcome_attainment"), "{globex_missing:?}");
         assert!(!globex_missing.iter().any(|m| m == "successes_captured"), "a count of none is 0");
+
+        // A scope is read in SQL: the smb segment holds Globex alone; once
+        // Acme is enterprise, its scoped row still has its plan, KPIs and successes.
+        let scoped = |segment: &'static str| async move {
+            let path = format!("/v1/metric-sets/qbr_future/health?quarter=2026-Q1&segment={segment}");
+            app.send(ADMIN_KEY, Method::GET, &path, None).await.1
+        };
+        let smb = scoped("smb").await;
+        let ids: Vec<&Value> = smb["items"].as_array().unwrap().iter().map(|r| &r["account_id"]).collect();
+        assert_eq!(ids, [&globex]);
+        assert_eq!(smb["counts"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum::<u64>(), 1);
+        let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &format!("/v1/accounts/{acme}"), Some(json!({"segment": "enterprise"}))).await;
+        assert_eq!(status, 200);
+        let enterprise = scoped("enterprise").await;
+        assert_eq!(enterprise["items"].as_array().unwrap().len(), 1);
+        assert_eq!(enterprise["items"][0]["account_id"], acme);
+        assert_eq!(enterprise["items"][0]["health"], acme_row["health"]);
+        assert_eq!(enterprise["items"][0]["missing"], acme_row["missing"]);
     }
 }

@@ -142,6 +142,7 @@ impl SuccessPlanService for SuccessPlanGrpc {
                     status: convert::parse_opt(&mut e, "status", m.status, "a plan status"),
                     owner: m.owner,
                     updated_since: parse_timestamp(&mut e, "updated_since", m.updated_since),
+                    ..PlanFilter::default()
                 },
                 health: convert::parse_opt(
                     &mut e,

@@ -384,6 +384,7 @@ pub async fn list_plans(
             status: q.status,
             owner: q.owner,
             updated_since: q.updated_since,
+            ..PlanFilter::default()
         },
         health: q.health,
     };
