@@ -16,6 +16,7 @@ use crate::domain::filter::{AccountScope, Accounts};
 use crate::domain::framework::is_key;
 use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
+use crate::domain::observation::Observation;
 use crate::domain::qbr::{
     ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
     READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
@@ -133,6 +134,14 @@ impl Needs {
     }
 }
 
+/// Adds an observation to its metric's series in a record.
+fn add(series: &mut HashMap<String, Vec<(DateTime<Utc>, f64)>>, o: Observation) {
+    series
+        .entry(o.metric)
+        .or_default()
+        .push((o.observed_at, o.value));
+}
+
 /// Every metric the plans' KPIs read.
 fn linked_metrics(plans: &[SuccessPlan]) -> Vec<String> {
     let mut keys: Vec<String> = plans.iter().flat_map(SuccessPlan::linked_metrics).collect();
@@ -198,11 +207,7 @@ impl App {
                 .observations_in_period(ws, Accounts::One(account.id), &needs.observed, from, to)
                 .await?
             {
-                record
-                    .observations
-                    .entry(o.metric)
-                    .or_default()
-                    .push((o.observed_at, o.value));
+                add(&mut record.observations, o);
             }
         }
         if !needs.matrices.is_empty() {
@@ -242,11 +247,7 @@ impl App {
                     )
                     .await?
                 {
-                    record
-                        .kpi_observations
-                        .entry(o.metric)
-                        .or_default()
-                        .push((o.observed_at, o.value));
+                    add(&mut record.kpi_observations, o);
                 }
             }
         }
@@ -458,10 +459,7 @@ impl App {
                 .await?
             {
                 if let Some(r) = book.record(o.account_id) {
-                    r.observations
-                        .entry(o.metric)
-                        .or_default()
-                        .push((o.observed_at, o.value));
+                    add(&mut r.observations, o);
                 }
             }
         }
@@ -501,10 +499,7 @@ impl App {
                 .await?
             {
                 if let Some(r) = book.record(o.account_id) {
-                    r.kpi_observations
-                        .entry(o.metric)
-                        .or_default()
-                        .push((o.observed_at, o.value));
+                    add(&mut r.kpi_observations, o);
                 }
             }
             for plan in plans {
