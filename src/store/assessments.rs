@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
 use super::tx::in_tx;
-use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
+use super::{Page, Store, StoreError, Tx, from_micros, in_scope, parse_id, run_read, to_micros};
 use crate::domain::assessment::Assessment;
 use crate::domain::filter::{AccountScope, AssessmentFilter};
 use crate::domain::portfolio::Placement;
@@ -189,20 +189,6 @@ macro_rules! with_accounts {
                 .and(a::id.eq(c::account_id))),
         )
     };
-}
-
-/// Keeps the accounts in `$scope` (the query must join accounts).
-macro_rules! in_scope {
-    ($q:expr, $scope:expr) => {{
-        let mut q = $q;
-        if let Some(v) = &$scope.segment {
-            q = q.filter(a::segment.eq(v.clone()));
-        }
-        if let Some(v) = &$scope.owner {
-            q = q.filter(a::owner.eq(v.clone()));
-        }
-        q
-    }};
 }
 
 fn limit(page: Page) -> i64 {
@@ -515,12 +501,7 @@ super::for_each_backend! {
             .filter(a::workspace_id.eq(ws.to_string()))
             .select((a::id, a::name, a::customer_since, a::original_arr))
             .into_boxed();
-        if let Some(v) = &scope.segment {
-            q = q.filter(a::segment.eq(v.clone()));
-        }
-        if let Some(v) = &scope.owner {
-            q = q.filter(a::owner.eq(v.clone()));
-        }
+        q = in_scope!(q, scope);
         let rows: Vec<(String, String, Option<String>, Option<f64>)> = q.order_by(a::id).load(c).await?;
         rows.into_iter()
             .map(|(id, name, since, original_arr)| {

@@ -69,6 +69,23 @@ macro_rules! for_each_backend {
 }
 pub(crate) use for_each_backend;
 
+/// Keeps the accounts in `$scope` (a query of accounts, or joined with them).
+macro_rules! in_scope {
+    ($q:expr, $scope:expr) => {{
+        use $crate::store::schema::accounts as scoped;
+        let scope: &$crate::domain::filter::AccountScope = $scope;
+        let mut q = $q;
+        if let Some(v) = &scope.segment {
+            q = q.filter(scoped::segment.eq(v.clone()));
+        }
+        if let Some(v) = &scope.owner {
+            q = q.filter(scoped::owner.eq(v.clone()));
+        }
+        q
+    }};
+}
+pub(crate) use in_scope;
+
 /// Keeps the rows of `$q` whose `$col` names an account of workspace `$ws`
 /// (a string) in `$scope`: a subquery on accounts, none for everyone.
 macro_rules! of_accounts_in {
@@ -77,17 +94,11 @@ macro_rules! of_accounts_in {
         let scope: &$crate::domain::filter::AccountScope = $scope;
         let mut q = $q;
         if !scope.is_everyone() {
-            let mut ids = scoped::table
+            let ids = scoped::table
                 .filter(scoped::workspace_id.eq($ws))
                 .select(scoped::id)
                 .into_boxed();
-            if let Some(v) = &scope.segment {
-                ids = ids.filter(scoped::segment.eq(v.clone()));
-            }
-            if let Some(v) = &scope.owner {
-                ids = ids.filter(scoped::owner.eq(v.clone()));
-            }
-            q = q.filter($col.eq_any(ids));
+            q = q.filter($col.eq_any($crate::store::in_scope!(ids, scope)));
         }
         q
     }};
