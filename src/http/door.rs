@@ -21,7 +21,6 @@ use axum::body::Body;
 use axum::http::{HeaderName, HeaderValue, Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::Service;
-use tracing::Instrument;
 
 use super::problem::Problem;
 
@@ -42,8 +41,6 @@ impl<S> Door<S> {
     }
 }
 
-type BoxedAnswer = Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
-
 impl<S, B> Service<Request<B>> for Door<S>
 where
     S: Service<Request<Body>, Response = Response, Error = std::convert::Infallible>
@@ -56,56 +53,92 @@ where
 {
     type Response = Response;
     type Error = std::convert::Infallible;
-    type Future = BoxedAnswer;
+    type Future = Passing<S::Future>;
 
     fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
+        let started = Instant::now();
+        let mut req = req.map(Body::new);
+        let id = match req.headers().get(REQUEST_ID) {
+            Some(given) => given.clone(),
+            None => {
+                let id = new_request_id();
+                req.headers_mut().insert(REQUEST_ID, id.clone());
+                id
+            }
+        };
+        let span = tracing::info_span!("request",
+            request_id = %id.to_str().unwrap_or("-"), method = %req.method(), path = %req.uri().path());
+        let read = track_body(&mut req);
         let ready = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, ready);
-        let timeout = self.timeout;
-        Box::pin(async move { Ok(pass(inner, req.map(Body::new), timeout).await) })
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        // Called inside the guard, so that a panic while calling is caught too.
+        let called = span
+            .in_scope(|| std::panic::catch_unwind(AssertUnwindSafe(move || inner.call(req))).ok());
+        Passing {
+            answer: Guarded {
+                inner: called,
+                deadline: None,
+                until: tokio::time::Instant::from_std(started) + self.timeout,
+            },
+            started,
+            timeout: self.timeout,
+            id: Some(id),
+            span,
+            read,
+        }
     }
 }
 
-/// One request through the door.
-async fn pass<S>(mut inner: S, mut req: Request<Body>, timeout: Duration) -> Response
+pin_project_lite::pin_project! {
+    /// One request through the door: its route's answer, guarded, then
+    /// logged and marked with the request's id.
+    pub struct Passing<F> {
+        #[pin]
+        answer: Guarded<F>,
+        started: Instant,
+        timeout: Duration,
+        id: Option<HeaderValue>,
+        span: tracing::Span,
+        read: Option<Arc<AtomicBool>>,
+    }
+}
+
+impl<F> Future for Passing<F>
 where
-    S: Service<Request<Body>, Response = Response, Error = std::convert::Infallible>,
+    F: Future<Output = Result<Response, std::convert::Infallible>>,
 {
-    let started = Instant::now();
-    let id = match req.headers().get(REQUEST_ID) {
-        Some(given) => given.clone(),
-        None => {
-            let id = new_request_id();
-            req.headers_mut().insert(REQUEST_ID, id.clone());
-            id
+    type Output = Result<Response, std::convert::Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let outcome = {
+            let _entered = this.span.enter();
+            std::task::ready!(this.answer.as_mut().poll(cx))
+        };
+        let mut res = response(outcome, *this.timeout);
+        let (latency, status) = (this.started.elapsed(), res.status().as_u16());
+        if res.status().is_server_error() {
+            tracing::error!(parent: &*this.span, ?latency, status, "response failed");
+        } else {
+            tracing::info!(parent: &*this.span, ?latency, status, "finished processing request");
         }
-    };
-    let span = tracing::info_span!("request",
-        request_id = %id.to_str().unwrap_or("-"), method = %req.method(), path = %req.uri().path());
-    let read = track_body(&mut req);
-    let answer = Guarded {
-        // Called inside the guard, so that a panic while calling is caught too.
-        inner: async move { inner.call(req).await },
-        deadline: None,
-        until: tokio::time::Instant::from_std(started) + timeout,
-    };
-    let mut res = response(answer.instrument(span.clone()).await, timeout);
-    let (latency, status) = (started.elapsed(), res.status().as_u16());
-    if res.status().is_server_error() {
-        tracing::error!(parent: &span, ?latency, status, "response failed");
-    } else {
-        tracing::info!(parent: &span, ?latency, status, "finished processing request");
+        if this
+            .read
+            .as_ref()
+            .is_some_and(|read| !read.load(Ordering::Acquire))
+        {
+            res.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if let Some(id) = this.id.take() {
+            res.headers_mut().insert(REQUEST_ID, id);
+        }
+        Poll::Ready(Ok(res))
     }
-    if read.is_some_and(|read| !read.load(Ordering::Acquire)) {
-        res.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    res.headers_mut().insert(REQUEST_ID, id);
-    res
 }
 
 /// What a guarded answer says to the client.
@@ -200,8 +233,9 @@ pin_project_lite::pin_project! {
     /// The deadline's timer is set only when the route first waits: most
     /// answer at once, and setting a timer touches state all workers share.
     struct Guarded<F> {
+        // None: the route panicked when called.
         #[pin]
-        inner: F,
+        inner: Option<F>,
         #[pin]
         deadline: Option<tokio::time::Sleep>,
         until: tokio::time::Instant,
@@ -213,7 +247,9 @@ impl<F: Future> Future for Guarded<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        let inner = this.inner.as_mut();
+        let Some(inner) = this.inner.as_mut().as_pin_mut() else {
+            return Poll::Ready(Outcome::Panicked);
+        };
         match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(Poll::Ready(out)) => return Poll::Ready(Outcome::Answered(out)),
             Err(_) => return Poll::Ready(Outcome::Panicked),
