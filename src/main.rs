@@ -141,6 +141,10 @@ struct ServeArgs {
     /// REST connections served at once; more wait to be accepted.
     #[arg(long, env = "CSAPI_MAX_CONNECTIONS", default_value_t = 1024)]
     max_connections: usize,
+    /// How long the change feed keeps events: a number and a unit (`30d`,
+    /// `12h`, `90m`, `3600s`). A reader further behind must resync.
+    #[arg(long, env = "CSAPI_EVENT_RETENTION", default_value = "30d", value_parser = retention)]
+    event_retention: Duration,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "CSAPI_SHUTDOWN_GRACE", default_value_t = 30)]
     shutdown_grace: u64,
@@ -216,7 +220,8 @@ async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
             per_key: args.rate_limit,
             per_workspace: args.workspace_rate_limit,
         })
-        .with_key_cache(Duration::from_millis(args.key_cache_ttl_ms));
+        .with_key_cache(Duration::from_millis(args.key_cache_ttl_ms))
+        .with_event_retention(args.event_retention);
     match app.bootstrap(args.bootstrap_key).await? {
         Bootstrap::Created { admin, .. } => println!(
             "created workspace `default`; its admin key (shown once): {}",
@@ -301,4 +306,26 @@ fn release_start_up_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+}
+
+/// A retention: a whole number and a unit, `s`, `m`, `h` or `d`.
+fn retention(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a retention such as 30d, 12h, 90m or 3600s");
+    if !text.is_ascii() {
+        return Err(bad());
+    }
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(seconds)
+        .filter(|s| *s > 0 && *s <= 10 * 365 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(bad)
 }

@@ -2,8 +2,11 @@
 
 use uuid::Uuid;
 
+use super::changes::{data_of, record};
 use super::page::paginate;
+use super::views::{AccountView, refs_to};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::external_ref;
 use crate::domain::filter::AccountFilter;
 use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Role};
@@ -140,7 +143,11 @@ impl App {
         let result = async {
             let current = locked_account(&mut work, id).await?;
             if_match.check(ACCOUNT, current.version)?;
-            written(work.delete_account(id, current.version).await?, ())
+            written(work.delete_account(id, current.version).await?, ())?;
+            let refs = &current.fields.external_refs;
+            let tombstone = serde_json::json!({"id": id, "external_refs": refs_to(refs.clone())});
+            let event = NewEvent::new(Resource::Account, Change::Deleted, id, now(), tombstone);
+            record(&mut work, event.about(id, refs)).await
         }
         .await;
         work.finish(result).await
@@ -157,6 +164,7 @@ async fn insert_account(tx: &mut Tx, fields: AccountFields) -> Result<Account, A
         updated_at: at,
     };
     tx.insert_account(&account).await?;
+    record_change(tx, &account, Change::Created).await?;
     Ok(account)
 }
 
@@ -192,7 +200,22 @@ async fn replace_account(
         ..current
     };
     let took = tx.update_account(&next, current.version).await?;
-    written(took, next)
+    let next = written(took, next)?;
+    record_change(tx, &next, Change::Updated).await?;
+    Ok(next)
+}
+
+/// Records that `account` was created or changed, as a GET now returns it.
+async fn record_change(tx: &mut Tx, account: &Account, change: Change) -> Result<(), AppError> {
+    let data = data_of(&AccountView::from(account.clone()))?;
+    let event = NewEvent::new(
+        Resource::Account,
+        change,
+        account.id,
+        account.updated_at,
+        data,
+    );
+    record(tx, event.about(account.id, &account.fields.external_refs)).await
 }
 
 /// `value` when a write conditional on the version read took; a conflict

@@ -30,6 +30,9 @@ pub enum AppError {
         resource: &'static str,
         current: String,
     },
+    /// What the request names is gone for good (a feed cursor past retention).
+    #[error("{0}")]
+    Expired(String),
     #[error("missing, unknown or revoked API key")]
     Unauthenticated,
     #[error("this API key's role cannot do that; it needs the {0} role")]

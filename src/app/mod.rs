@@ -4,6 +4,7 @@
 mod accounts;
 mod assessments;
 mod catalogue;
+mod changes;
 mod error;
 mod frameworks;
 mod idempotency;
@@ -19,6 +20,7 @@ mod rate_limit;
 mod stakeholders;
 mod success_plans;
 mod successes;
+pub mod views;
 mod work;
 mod workspaces;
 
@@ -26,6 +28,10 @@ use chrono::{DateTime, Utc};
 
 pub use accounts::Upserted;
 pub use catalogue::Published;
+pub use changes::{
+    Changes, ChangesQuery, DEFAULT_RETENTION as DEFAULT_EVENT_RETENTION,
+    MAX_WAIT as MAX_CHANGES_WAIT,
+};
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
@@ -60,6 +66,8 @@ pub struct Core {
     store: Store,
     limiter: std::sync::Arc<rate_limit::Limiter>,
     keys: std::sync::Arc<key_cache::KeyCache>,
+    /// How long the change feed keeps an event.
+    event_retention: std::time::Duration,
 }
 
 impl std::ops::Deref for App {
@@ -78,6 +86,7 @@ impl App {
             store,
             limiter: Default::default(),
             keys: Default::default(),
+            event_retention: DEFAULT_EVENT_RETENTION,
         }))
     }
 
@@ -96,6 +105,14 @@ impl App {
         let keys = std::sync::Arc::new(key_cache::KeyCache::new(ttl));
         Self(std::sync::Arc::new(Core {
             keys,
+            ..std::sync::Arc::unwrap_or_clone(self.0)
+        }))
+    }
+
+    /// The same core, keeping change events for `retention`.
+    pub fn with_event_retention(self, retention: std::time::Duration) -> Self {
+        Self(std::sync::Arc::new(Core {
+            event_retention: retention,
             ..std::sync::Arc::unwrap_or_clone(self.0)
         }))
     }

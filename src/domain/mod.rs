@@ -46,6 +46,7 @@ pub mod attributes;
 pub mod builtin;
 pub mod currency;
 pub mod equation;
+pub mod event;
 pub mod external_ref;
 pub mod filter;
 pub mod framework;

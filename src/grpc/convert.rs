@@ -139,7 +139,7 @@ fn refs_from(refs: Vec<pb::ExternalRef>) -> Vec<ExternalRef> {
         .collect()
 }
 
-fn refs_to(refs: Vec<ExternalRef>) -> Vec<pb::ExternalRef> {
+pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<pb::ExternalRef> {
     refs.into_iter()
         .map(|r| pb::ExternalRef {
             system: r.system,

@@ -8,6 +8,7 @@
 mod accounts;
 mod api_keys;
 mod assessments;
+mod changes;
 mod convert;
 mod frameworks;
 mod matrices;
@@ -35,6 +36,7 @@ pub mod pb {
 pub use accounts::AccountGrpc;
 pub use api_keys::ApiKeyGrpc;
 pub use assessments::AssessmentGrpc;
+pub use changes::ChangeGrpc;
 pub use frameworks::FrameworkGrpc;
 pub use matrices::MatrixGrpc;
 pub use metrics::{MetricGrpc, WorkspaceGrpc};

@@ -15,7 +15,9 @@ pub fn status_of(e: AppError) -> Status {
         AppError::NotFound(_) => Status::not_found(message),
         AppError::Duplicate(_) => Status::already_exists(message),
         AppError::Concurrent(_) | AppError::PreconditionFailed { .. } => Status::aborted(message),
-        AppError::InUse(_) | AppError::IdempotencyKeyReused => Status::failed_precondition(message),
+        AppError::InUse(_) | AppError::IdempotencyKeyReused | AppError::Expired(_) => {
+            Status::failed_precondition(message)
+        }
         AppError::Unauthenticated => Status::unauthenticated(message),
         AppError::Forbidden(_) | AppError::ReadOnly(_) => Status::permission_denied(message),
         AppError::RateLimited(exhausted) => Status::with_error_details(

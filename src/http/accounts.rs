@@ -4,62 +4,20 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::dto::{
-    CurrencyCode, ExternalRefDto, Listing, Object, double_option, present, refs_from, refs_to,
+    CurrencyCode, ExternalRefDto, Listing, Object, double_option, present, refs_from,
 };
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
-use crate::app::{App, PageRequest, etag_of};
+pub use crate::app::views::AccountView;
+use crate::app::{App, PageRequest};
 use crate::domain::currency::DEFAULT_CURRENCY;
 use crate::domain::filter::AccountFilter;
-use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
-
-/// An account as returned.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccountView {
-    pub id: Uuid,
-    pub name: String,
-    pub segment: Option<String>,
-    /// The owning CSM's email.
-    pub owner: Option<String>,
-    pub lifecycle_stage: Option<LifecycleStage>,
-    pub customer_since: Option<NaiveDate>,
-    pub original_arr: Option<f64>,
-    pub currency: String,
-    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
-    pub attributes: Object,
-    pub external_refs: Vec<ExternalRefDto>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    /// Send back in `If-Match` to change this version only.
-    pub etag: String,
-}
-
-impl From<Account> for AccountView {
-    fn from(a: Account) -> Self {
-        let f = a.fields;
-        Self {
-            id: a.id,
-            name: f.name,
-            segment: f.segment,
-            owner: f.owner,
-            lifecycle_stage: f.lifecycle_stage,
-            customer_since: f.customer_since,
-            original_arr: f.original_arr,
-            currency: f.currency,
-            attributes: f.attributes,
-            external_refs: refs_to(f.external_refs),
-            created_at: a.created_at,
-            updated_at: a.updated_at,
-            etag: etag_of(a.version),
-        }
-    }
-}
+use crate::domain::{AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
 
 /// A new account, or the whole of one (PUT by ref).
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -6,39 +6,12 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::app::Listed;
-use crate::domain::ExternalRef;
+pub use crate::app::views::{ExternalRefDto, refs_from, refs_to};
 use crate::domain::currency::CODES;
 pub use crate::domain::patch::{double_option, present};
 
 /// Free-form JSON object (at most 16 KiB).
 pub type Object = crate::domain::attributes::Attributes;
-
-/// The same record in another system.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ExternalRefDto {
-    /// The other system, e.g. `salesforce`, `gainsight`.
-    #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
-    pub system: String,
-    /// Its id there.
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
-    pub id: String,
-}
-
-pub fn refs_from(dtos: Vec<ExternalRefDto>) -> Vec<ExternalRef> {
-    dtos.into_iter()
-        .map(|d| ExternalRef::new(d.system, d.id))
-        .collect()
-}
-
-pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<ExternalRefDto> {
-    refs.into_iter()
-        .map(|r| ExternalRefDto {
-            system: r.system,
-            id: r.id,
-        })
-        .collect()
-}
 
 /// One page of a list; pass `next_page_token` back as `page_token` for the next.
 #[derive(Debug, Serialize, ToSchema)]

@@ -6,6 +6,7 @@ mod api_keys;
 mod assessments;
 mod body;
 mod caching;
+mod changes;
 mod contract;
 mod door;
 mod dto;
@@ -113,6 +114,7 @@ pub struct HttpOptions {
         (name = "success-plans", description = "What success means for a customer, and how far along it they are"),
         (name = "successes", description = "Captured wins, and whether they can be told, measured, reused and made to last"),
         (name = "workspace", description = "Settings of the workspace"),
+        (name = "changes", description = "What changed, in commit order: the feed a sync tails"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
@@ -142,6 +144,7 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
             stakeholders::patch,
             stakeholders::delete
         ))
+        .routes(routes!(changes::list))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
         .routes(routes!(frameworks::list, frameworks::create))

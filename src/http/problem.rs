@@ -120,6 +120,7 @@ impl From<AppError> for Problem {
                 p.retry_after = Some(exhausted.retry_after);
                 return p;
             }
+            AppError::Expired(_) => StatusCode::GONE,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
             AppError::Unavailable(reason) => {

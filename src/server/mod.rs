@@ -17,6 +17,7 @@ use crate::app::App;
 use crate::grpc::pb::account_service_server::AccountServiceServer;
 use crate::grpc::pb::api_key_service_server::ApiKeyServiceServer;
 use crate::grpc::pb::assessment_service_server::AssessmentServiceServer;
+use crate::grpc::pb::change_service_server::ChangeServiceServer;
 use crate::grpc::pb::framework_service_server::FrameworkServiceServer;
 use crate::grpc::pb::matrix_service_server::MatrixServiceServer;
 use crate::grpc::pb::metric_service_server::MetricServiceServer;
@@ -25,8 +26,8 @@ use crate::grpc::pb::qbr_service_server::QbrServiceServer;
 use crate::grpc::pb::success_plan_service_server::SuccessPlanServiceServer;
 use crate::grpc::pb::workspace_service_server::WorkspaceServiceServer;
 use crate::grpc::{
-    AccountGrpc, ApiKeyGrpc, AssessmentGrpc, FrameworkGrpc, GrpcState, MatrixGrpc, MetricGrpc,
-    PrioritizationGrpc, QbrGrpc, SuccessPlanGrpc, WorkspaceGrpc, pb,
+    AccountGrpc, ApiKeyGrpc, AssessmentGrpc, ChangeGrpc, FrameworkGrpc, GrpcState, MatrixGrpc,
+    MetricGrpc, PrioritizationGrpc, QbrGrpc, SuccessPlanGrpc, WorkspaceGrpc, pb,
 };
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
@@ -35,7 +36,7 @@ pub use rest::ConnectionLimits;
 
 /// How often the gRPC health status follows the store's reachability.
 const HEALTH_INTERVAL: Duration = Duration::from_secs(5);
-/// How often expired idempotency records are purged.
+/// How often expired idempotency records and change events are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// The largest gRPC message either way: room for the largest REST batch
@@ -90,7 +91,7 @@ impl Server {
             grpc_conn::incoming(grpc, options.connections.max_connections),
             until(stopped.clone()),
         );
-        tokio::spawn(purge_idempotency_keys(app, stopped));
+        tokio::spawn(purge_expired(app, stopped));
         let doors = tokio::spawn(async move {
             let (a, b) = tokio::join!(rest, rpc);
             a?;
@@ -159,6 +160,7 @@ async fn grpc_router(
         .add_service(reflection_alpha)
         .add_service(limited!(AccountServiceServer, AccountGrpc(state.clone())))
         .add_service(limited!(ApiKeyServiceServer, ApiKeyGrpc(state.clone())))
+        .add_service(limited!(ChangeServiceServer, ChangeGrpc(state.clone())))
         .add_service(limited!(
             FrameworkServiceServer,
             FrameworkGrpc(state.clone())
@@ -250,10 +252,13 @@ async fn follow_store_health(
     }
 }
 
-async fn purge_idempotency_keys(app: App, stopped: watch::Receiver<bool>) {
+async fn purge_expired(app: App, stopped: watch::Receiver<bool>) {
     loop {
         if let Err(e) = app.purge_idempotency_keys().await {
             tracing::warn!(error = %e, "purging idempotency keys");
+        }
+        if let Err(e) = app.purge_events().await {
+            tracing::warn!(error = %e, "purging change events");
         }
         tokio::select! {
             _ = tokio::time::sleep(PURGE_INTERVAL) => {}

@@ -23,6 +23,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod definitions;
 mod error;
+pub mod events;
 mod external_refs;
 pub mod frameworks;
 pub mod idempotency;

@@ -209,3 +209,27 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::allow_tables_to_appear_in_same_query!(api_keys, workspaces);
+
+diesel::table! {
+    events (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        tx -> BigInt,
+        #[sql_name = "type"]
+        type_ -> Text,
+        occurred_at -> BigInt,
+        resource -> Text,
+        resource_id -> Text,
+        account_id -> Nullable<Text>,
+        account_refs -> Text,
+        data -> Text,
+    }
+}
+
+diesel::table! {
+    event_horizons (workspace_id) {
+        workspace_id -> Text,
+        tx -> BigInt,
+        id -> Text,
+    }
+}

@@ -8,6 +8,7 @@ mod api_keys;
 mod assessments;
 mod bad_input;
 mod caching;
+mod changes;
 mod connections;
 mod custom_frameworks;
 mod etags;

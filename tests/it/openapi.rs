@@ -40,6 +40,7 @@ const PARITY: &[(&str, &str)] = &[
     ("create_api_key", "csapi.v1.ApiKeyService/CreateApiKey"),
     ("list_api_keys", "csapi.v1.ApiKeyService/ListApiKeys"),
     ("revoke_api_key", "csapi.v1.ApiKeyService/RevokeApiKey"),
+    ("list_changes", "csapi.v1.ChangeService/ListChanges"),
     (
         "list_frameworks",
         "csapi.v1.FrameworkService/ListFrameworks",

@@ -1,0 +1,2 @@
+DROP TABLE event_horizons;
+DROP TABLE events;

@@ -1,0 +1,80 @@
+//! Resources as the API returns them: the JSON both a REST answer and a
+//! change event carry, so the feed shows a record exactly as a GET does.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::etag_of;
+use crate::domain::attributes::Attributes as Object;
+use crate::domain::{Account, ExternalRef, LifecycleStage};
+
+/// The same record in another system.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalRefDto {
+    /// The other system, e.g. `salesforce`, `gainsight`.
+    #[schema(pattern = "^[a-z0-9_-]{1,64}$")]
+    pub system: String,
+    /// Its id there.
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
+    pub id: String,
+}
+
+pub fn refs_from(dtos: Vec<ExternalRefDto>) -> Vec<ExternalRef> {
+    dtos.into_iter()
+        .map(|d| ExternalRef::new(d.system, d.id))
+        .collect()
+}
+
+pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<ExternalRefDto> {
+    refs.into_iter()
+        .map(|r| ExternalRefDto {
+            system: r.system,
+            id: r.id,
+        })
+        .collect()
+}
+
+/// An account as returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountView {
+    pub id: Uuid,
+    pub name: String,
+    pub segment: Option<String>,
+    /// The owning CSM's email.
+    pub owner: Option<String>,
+    pub lifecycle_stage: Option<LifecycleStage>,
+    pub customer_since: Option<NaiveDate>,
+    pub original_arr: Option<f64>,
+    pub currency: String,
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
+    pub attributes: Object,
+    pub external_refs: Vec<ExternalRefDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Send back in `If-Match` to change this version only.
+    pub etag: String,
+}
+
+impl From<Account> for AccountView {
+    fn from(a: Account) -> Self {
+        let f = a.fields;
+        Self {
+            id: a.id,
+            name: f.name,
+            segment: f.segment,
+            owner: f.owner,
+            lifecycle_stage: f.lifecycle_stage,
+            customer_since: f.customer_since,
+            original_arr: f.original_arr,
+            currency: f.currency,
+            attributes: f.attributes,
+            external_refs: refs_to(f.external_refs),
+            created_at: a.created_at,
+            updated_at: a.updated_at,
+            etag: etag_of(a.version),
+        }
+    }
+}

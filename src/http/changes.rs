@@ -1,0 +1,124 @@
+//! `/v1/changes`: the change feed a sync tails.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::{ExternalRefDto, refs_to};
+use super::extract::{Caller, Query};
+use super::problem::{Problem, ProblemResponses};
+use crate::app::{App, Changes, ChangesQuery};
+use crate::domain::event::Event;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ChangesParams {
+    /// `next_cursor` of the previous read; none to start at the oldest retained event.
+    pub after: Option<String>,
+    /// Comma-separated event types or prefixes ending in `*` (`account.*,stakeholder.deleted`).
+    pub types: Option<String>,
+    /// Only events about this account.
+    #[param(value_type = Option<Uuid>)]
+    pub account_id: Option<String>,
+    /// 1–1000, default 50.
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    /// Seconds (0–30) to wait for an event when none is new: a long poll.
+    #[param(minimum = 0, maximum = 30)]
+    pub wait: Option<f64>,
+}
+
+/// One change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Unique; the same event delivered twice has the same id.
+    pub id: Uuid,
+    /// `<resource>.<created|updated|deleted>`, e.g. `account.updated`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    /// The kind of record that changed, e.g. `account`.
+    pub resource: String,
+    pub resource_id: Uuid,
+    /// The account the change concerns, if any.
+    pub account_id: Option<Uuid>,
+    /// That account's refs when the change was made (kept for a deleted account).
+    pub account_refs: Vec<ExternalRefDto>,
+    /// The record as a GET returned it after the change; for a delete, a tombstone of its
+    /// id and refs.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// A cursor just after this event.
+    pub cursor: String,
+}
+
+impl From<Event> for EventView {
+    fn from(e: Event) -> Self {
+        Self {
+            id: e.position.id,
+            cursor: e.position.cursor(),
+            kind: e.kind,
+            occurred_at: e.occurred_at,
+            resource: e.resource,
+            resource_id: e.resource_id,
+            account_id: e.account_id,
+            account_refs: refs_to(e.account_refs),
+            data: e.data,
+        }
+    }
+}
+
+/// A page of the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangesView {
+    pub events: Vec<EventView>,
+    /// Pass back as `after`; null only when the feed is empty and no cursor was given.
+    pub next_cursor: Option<String>,
+}
+
+impl From<Changes> for ChangesView {
+    fn from(c: Changes) -> Self {
+        Self {
+            events: c.events.into_iter().map(EventView::from).collect(),
+            next_cursor: c.next_cursor,
+        }
+    }
+}
+
+/// Read the change feed.
+///
+/// Every create, update and delete, in the order they committed, after `after`. No event is
+/// skipped or repeated when paging by `next_cursor`, however writers interleave. With `wait`,
+/// an empty read waits up to that many seconds for one. A cursor older than the feed's
+/// retention answers 410: resync with `updated_since`, then read the feed from its start. Any
+/// role.
+#[utoipa::path(operation_id = "list_changes", get, path = "/v1/changes", tag = "changes",
+    params(ChangesParams),
+    responses((status = 200, description = "A page of events", body = ChangesView),
+        (status = 410, description = "The cursor is older than the feed's retention", body = Problem,
+            content_type = "application/problem+json"),
+        ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Query(q): Query<ChangesParams>,
+) -> Result<Response, Problem> {
+    let query = ChangesQuery {
+        after: q.after,
+        types: q
+            .types
+            .as_deref()
+            .map(|t| t.split(',').map(|t| t.trim().to_owned()).collect())
+            .unwrap_or_default(),
+        account_id: q.account_id,
+        page_size: q.page_size,
+        wait: q.wait,
+    };
+    let changes = app.changes(&p, &query).await?;
+    Ok(axum::Json(ChangesView::from(changes)).into_response())
+}

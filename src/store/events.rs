@@ -1,0 +1,213 @@
+//! The change feed's outbox: events written in the transaction of their
+//! change, read back in commit order.
+
+use diesel::sql_types::{BigInt, Bool};
+use diesel::{
+    BoolExpressionMethods, EscapeExpressionMethods, ExpressionMethods, OptionalExtension, QueryDsl,
+    TextExpressionMethods,
+};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::schema::{event_horizons as h, events as t};
+use super::tx::in_tx;
+use super::{
+    SqliteConn, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, run_write,
+    to_micros,
+};
+use crate::domain::ExternalRef;
+use crate::domain::event::{Event, FeedFilter, NewEvent, Position};
+
+/// How a backend orders its feed by commit.
+trait CommitOrder {
+    /// The `tx` of a row written now.
+    const TX: &'static str;
+    /// Keeps the rows no still-running transaction can come before.
+    const SETTLED: &'static str;
+}
+
+/// PostgreSQL: the writing transaction's id. Transactions commit in any
+/// order, so a reader takes only rows older than the oldest transaction
+/// still running: every row it has not seen yet then comes after its cursor.
+impl CommitOrder for AsyncPgConnection {
+    const TX: &'static str = "pg_current_xact_id()::text::bigint";
+    const SETTLED: &'static str = "tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+}
+
+/// SQLite: one writer at a time, so a row's place among all rows written is
+/// its place in commit order (counted on past the purged ones).
+impl CommitOrder for SqliteConn {
+    const TX: &'static str = "(MAX(COALESCE((SELECT MAX(tx) FROM events), 0), \
+        COALESCE((SELECT MAX(tx) FROM event_horizons), 0)) + 1)";
+    const SETTLED: &'static str = "1 = 1";
+}
+
+type EventRow = (
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
+
+fn refs_json(refs: &[ExternalRef]) -> String {
+    serde_json::Value::Array(
+        refs.iter()
+            .map(|r| serde_json::json!({"system": r.system, "id": r.id}))
+            .collect(),
+    )
+    .to_string()
+}
+
+fn into_event(row: EventRow) -> Result<Event, StoreError> {
+    let (id, tx, kind, occurred_at, resource, resource_id, account_id, refs, data) = row;
+    let refs: Vec<serde_json::Value> = serde_json::from_str(&refs)?;
+    let account_refs = refs
+        .iter()
+        .filter_map(|r| Some(ExternalRef::new(r["system"].as_str()?, r["id"].as_str()?)))
+        .collect();
+    Ok(Event {
+        position: Position {
+            tx,
+            id: parse_id(&id)?,
+        },
+        kind,
+        occurred_at: from_micros(occurred_at),
+        resource,
+        resource_id: parse_id(&resource_id)?,
+        account_id: account_id.as_deref().map(parse_id).transpose()?,
+        account_refs,
+        data: serde_json::from_str(&data)?,
+    })
+}
+
+super::for_each_backend! {
+    pub(crate) async fn append(c: &mut Conn, ws: Uuid, e: &NewEvent) -> Result<(), StoreError> {
+        let (account_id, refs) = match &e.account {
+            Some((id, refs)) => (Some(id.to_string()), refs_json(refs)),
+            None => (None, "[]".to_owned()),
+        };
+        diesel::insert_into(t::table)
+            .values((
+                t::workspace_id.eq(ws.to_string()),
+                t::id.eq(e.id.to_string()),
+                t::tx.eq(diesel::dsl::sql::<BigInt>(<Conn as CommitOrder>::TX)),
+                t::type_.eq(&e.kind),
+                t::occurred_at.eq(to_micros(e.occurred_at)),
+                t::resource.eq(e.resource.as_str()),
+                t::resource_id.eq(e.resource_id.to_string()),
+                t::account_id.eq(account_id),
+                t::account_refs.eq(refs),
+                t::data.eq(e.data.to_string()),
+            ))
+            .execute(c)
+            .await?;
+        Ok(())
+    }
+
+    /// Up to `limit` settled events after `after`, in feed order.
+    pub(crate) async fn after(
+        c: &mut Conn,
+        ws: Uuid,
+        after: Option<Position>,
+        filter: &FeedFilter,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        let mut q = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(diesel::dsl::sql::<Bool>(<Conn as CommitOrder>::SETTLED))
+            .into_boxed();
+        if let Some(p) = after {
+            q = q.filter(t::tx.gt(p.tx).or(t::tx.eq(p.tx).and(t::id.gt(p.id.to_string()))));
+        }
+        if let Some(a) = filter.account_id {
+            q = q.filter(t::account_id.eq(a.to_string()));
+        }
+        if !filter.types.is_empty() {
+            let mut any: Box<dyn diesel::BoxableExpression<t::table, _, SqlType = Bool>> =
+                Box::new(diesel::dsl::sql::<Bool>("1 = 0"));
+            for pattern in &filter.types {
+                any = match pattern.strip_suffix('*') {
+                    Some(prefix) => Box::new(any.or(t::type_
+                        .like(format!("{}%", like_escaped(prefix)))
+                        .escape('\\'))),
+                    None => Box::new(any.or(t::type_.eq(pattern.clone()))),
+                };
+            }
+            q = q.filter(any);
+        }
+        let rows: Vec<EventRow> = q
+            .select((t::id, t::tx, t::type_, t::occurred_at, t::resource, t::resource_id,
+                t::account_id, t::account_refs, t::data))
+            .order_by((t::tx, t::id))
+            .limit(limit)
+            .load(c)
+            .await?;
+        rows.into_iter().map(into_event).collect()
+    }
+
+    /// Where retention has cut the workspace's feed, if it has.
+    pub(crate) async fn horizon(c: &mut Conn, ws: Uuid) -> Result<Option<Position>, StoreError> {
+        let row: Option<(i64, String)> = h::table
+            .filter(h::workspace_id.eq(ws.to_string()))
+            .select((h::tx, h::id))
+            .first(c)
+            .await
+            .optional()?;
+        row.map(|(tx, id)| Ok(Position { tx, id: parse_id(&id)? })).transpose()
+    }
+
+    /// Deletes events that occurred before `before` (µs), moving each
+    /// workspace's horizon to the last one it deletes first.
+    pub(crate) async fn prune(c: &mut Conn, before: i64) -> Result<usize, StoreError> {
+        diesel::sql_query(
+            "INSERT INTO event_horizons (workspace_id, tx, id) \
+             SELECT workspace_id, tx, id FROM (SELECT workspace_id, tx, id, ROW_NUMBER() OVER \
+               (PARTITION BY workspace_id ORDER BY tx DESC, id DESC) AS n \
+               FROM events WHERE occurred_at < $1) AS last WHERE n = 1 \
+             ON CONFLICT (workspace_id) DO UPDATE SET tx = excluded.tx, id = excluded.id \
+             WHERE (event_horizons.tx, event_horizons.id) < (excluded.tx, excluded.id)",
+        )
+        .bind::<BigInt, _>(before)
+        .execute(c)
+        .await?;
+        Ok(diesel::delete(t::table.filter(t::occurred_at.lt(before)))
+            .execute(c)
+            .await?)
+    }
+}
+
+impl Tx {
+    /// Writes `event` with the change it describes.
+    pub async fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError> {
+        in_tx!(self, append(event))
+    }
+}
+
+impl Store {
+    pub async fn events_after(
+        &self,
+        ws: Uuid,
+        after: Option<Position>,
+        filter: &FeedFilter,
+        limit: i64,
+    ) -> Result<Vec<Event>, StoreError> {
+        run_read!(self, after(ws, after, filter, limit))
+    }
+
+    pub async fn event_horizon(&self, ws: Uuid) -> Result<Option<Position>, StoreError> {
+        run_read!(self, horizon(ws))
+    }
+
+    /// Deletes the events of every workspace that occurred before `before`.
+    pub async fn prune_events(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<usize, StoreError> {
+        run_write!(self, prune(to_micros(before)))
+    }
+}
