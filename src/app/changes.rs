@@ -148,6 +148,20 @@ pub(super) async fn record(tx: &mut Tx, event: NewEvent) -> Result<(), AppError>
     Ok(tx.append_event(&event).await?)
 }
 
+/// Records `change` of something that hangs off account `account_id`, with
+/// the account's refs as they are now.
+pub(super) async fn record_about(
+    tx: &mut Tx,
+    account_id: Uuid,
+    event: NewEvent,
+) -> Result<(), AppError> {
+    let refs = match tx.account(account_id).await? {
+        Some(a) => a.fields.external_refs,
+        None => Vec::new(),
+    };
+    record(tx, event.about(account_id, &refs)).await
+}
+
 /// The JSON a resource's events carry: the resource as the REST API returns it.
 pub(super) fn data_of(view: &impl Serialize) -> Result<serde_json::Value, AppError> {
     serde_json::to_value(view).map_err(|e| AppError::Internal(format!("an event's data: {e}")))

@@ -4,8 +4,11 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::accounts::{hold_account, written};
+use super::changes::{data_of, record_about};
 use super::page::paginate;
+use super::views::{StakeholderView, refs_to};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::{Role, Stakeholder, StakeholderFields, StakeholderPatch};
 use crate::store::Tx;
 
@@ -33,6 +36,7 @@ impl App {
                 updated_at: at,
             };
             work.insert_stakeholder(&s).await?;
+            record_change(&mut work, &s, Change::Created).await?;
             Ok(s)
         }
         .await;
@@ -86,7 +90,9 @@ impl App {
                 ..current
             };
             let took = work.update_stakeholder(&next, current.version).await?;
-            written(took, next)
+            let next = written(took, next)?;
+            record_change(&mut work, &next, Change::Updated).await?;
+            Ok(next)
         }
         .await;
         work.finish(result).await
@@ -103,11 +109,22 @@ impl App {
         let result = async {
             let current = locked_stakeholder(&mut work, id).await?;
             if_match.check(STAKEHOLDER, current.version)?;
-            written(work.delete_stakeholder(id, current.version).await?, ())
+            written(work.delete_stakeholder(id, current.version).await?, ())?;
+            let refs = refs_to(current.fields.external_refs.clone());
+            let tombstone = serde_json::json!({"id": id, "account_id": current.account_id, "external_refs": refs});
+            let event = NewEvent::new(Resource::Stakeholder, Change::Deleted, id, now(), tombstone);
+            record_about(&mut work, current.account_id, event).await
         }
         .await;
         work.finish(result).await
     }
+}
+
+/// Records that `s` was created or changed, as a GET now returns it.
+async fn record_change(tx: &mut Tx, s: &Stakeholder, change: Change) -> Result<(), AppError> {
+    let data = data_of(&StakeholderView::from(s.clone()))?;
+    let event = NewEvent::new(Resource::Stakeholder, change, s.id, s.updated_at, data);
+    record_about(tx, s.account_id, event).await
 }
 
 /// The stakeholder, with its account locked until the unit of work ends (the

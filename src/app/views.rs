@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::etag_of;
 use crate::domain::attributes::Attributes as Object;
-use crate::domain::{Account, ExternalRef, LifecycleStage};
+use crate::domain::{Account, ExternalRef, LifecycleStage, Stakeholder, StakeholderRole};
 
 /// The same record in another system.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -75,6 +75,44 @@ impl From<Account> for AccountView {
             created_at: a.created_at,
             updated_at: a.updated_at,
             etag: etag_of(a.version),
+        }
+    }
+}
+
+/// A stakeholder as returned.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StakeholderView {
+    pub id: Uuid,
+    pub account_id: Uuid,
+    pub name: String,
+    pub email: Option<String>,
+    pub title: Option<String>,
+    pub role: Option<StakeholderRole>,
+    pub involved_in_purchase: bool,
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
+    pub attributes: Object,
+    pub external_refs: Vec<ExternalRefDto>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub etag: String,
+}
+
+impl From<Stakeholder> for StakeholderView {
+    fn from(s: Stakeholder) -> Self {
+        let f = s.fields;
+        Self {
+            id: s.id,
+            account_id: s.account_id,
+            name: f.name,
+            email: f.email,
+            title: f.title,
+            role: f.role,
+            involved_in_purchase: f.involved_in_purchase,
+            attributes: f.attributes,
+            external_refs: refs_to(f.external_refs),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            etag: etag_of(s.version),
         }
     }
 }

@@ -43,12 +43,14 @@ impl Position {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     Account,
+    Stakeholder,
 }
 
 impl Resource {
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Account => "account",
+            Resource::Stakeholder => "stakeholder",
         }
     }
 }

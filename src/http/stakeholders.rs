@@ -4,53 +4,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
-use super::dto::{ExternalRefDto, Listing, Object, double_option, present, refs_from, refs_to};
+use super::dto::{ExternalRefDto, Listing, Object, double_option, present, refs_from};
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
-use crate::app::{App, PageRequest, etag_of};
-use crate::domain::{Invalid, Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StakeholderView {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub name: String,
-    pub email: Option<String>,
-    pub title: Option<String>,
-    pub role: Option<StakeholderRole>,
-    pub involved_in_purchase: bool,
-    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
-    pub attributes: Object,
-    pub external_refs: Vec<ExternalRefDto>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub etag: String,
-}
-
-impl From<Stakeholder> for StakeholderView {
-    fn from(s: Stakeholder) -> Self {
-        let f = s.fields;
-        Self {
-            id: s.id,
-            account_id: s.account_id,
-            name: f.name,
-            email: f.email,
-            title: f.title,
-            role: f.role,
-            involved_in_purchase: f.involved_in_purchase,
-            attributes: f.attributes,
-            external_refs: refs_to(f.external_refs),
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-            etag: etag_of(s.version),
-        }
-    }
-}
+pub use crate::app::views::StakeholderView;
+use crate::app::{App, PageRequest};
+use crate::domain::{Invalid, StakeholderFields, StakeholderPatch, StakeholderRole};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -159,6 +159,47 @@ on_both_backends! {
         assert_eq!(page["events"], json!([]));
     }
 
+    async fn a_stakeholder_created_updated_and_deleted_names_its_account(app: &TestApp) {
+        let acme = app
+            .account(json!({"name": "Acme", "external_refs": [{"system": "salesforce", "id": "001A"}]}))
+            .await;
+        let account = acme["id"].as_str().unwrap();
+        let (_, after_account) = next_events(app, None, 1).await;
+        let (status, raj) = app
+            .send(ADMIN_KEY, Method::POST, &format!("/v1/accounts/{account}/stakeholders"),
+                Some(json!({"name": "Raj", "external_refs": [{"system": "hubspot", "id": "c9"}]})))
+            .await;
+        assert_eq!(status, 201, "{raj}");
+        let id = raj["id"].as_str().unwrap();
+        let (status, updated) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/stakeholders/{id}"),
+                Some(json!({"title": "VP Sales"})))
+            .await;
+        assert_eq!(status, 200);
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::DELETE, &format!("/v1/stakeholders/{id}"), None)
+            .await;
+        assert_eq!(status, 204);
+
+        let (events, _) = next_events(app, after_account, 3).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["stakeholder.created", "stakeholder.updated", "stakeholder.deleted"]);
+        for e in &events {
+            assert_eq!(e["resource"], "stakeholder");
+            assert_eq!(e["resource_id"], id);
+            assert_eq!(e["account_id"], account);
+            assert_eq!(e["account_refs"], json!([{"system": "salesforce", "id": "001A"}]));
+        }
+        assert_eq!(events[0]["data"], raj);
+        assert_eq!(events[1]["data"], updated);
+        assert_eq!(
+            events[2]["data"],
+            json!({"id": id, "account_id": account, "external_refs": [{"system": "hubspot", "id": "c9"}]})
+        );
+        let only = changes(app, &format!("?types=stakeholder.*&account_id={account}")).await;
+        assert_eq!(only["events"].as_array().unwrap().len(), 3);
+    }
+
     async fn the_same_feed_over_grpc(app: &TestApp) {
         let acme = app
             .account(json!({"name": "Acme", "external_refs": [{"system": "hubspot", "id": "7"}]}))
