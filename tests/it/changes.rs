@@ -8,8 +8,8 @@ use futures_util::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use csapi::grpc::pb::ListChangesRequest;
 use csapi::grpc::pb::change_service_client::ChangeServiceClient;
+use csapi::grpc::pb::{ListChangesRequest, WatchChangesRequest};
 
 use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
 
@@ -234,6 +234,34 @@ on_both_backends! {
         for field in ["after", "types", "account_id"] {
             assert!(bad.message().contains(field), "{field}: {}", bad.message());
         }
+
+        // A watch catches up from the start, then streams what commits while it watches.
+        let mut watch = client
+            .watch_changes(authed(ADMIN_KEY, WatchChangesRequest::default()))
+            .await
+            .unwrap()
+            .into_inner();
+        let first = watch.message().await.unwrap().unwrap();
+        assert_eq!(first.id, e.id);
+        let globex = app.account(json!({"name": "Globex"})).await;
+        let initech = app.account(json!({"name": "Initech"})).await;
+        for expected in [globex, initech] {
+            let next = tokio::time::timeout(Duration::from_secs(20), watch.message())
+                .await
+                .expect("the watch sent nothing")
+                .unwrap()
+                .unwrap();
+            assert_eq!(next.r#type, "account.created");
+            assert_eq!(serde_json::from_str::<Value>(&next.data_json).unwrap(), expected);
+        }
+        let refused = client
+            .watch_changes(authed(ADMIN_KEY, WatchChangesRequest {
+                after: "nope".into(),
+                ..Default::default()
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
     }
 
     async fn bad_feed_reads_name_every_field(app: &TestApp) {

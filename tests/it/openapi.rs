@@ -41,6 +41,8 @@ const PARITY: &[(&str, &str)] = &[
     ("list_api_keys", "csapi.v1.ApiKeyService/ListApiKeys"),
     ("revoke_api_key", "csapi.v1.ApiKeyService/RevokeApiKey"),
     ("list_changes", "csapi.v1.ChangeService/ListChanges"),
+    // REST's long poll (`wait`) is the watch's twin.
+    ("list_changes", "csapi.v1.ChangeService/WatchChanges"),
     (
         "list_frameworks",
         "csapi.v1.FrameworkService/ListFrameworks",
