@@ -114,8 +114,8 @@ impl App {
             }
         }
         let until = tokio::time::Instant::now() + q.wait;
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         loop {
-            let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
             let events = self
                 .store
                 .events_after(p.workspace_id, q.after, &q.filter, limit)
