@@ -4,13 +4,17 @@
 use uuid::Uuid;
 
 use super::accounts::hold_account;
+use super::changes::{account_refs, data_of, record};
 use super::page::paginate;
 use super::portfolio::check_range;
+use super::views::AssessmentView;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
-use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::assessment::{Assessment, AssessmentDraft, cell_moves};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::is_key;
-use crate::domain::{Invalid, Role};
+use crate::domain::{ExternalRef, Invalid, Role};
+use crate::store::Tx;
 
 const ASSESSMENT: &str = "assessment";
 
@@ -52,7 +56,20 @@ impl App {
                 results,
                 created_at: at,
             };
+            let (subject, matrices) = (assessment.subject_id(), assessment.matrices());
+            let before = work.current_cells(subject, &matrices).await?;
             work.insert_assessment(&assessment).await?;
+            let refs = account_refs(&mut work, assessment.account_id).await?;
+            let data = data_of(&AssessmentView::from(assessment.clone()))?;
+            let event = NewEvent::new(
+                Resource::Assessment,
+                Change::Created,
+                assessment.id,
+                at,
+                data,
+            );
+            record(&mut work, event.about(assessment.account_id, &refs)).await?;
+            record_moves(&mut work, &assessment, &before, &refs).await?;
             Ok(assessment)
         }
         .await;
@@ -105,13 +122,47 @@ impl App {
             let x = found.ok_or(AppError::NotFound(ASSESSMENT))?;
             // The lock every change to the account's history takes, as on create.
             hold_account(&mut work, x.account_id).await?;
-            if work.delete_assessment(id).await? {
-                Ok(())
-            } else {
-                Err(AppError::NotFound(ASSESSMENT))
+            let before = work.current_cells(x.subject_id(), &x.matrices()).await?;
+            if !work.delete_assessment(id).await? {
+                return Err(AppError::NotFound(ASSESSMENT));
             }
+            let tombstone = serde_json::json!({
+                "id": id, "account_id": x.account_id, "stakeholder_id": x.stakeholder_id,
+            });
+            let event = NewEvent::new(Resource::Assessment, Change::Deleted, id, now(), tombstone);
+            let refs = account_refs(&mut work, x.account_id).await?;
+            record(&mut work, event.about(x.account_id, &refs)).await?;
+            record_moves(&mut work, &x, &before, &refs).await
         }
         .await;
         work.finish(result).await
     }
+}
+
+/// Records `classification.changed` for every matrix on which adding or
+/// removing `x` moved its subject's current cell from where `before` had it.
+async fn record_moves(
+    tx: &mut Tx,
+    x: &Assessment,
+    before: &[(String, String)],
+    refs: &[ExternalRef],
+) -> Result<(), AppError> {
+    let subject = x.subject_id();
+    let after = tx.current_cells(subject, &x.matrices()).await?;
+    for m in cell_moves(before, &after) {
+        let data = serde_json::json!({
+            "matrix": m.matrix, "from": m.from, "to": m.to,
+            "subject_id": subject, "account_id": x.account_id,
+            "stakeholder_id": x.stakeholder_id, "assessment_id": x.id,
+        });
+        let event = NewEvent::new(
+            Resource::Classification,
+            Change::Moved,
+            subject,
+            now(),
+            data,
+        );
+        record(tx, event.about(x.account_id, refs)).await?;
+    }
+    Ok(())
 }

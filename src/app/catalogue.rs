@@ -6,7 +6,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::accounts::written;
+use super::changes::{data_of, record};
 use super::{App, AppError, IfMatch, Principal, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::metric::MetricDefinition;
 use crate::store::Tx;
 use crate::store::definitions::{Kind, Versioned};
@@ -43,8 +45,12 @@ pub(super) trait Catalogued:
     Serialize + DeserializeOwned + Clone + Send + Sync + 'static
 {
     const KIND: Kind;
+    /// What its change events name it.
+    const RESOURCE: Resource;
     /// What a client reads in errors: "metric set".
     const NOUN: &'static str;
+    /// How the API returns it, in answers and in events.
+    type View: Serialize + From<Published<Self>>;
     fn key(&self) -> &str;
     fn built_ins() -> &'static [Self];
     /// The metrics the definition reads: held (locked) while it is written,
@@ -101,12 +107,18 @@ impl App {
                 T::NOUN
             )));
         }
+        let added = Published {
+            definition,
+            built_in: false,
+            version: 1,
+        };
         let mut work = self.begin(p).await?;
         let result = async {
+            let definition = &added.definition;
             hold::<MetricDefinition>(&mut work, definition.metrics_used()).await?;
-            Ok(work
-                .insert_definition(T::KIND, &key, &definition, now())
-                .await?)
+            work.insert_definition(T::KIND, &key, definition, now())
+                .await?;
+            record_definition(&mut work, &added, Change::Created).await
         }
         .await;
         work.finish(result).await.map_err(|e| match e {
@@ -116,11 +128,7 @@ impl App {
             )),
             other => other,
         })?;
-        Ok(Published {
-            definition,
-            built_in: false,
-            version: 1,
-        })
+        Ok(added)
     }
 
     /// Replaces a custom definition, already validated, under its key, at
@@ -139,14 +147,16 @@ impl App {
             let took = work
                 .update_definition(T::KIND, definition.key(), &definition, current, now())
                 .await?;
-            written(
+            let replaced = written(
                 took,
                 Published {
                     definition,
                     built_in: false,
                     version: current + 1,
                 },
-            )
+            )?;
+            record_definition(&mut work, &replaced, Change::Updated).await?;
+            Ok(replaced)
         }
         .await;
         work.finish(result).await
@@ -162,11 +172,33 @@ impl App {
         let mut work = self.begin(p).await?;
         let result = async {
             let current = locked::<T>(&mut work, key, if_match).await?;
-            written(work.delete_definition(T::KIND, key, current).await?, ())
+            written(work.delete_definition(T::KIND, key, current).await?, ())?;
+            record_removal::<T>(&mut work, key).await
         }
         .await;
         work.finish(result).await
     }
+}
+
+/// Records that a definition was created or replaced, as a GET now returns it.
+async fn record_definition<T: Catalogued>(
+    tx: &mut Tx,
+    published: &Published<T>,
+    change: Change,
+) -> Result<(), AppError> {
+    let data = data_of(&T::View::from(published.clone()))?;
+    let key = published.definition.key();
+    record(tx, NewEvent::new(T::RESOURCE, change, key, now(), data)).await
+}
+
+/// Records that a definition was deleted: a tombstone of its key.
+pub(super) async fn record_removal<T: Catalogued>(tx: &mut Tx, key: &str) -> Result<(), AppError> {
+    let tombstone = serde_json::json!({ "key": key });
+    record(
+        tx,
+        NewEvent::new(T::RESOURCE, Change::Deleted, key, now(), tombstone),
+    )
+    .await
 }
 
 /// Locks a custom definition and checks `if_match` against it; its version.

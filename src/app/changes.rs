@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::page::page_size;
 use super::{App, AppError, Principal};
 use crate::domain::event::{Event, FeedFilter, NewEvent, Position, is_type_pattern};
-use crate::domain::{Invalid, Role};
+use crate::domain::{ExternalRef, Invalid, Role};
 use crate::store::Tx;
 
 /// How long the feed keeps an event unless configured.
@@ -155,11 +155,19 @@ pub(super) async fn record_about(
     account_id: Uuid,
     event: NewEvent,
 ) -> Result<(), AppError> {
-    let refs = match tx.account(account_id).await? {
+    let refs = account_refs(tx, account_id).await?;
+    record(tx, event.about(account_id, &refs)).await
+}
+
+/// The refs of account `account_id` as they are now, for events about it.
+pub(super) async fn account_refs(
+    tx: &mut Tx,
+    account_id: Uuid,
+) -> Result<Vec<ExternalRef>, AppError> {
+    Ok(match tx.account(account_id).await? {
         Some(a) => a.fields.external_refs,
         None => Vec::new(),
-    };
-    record(tx, event.about(account_id, &refs)).await
+    })
 }
 
 /// The JSON a resource's events carry: the resource as the REST API returns it.

@@ -2,11 +2,15 @@
 //! workspace's custom frameworks, versioned), and stateless evaluation and
 //! classification.
 
+use super::changes::{data_of, record};
+use super::views::FrameworkView;
 use super::{App, AppError, IfMatch, Principal, now};
 use crate::domain::builtin;
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::framework::{Dimension, Evaluation, Framework, Scores, Subject};
 use crate::domain::matrix::{Classification, Matrix};
 use crate::domain::{Invalid, Role};
+use crate::store::Tx;
 use crate::store::frameworks::StoredFramework;
 
 /// The version every built-in framework is at.
@@ -157,15 +161,17 @@ impl App {
                     f.key
                 )));
             }
-            Ok(work.insert_framework(&f, 1, now()).await?)
+            work.insert_framework(&f, 1, now()).await?;
+            let created = PublishedFramework {
+                framework: f,
+                version: 1,
+                built_in: false,
+            };
+            record_framework(&mut work, &created, Change::Created).await?;
+            Ok(created)
         }
         .await;
-        work.finish(result).await?;
-        Ok(PublishedFramework {
-            framework: f,
-            version: 1,
-            built_in: false,
-        })
+        work.finish(result).await
     }
 
     /// Changes a custom framework: its definition becomes version n+1, and
@@ -197,15 +203,16 @@ impl App {
             self.check_matrix_keys(p, &f).await?;
             let version = current.version + 1;
             work.insert_framework(&f, version, now()).await?;
-            Ok(version)
+            let changed = PublishedFramework {
+                framework: f,
+                version,
+                built_in: false,
+            };
+            record_framework(&mut work, &changed, Change::Updated).await?;
+            Ok(changed)
         }
         .await;
-        let version = work.finish(result).await?;
-        Ok(PublishedFramework {
-            framework: f,
-            version,
-            built_in: false,
-        })
+        work.finish(result).await
     }
 
     /// Copies a framework (a built-in, say) under a new key, at version 1.
@@ -315,4 +322,19 @@ impl App {
         e.into_result()?;
         Ok(m.matrix.classify(x, y, &m.x.scale, &m.y.scale))
     }
+}
+
+/// Records that a framework was created or given a new version, as a GET now returns it.
+async fn record_framework(
+    tx: &mut Tx,
+    published: &PublishedFramework,
+    change: Change,
+) -> Result<(), AppError> {
+    let data = data_of(&FrameworkView::from(published.clone()))?;
+    let key = &published.framework.key;
+    record(
+        tx,
+        NewEvent::new(Resource::Framework, change, key, now(), data),
+    )
+    .await
 }

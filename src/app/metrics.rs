@@ -4,9 +4,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::accounts::written;
-use super::catalogue::{Catalogued, Published, locked, refuse_built_in};
+use super::catalogue::{Catalogued, Published, locked, record_removal, refuse_built_in};
+use super::views::{MetricDefinitionView, MetricSetView};
 use super::{App, AppError, IfMatch, Principal};
 use crate::domain::builtin;
+use crate::domain::event::Resource;
 use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
@@ -18,6 +20,8 @@ use crate::store::workspaces::StoredSettings;
 impl Catalogued for MetricDefinition {
     const KIND: Kind = Kind::Metric;
     const NOUN: &'static str = "metric definition";
+    const RESOURCE: Resource = Resource::MetricDefinition;
+    type View = MetricDefinitionView;
 
     fn key(&self) -> &str {
         &self.key
@@ -31,6 +35,8 @@ impl Catalogued for MetricDefinition {
 impl Catalogued for MetricSet {
     const KIND: Kind = Kind::MetricSet;
     const NOUN: &'static str = "metric set";
+    const RESOURCE: Resource = Resource::MetricSet;
+    type View = MetricSetView;
 
     fn key(&self) -> &str {
         &self.key
@@ -177,7 +183,7 @@ impl App {
                 )));
             }
             work.delete_metric(key).await?;
-            Ok(())
+            record_removal::<MetricDefinition>(&mut work, key).await
         }
         .await;
         work.finish(result).await

@@ -7,15 +7,18 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::catalogue::hold;
+use super::changes::{data_of, record, record_about};
 use super::page;
 use super::portfolio::check_range;
 use super::{App, AppError, Listed, Principal, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::ObservationFilter;
 use crate::domain::framework::is_key;
 use crate::domain::metric::MetricDefinition;
 use crate::domain::observation::{AccountKey, MAX_BATCH, ObservationDraft};
-use crate::domain::observation::{Observation, ObservationCursor};
+use crate::domain::observation::{Ingested, Observation, ObservationCursor};
 use crate::domain::{Invalid, Role};
+use crate::store::Tx;
 
 /// A batch as received: each row parsed, or the errors that kept it from parsing.
 #[derive(Debug, Clone)]
@@ -106,6 +109,7 @@ impl App {
         let result = async {
             hold::<MetricDefinition>(&mut work, rows.iter().map(|r| r.metric.as_str())).await?;
             work.upsert_observations(&rows).await?;
+            record_ingested(&mut work, &rows, at).await?;
             Ok(BatchOutcome {
                 written: rows.len(),
                 rejected,
@@ -240,6 +244,33 @@ fn decode_cursor(token: &str) -> Option<ObservationCursor> {
         metric,
         observed_at: crate::store::from_micros(micros as i64),
     })
+}
+
+/// Records one `observations.ingested` event for a written batch, about its
+/// account when it touched only one.
+async fn record_ingested(
+    tx: &mut Tx,
+    rows: &[Observation],
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let Some(summary) = Ingested::of(rows) else {
+        return Ok(());
+    };
+    let only = match summary.accounts.as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    };
+    let event = NewEvent::new(
+        Resource::Observations,
+        Change::Ingested,
+        Uuid::now_v7(),
+        at,
+        data_of(&summary)?,
+    );
+    match only {
+        Some(account) => record_about(tx, account, event).await,
+        None => record(tx, event).await,
+    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 use std::collections::BTreeSet;
 
 use super::catalogue::{Catalogued, Published};
+use super::views::PolicyView;
 use super::{App, AppError, IfMatch, Principal};
 use crate::domain::builtin;
+use crate::domain::event::Resource;
 use crate::domain::prioritization::Policy;
 use crate::domain::{Invalid, Role};
 use crate::store::definitions::Kind;
@@ -12,6 +14,8 @@ use crate::store::definitions::Kind;
 impl Catalogued for Policy {
     const KIND: Kind = Kind::PrioritizationPolicy;
     const NOUN: &'static str = "prioritization policy";
+    const RESOURCE: Resource = Resource::Policy;
+    type View = PolicyView;
 
     fn key(&self) -> &str {
         &self.key

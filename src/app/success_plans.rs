@@ -11,10 +11,14 @@ use uuid::Uuid;
 
 use super::accounts::{hold_account, written};
 use super::catalogue::hold;
+use super::changes::{data_of, record, record_about};
 use super::page::{paginate, scan};
+use super::views::{PlanView, TemplateView};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::{Accounts, PlanFilter};
 use crate::domain::metric::MetricDefinition;
+use crate::domain::observation::Observation;
 use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
     NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
@@ -82,8 +86,12 @@ impl App {
             updated_at: at,
         };
         let mut work = self.begin(p).await?;
-        let result = work.insert_template(&t).await;
-        work.finish(result.map_err(AppError::from)).await?;
+        let result = async {
+            work.insert_template(&t).await?;
+            record_template(&mut work, &t, Change::Created).await
+        }
+        .await;
+        work.finish(result).await?;
         Ok(t)
     }
 
@@ -135,7 +143,9 @@ impl App {
                 ..current
             };
             let took = work.update_template(&next, current.version).await?;
-            written(took, next)
+            let next = written(took, next)?;
+            record_template(&mut work, &next, Change::Updated).await?;
+            Ok(next)
         }
         .await;
         work.finish(result).await
@@ -153,7 +163,16 @@ impl App {
             let found = work.template(id).await?;
             let current = found.ok_or(AppError::NotFound(TEMPLATE))?;
             if_match.check(TEMPLATE, current.version)?;
-            written(work.delete_template(id, current.version).await?, ())
+            written(work.delete_template(id, current.version).await?, ())?;
+            let tombstone = serde_json::json!({ "id": id });
+            let event = NewEvent::new(
+                Resource::PlanTemplate,
+                Change::Deleted,
+                id,
+                now(),
+                tombstone,
+            );
+            record(&mut work, event).await
         }
         .await;
         work.finish(result).await
@@ -201,11 +220,13 @@ impl App {
             let linked = plan.linked_metrics();
             hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
             work.insert_plan(&plan).await?;
-            Ok(())
+            let observed = observed_in(&mut work, &plan, &plan).await?;
+            let created = assessed(plan, today(), &observed);
+            record_plan(&mut work, &created, Change::Created).await?;
+            Ok(created)
         }
         .await;
-        work.finish(result).await?;
-        self.assess(p, plan, today()).await
+        work.finish(result).await
     }
 
     async fn stored_plan(&self, p: &Principal, id: Uuid) -> Result<SuccessPlan, AppError> {
@@ -225,23 +246,15 @@ impl App {
         as_of: NaiveDate,
     ) -> Result<AssessedPlan, AppError> {
         let metrics = plan.linked_metrics();
-        let observed: HashMap<String, (f64, DateTime<Utc>)> = if metrics.is_empty() {
-            Default::default()
+        let observed = if metrics.is_empty() {
+            Vec::new()
         } else {
+            let one = Accounts::One(plan.account_id);
             self.store
-                .latest_observations(
-                    p.workspace_id,
-                    Accounts::One(plan.account_id),
-                    &metrics,
-                    end_of(as_of),
-                )
+                .latest_observations(p.workspace_id, one, &metrics, end_of(as_of))
                 .await?
-                .into_iter()
-                .map(|o| (o.metric, (o.value, o.observed_at)))
-                .collect()
         };
-        let progress = plan.progress(as_of, |m| observed.get(m).copied());
-        Ok(AssessedPlan { plan, progress })
+        Ok(assessed(plan, as_of, &observed))
     }
 
     /// A plan with its progress today.
@@ -330,7 +343,10 @@ impl App {
         let result = async {
             let current = locked_plan(&mut work, id).await?;
             if_match.check(PLAN, current.version)?;
-            written(work.delete_plan(id, current.version, now()).await?, ())
+            written(work.delete_plan(id, current.version, now()).await?, ())?;
+            let tombstone = serde_json::json!({ "id": id, "account_id": current.account_id });
+            let event = NewEvent::new(Resource::SuccessPlan, Change::Deleted, id, now(), tombstone);
+            record_about(&mut work, current.account_id, event).await
         }
         .await;
         work.finish(result).await
@@ -371,14 +387,18 @@ impl App {
                 None => work.update_plan(&next, current.version).await?,
                 Some(o) => work.update_plan_dropping(&next, current.version, o).await?,
             };
-            written(saved, (item, next))
+            let next = written(saved, next)?;
+            let observed = observed_in(&mut work, &current, &next).await?;
+            let (before, after) = (
+                assessed(current, today(), &observed),
+                assessed(next, today(), &observed),
+            );
+            record_plan(&mut work, &after, Change::Updated).await?;
+            record_health_change(&mut work, &before, &after).await?;
+            Ok(PlanChange { item, plan: after })
         }
         .await;
-        let (item, next) = work.finish(result).await?;
-        Ok(PlanChange {
-            item,
-            plan: self.assess(p, next, today()).await?,
-        })
+        work.finish(result).await
     }
 
     pub async fn objective(
@@ -544,6 +564,84 @@ impl App {
         });
         Ok(change.await?.plan)
     }
+}
+
+/// The plan with its progress at `as_of`, its linked KPIs read from `observed`.
+fn assessed(plan: SuccessPlan, as_of: NaiveDate, observed: &[Observation]) -> AssessedPlan {
+    let latest: HashMap<&str, (f64, DateTime<Utc>)> = observed
+        .iter()
+        .map(|o| (o.metric.as_str(), (o.value, o.observed_at)))
+        .collect();
+    let progress = plan.progress(as_of, |m| latest.get(m).copied());
+    AssessedPlan { plan, progress }
+}
+
+/// The latest observations of every metric either version of a plan links,
+/// as of today, read in the unit of work.
+async fn observed_in(
+    tx: &mut Tx,
+    before: &SuccessPlan,
+    after: &SuccessPlan,
+) -> Result<Vec<Observation>, AppError> {
+    let mut metrics = before.linked_metrics();
+    metrics.extend(after.linked_metrics());
+    metrics.sort();
+    metrics.dedup();
+    if metrics.is_empty() {
+        return Ok(Vec::new());
+    }
+    let one = Accounts::One(after.account_id);
+    Ok(tx
+        .latest_observations(one, &metrics, end_of(today()))
+        .await?)
+}
+
+/// Records that a plan was created or changed, as a GET now returns it.
+async fn record_plan(tx: &mut Tx, plan: &AssessedPlan, change: Change) -> Result<(), AppError> {
+    let data = data_of(&PlanView::from(plan.clone()))?;
+    let p = &plan.plan;
+    let event = NewEvent::new(Resource::SuccessPlan, change, p.id, p.updated_at, data);
+    record_about(tx, p.account_id, event).await
+}
+
+/// Records `success_plan.health_changed` when a write moved the plan's health.
+async fn record_health_change(
+    tx: &mut Tx,
+    before: &AssessedPlan,
+    after: &AssessedPlan,
+) -> Result<(), AppError> {
+    let (from, to) = (before.progress.health, after.progress.health);
+    if from == to {
+        return Ok(());
+    }
+    let p = &after.plan;
+    let data = serde_json::json!({
+        "plan_id": p.id,
+        "account_id": p.account_id,
+        "from": from,
+        "to": to,
+        "as_of": after.progress.as_of,
+        "progress": after.progress.progress,
+        "expected_progress": after.progress.expected,
+    });
+    let event = NewEvent::new(
+        Resource::SuccessPlan,
+        Change::HealthChanged,
+        p.id,
+        p.updated_at,
+        data,
+    );
+    record_about(tx, p.account_id, event).await
+}
+
+/// Records that a template was created or changed, as a GET now returns it.
+async fn record_template(tx: &mut Tx, t: &PlanTemplate, change: Change) -> Result<(), AppError> {
+    let data = data_of(&TemplateView::from(t.clone()))?;
+    record(
+        tx,
+        NewEvent::new(Resource::PlanTemplate, change, t.id, t.updated_at, data),
+    )
+    .await
 }
 
 fn objective_of(plan: &mut SuccessPlan, id: Uuid) -> Result<&mut Objective, AppError> {

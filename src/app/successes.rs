@@ -6,9 +6,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::accounts::{hold_account, written};
+use super::changes::{data_of, record_about};
 use super::page::{paginate, scan};
 use super::success_plans::today;
+use super::views::SuccessView;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::SuccessFilter;
 use crate::domain::success::{
     Part, ReuseScope, Success, SuccessDraft, SuccessFields, SuccessPatch,
@@ -88,7 +91,10 @@ impl App {
                 updated_at: at,
             };
             work.insert_success(&s).await?;
-            Ok(AssessedSuccess::at(s, today()))
+            let created = AssessedSuccess::at(s, today());
+            record_success(&mut work, &created, Change::Created).await?;
+            record_success(&mut work, &created, Change::Captured).await?;
+            Ok(created)
         }
         .await;
         work.finish(result).await
@@ -173,7 +179,9 @@ impl App {
                 ..current
             };
             let took = work.update_success(&next, current.version).await?;
-            written(took, AssessedSuccess::at(next, today()))
+            let next = written(took, AssessedSuccess::at(next, today()))?;
+            record_success(&mut work, &next, Change::Updated).await?;
+            Ok(next)
         }
         .await;
         work.finish(result).await
@@ -190,11 +198,23 @@ impl App {
         let result = async {
             let current = locked_success(&mut work, id).await?;
             if_match.check(SUCCESS, current.version)?;
-            written(work.delete_success(id, current.version).await?, ())
+            written(work.delete_success(id, current.version).await?, ())?;
+            let tombstone = serde_json::json!({ "id": id, "account_id": current.account_id });
+            let event = NewEvent::new(Resource::Success, Change::Deleted, id, now(), tombstone);
+            record_about(&mut work, current.account_id, event).await
         }
         .await;
         work.finish(result).await
     }
+}
+
+/// Records that a success was created (and captured) or changed, as a GET
+/// now returns it.
+async fn record_success(tx: &mut Tx, a: &AssessedSuccess, change: Change) -> Result<(), AppError> {
+    let data = data_of(&SuccessView::from(a.clone()))?;
+    let s = &a.success;
+    let event = NewEvent::new(Resource::Success, change, s.id, s.updated_at, data);
+    record_about(tx, s.account_id, event).await
 }
 
 /// The success, with its account locked until the unit of work ends.

@@ -9,11 +9,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
 use uuid::Uuid;
 
+use super::changes::{data_of, record};
 use super::page::paginate;
+use super::views::ApiKeyView;
 use super::{App, AppError, Listed, PageRequest, Principal, now, sha256_hex};
 use crate::domain::api_key::check_new_key;
+use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::validation::check_text;
 use crate::domain::{ApiKey, Invalid, Role};
+use crate::store::Tx;
 
 const KEY_PREFIX: &str = "csk_";
 /// Shortest key accepted from `CSAPI_BOOTSTRAP_KEY`.
@@ -163,6 +167,7 @@ impl App {
         let mut tx = self.store.begin(ws).await?;
         tx.insert_api_key(&created.key, &hash(&created.secret))
             .await?;
+        record_key(&mut tx, &created.key, Change::Created).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -177,10 +182,13 @@ impl App {
         check_new_key(name)?;
         let created = new_key(name, role, generate_secret());
         let mut work = self.begin(p).await?;
-        let result = work
-            .insert_api_key(&created.key, &hash(&created.secret))
-            .await;
-        work.finish(result.map_err(AppError::from)).await?;
+        let result = async {
+            work.insert_api_key(&created.key, &hash(&created.secret))
+                .await?;
+            record_key(&mut work, &created.key, Change::Created).await
+        }
+        .await;
+        work.finish(result).await?;
         Ok(created)
     }
 
@@ -216,14 +224,33 @@ impl App {
                         .into(),
                 ));
             }
-            work.revoke_api_key(id, now()).await?;
-            Ok(())
+            if key.revoked_at.is_some() {
+                return Ok(());
+            }
+            let at = now();
+            work.revoke_api_key(id, at).await?;
+            let revoked = ApiKey {
+                revoked_at: Some(at),
+                ..key
+            };
+            record_key(&mut work, &revoked, Change::Deleted).await
         }
         .await;
         work.finish(result).await?;
         self.keys.forget_key(id);
         Ok(())
     }
+}
+
+/// Records a key's creation or revocation: the key as listed, never its secret.
+async fn record_key(tx: &mut Tx, key: &ApiKey, change: Change) -> Result<(), AppError> {
+    let data = data_of(&ApiKeyView::from(key.clone()))?;
+    let at = key.revoked_at.unwrap_or(key.created_at);
+    record(
+        tx,
+        NewEvent::new(Resource::ApiKey, change, key.id, at, data),
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -48,6 +48,49 @@ impl Assessment {
     pub fn subject_id(&self) -> Uuid {
         self.stakeholder_id.unwrap_or(self.account_id)
     }
+
+    /// The matrices it places its subject on.
+    pub fn matrices(&self) -> Vec<String> {
+        self.results
+            .classifications
+            .iter()
+            .map(|(m, _)| m.clone())
+            .collect()
+    }
+}
+
+/// A subject's move on one matrix: its current cell before and after a
+/// change to its history (none when it had or has no classification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellMove {
+    pub matrix: String,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The matrices on which the current cell differs between `before` and
+/// `after` (each `(matrix, cell)`), in matrix order.
+pub fn cell_moves(before: &[(String, String)], after: &[(String, String)]) -> Vec<CellMove> {
+    let before: BTreeMap<&str, &str> = before
+        .iter()
+        .map(|(m, c)| (m.as_str(), c.as_str()))
+        .collect();
+    let after: BTreeMap<&str, &str> = after
+        .iter()
+        .map(|(m, c)| (m.as_str(), c.as_str()))
+        .collect();
+    let mut matrices: Vec<&str> = before.keys().chain(after.keys()).copied().collect();
+    matrices.sort_unstable();
+    matrices.dedup();
+    matrices
+        .into_iter()
+        .filter(|m| before.get(m) != after.get(m))
+        .map(|m| CellMove {
+            matrix: m.to_owned(),
+            from: before.get(m).map(|c| (*c).to_owned()),
+            to: after.get(m).map(|c| (*c).to_owned()),
+        })
+        .collect()
 }
 
 impl AssessmentDraft {
@@ -106,6 +149,39 @@ impl AssessmentDraft {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_move_is_a_matrix_whose_current_cell_changed() {
+        let cells = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(m, c)| ((*m).to_owned(), (*c).to_owned()))
+                .collect()
+        };
+        let before = cells(&[("people", "champion"), ("readiness", "ready")]);
+        let after = cells(&[
+            ("readiness", "ready"),
+            ("people", "unactivated"),
+            ("value", "high"),
+        ]);
+        let moved = super::cell_moves(&before, &after);
+        let expected = vec![
+            super::CellMove {
+                matrix: "people".into(),
+                from: Some("champion".into()),
+                to: Some("unactivated".into()),
+            },
+            super::CellMove {
+                matrix: "value".into(),
+                from: None,
+                to: Some("high".into()),
+            },
+        ];
+        assert_eq!(moved, expected);
+        let gone = super::cell_moves(&after, &[]);
+        assert_eq!(gone.len(), 3);
+        assert!(gone.iter().all(|m| m.to.is_none()));
+        assert!(super::cell_moves(&before, &before).is_empty());
+    }
+
     use super::*;
     use crate::domain::builtin;
 

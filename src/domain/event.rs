@@ -44,6 +44,19 @@ impl Position {
 pub enum Resource {
     Account,
     Stakeholder,
+    Assessment,
+    SuccessPlan,
+    PlanTemplate,
+    Success,
+    Framework,
+    MetricDefinition,
+    MetricSet,
+    Policy,
+    ApiKey,
+    /// A subject's place on a matrix (the subject's id names it).
+    Classification,
+    /// A batch of observations written at once (`observations.ingested`).
+    Observations,
 }
 
 impl Resource {
@@ -51,16 +64,35 @@ impl Resource {
         match self {
             Resource::Account => "account",
             Resource::Stakeholder => "stakeholder",
+            Resource::Assessment => "assessment",
+            Resource::SuccessPlan => "success_plan",
+            Resource::PlanTemplate => "success_plan_template",
+            Resource::Success => "success",
+            Resource::Framework => "framework",
+            Resource::MetricDefinition => "metric_definition",
+            Resource::MetricSet => "metric_set",
+            Resource::Policy => "prioritization_policy",
+            Resource::ApiKey => "api_key",
+            Resource::Classification => "classification",
+            Resource::Observations => "observations",
         }
     }
 }
 
-/// What happened to a resource.
+/// What happened to a resource: its lifecycle, or a moment a CS team acts on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
     Created,
     Updated,
     Deleted,
+    /// `classification.changed`: a subject moved to another cell.
+    Moved,
+    /// `success_plan.health_changed`: between on track, at risk and off track.
+    HealthChanged,
+    /// `success.captured`: a success was recorded.
+    Captured,
+    /// `observations.ingested`: one event for a whole batch.
+    Ingested,
 }
 
 impl Change {
@@ -69,6 +101,10 @@ impl Change {
             Change::Created => "created",
             Change::Updated => "updated",
             Change::Deleted => "deleted",
+            Change::Moved => "changed",
+            Change::HealthChanged => "health_changed",
+            Change::Captured => "captured",
+            Change::Ingested => "ingested",
         }
     }
 }
@@ -81,7 +117,8 @@ pub struct NewEvent {
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub resource: Resource,
-    pub resource_id: Uuid,
+    /// The resource's id, or its key for definitions named by key.
+    pub resource_id: String,
     /// The account the change concerns, with its refs as they were: a sync
     /// finds its own record by them, even for a deleted account.
     pub account: Option<(Uuid, Vec<ExternalRef>)>,
@@ -93,7 +130,7 @@ impl NewEvent {
     pub fn new(
         resource: Resource,
         change: Change,
-        resource_id: Uuid,
+        resource_id: impl std::fmt::Display,
         occurred_at: DateTime<Utc>,
         data: serde_json::Value,
     ) -> Self {
@@ -102,7 +139,7 @@ impl NewEvent {
             kind: format!("{}.{}", resource.as_str(), change.as_str()),
             occurred_at,
             resource,
-            resource_id,
+            resource_id: resource_id.to_string(),
             account: None,
             data,
         }
@@ -122,7 +159,7 @@ pub struct Event {
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     pub resource: String,
-    pub resource_id: Uuid,
+    pub resource_id: String,
     pub account_id: Option<Uuid>,
     pub account_refs: Vec<ExternalRef>,
     pub data: serde_json::Value,

@@ -8,6 +8,41 @@ use super::external_ref::ExternalRef;
 use super::metric::{MetricDefinition, Source};
 use super::validation::Invalid;
 
+/// What a written batch of observations touched: the `observations.ingested`
+/// event's data, one per batch rather than one per row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Ingested {
+    pub observations: usize,
+    /// Distinct, in id order.
+    pub accounts: Vec<Uuid>,
+    /// Distinct, in key order.
+    pub metrics: Vec<String>,
+    /// The earliest and latest instant observed.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+impl Ingested {
+    /// The summary of `rows`; none for an empty batch.
+    pub fn of(rows: &[Observation]) -> Option<Self> {
+        let from = rows.iter().map(|r| r.observed_at).min()?;
+        let to = rows.iter().map(|r| r.observed_at).max()?;
+        let mut accounts: Vec<Uuid> = rows.iter().map(|r| r.account_id).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let mut metrics: Vec<String> = rows.iter().map(|r| r.metric.clone()).collect();
+        metrics.sort_unstable();
+        metrics.dedup();
+        Some(Self {
+            observations: rows.len(),
+            accounts,
+            metrics,
+            from,
+            to,
+        })
+    }
+}
+
 /// One stored value of a metric for an account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
@@ -106,6 +141,26 @@ impl ObservationDraft {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_ingested_batch_is_summed_up_once() {
+        use chrono::TimeZone;
+        let (a, b) = (Uuid::from_u128(2), Uuid::from_u128(1));
+        let at = |d| chrono::Utc.with_ymd_and_hms(2026, 3, d, 0, 0, 0).unwrap();
+        let row = |account_id, metric: &str, d| super::Observation {
+            account_id,
+            metric: metric.into(),
+            observed_at: at(d),
+            value: 1.0,
+        };
+        let rows = [row(a, "nps", 5), row(b, "arr", 2), row(a, "arr", 9)];
+        let summary = super::Ingested::of(&rows).unwrap();
+        assert_eq!(summary.observations, 3);
+        assert_eq!(summary.accounts, vec![b, a]);
+        assert_eq!(summary.metrics, vec!["arr".to_owned(), "nps".to_owned()]);
+        assert_eq!((summary.from, summary.to), (at(2), at(9)));
+        assert_eq!(super::Ingested::of(&[]), None);
+    }
+
     use super::*;
     use crate::domain::builtin;
 

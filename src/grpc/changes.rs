@@ -26,7 +26,7 @@ fn event_to_pb(e: crate::domain::event::Event) -> Event {
         r#type: e.kind,
         occurred_at: Some(timestamp(e.occurred_at)),
         resource: e.resource,
-        resource_id: e.resource_id.to_string(),
+        resource_id: e.resource_id,
         account_id: e.account_id.map(|a| a.to_string()),
         account_refs: convert::refs_to(e.account_refs),
         data_json: e.data.to_string(),

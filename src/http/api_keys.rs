@@ -3,42 +3,17 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::middleware::ReplayBody;
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
+pub use crate::app::views::ApiKeyView;
 use crate::app::{App, PageRequest};
-use crate::domain::{ApiKey, Role};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ApiKeyView {
-    pub id: Uuid,
-    pub name: String,
-    pub role: Role,
-    /// The key's first characters, to recognise it.
-    pub prefix: String,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKey> for ApiKeyView {
-    fn from(k: ApiKey) -> Self {
-        Self {
-            id: k.id,
-            name: k.name,
-            role: k.role,
-            prefix: k.prefix,
-            created_at: k.created_at,
-            revoked_at: k.revoked_at,
-        }
-    }
-}
+use crate::domain::Role;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -6,56 +6,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, Query};
-use super::frameworks::EvaluationView;
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
+pub use crate::app::views::AssessmentView;
 use crate::app::{App, PageRequest};
-use crate::domain::assessment::{Assessment, AssessmentDraft};
+use crate::domain::assessment::AssessmentDraft;
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::Scores;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssessmentView {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    /// Set when the framework scores stakeholders.
-    pub stakeholder_id: Option<Uuid>,
-    pub framework: String,
-    /// The framework version the assessment was made with.
-    pub framework_version: i32,
-    #[schema(value_type = BTreeMap<String, f64>)]
-    pub scores: Scores,
-    pub notes: BTreeMap<String, String>,
-    pub assessor: Option<String>,
-    pub assessed_at: DateTime<Utc>,
-    pub created_at: DateTime<Utc>,
-    /// What the framework concluded when the assessment was made.
-    pub results: EvaluationView,
-}
-
-impl From<Assessment> for AssessmentView {
-    fn from(a: Assessment) -> Self {
-        Self {
-            results: EvaluationView::new(a.framework.clone(), a.framework_version, a.results),
-            id: a.id,
-            account_id: a.account_id,
-            stakeholder_id: a.stakeholder_id,
-            framework: a.framework,
-            framework_version: a.framework_version,
-            scores: a.scores,
-            notes: a.notes,
-            assessor: a.assessor,
-            assessed_at: a.assessed_at,
-            created_at: a.created_at,
-        }
-    }
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

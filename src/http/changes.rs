@@ -37,13 +37,17 @@ pub struct ChangesParams {
 pub struct EventView {
     /// Unique; the same event delivered twice has the same id.
     pub id: Uuid,
-    /// `<resource>.<created|updated|deleted>`, e.g. `account.updated`.
+    /// `<resource>.<created|updated|deleted>`, e.g. `account.updated`, or a moment:
+    /// `classification.changed`, `success_plan.health_changed`, `success.captured`,
+    /// `observations.ingested`.
     #[serde(rename = "type")]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     /// The kind of record that changed, e.g. `account`.
     pub resource: String,
-    pub resource_id: Uuid,
+    /// The record's id; the key of a definition named by key (framework, metric definition,
+    /// metric set, prioritization policy); the subject's id for a classification.
+    pub resource_id: String,
     /// The account the change concerns, if any.
     pub account_id: Option<Uuid>,
     /// That account's refs when the change was made (kept for a deleted account).

@@ -12,52 +12,12 @@ use super::dto::whole_number;
 use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{self, no_content, with_etag};
-use crate::app::{App, Published, SettingsChange, WorkspaceSettings, etag_of};
+pub use crate::app::views::{MetricDefinitionView, MetricSetView};
+use crate::app::{App, SettingsChange, WorkspaceSettings, etag_of};
 use crate::domain::Invalid;
-use crate::domain::metric::{
-    Aggregation, Category, Direction, Horizon, MetricDefinition, NewMetric, Source, Unit,
-};
-use crate::domain::metric_set::{MetricSet, SetMetric};
+use crate::domain::metric::NewMetric;
+use crate::domain::metric_set::MetricSet;
 use crate::domain::patch::double_option;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricDefinitionView {
-    pub key: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub unit: Unit,
-    /// How a quarter's observations become its value.
-    pub aggregation: Aggregation,
-    pub direction: Direction,
-    pub category: Category,
-    /// `traditional` (lagging) or `future` (leading).
-    pub horizon: Horizon,
-    /// `derived` metrics are computed by csapi and cannot be observed.
-    pub source: Source,
-    /// Built-ins are read-only.
-    pub built_in: bool,
-    /// Send back in `If-Match` to change this version only.
-    pub etag: String,
-}
-
-impl From<Published<MetricDefinition>> for MetricDefinitionView {
-    fn from(p: Published<MetricDefinition>) -> Self {
-        let m = p.definition;
-        Self {
-            key: m.key,
-            name: m.name,
-            description: m.description,
-            unit: m.unit,
-            aggregation: m.aggregation,
-            direction: m.direction,
-            category: m.category,
-            horizon: m.horizon,
-            source: m.source,
-            built_in: p.built_in,
-            etag: etag_of(p.version),
-        }
-    }
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricDefinitionList {
@@ -67,33 +27,6 @@ pub struct MetricDefinitionList {
 impl Checked for NewMetric {
     fn check(&self) -> Result<(), Invalid> {
         NewMetric::check(self)
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MetricSetView {
-    pub key: String,
-    pub label: String,
-    pub description: Option<String>,
-    /// In review order.
-    pub metrics: Vec<SetMetric>,
-    /// Built-ins are read-only.
-    pub built_in: bool,
-    /// Send back in `If-Match` to change this version only.
-    pub etag: String,
-}
-
-impl From<Published<MetricSet>> for MetricSetView {
-    fn from(p: Published<MetricSet>) -> Self {
-        let s = p.definition;
-        Self {
-            key: s.key,
-            label: s.label,
-            description: s.description,
-            metrics: s.metrics,
-            built_in: p.built_in,
-            etag: etag_of(p.version),
-        }
     }
 }
 

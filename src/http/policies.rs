@@ -10,34 +10,9 @@ use utoipa::ToSchema;
 use super::extract::{Caller, Checked, IfMatchHeader, Json};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{self, no_content, with_etag};
-use crate::app::{App, Published, etag_of};
-use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PolicyView {
-    pub key: String,
-    pub label: String,
-    pub matrices: Vec<WeightedMatrix>,
-    /// Highest first; below every cut is `low_touch`.
-    pub tiers: Vec<TierCut>,
-    /// Built-ins are read-only.
-    pub built_in: bool,
-    /// Send back in `If-Match` to change this version only.
-    pub etag: String,
-}
-
-impl From<Published<Policy>> for PolicyView {
-    fn from(p: Published<Policy>) -> Self {
-        Self {
-            key: p.definition.key,
-            label: p.definition.label,
-            matrices: p.definition.matrices,
-            tiers: p.definition.tiers,
-            built_in: p.built_in,
-            etag: etag_of(p.version),
-        }
-    }
-}
+use crate::app::App;
+pub use crate::app::views::PolicyView;
+use crate::domain::prioritization::Policy;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PolicyList {

@@ -4,72 +4,21 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
-use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery, etag_of};
-use crate::domain::success::{
-    Measurable, Outcome, Part, Permanence, Reuse, ReuseScope, SuccessDraft, SuccessPatch,
-};
+pub use crate::app::views::SuccessView;
+use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery};
+use crate::domain::success::{Part, ReuseScope, SuccessDraft, SuccessPatch};
 
 /// The use cases check these whole, with the plan they name.
 impl Checked for SuccessDraft {}
 impl Checked for SuccessPatch {}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SuccessView {
-    pub id: Uuid,
-    pub account_id: Uuid,
-    pub title: String,
-    pub plan_id: Option<Uuid>,
-    pub objective_id: Option<Uuid>,
-    pub achieved_on: NaiveDate,
-    pub outcome: Option<Outcome>,
-    pub story: Option<String>,
-    pub reuse: Vec<Reuse>,
-    pub measurable: Option<Measurable>,
-    pub permanence: Option<Permanence>,
-    /// Parts present at `as_of`, 0–5.
-    pub anatomy_score: u8,
-    /// The parts missing at `as_of`, in anatomy order.
-    pub missing: Vec<Part>,
-    pub as_of: NaiveDate,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub etag: String,
-}
-
-impl From<AssessedSuccess> for SuccessView {
-    fn from(a: AssessedSuccess) -> Self {
-        let s = a.success;
-        let f = s.fields;
-        let anatomy = f.anatomy;
-        Self {
-            id: s.id,
-            account_id: s.account_id,
-            title: f.title,
-            plan_id: f.plan_id,
-            objective_id: f.objective_id,
-            achieved_on: f.achieved_on,
-            outcome: anatomy.outcome,
-            story: anatomy.story,
-            reuse: anatomy.reuse,
-            measurable: anatomy.measurable,
-            permanence: anatomy.permanence,
-            anatomy_score: a.anatomy_score,
-            missing: a.missing,
-            as_of: a.as_of,
-            created_at: s.created_at,
-            updated_at: s.updated_at,
-            etag: etag_of(s.version),
-        }
-    }
-}
 
 fn success_reply(status: StatusCode, a: AssessedSuccess) -> Response {
     let version = a.success.version;

@@ -466,6 +466,23 @@ super::for_each_backend! {
         rows.into_iter().map(placement).collect()
     }
 
+    /// A subject's current cell on each of `matrices` it has one on.
+    pub(crate) async fn current_cells(
+        c: &mut Conn,
+        ws: Uuid,
+        subject: Uuid,
+        matrices: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(c::table
+            .filter(c::workspace_id.eq(ws.to_string()))
+            .filter(c::matrix.eq_any(matrices))
+            .filter(c::subject_id.eq(subject.to_string()))
+            .filter(c::superseded_at.eq(OPEN))
+            .select((c::matrix, c::cell))
+            .load(c)
+            .await?)
+    }
+
     /// Every subject's current point on each of `matrices`: one range of
     /// `classifications_as_of` per matrix, read from the index alone.
     pub(crate) async fn current_points(
@@ -605,6 +622,15 @@ impl Tx {
 
     pub async fn insert_assessment(&mut self, x: &Assessment) -> Result<(), StoreError> {
         in_tx!(self, insert(x))
+    }
+
+    /// A subject's current cell on each of `matrices`, by matrix.
+    pub async fn current_cells(
+        &mut self,
+        subject: Uuid,
+        matrices: &[String],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        in_tx!(self, current_cells(subject, matrices))
     }
 
     /// `false` when no such assessment exists.

@@ -569,6 +569,16 @@ impl Store {
 }
 
 impl Tx {
+    /// As [`Store::latest_observations`], inside the unit of work.
+    pub async fn latest_observations(
+        &mut self,
+        accounts: Accounts<'_>,
+        metrics: &[String],
+        before: DateTime<Utc>,
+    ) -> Result<Vec<Observation>, StoreError> {
+        in_tx!(self, latest(accounts, metrics, to_micros(before)))
+    }
+
     pub async fn delete_metric(&mut self, key: &str) -> Result<bool, StoreError> {
         in_tx!(self, delete_metric(key))
     }

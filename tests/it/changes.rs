@@ -56,7 +56,7 @@ async fn drain(
 /// Reads the feed after `cursor` until `n` events have come: on PostgreSQL
 /// an event shows once every transaction older than its own has ended, in
 /// any database of the cluster, which other tests keep busy.
-async fn next_events(
+pub(crate) async fn next_events(
     app: &TestApp,
     mut cursor: Option<String>,
     n: usize,

@@ -12,6 +12,7 @@ mod changes;
 mod connections;
 mod custom_frameworks;
 mod etags;
+mod events;
 mod frameworks;
 mod grpc;
 mod integrity;

@@ -6,6 +6,19 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+mod definitions;
+mod evaluation;
+mod plans;
+mod successes;
+
+pub use definitions::{ApiKeyView, MetricDefinitionView, MetricSetView, PolicyView};
+pub use evaluation::{
+    AssessmentView, ClassificationView, EquationResultView, EvaluationView, FrameworkView,
+    HierarchyResultView, LevelView, Point, TermValueView,
+};
+pub use plans::{PlanView, ProgressSummary, TemplateView};
+pub use successes::SuccessView;
+
 use super::etag_of;
 use crate::domain::attributes::Attributes as Object;
 use crate::domain::{Account, ExternalRef, LifecycleStage, Stakeholder, StakeholderRole};
