@@ -14,12 +14,31 @@ use crate::store::Tx;
 
 const ACCOUNT: &str = "account";
 
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upsert {
+    /// Nothing had the ref: the record was created.
+    Created,
+    Updated,
+    /// The record already was as asked: nothing was written.
+    Unchanged,
+}
+
+impl Upsert {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Upsert::Created => "created",
+            Upsert::Updated => "updated",
+            Upsert::Unchanged => "unchanged",
+        }
+    }
+}
+
 /// The result of an upsert by external ref.
 #[derive(Debug, Clone)]
 pub struct Upserted {
     pub account: Account,
-    /// True when no account had the ref and this one was created.
-    pub created: bool,
+    pub outcome: Upsert,
 }
 
 impl App {
@@ -90,8 +109,7 @@ impl App {
     }
 
     /// PUT by ref: replaces the account holding the ref, or creates one with
-    /// it. Concurrent upserts of one ref queue on a lock named after the ref,
-    /// so the first creates and the rest replace.
+    /// it.
     pub async fn upsert_account_by_ref(
         &self,
         p: &Principal,
@@ -99,34 +117,69 @@ impl App {
         fields: AccountFields,
         if_match: &IfMatch,
     ) -> Result<Upserted, AppError> {
+        let fields = fields.prepared()?;
+        self.upsert_by_ref(p, reference, if_match, |_| Ok(fields))
+            .await
+    }
+
+    /// PATCH by ref: merges into the account holding the ref (fields the
+    /// patch leaves out stay, attributes merge key by key), or creates one
+    /// from the patch.
+    pub async fn merge_account_by_ref(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        patch: AccountPatch,
+        if_match: &IfMatch,
+    ) -> Result<Upserted, AppError> {
+        self.upsert_by_ref(p, reference, if_match, |current| {
+            Ok(patch.merged_into(current)?.prepared()?)
+        })
+        .await
+    }
+
+    /// Writes what `next` makes of the account holding `reference` (none
+    /// when no account has it), keeping the ref on it. Concurrent upserts of
+    /// one ref queue on a lock named after the ref, so the first creates and
+    /// the rest change what it made. Writes nothing when nothing changes.
+    async fn upsert_by_ref(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        if_match: &IfMatch,
+        next: impl FnOnce(Option<&AccountFields>) -> Result<AccountFields, AppError>,
+    ) -> Result<Upserted, AppError> {
         p.require(Role::Write)?;
         external_ref::check_addressing(&reference)?;
-        let mut fields = fields.prepared()?;
-        fields.ensure_ref(reference.clone());
         let mut work = self.begin(p).await?;
         let result = async {
             work.lock_name(&format!("ref:{}:{}", reference.system, reference.id))
                 .await?;
-            match work
+            let current = match work
                 .account_by_ref(&reference.system, &reference.id)
                 .await?
             {
-                Some(current) => {
-                    if !work.lock_account(current.id).await? {
-                        return Err(gone());
-                    }
-                    if_match.check(ACCOUNT, current.version)?;
-                    let account = replace_account(&mut work, current, fields).await?;
-                    Ok(Upserted {
-                        account,
-                        created: false,
-                    })
-                }
-                None => Ok(Upserted {
-                    account: insert_account(&mut work, fields).await?,
-                    created: true,
-                }),
+                Some(found) => Some(locked_account(&mut work, found.id).await?),
+                None => None,
+            };
+            let mut fields = next(current.as_ref().map(|c| &c.fields))?;
+            fields.ensure_ref(reference.clone());
+            let Some(current) = current else {
+                let account = insert_account(&mut work, fields).await?;
+                let outcome = Upsert::Created;
+                return Ok(Upserted { account, outcome });
+            };
+            if_match.check(ACCOUNT, current.version)?;
+            if fields == current.fields {
+                let outcome = Upsert::Unchanged;
+                return Ok(Upserted {
+                    account: current,
+                    outcome,
+                });
             }
+            let account = replace_account(&mut work, current, fields).await?;
+            let outcome = Upsert::Updated;
+            Ok(Upserted { account, outcome })
         }
         .await;
         work.finish(result).await

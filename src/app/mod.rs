@@ -26,7 +26,7 @@ mod workspaces;
 
 use chrono::{DateTime, Utc};
 
-pub use accounts::Upserted;
+pub use accounts::{Upsert, Upserted};
 pub use catalogue::Published;
 pub use changes::{
     Changes, ChangesQuery, DEFAULT_RETENTION as DEFAULT_EVENT_RETENTION,

@@ -129,6 +129,21 @@ impl AccountPatch {
             attributes::merge(&mut f.attributes, a);
         }
     }
+
+    /// The fields a merge upsert leaves: `current` with the patch applied,
+    /// or, where no account exists yet, a new one made of the patch (which
+    /// must then name it).
+    pub fn merged_into(self, current: Option<&AccountFields>) -> Result<AccountFields, Invalid> {
+        let mut fields = match (current, &self.name) {
+            (Some(c), _) => c.clone(),
+            (None, Some(name)) => AccountFields::named(name.clone()),
+            (None, None) => {
+                return Err(Invalid::single("name", "is required to create an account"));
+            }
+        };
+        self.apply_to(&mut fields);
+        Ok(fields)
+    }
 }
 
 #[cfg(test)]
@@ -137,6 +152,49 @@ mod tests {
 
     fn fields(e: Invalid) -> Vec<String> {
         e.0.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn a_merge_keeps_what_it_does_not_mention_and_needs_a_name_to_create() {
+        let mut current = AccountFields::named("Acme");
+        current.segment = Some("smb".into());
+        current.attributes =
+            serde_json::from_value(serde_json::json!({"tier": "gold", "csm_note": "x"})).unwrap();
+        let patch = AccountPatch {
+            owner: Some(Some("jane@example.com".into())),
+            attributes: Some(
+                serde_json::from_value(serde_json::json!({"csm_note": null, "plan": "pro"}))
+                    .unwrap(),
+            ),
+            ..AccountPatch::default()
+        };
+        let merged = patch.clone().merged_into(Some(&current)).unwrap();
+        assert_eq!(
+            (merged.name.as_str(), merged.segment.as_deref()),
+            ("Acme", Some("smb"))
+        );
+        assert_eq!(merged.owner.as_deref(), Some("jane@example.com"));
+        assert_eq!(
+            serde_json::to_value(&merged.attributes).unwrap(),
+            serde_json::json!({"tier": "gold", "plan": "pro"})
+        );
+        assert_eq!(
+            fields(patch.clone().merged_into(None).unwrap_err()),
+            ["name"]
+        );
+        let named = AccountPatch {
+            name: Some("Globex".into()),
+            ..patch
+        };
+        let new = named.merged_into(None).unwrap();
+        assert_eq!(
+            (new.name.as_str(), new.currency.as_str()),
+            ("Globex", "USD")
+        );
+        assert_eq!(
+            serde_json::to_value(&new.attributes).unwrap(),
+            serde_json::json!({"plan": "pro"})
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::convert::{self, account_to_pb, stakeholder_to_pb};
 use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
-use crate::app::IfMatch;
+use crate::app::{IfMatch, Upsert, Upserted};
 use crate::domain::filter::AccountFilter;
 use crate::domain::{ExternalRef, Invalid};
 
@@ -138,10 +138,25 @@ impl AccountService for AccountGrpc {
                 .app
                 .upsert_account_by_ref(&p, reference, fields, &IfMatch(None))
                 .await;
-            up.map_err(status_of).map(|u| UpsertAccountByRefResponse {
-                account: Some(account_to_pb(u.account)),
-                created: u.created,
-            })
+            up.map(upserted_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn merge_account_by_ref(
+        &self,
+        req: Request<MergeAccountByRefRequest>,
+    ) -> Result<Response<UpsertAccountByRefResponse>, Status> {
+        call!(self.0, "MergeAccountByRef", req, |p, m| {
+            let account = m.account.unwrap_or_default();
+            let etag = convert::if_match(account.etag.clone());
+            let patch = convert::account_patch(account, m.update_mask).map_err(invalid)?;
+            let reference = ExternalRef::new(m.system, m.external_id);
+            let up = self
+                .0
+                .app
+                .merge_account_by_ref(&p, reference, patch, &etag)
+                .await;
+            up.map(upserted_to_pb).map_err(status_of)
         })
     }
 
@@ -222,5 +237,13 @@ impl AccountService for AccountGrpc {
                 .await
                 .map_err(status_of)
         })
+    }
+}
+
+fn upserted_to_pb(u: Upserted) -> UpsertAccountByRefResponse {
+    UpsertAccountByRefResponse {
+        created: u.outcome == Upsert::Created,
+        status: u.outcome.as_str().to_owned(),
+        account: Some(account_to_pb(u.account)),
     }
 }

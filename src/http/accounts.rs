@@ -14,7 +14,7 @@ use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 pub use crate::app::views::AccountView;
-use crate::app::{App, PageRequest};
+use crate::app::{App, PageRequest, Upsert, Upserted};
 use crate::domain::currency::DEFAULT_CURRENCY;
 use crate::domain::filter::AccountFilter;
 use crate::domain::{AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
@@ -271,15 +271,15 @@ pub async fn get_by_ref(
 
 /// Create or replace the account another system knows by `external_id`.
 ///
-/// 201 when no account has the ref yet, 200 when one does (its fields replaced, its version
-/// moved). Concurrent upserts of one new ref create it once. The write a CRM sync should use.
-/// Write role.
+/// 201 when no account has the ref yet, 200 when one does (its fields replaced; its version
+/// moves when anything changed). Fields left out are reset to their defaults: to change only
+/// what you send, PATCH instead. Concurrent upserts of one new ref create it once. Write role.
 #[utoipa::path(operation_id = "upsert_account_by_ref", put, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
     request_body = AccountInput,
     params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
         ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag a replacement applies to")),
     responses(
-        (status = 200, description = "Replaced", body = AccountView, headers(("ETag" = String))),
+        (status = 200, description = "Replaced, or already as sent", body = AccountView, headers(("ETag" = String))),
         (status = 201, description = "Created", body = AccountView, headers(("Location" = String), ("ETag" = String))),
         ProblemResponses),
     security(("bearer" = [])))]
@@ -294,11 +294,46 @@ pub async fn put_by_ref(
     let up = app
         .upsert_account_by_ref(&p, reference, input.into(), &if_match)
         .await?;
+    Ok(upserted(up))
+}
+
+/// Create or merge into the account another system knows by `external_id`.
+///
+/// The upsert a CRM sync should use: fields left out stay as they are, `null` clears an
+/// optional field, and `attributes` merge key by key (`null` removes a key), so what the CS
+/// team keeps on the account survives the sync. 201 when no account has the ref yet (the body
+/// must then have a `name`), 200 when one does; nothing is written (and no event recorded)
+/// when the account already is as sent. Concurrent upserts of one new ref create it once.
+/// Write role.
+#[utoipa::path(operation_id = "merge_account_by_ref", patch, path = "/v1/accounts/by-ref/{system}/{external_id}", tag = "accounts",
+    request_body = AccountPatchInput,
+    params(("system" = String, Path, description = "e.g. salesforce", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
+    responses(
+        (status = 200, description = "Merged, or already as sent", body = AccountView, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = AccountView, headers(("Location" = String), ("ETag" = String))),
+        ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<AccountPatchInput>,
+) -> Result<Response, Problem> {
+    let reference = ExternalRef::new(system, external_id);
+    let up = app
+        .merge_account_by_ref(&p, reference, input.into(), &if_match)
+        .await?;
+    Ok(upserted(up))
+}
+
+/// 201 with its Location for a created account, else 200.
+fn upserted(up: Upserted) -> Response {
     let (id, version) = (up.account.id, up.account.version);
     let view = AccountView::from(up.account);
-    Ok(if up.created {
-        created(format!("/v1/accounts/{id}"), version, view)
-    } else {
-        with_etag(StatusCode::OK, version, view)
-    })
+    match up.outcome {
+        Upsert::Created => created(format!("/v1/accounts/{id}"), version, view),
+        Upsert::Updated | Upsert::Unchanged => with_etag(StatusCode::OK, version, view),
+    }
 }

@@ -47,6 +47,10 @@ examples! {
     "upsert_account_by_ref": crate::http::accounts::AccountInput = {
         "name": "Globex Corporation", "segment": "mid_market", "owner": "raj@example.com"
     },
+    "merge_account_by_ref": crate::http::accounts::AccountPatchInput = {
+        "name": "Globex Corporation", "segment": "mid_market",
+        "attributes": {"crm_tier": "gold", "legacy_id": null}
+    },
     "update_account": crate::http::accounts::AccountPatchInput = {
         "segment": "strategic", "owner": null, "lifecycle_stage": "renewal"
     },

@@ -137,7 +137,11 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
     OpenApiRouter::new()
         .routes(routes!(accounts::create, accounts::list))
         .routes(routes!(accounts::get, accounts::patch, accounts::delete))
-        .routes(routes!(accounts::get_by_ref, accounts::put_by_ref))
+        .routes(routes!(
+            accounts::get_by_ref,
+            accounts::put_by_ref,
+            accounts::patch_by_ref
+        ))
         .routes(routes!(stakeholders::create, stakeholders::list))
         .routes(routes!(
             stakeholders::get,

@@ -18,6 +18,7 @@ mod grpc;
 mod integrity;
 mod isolation;
 mod lifecycle;
+mod merge_upsert;
 mod metrics;
 mod openapi;
 mod rate_limits;

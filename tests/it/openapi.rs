@@ -21,6 +21,10 @@ const PARITY: &[(&str, &str)] = &[
         "csapi.v1.AccountService/UpsertAccountByRef",
     ),
     (
+        "merge_account_by_ref",
+        "csapi.v1.AccountService/MergeAccountByRef",
+    ),
+    (
         "create_stakeholder",
         "csapi.v1.AccountService/CreateStakeholder",
     ),
