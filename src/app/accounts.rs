@@ -14,6 +14,10 @@ use crate::store::Tx;
 
 const ACCOUNT: &str = "account";
 
+/// The lock a bulk upsert holds over the workspace's account refs; an
+/// upsert of one ref holds it shared, so the two never create a ref twice.
+pub(super) const ACCOUNT_REFS: &str = "account-refs";
+
 /// What an upsert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upsert {
@@ -153,6 +157,7 @@ impl App {
         external_ref::check_addressing(&reference)?;
         let mut work = self.begin(p).await?;
         let result = async {
+            work.lock_name_shared(ACCOUNT_REFS).await?;
             work.lock_name(&format!("ref:{}:{}", reference.system, reference.id))
                 .await?;
             let current = match work

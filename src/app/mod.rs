@@ -8,6 +8,7 @@ mod changes;
 mod error;
 mod frameworks;
 mod idempotency;
+mod imports;
 mod key_cache;
 mod metrics;
 mod observations;

@@ -51,6 +51,7 @@ pub mod external_ref;
 pub mod filter;
 pub mod framework;
 pub mod hierarchy;
+pub mod import;
 pub mod matrix;
 pub mod metric;
 pub mod metric_set;

@@ -8,6 +8,8 @@ use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
 use crate::app::{IfMatch, Upsert, Upserted};
 use crate::domain::filter::AccountFilter;
+use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
+use crate::domain::observation::{AccountKey, MAX_BATCH};
 use crate::domain::{ExternalRef, Invalid};
 
 pub struct AccountGrpc(pub GrpcState);
@@ -160,6 +162,20 @@ impl AccountService for AccountGrpc {
         })
     }
 
+    async fn import_accounts(
+        &self,
+        req: Request<tonic::Streaming<AccountImportItem>>,
+    ) -> Result<Response<ImportAccountsResponse>, Status> {
+        call!(self.0, "ImportAccounts", req, |p, m| {
+            async {
+                let (items, atomic) = import_items(m).await?;
+                let plan = self.0.app.import_accounts(&p, items, atomic).await;
+                plan.map(import_to_pb).map_err(status_of)
+            }
+            .await
+        })
+    }
+
     async fn create_stakeholder(
         &self,
         req: Request<CreateStakeholderRequest>,
@@ -245,5 +261,91 @@ fn upserted_to_pb(u: Upserted) -> UpsertAccountByRefResponse {
         created: u.outcome == Upsert::Created,
         status: u.outcome.as_str().to_owned(),
         account: Some(account_to_pb(u.account)),
+    }
+}
+
+/// The items of an import stream, each parsed, and whether it is atomic
+/// (the first item says). More than the largest batch is refused unread.
+async fn import_items(
+    mut stream: tonic::Streaming<AccountImportItem>,
+) -> Result<(Vec<Result<AccountUpsert, Invalid>>, bool), Status> {
+    let mut items = Vec::new();
+    let mut atomic = true;
+    while let Some(item) = stream.message().await? {
+        if items.len() == MAX_BATCH {
+            let why = format!("must hold 1 to {MAX_BATCH} items");
+            return Err(invalid(Invalid::single("items", why)));
+        }
+        if items.is_empty() {
+            atomic = item.atomic.unwrap_or(true);
+        }
+        items.push(import_item(item));
+    }
+    Ok((items, atomic))
+}
+
+fn import_item(item: AccountImportItem) -> Result<AccountUpsert, Invalid> {
+    let mut e = Invalid::default();
+    let key = match (item.r#ref, item.id.is_empty()) {
+        (Some(_), false) => {
+            e.push("ref", "give ref or id, not both");
+            None
+        }
+        (None, true) => {
+            e.push("ref", "give ref (the account's id in another system) or id");
+            None
+        }
+        (Some(r), true) => {
+            let r = ExternalRef::new(r.system, r.id);
+            if let Err(bad) = r.check() {
+                e.extend_under("ref", bad);
+            }
+            Some(AccountKey::Ref(r))
+        }
+        (None, false) => Some(AccountKey::Id(convert::parse_id(&mut e, "id", &item.id))),
+    };
+    let patch = convert::account_patch(item.account.unwrap_or_default(), item.update_mask);
+    let patch = match patch {
+        Ok(patch) => Some(patch),
+        Err(bad) => {
+            e.0.extend(bad.0);
+            None
+        }
+    };
+    e.into_result()?;
+    match (key, patch) {
+        (Some(key), Some(patch)) => Ok(AccountUpsert { key, patch }),
+        _ => Err(Invalid::single("item", "is malformed")),
+    }
+}
+
+fn import_to_pb(plan: ImportPlan) -> ImportAccountsResponse {
+    let count = |s: ItemStatus| {
+        let n = plan.outcomes.iter().filter(|o| o.status == s).count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    };
+    ImportAccountsResponse {
+        created: count(ItemStatus::Created),
+        updated: count(ItemStatus::Updated),
+        unchanged: count(ItemStatus::Unchanged),
+        failed: count(ItemStatus::Failed),
+        items: plan
+            .outcomes
+            .into_iter()
+            .map(|o| ImportItemResult {
+                index: u32::try_from(o.index).unwrap_or(u32::MAX),
+                status: o.status.as_str().to_owned(),
+                id: o.id.map(|id| id.to_string()).unwrap_or_default(),
+                errors: o
+                    .errors
+                    .0
+                    .into_iter()
+                    .map(|f| ImportFieldError {
+                        field: f.field,
+                        message: f.message,
+                    })
+                    .collect(),
+            })
+            .collect(),
     }
 }

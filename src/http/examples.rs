@@ -51,6 +51,15 @@ examples! {
         "name": "Globex Corporation", "segment": "mid_market",
         "attributes": {"crm_tier": "gold", "legacy_id": null}
     },
+    "upsert_accounts": crate::http::imports::AccountBatchInput = {
+        "atomic": false,
+        "items": [
+            {"ref": {"system": "salesforce", "id": "0015g00000XyZ"}, "name": "Globex Corporation",
+             "segment": "mid_market", "attributes": {"crm_tier": "gold"}},
+            {"ref": {"system": "salesforce", "id": "0015g00000AbC"}, "name": "Initech"},
+            {"id": "01a22954-3526-7175-80f5-c757566a279c", "owner": "jane@example.com"}
+        ]
+    },
     "update_account": crate::http::accounts::AccountPatchInput = {
         "segment": "strategic", "owner": null, "lifecycle_stage": "renewal"
     },

@@ -13,6 +13,7 @@ mod dto;
 mod examples;
 mod extract;
 mod frameworks;
+mod imports;
 mod metrics;
 mod middleware;
 mod observations;
@@ -226,15 +227,17 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
 
 /// The batch routes, which accept bodies up to [`observations::BATCH_BODY_LIMIT`].
 fn batch_routes() -> OpenApiRouter<HttpState> {
-    OpenApiRouter::new().routes(routes!(observations::write, observations::list))
+    OpenApiRouter::new()
+        .routes(routes!(observations::write, observations::list))
+        .routes(routes!(imports::upsert_accounts))
 }
 
 /// The body limit of a path: the configured one, or more for batches.
 pub(crate) fn body_limit_of(path: &str, configured: usize) -> usize {
-    if path == "/v1/observations" {
-        configured.max(observations::BATCH_BODY_LIMIT)
-    } else {
-        configured
+    match path {
+        "/v1/observations" => configured.max(observations::BATCH_BODY_LIMIT),
+        "/v1/accounts/batch" => configured.max(imports::BATCH_BODY_LIMIT),
+        _ => configured,
     }
 }
 
@@ -306,7 +309,8 @@ pub fn router(
     let (v1, _) = v1_routes().split_for_parts();
     let (batch, _) = batch_routes().split_for_parts();
     let (ops, _) = ops_routes().split_for_parts();
-    let batch_limit = body_limit_of("/v1/observations", options.body_limit);
+    let batch_limit = body_limit_of("/v1/accounts/batch", options.body_limit)
+        .max(body_limit_of("/v1/observations", options.body_limit));
     let v1 = v1
         .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
         .route_layer(middleware::V1StepsLayer(state.clone()));

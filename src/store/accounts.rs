@@ -8,11 +8,12 @@ use diesel::{
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+use super::bulk::{AccountRow, InsertMany};
 use super::external_refs::{Entity, joined};
 use super::schema::{accounts as t, external_refs as r, stakeholders as s};
 use super::tx::in_tx;
 use super::{
-    Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
+    CHUNK, Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
 };
 use crate::domain::filter::AccountFilter;
 use crate::domain::{Account, AccountFields, ExternalRef};
@@ -20,24 +21,6 @@ use crate::domain::{Account, AccountFields, ExternalRef};
 #[diesel::declare_sql_function]
 extern "SQL" {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
-#[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
-#[diesel(table_name = t)]
-struct AccountRow {
-    workspace_id: String,
-    id: String,
-    name: String,
-    segment: Option<String>,
-    owner: Option<String>,
-    lifecycle_stage: Option<String>,
-    customer_since: Option<String>,
-    original_arr: Option<f64>,
-    currency: String,
-    attributes: String,
-    version: i64,
-    created_at: i64,
-    updated_at: i64,
 }
 
 impl AccountRow {
@@ -186,6 +169,35 @@ super::for_each_backend! {
             .collect()
     }
 
+    /// Stores new accounts with their refs, a statement per chunk.
+    pub(crate) async fn insert_many(c: &mut Conn, ws: Uuid, accounts: &[Account]) -> Result<(), StoreError> {
+        let rows = accounts.iter().map(|a| AccountRow::new(ws, a)).collect::<Result<Vec<_>, _>>()?;
+        c.insert_many(rows).await?;
+        let refs: Vec<(Uuid, &ExternalRef)> = accounts
+            .iter()
+            .flat_map(|a| a.fields.external_refs.iter().map(move |r| (a.id, r)))
+            .collect();
+        external_refs::insert_many(c, ws, Entity::Account, &refs).await
+    }
+
+    /// Locks the accounts among `ids` until the transaction ends and reads
+    /// them with their refs; ids of no account are left out.
+    pub(crate) async fn lock_many(c: &mut Conn, ws: Uuid, ids: &[Uuid]) -> Result<Vec<Account>, StoreError> {
+        let mut found = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(CHUNK) {
+            let keys: Vec<String> = chunk.iter().map(Uuid::to_string).collect();
+            let mine = t::table.filter(t::workspace_id.eq(ws.to_string())).filter(t::id.eq_any(keys));
+            diesel::update(mine.clone()).set(t::version.eq(t::version)).execute(c).await?;
+            let rows: Vec<AccountRow> = mine.select(AccountRow::as_select()).load(c).await?;
+            let ids = rows.iter().map(|r| parse_id(&r.id)).collect::<Result<Vec<_>, _>>()?;
+            let mut refs = external_refs::load(c, ws, Entity::Account, &ids).await?;
+            for (row, id) in rows.into_iter().zip(ids) {
+                found.push(row.into_account(refs.remove(&id).unwrap_or_default())?);
+            }
+        }
+        Ok(found)
+    }
+
     /// Writes `a` over the stored account if it is still at `expected_version`;
     /// `false` when it changed (or went) meanwhile.
     pub(crate) async fn update(
@@ -283,6 +295,15 @@ impl Tx {
 
     /// Locks the account until commit: every write that changes an account or
     /// what hangs off it (history, plans) takes this lock first.
+    pub async fn insert_accounts(&mut self, accounts: &[Account]) -> Result<(), StoreError> {
+        in_tx!(self, insert_many(accounts))
+    }
+
+    /// Locks and reads the accounts among `ids`.
+    pub async fn lock_accounts(&mut self, ids: &[Uuid]) -> Result<Vec<Account>, StoreError> {
+        in_tx!(self, lock_many(ids))
+    }
+
     pub async fn lock_account(&mut self, id: Uuid) -> Result<bool, StoreError> {
         in_tx!(self, lock(id))
     }

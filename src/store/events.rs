@@ -9,6 +9,7 @@ use diesel::{
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::bulk::{EventRow, InsertMany};
 use super::schema::{event_horizons as h, events as t};
 use super::tx::in_tx;
 use super::{
@@ -42,7 +43,7 @@ impl CommitOrder for SqliteConn {
     const SETTLED: &'static str = "1 = 1";
 }
 
-type EventRow = (
+type StoredEvent = (
     String,
     i64,
     String,
@@ -63,7 +64,7 @@ fn refs_json(refs: &[ExternalRef]) -> String {
     .to_string()
 }
 
-fn into_event(row: EventRow) -> Result<Event, StoreError> {
+fn into_event(row: StoredEvent) -> Result<Event, StoreError> {
     let (id, tx, kind, occurred_at, resource, resource_id, account_id, refs, data) = row;
     let refs: Vec<serde_json::Value> = serde_json::from_str(&refs)?;
     let account_refs = refs
@@ -86,27 +87,32 @@ fn into_event(row: EventRow) -> Result<Event, StoreError> {
 }
 
 super::for_each_backend! {
-    pub(crate) async fn append(c: &mut Conn, ws: Uuid, e: &NewEvent) -> Result<(), StoreError> {
-        let (account_id, refs) = match &e.account {
-            Some((id, refs)) => (Some(id.to_string()), refs_json(refs)),
-            None => (None, "[]".to_owned()),
-        };
-        diesel::insert_into(t::table)
-            .values((
-                t::workspace_id.eq(ws.to_string()),
-                t::id.eq(e.id.to_string()),
-                t::tx.eq(diesel::dsl::sql::<BigInt>(<Conn as CommitOrder>::TX)),
-                t::type_.eq(&e.kind),
-                t::occurred_at.eq(to_micros(e.occurred_at)),
-                t::resource.eq(e.resource.as_str()),
-                t::resource_id.eq(&e.resource_id),
-                t::account_id.eq(account_id),
-                t::account_refs.eq(refs),
-                t::data.eq(e.data.to_string()),
-            ))
-            .execute(c)
-            .await?;
-        Ok(())
+    /// Writes events: all with the `tx` of the first.
+    pub(crate) async fn append(c: &mut Conn, ws: Uuid, events: &[NewEvent]) -> Result<(), StoreError> {
+        let tx: i64 = diesel::select(diesel::dsl::sql::<BigInt>(<Conn as CommitOrder>::TX)).get_result(c).await?;
+        let wss = ws.to_string();
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|e| {
+                let (account_id, refs) = match &e.account {
+                    Some((id, refs)) => (Some(id.to_string()), refs_json(refs)),
+                    None => (None, "[]".to_owned()),
+                };
+                EventRow {
+                    workspace_id: wss.clone(),
+                    id: e.id.to_string(),
+                    tx,
+                    kind: e.kind.clone(),
+                    occurred_at: to_micros(e.occurred_at),
+                    resource: e.resource.as_str(),
+                    resource_id: e.resource_id.clone(),
+                    account_id,
+                    account_refs: refs,
+                    data: e.data.to_string(),
+                }
+            })
+            .collect();
+        c.insert_many(rows).await
     }
 
     /// Up to `limit` settled events after `after`, in feed order.
@@ -140,7 +146,7 @@ super::for_each_backend! {
             }
             q = q.filter(any);
         }
-        let rows: Vec<EventRow> = q
+        let rows: Vec<StoredEvent> = q
             .select((t::id, t::tx, t::type_, t::occurred_at, t::resource, t::resource_id,
                 t::account_id, t::account_refs, t::data))
             .order_by((t::tx, t::id))
@@ -184,7 +190,11 @@ super::for_each_backend! {
 impl Tx {
     /// Writes `event` with the change it describes.
     pub async fn append_event(&mut self, event: &NewEvent) -> Result<(), StoreError> {
-        in_tx!(self, append(event))
+        in_tx!(self, append(std::slice::from_ref(event)))
+    }
+
+    pub async fn append_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        in_tx!(self, append(events))
     }
 }
 

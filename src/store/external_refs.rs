@@ -7,6 +7,7 @@ use diesel::{ExpressionMethods, QueryDsl};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
+use super::bulk::{InsertMany, RefRow};
 use super::schema::external_refs as t;
 use super::{StoreError, parse_id};
 use crate::domain::ExternalRef;
@@ -72,6 +73,27 @@ super::for_each_backend! {
                 })?;
         }
         Ok(())
+    }
+
+    /// Adds the refs of many new records at once.
+    pub(crate) async fn insert_many(
+        c: &mut Conn,
+        ws: Uuid,
+        entity: Entity,
+        refs: &[(Uuid, &ExternalRef)],
+    ) -> Result<(), StoreError> {
+        let wss = ws.to_string();
+        let rows: Vec<RefRow> = refs
+            .iter()
+            .map(|(id, r)| RefRow {
+                workspace_id: wss.clone(),
+                entity: entity.as_str(),
+                system: r.system.clone(),
+                external_id: r.id.clone(),
+                entity_id: id.to_string(),
+            })
+            .collect();
+        InsertMany::insert_many(c, rows).await
     }
 
     pub(crate) async fn remove(

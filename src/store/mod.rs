@@ -21,6 +21,7 @@ use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 
 pub mod accounts;
 pub mod assessments;
+mod bulk;
 pub mod definitions;
 mod error;
 pub mod events;
@@ -47,6 +48,10 @@ pub(crate) type SqliteConn = SyncConnectionWrapper<SqliteConnection>;
 /// each with its own `Conn` type.
 /// A leading `@uses [name, …]` names sibling store modules whose functions the
 /// body calls; each resolves to that sibling's module for the same backend.
+/// Rows per statement of a bulk read or write: far below the bind limits of
+/// both backends (SQLite 32,766, PostgreSQL 65,535) at a dozen columns.
+pub(crate) const CHUNK: usize = 1000;
+
 macro_rules! for_each_backend {
     (@uses [$($dep:ident),*] $($body:tt)*) => {
         pub(crate) mod pg {

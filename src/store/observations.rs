@@ -16,14 +16,15 @@ use super::schema::{
     observations as o,
 };
 use super::tx::in_tx;
-use super::{Store, StoreError, Tx, from_micros, of_accounts_in, parse_id, run_read, to_micros};
+use super::{
+    CHUNK, Store, StoreError, Tx, from_micros, of_accounts_in, parse_id, run_read, to_micros,
+};
 use crate::domain::filter::{AccountScope, Accounts, ObservationFilter};
 use crate::domain::framework::Evaluation;
 use crate::domain::observation::{Observation, ObservationCursor};
 use crate::domain::qbr::Classified;
 
 /// Rows per statement: under SQLite's bound-parameter limit with room to spare.
-const CHUNK: usize = 1000;
 
 #[derive(diesel::Insertable)]
 #[diesel(table_name = o)]
@@ -569,6 +570,14 @@ impl Store {
 }
 
 impl Tx {
+    /// As [`Store::accounts_by_ref`], inside the unit of work.
+    pub async fn accounts_by_ref(
+        &mut self,
+        refs: &[(String, String)],
+    ) -> Result<HashMap<(String, String), Uuid>, StoreError> {
+        in_tx!(self, accounts_by_ref(refs))
+    }
+
     /// As [`Store::latest_observations`], inside the unit of work.
     pub async fn latest_observations(
         &mut self,

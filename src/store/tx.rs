@@ -108,9 +108,20 @@ impl Tx {
     /// ends, for what has no row to lock yet (a ref about to be created).
     /// SQLite needs none: its writer's turn is already exclusive.
     pub async fn lock_name(&mut self, name: &str) -> Result<(), StoreError> {
+        self.advisory_lock("pg_advisory_xact_lock", name).await
+    }
+
+    /// Takes a lock named `name` as [`Tx::lock_name`] does, but shared: any
+    /// number of holders, excluding one that takes it alone.
+    pub async fn lock_name_shared(&mut self, name: &str) -> Result<(), StoreError> {
+        self.advisory_lock("pg_advisory_xact_lock_shared", name)
+            .await
+    }
+
+    async fn advisory_lock(&mut self, function: &str, name: &str) -> Result<(), StoreError> {
         let ws = self.ws;
         if let TxConn::Pg(c) = self.conn()? {
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            diesel::sql_query(format!("SELECT {function}(hashtextextended($1, 0))"))
                 .bind::<diesel::sql_types::Text, _>(format!("{ws}/{name}"))
                 .execute(&mut **c)
                 .await?;

@@ -15,6 +15,7 @@ mod etags;
 mod events;
 mod frameworks;
 mod grpc;
+mod imports;
 mod integrity;
 mod isolation;
 mod lifecycle;

@@ -24,6 +24,7 @@ const PARITY: &[(&str, &str)] = &[
         "merge_account_by_ref",
         "csapi.v1.AccountService/MergeAccountByRef",
     ),
+    ("upsert_accounts", "csapi.v1.AccountService/ImportAccounts"),
     (
         "create_stakeholder",
         "csapi.v1.AccountService/CreateStakeholder",

@@ -1,0 +1,367 @@
+//! Bulk upsert by reference: what a batch of account items does to the
+//! accounts it names, worked out before anything is written. Each item is a
+//! merge (fields it leaves out stay, attributes merge key by key) into the
+//! account its key names, or a new account when none does; later items see
+//! what earlier ones did.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::observation::AccountKey;
+use super::{Account, AccountFields, AccountPatch, ExternalRef, Invalid};
+
+/// One item of a batch: the account it names and what to merge into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountUpsert {
+    pub key: AccountKey,
+    pub patch: AccountPatch,
+}
+
+/// What an item did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemStatus {
+    Created,
+    Updated,
+    /// The account already was as the item asked.
+    Unchanged,
+    Failed,
+}
+
+impl ItemStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Created => "created",
+            ItemStatus::Updated => "updated",
+            ItemStatus::Unchanged => "unchanged",
+            ItemStatus::Failed => "failed",
+        }
+    }
+}
+
+/// An item's result: the account it wrote, or every bad field (named
+/// `items[i].field`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemOutcome {
+    pub index: usize,
+    pub status: ItemStatus,
+    pub id: Option<Uuid>,
+    pub errors: Invalid,
+}
+
+/// What a batch writes: new accounts, and changed ones with the version they
+/// were read at; with each item's outcome.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ImportPlan {
+    pub outcomes: Vec<ItemOutcome>,
+    pub created: Vec<Account>,
+    pub updated: Vec<(Account, i64)>,
+}
+
+impl ImportPlan {
+    pub fn failed(&self) -> bool {
+        self.outcomes.iter().any(|o| o.status == ItemStatus::Failed)
+    }
+
+    /// Every bad field of every failed item.
+    pub fn errors(&self) -> Invalid {
+        Invalid(
+            self.outcomes
+                .iter()
+                .flat_map(|o| o.errors.0.iter().cloned())
+                .collect(),
+        )
+    }
+}
+
+/// The stored accounts a batch may touch, and which account holds each ref
+/// the batch mentions.
+#[derive(Debug, Clone, Default)]
+pub struct Book {
+    pub accounts: HashMap<Uuid, Account>,
+    pub owners: HashMap<ExternalRef, Uuid>,
+}
+
+/// An account as the batch leaves it so far.
+struct Working {
+    fields: AccountFields,
+    stored: Option<Account>,
+}
+
+/// Works out what `items` do to `book`. `now` stamps what changes; `new_id`
+/// names each new account.
+pub fn plan(
+    items: Vec<Result<AccountUpsert, Invalid>>,
+    book: Book,
+    now: DateTime<Utc>,
+    mut new_id: impl FnMut() -> Uuid,
+) -> ImportPlan {
+    let Book {
+        accounts,
+        mut owners,
+    } = book;
+    let mut working: HashMap<Uuid, Working> = accounts
+        .into_iter()
+        .map(|(id, a)| {
+            (
+                id,
+                Working {
+                    fields: a.fields.clone(),
+                    stored: Some(a),
+                },
+            )
+        })
+        .collect();
+    let mut order: Vec<Uuid> = Vec::new();
+    let mut outcomes = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let applied = item.and_then(|item| apply(item, &mut working, &mut owners, &mut new_id));
+        let outcome = match applied {
+            Ok((id, status)) => {
+                if !order.contains(&id) {
+                    order.push(id);
+                }
+                ItemOutcome {
+                    index,
+                    status,
+                    id: Some(id),
+                    errors: Invalid::default(),
+                }
+            }
+            Err(bad) => {
+                let mut errors = Invalid::default();
+                errors.extend_under(&format!("items[{index}]"), bad);
+                ItemOutcome {
+                    index,
+                    status: ItemStatus::Failed,
+                    id: None,
+                    errors,
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    let mut plan = ImportPlan {
+        outcomes,
+        ..ImportPlan::default()
+    };
+    for id in order {
+        let Some(w) = working.remove(&id) else {
+            continue;
+        };
+        match w.stored {
+            None => plan.created.push(Account {
+                id,
+                fields: w.fields,
+                version: 1,
+                created_at: now,
+                updated_at: now,
+            }),
+            Some(stored) if stored.fields != w.fields => {
+                let read = stored.version;
+                plan.updated.push((
+                    Account {
+                        fields: w.fields,
+                        version: read + 1,
+                        updated_at: now.max(stored.updated_at + chrono::Duration::microseconds(1)),
+                        ..stored
+                    },
+                    read,
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    plan
+}
+
+/// Applies one item: the account it wrote and how.
+fn apply(
+    item: AccountUpsert,
+    working: &mut HashMap<Uuid, Working>,
+    owners: &mut HashMap<ExternalRef, Uuid>,
+    new_id: &mut impl FnMut() -> Uuid,
+) -> Result<(Uuid, ItemStatus), Invalid> {
+    let target = match &item.key {
+        AccountKey::Id(id) if working.contains_key(id) => Some(*id),
+        AccountKey::Id(_) => {
+            return Err(Invalid::single("id", "is not an account of this workspace"));
+        }
+        AccountKey::Ref(r) => owners.get(r).copied(),
+    };
+    let before = target.and_then(|id| working.get(&id)).map(|w| &w.fields);
+    let mut fields = item.patch.merged_into(before)?.prepared()?;
+    if let AccountKey::Ref(r) = &item.key {
+        fields.ensure_ref(r.clone());
+    }
+    let mut e = Invalid::default();
+    for r in &fields.external_refs {
+        if owners.get(r).is_some_and(|o| Some(*o) != target) {
+            e.push(
+                "external_refs",
+                format!("{}/{} is already used by another account", r.system, r.id),
+            );
+        }
+    }
+    e.into_result()?;
+    let (id, status) = match target {
+        None => (new_id(), ItemStatus::Created),
+        Some(id) if before == Some(&fields) => (id, ItemStatus::Unchanged),
+        Some(id) => (id, ItemStatus::Updated),
+    };
+    owners.retain(|_, o| *o != id);
+    for r in &fields.external_refs {
+        owners.insert(r.clone(), id);
+    }
+    let stored = working.remove(&id).and_then(|w| w.stored);
+    working.insert(id, Working { fields, stored });
+    Ok((id, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::attributes::Attributes;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn sf(id: &str) -> ExternalRef {
+        ExternalRef::new("salesforce", id)
+    }
+
+    fn attributes(v: serde_json::Value) -> Attributes {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn by_ref(id: &str, patch: AccountPatch) -> Result<AccountUpsert, Invalid> {
+        Ok(AccountUpsert {
+            key: AccountKey::Ref(sf(id)),
+            patch,
+        })
+    }
+
+    fn named(name: &str) -> AccountPatch {
+        AccountPatch {
+            name: Some(name.into()),
+            ..AccountPatch::default()
+        }
+    }
+
+    /// Acme, stored at version 3 with ref salesforce/001 and a CS note.
+    fn book() -> (Book, Uuid) {
+        let id = Uuid::from_u128(7);
+        let mut fields = AccountFields::named("Acme");
+        fields.external_refs = vec![sf("001")];
+        fields.attributes = attributes(serde_json::json!({"csm_note": "sponsor left"}));
+        let acme = Account {
+            id,
+            fields,
+            version: 3,
+            created_at: at("2026-01-01T00:00:00Z"),
+            updated_at: at("2026-02-01T00:00:00Z"),
+        };
+        let owners = [(sf("001"), id)].into();
+        (
+            Book {
+                accounts: [(id, acme)].into(),
+                owners,
+            },
+            id,
+        )
+    }
+
+    #[test]
+    fn creates_merges_and_leaves_alone() {
+        let (book, acme) = book();
+        let now = at("2026-03-01T00:00:00Z");
+        let mut ids = (100..).map(Uuid::from_u128);
+        let plan = plan(
+            vec![
+                by_ref("002", named("Globex")),
+                by_ref(
+                    "001",
+                    AccountPatch {
+                        attributes: Some(attributes(serde_json::json!({"plan": "pro"}))),
+                        ..AccountPatch::default()
+                    },
+                ),
+                by_ref("002", named("Globex")),
+                by_ref("003", AccountPatch::default()),
+                Err(Invalid::single("name", "must be text")),
+                Ok(AccountUpsert {
+                    key: AccountKey::Id(Uuid::from_u128(9)),
+                    patch: named("X"),
+                }),
+            ],
+            book,
+            now,
+            || ids.next().unwrap(),
+        );
+        let statuses: Vec<ItemStatus> = plan.outcomes.iter().map(|o| o.status).collect();
+        use ItemStatus::*;
+        assert_eq!(
+            statuses,
+            [Created, Updated, Unchanged, Failed, Failed, Failed]
+        );
+        let globex = Uuid::from_u128(100);
+        assert_eq!(plan.outcomes[0].id, Some(globex));
+        assert_eq!(
+            plan.outcomes[2].id,
+            Some(globex),
+            "the second item finds the first's account"
+        );
+        let failed: Vec<String> = plan.errors().0.into_iter().map(|e| e.field).collect();
+        assert_eq!(failed, ["items[3].name", "items[4].name", "items[5].id"]);
+        assert_eq!(plan.created.len(), 1);
+        assert_eq!(plan.created[0].fields.external_refs, vec![sf("002")]);
+        assert_eq!(
+            (plan.created[0].version, plan.created[0].created_at),
+            (1, now)
+        );
+        let (updated, read) = &plan.updated[0];
+        assert_eq!((updated.id, updated.version, *read), (acme, 4, 3));
+        assert_eq!(
+            serde_json::to_value(&updated.fields.attributes).unwrap(),
+            serde_json::json!({"csm_note": "sponsor left", "plan": "pro"})
+        );
+        assert_eq!(updated.updated_at, now);
+    }
+
+    #[test]
+    fn a_ref_another_account_holds_fails_the_item() {
+        let (book, _) = book();
+        let patch = AccountPatch {
+            external_refs: Some(vec![sf("001")]),
+            ..named("Globex")
+        };
+        let plan = plan(
+            vec![by_ref("002", patch)],
+            book,
+            at("2026-03-01T00:00:00Z"),
+            Uuid::now_v7,
+        );
+        assert_eq!(plan.outcomes[0].status, ItemStatus::Failed);
+        assert_eq!(plan.errors().0[0].field, "items[0].external_refs");
+        assert!(plan.created.is_empty());
+    }
+
+    #[test]
+    fn an_unchanged_batch_writes_nothing() {
+        let (book, _) = book();
+        let patch = AccountPatch {
+            attributes: Some(attributes(serde_json::json!({"csm_note": "sponsor left"}))),
+            ..named("Acme")
+        };
+        let plan = plan(
+            vec![by_ref("001", patch)],
+            book,
+            at("2026-03-01T00:00:00Z"),
+            Uuid::now_v7,
+        );
+        assert_eq!(plan.outcomes[0].status, ItemStatus::Unchanged);
+        assert!(plan.created.is_empty() && plan.updated.is_empty());
+    }
+}

@@ -1,0 +1,188 @@
+//! `POST /v1/accounts/batch`: bulk upsert of accounts by ref, each item a
+//! merge, with a result per item.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::accounts::AccountPatchInput;
+use super::dto::ExternalRefDto;
+use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
+use super::problem::{FieldProblem, Problem, ProblemResponses};
+use crate::app::App;
+use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
+use crate::domain::observation::AccountKey;
+use crate::domain::{ExternalRef, Invalid};
+
+/// The largest batch body: 10,000 accounts with attributes fit.
+pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// One account to upsert: named by `ref` (created when no account has it) or
+/// by `id`, with the fields to merge into it as `PATCH /v1/accounts/{id}`
+/// takes them (a new account needs a `name`).
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AccountItemInput {
+    /// The account's id in another system; or give `id`.
+    #[serde(rename = "ref")]
+    pub reference: Option<ExternalRefDto>,
+    /// The account's csapi id; or give `ref`.
+    pub id: Option<Uuid>,
+    #[serde(flatten)]
+    pub fields: AccountPatchInput,
+    /// What no field takes (a flattened struct does not refuse it itself).
+    #[serde(flatten)]
+    #[schema(ignore)]
+    pub unknown: serde_json::Map<String, Value>,
+}
+
+impl Checked for AccountItemInput {
+    fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for field in self.unknown.keys() {
+            e.push(field.clone(), "is not a field of an account item");
+        }
+        match (&self.reference, self.id) {
+            (Some(_), Some(_)) => e.push("ref", "give ref or id, not both"),
+            (None, None) => e.push("ref", "give ref (the account's id in another system) or id"),
+            (Some(r), None) => {
+                if let Err(bad) = ExternalRef::new(&r.system, &r.id).check() {
+                    e.extend_under("ref", bad);
+                }
+            }
+            (None, Some(_)) => {}
+        }
+        e.into_result()
+    }
+}
+
+/// A batch of accounts.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBatchInput {
+    /// `true` (default): one bad item and nothing is written (422 naming every bad item and
+    /// field). `false`: the good items are written and the bad ones reported.
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub atomic: bool,
+    /// 1 to 10,000 items; a ref named twice is merged twice, in order.
+    #[schema(value_type = Vec<AccountItemInput>, min_items = 1, max_items = 10000)]
+    pub items: Vec<Value>,
+}
+
+impl Checked for AccountBatchInput {}
+
+fn yes() -> bool {
+    true
+}
+
+/// What became of an item.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatusView {
+    Created,
+    Updated,
+    /// The account already was as the item asked: nothing written.
+    Unchanged,
+    Failed,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResultView {
+    /// The item's index in `items`.
+    pub index: usize,
+    pub status: ItemStatusView,
+    /// The account written (absent for a failed item).
+    pub id: Option<Uuid>,
+    /// Every bad field of a failed item, named `items[i].field`.
+    pub errors: Vec<FieldProblem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccountBatchResult {
+    pub created: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: usize,
+    /// One per item, in order.
+    pub items: Vec<ItemResultView>,
+}
+
+impl From<ImportPlan> for AccountBatchResult {
+    fn from(plan: ImportPlan) -> Self {
+        let count = |s: ItemStatus| plan.outcomes.iter().filter(|o| o.status == s).count();
+        Self {
+            created: count(ItemStatus::Created),
+            updated: count(ItemStatus::Updated),
+            unchanged: count(ItemStatus::Unchanged),
+            failed: count(ItemStatus::Failed),
+            items: plan
+                .outcomes
+                .into_iter()
+                .map(|o| ItemResultView {
+                    index: o.index,
+                    status: match o.status {
+                        ItemStatus::Created => ItemStatusView::Created,
+                        ItemStatus::Updated => ItemStatusView::Updated,
+                        ItemStatus::Unchanged => ItemStatusView::Unchanged,
+                        ItemStatus::Failed => ItemStatusView::Failed,
+                    },
+                    id: o.id,
+                    errors: o
+                        .errors
+                        .0
+                        .into_iter()
+                        .map(|f| FieldProblem {
+                            field: f.field,
+                            message: f.message,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Parses one item, naming every bad field (unprefixed: the plan puts each
+/// under its item).
+fn parse_item(item: Value) -> Result<AccountUpsert, Invalid> {
+    let input = parse_value::<AccountItemInput>(item)?;
+    input.check()?;
+    let key = match (input.id, input.reference) {
+        (Some(id), _) => AccountKey::Id(id),
+        (None, r) => {
+            let r = r.ok_or_else(|| Invalid::single("ref", "is required"))?;
+            AccountKey::Ref(ExternalRef::new(r.system, r.id))
+        }
+    };
+    Ok(AccountUpsert {
+        key,
+        patch: input.fields.into(),
+    })
+}
+
+/// Upsert accounts by ref (merge), up to 10,000 per call.
+///
+/// Each item names its account by `ref` (`{system, id}`; created when no account has it, the
+/// ref then on it) or by `id`, and merges its fields into it as `PATCH /v1/accounts/{id}`
+/// would: fields left out stay, `attributes` merge key by key (`null` removes a key). An item
+/// that changes nothing is `unchanged` and writes nothing. One transaction: atomic by default
+/// (one bad item refuses the batch, naming it); with `atomic: false` good items are written and
+/// bad ones listed. Each account written records a change event. Write role.
+#[utoipa::path(post, path = "/v1/accounts/batch", operation_id = "upsert_accounts", tag = "accounts",
+    request_body = AccountBatchInput,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 200, description = "A result per item", body = AccountBatchResult), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn upsert_accounts(
+    State(app): State<App>,
+    Caller(p): Caller,
+    JsonBytes(body): JsonBytes,
+) -> Result<Response, Problem> {
+    let batch: AccountBatchInput = parse_json(&body)?;
+    let items = batch.items.into_iter().map(parse_item).collect();
+    let plan = app.import_accounts(&p, items, batch.atomic).await?;
+    Ok(axum::Json(AccountBatchResult::from(plan)).into_response())
+}

@@ -1,0 +1,166 @@
+//! Bulk upsert of accounts by ref: a result per item, merges that keep what
+//! a batch does not mention, a second identical run that writes nothing.
+
+use futures_util::future::join_all;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use csapi::grpc::pb;
+
+use crate::changes::next_events;
+use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
+
+async fn batch(app: &TestApp, body: Value) -> (u16, Value) {
+    app.send(ADMIN_KEY, Method::POST, "/v1/accounts/batch", Some(body))
+        .await
+}
+
+fn statuses(result: &Value) -> Vec<&str> {
+    result["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["status"].as_str().unwrap())
+        .collect()
+}
+
+fn sf(id: &str) -> Value {
+    json!({"system": "salesforce", "id": id})
+}
+
+on_both_backends! {
+    async fn a_batch_creates_merges_and_then_finds_nothing_to_do(app: &TestApp) {
+        let items = json!([
+            {"ref": sf("001"), "name": "Acme", "attributes": {"tier": "gold"}},
+            {"ref": sf("002"), "name": "Globex"},
+            {"ref": sf("001"), "segment": "smb"},
+        ]);
+        let (status, first) = batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(statuses(&first), ["created", "created", "updated"]);
+        assert_eq!((&first["created"], &first["updated"], &first["unchanged"], &first["failed"]),
+            (&json!(2), &json!(1), &json!(0), &json!(0)));
+        assert_eq!(first["items"][0]["id"], first["items"][2]["id"], "the third item merged into the first's account");
+        let acme_id = first["items"][0]["id"].as_str().unwrap().to_owned();
+        let (_, acme) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/001", None).await;
+        assert_eq!((&acme["id"], &acme["name"], &acme["segment"], &acme["etag"]),
+            (&json!(acme_id), &json!("Acme"), &json!("smb"), &json!("\"1\"")));
+        assert_eq!(acme["external_refs"], json!([sf("001")]));
+
+        // The same batch again writes nothing.
+        let (status, again) = batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200);
+        assert_eq!(statuses(&again), ["unchanged", "unchanged", "unchanged"]);
+        let (events, _) = next_events(app, None, 2).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["account.created", "account.created"]);
+        assert_eq!(events[0]["data"], acme, "one event per account, as it ends");
+        let (_, feed) = app.send(ADMIN_KEY, Method::GET, "/v1/changes", None).await;
+        assert_eq!(feed["events"].as_array().unwrap().len(), 2);
+
+        // What the CS team keeps on the account survives the next sync.
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/accounts/{acme_id}"),
+                Some(json!({"attributes": {"csm_note": "sponsor left"}})))
+            .await;
+        assert_eq!(status, 200);
+        let (_, synced) = batch(app, json!({"items": [
+            {"ref": sf("001"), "attributes": {"tier": "platinum"}},
+            {"id": acme_id, "owner": "jane@vendor.example"},
+        ]})).await;
+        assert_eq!(statuses(&synced), ["updated", "updated"]);
+        let (_, acme) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/001", None).await;
+        assert_eq!(acme["attributes"], json!({"tier": "platinum", "csm_note": "sponsor left"}));
+        assert_eq!((&acme["owner"], &acme["etag"]), (&json!("jane@vendor.example"), &json!("\"3\"")));
+    }
+
+    async fn bad_items_are_named_and_atomic_batches_write_nothing(app: &TestApp) {
+        let items = json!([
+            {"ref": sf("001"), "name": "Acme"},
+            {"ref": sf("002"), "segment": "smb"},
+            {"ref": sf("003"), "name": "Hooli", "region": "emea"},
+            {"name": "Nameless"},
+            {"id": "01a22954-3526-7175-80f5-c757566a279c", "name": "Ghost"},
+            {"ref": sf("004"), "name": "Initech", "external_refs": [sf("001")]},
+        ]);
+        let (status, problem) = batch(app, json!({"items": items})).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem_fields(&problem), ["items[1].name", "items[2].region",
+            "items[3].ref", "items[4].id", "items[5].external_refs"]);
+        let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
+        assert_eq!(list["items"], json!([]), "an atomic batch with a bad item writes nothing");
+
+        let (status, partial) = batch(app, json!({"items": items, "atomic": false})).await;
+        assert_eq!(status, 200, "{partial}");
+        assert_eq!(statuses(&partial), ["created", "failed", "failed", "failed", "failed", "failed"]);
+        assert_eq!(partial["items"][1]["errors"], json!([{"field": "items[1].name", "message": "is required to create an account"}]));
+        assert_eq!(partial["items"][1]["id"], Value::Null);
+        let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 1);
+
+        for (body, field) in [(json!({"items": []}), "items"), (json!({"items": [{"ref": sf("9"), "name": "x"}], "mode": 1}), "mode")] {
+            let (status, problem) = batch(app, body).await;
+            assert_eq!((status, problem_fields(&problem)), (422, vec![field.to_owned()]));
+        }
+    }
+
+    async fn parallel_batches_of_the_same_refs_create_each_once(app: &TestApp) {
+        // Four syncs at once, each naming the same 50 new refs (and one of
+        // them also upserting single refs): every ref ends up on one account.
+        let items: Vec<Value> = (0..50).map(|i| json!({"ref": sf(&format!("{i:03}")), "name": format!("A{i}")})).collect();
+        let single = async {
+            for i in 0..10 {
+                let (status, _) = app
+                    .send(ADMIN_KEY, Method::PATCH, &format!("/v1/accounts/by-ref/salesforce/{i:03}"),
+                        Some(json!({"name": format!("A{i}"), "segment": "smb"})))
+                    .await;
+                assert!(status == 200 || status == 201, "{status}");
+            }
+        };
+        let batches = join_all((0..4).map(|_| batch(app, json!({"items": items}))));
+        let (answers, ()) = tokio::join!(batches, single);
+        let mut created = 0;
+        for (status, result) in &answers {
+            assert_eq!(*status, 200, "{result}");
+            created += result["created"].as_u64().unwrap();
+        }
+        let (_, page) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts?page_size=100", None).await;
+        let accounts = page["items"].as_array().unwrap();
+        assert_eq!(accounts.len(), 50);
+        assert!(created <= 50, "{created}");
+    }
+
+    async fn importing_over_grpc(app: &TestApp) {
+        let mut c = app.accounts_client().await;
+        let item = |id: &str, name: &str| pb::AccountImportItem {
+            r#ref: Some(pb::ExternalRef { system: "salesforce".into(), id: id.into() }),
+            account: Some(pb::Account { name: name.into(), ..Default::default() }),
+            ..Default::default()
+        };
+        let items = vec![item("001", "Acme"), item("002", ""), item("003", "Initech")];
+        let refused = c
+            .import_accounts(authed(ADMIN_KEY, futures_util::stream::iter(items.clone())))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert!(refused.message().contains("items[1].name"), "{}", refused.message());
+        let mut lenient = items.clone();
+        lenient[0].atomic = Some(false);
+        let done = c
+            .import_accounts(authed(ADMIN_KEY, futures_util::stream::iter(lenient)))
+            .await
+            .unwrap()
+            .into_inner();
+        let got: Vec<&str> = done.items.iter().map(|i| i.status.as_str()).collect();
+        assert_eq!(got, ["created", "failed", "created"]);
+        assert_eq!((done.created, done.failed), (2, 1));
+        assert_eq!(done.items[1].errors[0].field, "items[1].name");
+        let again = c
+            .import_accounts(authed(ADMIN_KEY, futures_util::stream::iter(vec![item("001", "Acme")])))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again.items[0].status, "unchanged");
+        assert_eq!(again.items[0].id, done.items[0].id);
+    }
+}
