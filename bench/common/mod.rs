@@ -41,6 +41,7 @@ impl Bench {
 
     /// Sends `n` POSTs built by `body(i)` with `in_flight` in flight; returns
     /// requests per second and the answers in order.
+    #[allow(dead_code, reason = "not every benchmark loads with parallel requests")]
     pub async fn load(
         self: &Arc<Self>,
         n: usize,
@@ -77,6 +78,7 @@ impl Bench {
     }
 
     /// Latencies of `runs` GETs in milliseconds, sorted, and the response size.
+    #[allow(dead_code, reason = "not every benchmark times single reads")]
     pub async fn latencies(&self, path: &str, runs: usize) -> (Vec<f64>, usize) {
         let mut ms = Vec::with_capacity(runs);
         let mut size = 0;
@@ -98,6 +100,7 @@ impl Bench {
     }
 
     /// Median and worst latency of a GET, in milliseconds, and the response size.
+    #[allow(dead_code, reason = "not every benchmark times single reads")]
     pub async fn time(&self, path: &str) -> (f64, f64, usize) {
         let (ms, size) = self.latencies(path, READ_RUNS).await;
         (ms[ms.len() / 2], ms[ms.len() - 1], size)
@@ -166,7 +169,9 @@ where
 {
     let dir = std::env::temp_dir().join(format!("csapi-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    run("sqlite", format!("sqlite://{}/bench.db", dir.display())).await;
+    if std::env::var_os("BENCH_PG_ONLY").is_none() {
+        run("sqlite", format!("sqlite://{}/bench.db", dir.display())).await;
+    }
     if std::env::var_os("BENCH_KEEP").is_some() {
         eprintln!(
             "kept the SQLite database {}/bench.db (BENCH_KEEP)",

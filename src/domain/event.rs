@@ -162,7 +162,8 @@ pub struct Event {
     pub resource_id: String,
     pub account_id: Option<Uuid>,
     pub account_refs: Vec<ExternalRef>,
-    pub data: serde_json::Value,
+    /// The JSON text of `data`, as stored: passed on, never parsed.
+    pub data: String,
 }
 
 /// Which events a reader wants.

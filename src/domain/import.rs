@@ -4,7 +4,7 @@
 //! account its key names, or a new account when none does; later items see
 //! what earlier ones did.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -114,12 +114,13 @@ pub fn plan(
         })
         .collect();
     let mut order: Vec<Uuid> = Vec::new();
+    let mut seen: HashSet<Uuid> = HashSet::new();
     let mut outcomes = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         let applied = item.and_then(|item| apply(item, &mut working, &mut owners, &mut new_id));
         let outcome = match applied {
             Ok((id, status)) => {
-                if !order.contains(&id) {
+                if seen.insert(id) {
                     order.push(id);
                 }
                 ItemOutcome {
@@ -210,11 +211,14 @@ fn apply(
         Some(id) if before == Some(&fields) => (id, ItemStatus::Unchanged),
         Some(id) => (id, ItemStatus::Updated),
     };
-    owners.retain(|_, o| *o != id);
+    let previous = working.remove(&id);
+    for r in previous.iter().flat_map(|w| &w.fields.external_refs) {
+        owners.remove(r);
+    }
     for r in &fields.external_refs {
         owners.insert(r.clone(), id);
     }
-    let stored = working.remove(&id).and_then(|w| w.stored);
+    let stored = previous.and_then(|w| w.stored);
     working.insert(id, Working { fields, stored });
     Ok((id, status))
 }

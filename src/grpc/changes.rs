@@ -29,7 +29,7 @@ fn event_to_pb(e: crate::domain::event::Event) -> Event {
         resource_id: e.resource_id,
         account_id: e.account_id.map(|a| a.to_string()),
         account_refs: convert::refs_to(e.account_refs),
-        data_json: e.data.to_string(),
+        data_json: e.data,
     }
 }
 

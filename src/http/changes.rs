@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -55,7 +56,7 @@ pub struct EventView {
     /// The record as a GET returned it after the change; for a delete, a tombstone of its
     /// id and refs.
     #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+    pub data: Box<RawValue>,
     /// A cursor just after this event.
     pub cursor: String,
 }
@@ -71,7 +72,8 @@ impl From<Event> for EventView {
             resource_id: e.resource_id,
             account_id: e.account_id,
             account_refs: refs_to(e.account_refs),
-            data: e.data,
+            // Written by csapi as JSON; a row that were not would show as null.
+            data: RawValue::from_string(e.data).unwrap_or_else(|_| RawValue::NULL.to_owned()),
         }
     }
 }

@@ -1,7 +1,8 @@
-//! Inserting many rows at once. PostgreSQL takes a chunk of rows per
-//! statement. Diesel writes a SQLite batch as a statement per row, which on
-//! the async wrapper would be a hop to a blocking thread per row; there the
-//! whole batch runs in one blocking call instead.
+//! Inserting many rows at once: a chunk of rows per statement. On SQLite
+//! every statement on the async wrapper is a hop to a blocking thread, so
+//! there the whole batch runs in one blocking call. (The rows write `NULL`
+//! for `None`, not `DEFAULT`, which SQLite lacks: so diesel can write a
+//! multi-row statement there too.)
 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
@@ -74,7 +75,10 @@ macro_rules! insert_many {
         impl InsertMany<$row> for SqliteConn {
             async fn insert_many(&mut self, rows: Vec<$row>) -> Result<(), StoreError> {
                 self.spawn_blocking(move |c| {
-                    diesel::RunQueryDsl::execute(diesel::insert_into($table).values(&rows), c)
+                    for chunk in rows.chunks(CHUNK) {
+                        diesel::RunQueryDsl::execute(diesel::insert_into($table).values(chunk), c)?;
+                    }
+                    Ok(())
                 })
                 .await?;
                 Ok(())

@@ -82,7 +82,7 @@ fn into_event(row: StoredEvent) -> Result<Event, StoreError> {
         resource_id,
         account_id: account_id.as_deref().map(parse_id).transpose()?,
         account_refs,
-        data: serde_json::from_str(&data)?,
+        data,
     })
 }
 

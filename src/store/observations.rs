@@ -112,6 +112,74 @@ impl<'a> Columns<'a> {
     }
 }
 
+/// Finds the accounts of one system's external ids.
+trait RefLookup {
+    /// `(external id, account id)` of those of `ids` an account of `ws` has.
+    async fn accounts_of_refs(
+        &mut self,
+        ws: Uuid,
+        system: &str,
+        ids: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError>;
+}
+
+/// A row of the PostgreSQL lookup.
+#[derive(diesel::QueryableByName)]
+struct Found {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    external_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    entity_id: String,
+}
+
+/// PostgreSQL: the ids joined with the refs' key, one key lookup each. As
+/// `external_id = ANY($ids)`, a plan made before the table's statistics
+/// (a fresh workspace's first syncs) may scan every ref of the workspace
+/// and compare each with every id.
+impl RefLookup for diesel_async::AsyncPgConnection {
+    async fn accounts_of_refs(
+        &mut self,
+        ws: Uuid,
+        system: &str,
+        ids: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        use diesel::sql_types::{Array, Text};
+        let found: Vec<Found> = diesel::sql_query(
+            "SELECT r.external_id, r.entity_id FROM unnest($3::text[]) AS x(external_id) \
+             JOIN external_refs r ON r.workspace_id = $1 AND r.entity = 'account' \
+             AND r.system = $2 AND r.external_id = x.external_id",
+        )
+        .bind::<Text, _>(ws.to_string())
+        .bind::<Text, _>(system)
+        .bind::<Array<Text>, _>(ids)
+        .load(self)
+        .await?;
+        Ok(found
+            .into_iter()
+            .map(|f| (f.external_id, f.entity_id))
+            .collect())
+    }
+}
+
+/// SQLite: an `IN` list, which it looks up in the refs' key.
+impl RefLookup for super::SqliteConn {
+    async fn accounts_of_refs(
+        &mut self,
+        ws: Uuid,
+        system: &str,
+        ids: &[&str],
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        Ok(r::table
+            .filter(r::workspace_id.eq(ws.to_string()))
+            .filter(r::entity.eq("account"))
+            .filter(r::system.eq(system))
+            .filter(r::external_id.eq_any(ids))
+            .select((r::external_id, r::entity_id))
+            .load(self)
+            .await?)
+    }
+}
+
 impl UpsertObservations for diesel_async::AsyncPgConnection {
     async fn upsert_observations(
         &mut self,
@@ -374,24 +442,23 @@ super::for_each_backend! {
         Ok(known)
     }
 
-    /// The accounts that `(system, external id)` pairs name, where they name one.
+    /// The accounts that `(system, external id)` pairs name, where they name
+    /// one: per system, so that each lookup is a range of the refs' key.
     pub(crate) async fn accounts_by_ref(
         c: &mut Conn,
         ws: Uuid,
         refs: &[(String, String)],
     ) -> Result<HashMap<(String, String), Uuid>, StoreError> {
+        let mut by_system: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (system, id) in refs {
+            by_system.entry(system.as_str()).or_default().push(id.as_str());
+        }
         let mut found = HashMap::new();
-        for chunk in refs.chunks(CHUNK) {
-            let ids: Vec<&str> = chunk.iter().map(|(_, id)| id.as_str()).collect();
-            let rows: Vec<(String, String, String)> = r::table
-                .filter(r::workspace_id.eq(ws.to_string()))
-                .filter(r::entity.eq("account"))
-                .filter(r::external_id.eq_any(ids))
-                .select((r::system, r::external_id, r::entity_id))
-                .load(c)
-                .await?;
-            for (system, external_id, id) in rows {
-                found.insert((system, external_id), parse_id(&id)?);
+        for (system, ids) in by_system {
+            for chunk in ids.chunks(CHUNK) {
+                for (external_id, id) in c.accounts_of_refs(ws, system, chunk).await? {
+                    found.insert((system.to_owned(), external_id), parse_id(&id)?);
+                }
             }
         }
         Ok(found)

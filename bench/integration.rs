@@ -1,0 +1,194 @@
+//! What an integrator's sync costs, on SQLite and PostgreSQL.
+//!
+//!   cargo bench --bench integration                  # 100,000 accounts
+//!   BENCH_ACCOUNTS=20000 cargo bench --bench integration
+//!
+//! Upserts the accounts by ref over REST in batches of 10,000 (`POST
+//! /v1/accounts/batch`): first creating them, then again unchanged, then
+//! changing one attribute of each. The baseline, in the same run, is the same
+//! number of observations written in batches of 10,000 (`POST
+//! /v1/observations`), the bulk write csapi had before. Then reads the change
+//! feed from its start (one `account.created` event per account, 1,000 per
+//! page) against listing the same accounts (1,000 per page).
+
+mod common;
+
+use std::time::Instant;
+
+use serde_json::{Value, json};
+
+use common::{analyze, on_each_backend, start, stop};
+
+const BATCH: usize = 10_000;
+const PAGE: usize = 1_000;
+
+fn account(i: usize, tier: &str) -> Value {
+    json!({"ref": {"system": "salesforce", "id": format!("001{i:07}")}, "name": format!("Account {i:06}"),
+        "segment": if i.is_multiple_of(3) { "enterprise" } else { "smb" }, "attributes": {"tier": tier}})
+}
+
+/// Rows per second of `n` rows POSTed to `path` in batches of [`BATCH`],
+/// one request at a time; each answer is checked by `check`.
+async fn batches(
+    bench: &common::Bench,
+    path: &str,
+    n: usize,
+    body: impl Fn(std::ops::Range<usize>) -> Value,
+    check: impl Fn(&Value),
+) -> f64 {
+    let started = Instant::now();
+    for start in (0..n).step_by(BATCH) {
+        let answer = bench
+            .post(path, &body(start..(start + BATCH).min(n)), 200)
+            .await;
+        check(&answer);
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Seconds to read every page of `path` (`…?page_size=1000`, following
+/// `cursor_field` into `param`), and the items read.
+async fn read_all(
+    bench: &common::Bench,
+    path: &str,
+    items: &str,
+    cursor_field: &str,
+    param: &str,
+) -> (f64, usize) {
+    let started = Instant::now();
+    let (mut read, mut cursor): (usize, Option<String>) = (0, None);
+    loop {
+        let after = cursor
+            .as_deref()
+            .map(|c| format!("&{param}={c}"))
+            .unwrap_or_default();
+        let res = bench
+            .client
+            .get(format!("{}{path}?page_size={PAGE}{after}", bench.base))
+            .bearer_auth(common::KEY)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), 200);
+        let page: Value = res.json().await.expect("json");
+        let n = page[items].as_array().unwrap().len();
+        read += n;
+        cursor = page[cursor_field].as_str().map(str::to_owned);
+        if n < PAGE || cursor.is_none() {
+            return (started.elapsed().as_secs_f64(), read);
+        }
+    }
+}
+
+async fn run(backend: &str, url: &str, accounts: usize) {
+    let (server, bench) = start(url).await;
+    let upsert = |tier: &'static str| move |r: std::ops::Range<usize>| json!({"items": r.map(|i| account(i, tier)).collect::<Vec<_>>()});
+    let expect = |status: &'static str| {
+        move |answer: &Value| {
+            let items = answer["items"].as_array().unwrap();
+            assert!(items.iter().all(|i| i["status"] == status), "{}", &items[0]);
+        }
+    };
+    let created = batches(
+        &bench,
+        "/v1/accounts/batch",
+        accounts,
+        upsert("gold"),
+        expect("created"),
+    )
+    .await;
+    analyze(url).await;
+    let unchanged = batches(
+        &bench,
+        "/v1/accounts/batch",
+        accounts,
+        upsert("gold"),
+        expect("unchanged"),
+    )
+    .await;
+    let updated = batches(
+        &bench,
+        "/v1/accounts/batch",
+        accounts,
+        upsert("platinum"),
+        expect("updated"),
+    )
+    .await;
+    let (_, first) = read_all(
+        &bench,
+        "/v1/accounts",
+        "items",
+        "next_page_token",
+        "page_token",
+    )
+    .await;
+    assert_eq!(first, accounts);
+    let some = bench
+        .client
+        .get(format!("{}/v1/accounts?page_size=1", bench.base))
+        .bearer_auth(common::KEY)
+        .send()
+        .await
+        .expect("request")
+        .json::<Value>()
+        .await
+        .expect("json");
+    let id = some["items"][0]["id"].as_str().unwrap().to_owned();
+    let observations = batches(&bench, "/v1/observations", accounts, |r| {
+        let rows: Vec<Value> = r.map(|i| json!({"account_id": id, "metric": "logins",
+            "observed_at": format!("2026-01-01T00:00:{:02}.{:06}Z", i / 1_000_000 % 60, i % 1_000_000), "value": i % 1000})).collect();
+        json!({"observations": rows})
+    }, |a| assert_eq!(a["written"].as_u64(), Some(BATCH.min(accounts) as u64))).await;
+
+    let (list_s, listed) = read_all(
+        &bench,
+        "/v1/accounts",
+        "items",
+        "next_page_token",
+        "page_token",
+    )
+    .await;
+    let (feed_s, events) = read_all(&bench, "/v1/changes", "events", "next_cursor", "after").await;
+    assert_eq!(listed, accounts);
+    // Created and updated accounts, and one event per observation batch: an unchanged run writes none.
+    assert_eq!(events, 2 * accounts + accounts.div_ceil(BATCH), "events");
+    let pct = |r: f64| r / observations;
+    println!(
+        "| {backend} | observations, {BATCH} per request (baseline) | {observations:.0} rows/s | 1.00 |"
+    );
+    println!(
+        "| {backend} | accounts by ref, created | {created:.0} rows/s | {:.2} |",
+        pct(created)
+    );
+    println!(
+        "| {backend} | accounts by ref, unchanged (nothing written) | {unchanged:.0} rows/s | {:.2} |",
+        pct(unchanged)
+    );
+    println!(
+        "| {backend} | accounts by ref, one attribute changed | {updated:.0} rows/s | {:.2} |",
+        pct(updated)
+    );
+    println!(
+        "| {backend} | list {listed} accounts, {PAGE} per page (baseline) | {list_s:.2} s | 1.00 |"
+    );
+    println!(
+        "| {backend} | read the feed from its start: {events} events, {PAGE} per page | {feed_s:.2} s | {:.2} |",
+        feed_s / list_s
+    );
+    stop(server).await;
+}
+
+#[tokio::main]
+async fn main() {
+    let accounts: usize = std::env::var("BENCH_ACCOUNTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    println!(
+        "csapi integration benchmark: {accounts} accounts upserted by ref in batches of {BATCH}, {} cores\n",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("| backend | operation | rate or time | ratio to baseline |");
+    println!("|---|---|---|---|");
+    on_each_backend(|backend, url| async move { run(backend, &url, accounts).await }).await;
+}
