@@ -128,7 +128,16 @@ super::for_each_backend! {
             .filter(diesel::dsl::sql::<Bool>(<Conn as CommitOrder>::SETTLED))
             .into_boxed();
         if let Some(p) = after {
-            q = q.filter(t::tx.gt(p.tx).or(t::tx.eq(p.tx).and(t::id.gt(p.id.to_string()))));
+            // A row value, not `tx > a OR (tx = a AND id > b)`: both backends
+            // read it as one range of `events_feed`, even inside one bulk
+            // write's transaction of thousands of events.
+            q = q.filter(
+                diesel::dsl::sql::<Bool>("(tx, id) > (")
+                    .bind::<BigInt, _>(p.tx)
+                    .sql(", ")
+                    .bind::<diesel::sql_types::Text, _>(p.id.to_string())
+                    .sql(")"),
+            );
         }
         if let Some(a) = filter.account_id {
             q = q.filter(t::account_id.eq(a.to_string()));
