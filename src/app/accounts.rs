@@ -265,6 +265,12 @@ async fn replace_account(
 
 /// Records that `account` was created or changed, as a GET now returns it.
 async fn record_change(tx: &mut Tx, account: &Account, change: Change) -> Result<(), AppError> {
+    record(tx, change_of(account, change)?).await
+}
+
+/// The event of `account`'s creation or change: the account as a GET now
+/// returns it, about itself.
+pub(super) fn change_of(account: &Account, change: Change) -> Result<NewEvent, AppError> {
     let data = data_of(&AccountView::from(account.clone()))?;
     let event = NewEvent::new(
         Resource::Account,
@@ -273,7 +279,7 @@ async fn record_change(tx: &mut Tx, account: &Account, change: Change) -> Result
         account.updated_at,
         data,
     );
-    record(tx, event.about(account.id, &account.fields.external_refs)).await
+    Ok(event.about(account.id, &account.fields.external_refs))
 }
 
 /// `value` when a write conditional on the version read took; a conflict

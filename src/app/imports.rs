@@ -5,14 +5,12 @@ use std::collections::{HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::accounts::{ACCOUNT_REFS, written};
-use super::changes::data_of;
-use super::views::AccountView;
+use super::accounts::{ACCOUNT_REFS, change_of, written};
 use super::{App, AppError, Principal, now};
-use crate::domain::event::{Change, NewEvent, Resource};
+use crate::domain::event::Change;
 use crate::domain::import::{self, AccountUpsert, Book, ImportPlan};
 use crate::domain::observation::{AccountKey, MAX_BATCH};
-use crate::domain::{Account, ExternalRef, Invalid, Role};
+use crate::domain::{ExternalRef, Invalid, Role};
 use crate::store::Tx;
 
 impl App {
@@ -100,22 +98,10 @@ async fn write(tx: &mut Tx, plan: &ImportPlan) -> Result<(), AppError> {
     }
     let mut events = Vec::with_capacity(plan.created.len() + plan.updated.len());
     for a in &plan.created {
-        events.push(event(a, Change::Created)?);
+        events.push(change_of(a, Change::Created)?);
     }
     for (a, _) in &plan.updated {
-        events.push(event(a, Change::Updated)?);
+        events.push(change_of(a, Change::Updated)?);
     }
     Ok(tx.append_events(&events).await?)
-}
-
-fn event(account: &Account, change: Change) -> Result<NewEvent, AppError> {
-    let data = data_of(&AccountView::from(account.clone()))?;
-    let event = NewEvent::new(
-        Resource::Account,
-        change,
-        account.id,
-        account.updated_at,
-        data,
-    );
-    Ok(event.about(account.id, &account.fields.external_refs))
 }

@@ -83,6 +83,26 @@ pub enum AccountKey {
 }
 
 impl AccountKey {
+    /// How an upsert item names its account: by `ref` (checked) or by `id`,
+    /// exactly one of them.
+    pub fn either(reference: Option<ExternalRef>, id: Option<Uuid>) -> Result<Self, Invalid> {
+        match (reference, id) {
+            (Some(_), Some(_)) => Err(Invalid::single("ref", "give ref or id, not both")),
+            (None, None) => Err(Invalid::single(
+                "ref",
+                "give ref (the account's id in another system) or id",
+            )),
+            (None, Some(id)) => Ok(AccountKey::Id(id)),
+            (Some(r), None) => {
+                let mut e = Invalid::default();
+                if let Err(bad) = r.check() {
+                    e.extend_under("ref", bad);
+                }
+                e.into_result().map(|()| AccountKey::Ref(r))
+            }
+        }
+    }
+
     /// The field a row names its account in.
     pub fn field(&self) -> &'static str {
         match self {

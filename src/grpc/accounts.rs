@@ -286,35 +286,19 @@ async fn import_items(
 
 fn import_item(item: AccountImportItem) -> Result<AccountUpsert, Invalid> {
     let mut e = Invalid::default();
-    let key = match (item.r#ref, item.id.is_empty()) {
-        (Some(_), false) => {
-            e.push("ref", "give ref or id, not both");
-            None
-        }
-        (None, true) => {
-            e.push("ref", "give ref (the account's id in another system) or id");
-            None
-        }
-        (Some(r), true) => {
-            let r = ExternalRef::new(r.system, r.id);
-            if let Err(bad) = r.check() {
-                e.extend_under("ref", bad);
-            }
-            Some(AccountKey::Ref(r))
-        }
-        (None, false) => Some(AccountKey::Id(convert::parse_id(&mut e, "id", &item.id))),
-    };
+    let id = (!item.id.is_empty()).then(|| convert::parse_id(&mut e, "id", &item.id));
+    let reference = item.r#ref.map(|r| ExternalRef::new(r.system, r.id));
+    let key = AccountKey::either(reference, id);
     let patch = convert::account_patch(item.account.unwrap_or_default(), item.update_mask);
-    let patch = match patch {
-        Ok(patch) => Some(patch),
-        Err(bad) => {
-            e.0.extend(bad.0);
-            None
-        }
-    };
+    for bad in [key.as_ref().err(), patch.as_ref().err()]
+        .into_iter()
+        .flatten()
+    {
+        e.0.extend(bad.0.iter().cloned());
+    }
     e.into_result()?;
     match (key, patch) {
-        (Some(key), Some(patch)) => Ok(AccountUpsert { key, patch }),
+        (Ok(key), Ok(patch)) => Ok(AccountUpsert { key, patch }),
         _ => Err(Invalid::single("item", "is malformed")),
     }
 }

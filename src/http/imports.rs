@@ -38,21 +38,24 @@ pub struct AccountItemInput {
     pub unknown: serde_json::Map<String, Value>,
 }
 
+impl AccountItemInput {
+    fn key(&self) -> Result<AccountKey, Invalid> {
+        let reference = self
+            .reference
+            .as_ref()
+            .map(|r| ExternalRef::new(&r.system, &r.id));
+        AccountKey::either(reference, self.id)
+    }
+}
+
 impl Checked for AccountItemInput {
     fn check(&self) -> Result<(), Invalid> {
         let mut e = Invalid::default();
         for field in self.unknown.keys() {
             e.push(field.clone(), "is not a field of an account item");
         }
-        match (&self.reference, self.id) {
-            (Some(_), Some(_)) => e.push("ref", "give ref or id, not both"),
-            (None, None) => e.push("ref", "give ref (the account's id in another system) or id"),
-            (Some(r), None) => {
-                if let Err(bad) = ExternalRef::new(&r.system, &r.id).check() {
-                    e.extend_under("ref", bad);
-                }
-            }
-            (None, Some(_)) => {}
+        if let Err(bad) = self.key() {
+            e.0.extend(bad.0);
         }
         e.into_result()
     }
@@ -130,15 +133,7 @@ impl From<ImportPlan> for AccountBatchResult {
                         ItemStatus::Failed => ItemStatusView::Failed,
                     },
                     id: o.id,
-                    errors: o
-                        .errors
-                        .0
-                        .into_iter()
-                        .map(|f| FieldProblem {
-                            field: f.field,
-                            message: f.message,
-                        })
-                        .collect(),
+                    errors: FieldProblem::all(o.errors),
                 })
                 .collect(),
         }
@@ -150,15 +145,8 @@ impl From<ImportPlan> for AccountBatchResult {
 fn parse_item(item: Value) -> Result<AccountUpsert, Invalid> {
     let input = parse_value::<AccountItemInput>(item)?;
     input.check()?;
-    let key = match (input.id, input.reference) {
-        (Some(id), _) => AccountKey::Id(id),
-        (None, r) => {
-            let r = r.ok_or_else(|| Invalid::single("ref", "is required"))?;
-            AccountKey::Ref(ExternalRef::new(r.system, r.id))
-        }
-    };
     Ok(AccountUpsert {
-        key,
+        key: input.key()?,
         patch: input.fields.into(),
     })
 }

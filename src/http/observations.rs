@@ -189,14 +189,7 @@ impl From<BatchOutcome> for BatchResult {
                 .into_iter()
                 .map(|(row, e)| RejectedRow {
                     row,
-                    errors: e
-                        .0
-                        .into_iter()
-                        .map(|f| FieldProblem {
-                            field: f.field,
-                            message: f.message,
-                        })
-                        .collect(),
+                    errors: FieldProblem::all(e),
                 })
                 .collect(),
         }

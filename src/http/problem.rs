@@ -19,6 +19,20 @@ pub struct FieldProblem {
     pub message: String,
 }
 
+impl FieldProblem {
+    /// Every bad field of `invalid`, in order.
+    pub fn all(invalid: Invalid) -> Vec<Self> {
+        invalid
+            .0
+            .into_iter()
+            .map(|e| FieldProblem {
+                field: e.field,
+                message: e.message,
+            })
+            .collect()
+    }
+}
+
 /// An RFC 9457 problem. `errors` lists every bad field of a 422.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Problem {
@@ -53,14 +67,7 @@ impl Problem {
             StatusCode::UNPROCESSABLE_ENTITY,
             "the request has invalid fields",
         );
-        p.errors = invalid
-            .0
-            .into_iter()
-            .map(|e| FieldProblem {
-                field: e.field,
-                message: e.message,
-            })
-            .collect();
+        p.errors = FieldProblem::all(invalid);
         p
     }
 }
