@@ -251,13 +251,14 @@ async fn replace_account(
     current: Account,
     fields: AccountFields,
 ) -> Result<Account, AppError> {
+    let (read, refs_before) = (current.version, current.fields.external_refs.clone());
     let next = Account {
         fields,
-        version: current.version + 1,
+        version: read + 1,
         updated_at: next_change_time(current.updated_at),
         ..current
     };
-    let took = tx.update_account(&next, current.version).await?;
+    let took = tx.update_account(&next, read, &refs_before).await?;
     let next = written(took, next)?;
     record_change(tx, &next, Change::Updated).await?;
     Ok(next)

@@ -93,15 +93,18 @@ async fn book_of(tx: &mut Tx, items: &[Result<AccountUpsert, Invalid>]) -> Resul
 /// Writes what the plan creates and changes, with an event for each.
 async fn write(tx: &mut Tx, plan: &ImportPlan) -> Result<(), AppError> {
     tx.insert_accounts(&plan.created).await?;
-    for (account, read) in &plan.updated {
-        written(tx.update_account(account, *read).await?, ())?;
+    for c in &plan.updated {
+        let took = tx
+            .update_account(&c.account, c.read, &c.refs_before)
+            .await?;
+        written(took, ())?;
     }
     let mut events = Vec::with_capacity(plan.created.len() + plan.updated.len());
     for a in &plan.created {
         events.push(change_of(a, Change::Created)?);
     }
-    for (a, _) in &plan.updated {
-        events.push(change_of(a, Change::Updated)?);
+    for c in &plan.updated {
+        events.push(change_of(&c.account, Change::Updated)?);
     }
     Ok(tx.append_events(&events).await?)
 }

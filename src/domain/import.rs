@@ -50,13 +50,23 @@ pub struct ItemOutcome {
     pub errors: Invalid,
 }
 
-/// What a batch writes: new accounts, and changed ones with the version they
-/// were read at; with each item's outcome.
+/// A stored account a batch changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub account: Account,
+    /// The version it was read at: the write takes only if it still is.
+    pub read: i64,
+    /// Its refs as stored, so that unchanged refs are not written again.
+    pub refs_before: Vec<ExternalRef>,
+}
+
+/// What a batch writes: new accounts and changed ones, with each item's
+/// outcome.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportPlan {
     pub outcomes: Vec<ItemOutcome>,
     pub created: Vec<Account>,
-    pub updated: Vec<(Account, i64)>,
+    pub updated: Vec<Changed>,
 }
 
 impl ImportPlan {
@@ -160,16 +170,18 @@ pub fn plan(
                 updated_at: now,
             }),
             Some(stored) if stored.fields != w.fields => {
-                let read = stored.version;
-                plan.updated.push((
-                    Account {
-                        fields: w.fields,
-                        version: read + 1,
-                        updated_at: now.max(stored.updated_at + chrono::Duration::microseconds(1)),
-                        ..stored
-                    },
+                let (read, refs_before) = (stored.version, stored.fields.external_refs.clone());
+                let account = Account {
+                    fields: w.fields,
+                    version: read + 1,
+                    updated_at: now.max(stored.updated_at + chrono::Duration::microseconds(1)),
+                    ..stored
+                };
+                plan.updated.push(Changed {
+                    account,
                     read,
-                ));
+                    refs_before,
+                });
             }
             Some(_) => {}
         }
@@ -325,8 +337,13 @@ mod tests {
             (plan.created[0].version, plan.created[0].created_at),
             (1, now)
         );
-        let (updated, read) = &plan.updated[0];
+        let Changed {
+            account: updated,
+            read,
+            refs_before,
+        } = &plan.updated[0];
         assert_eq!((updated.id, updated.version, *read), (acme, 4, 3));
+        assert_eq!(refs_before, &vec![sf("001")]);
         assert_eq!(
             serde_json::to_value(&updated.fields.attributes).unwrap(),
             serde_json::json!({"csm_note": "sponsor left", "plan": "pro"})

@@ -5,7 +5,9 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
+use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use super::accounts::AccountPatchInput;
@@ -23,20 +25,55 @@ pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
 /// One account to upsert: named by `ref` (created when no account has it) or
 /// by `id`, with the fields to merge into it as `PATCH /v1/accounts/{id}`
 /// takes them (a new account needs a `name`).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 pub struct AccountItemInput {
-    /// The account's id in another system; or give `id`.
     #[serde(rename = "ref")]
     pub reference: Option<ExternalRefDto>,
-    /// The account's csapi id; or give `ref`.
     pub id: Option<Uuid>,
     #[serde(flatten)]
     pub fields: AccountPatchInput,
     /// What no field takes (a flattened struct does not refuse it itself).
     #[serde(flatten)]
-    #[schema(ignore)]
     pub unknown: serde_json::Map<String, Value>,
 }
+
+/// One object: the patch's fields with `ref` and `id` beside them. (Derived,
+/// the schema would be `allOf` the patch, whose `additionalProperties: false`
+/// refuses `ref` and `id`.)
+impl PartialSchema for AccountItemInput {
+    fn schema() -> RefOr<Schema> {
+        let mut schema = AccountPatchInput::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            let mut reference = match ExternalRefDto::schema() {
+                RefOr::T(Schema::Object(r)) => r,
+                _ => ObjectBuilder::new().build(),
+            };
+            reference.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
+            reference.description =
+                Some("The account's id in another system; or give `id`.".into());
+            let id = ObjectBuilder::new()
+                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+                .description(Some("The account's csapi id; or give `ref`."))
+                .build();
+            object
+                .properties
+                .insert("ref".into(), RefOr::T(Schema::Object(reference)));
+            object
+                .properties
+                .insert("id".into(), RefOr::T(Schema::Object(id)));
+            object.description = Some(
+                "One account to upsert: named by `ref` (created when no account has it) or by \
+                 `id`, with the fields to merge into it as `PATCH /v1/accounts/{id}` takes them \
+                 (a new account needs a `name`)."
+                    .into(),
+            );
+        }
+        schema
+    }
+}
+
+impl ToSchema for AccountItemInput {}
 
 impl AccountItemInput {
     fn key(&self) -> Result<AccountKey, Invalid> {

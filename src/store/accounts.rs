@@ -198,13 +198,15 @@ super::for_each_backend! {
         Ok(found)
     }
 
-    /// Writes `a` over the stored account if it is still at `expected_version`;
-    /// `false` when it changed (or went) meanwhile.
+    /// Writes `a` over the stored account if it is still at `expected_version`
+    /// (its refs too when `refs_changed`); `false` when it changed (or went)
+    /// meanwhile.
     pub(crate) async fn update(
         c: &mut Conn,
         ws: Uuid,
         a: &Account,
         expected_version: i64,
+        refs_changed: bool,
     ) -> Result<bool, StoreError> {
         let row = AccountRow::new(ws, a)?;
         let n = diesel::update(
@@ -227,7 +229,7 @@ super::for_each_backend! {
         ))
         .execute(c)
         .await?;
-        if n == 1 {
+        if n == 1 && refs_changed {
             external_refs::replace(c, ws, Entity::Account, a.id, &a.fields.external_refs).await?;
         }
         Ok(n == 1)
@@ -321,12 +323,16 @@ impl Tx {
     }
 
     /// `false` when the account is no longer at `expected_version`.
+    /// Writes `a` over the account read at `expected_version`; its refs
+    /// only when they differ from `refs_before`.
     pub async fn update_account(
         &mut self,
         a: &Account,
         expected_version: i64,
+        refs_before: &[ExternalRef],
     ) -> Result<bool, StoreError> {
-        in_tx!(self, update(a, expected_version))
+        let refs_changed = a.fields.external_refs != refs_before;
+        in_tx!(self, update(a, expected_version, refs_changed))
     }
 
     pub async fn delete_account(
