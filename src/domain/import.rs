@@ -71,7 +71,12 @@ pub struct ImportPlan {
 
 impl ImportPlan {
     pub fn failed(&self) -> bool {
-        self.outcomes.iter().any(|o| o.status == ItemStatus::Failed)
+        self.count(ItemStatus::Failed) > 0
+    }
+
+    /// How many items ended as `status`.
+    pub fn count(&self, status: ItemStatus) -> usize {
+        self.outcomes.iter().filter(|o| o.status == status).count()
     }
 
     /// Every bad field of every failed item.

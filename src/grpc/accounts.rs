@@ -304,10 +304,7 @@ fn import_item(item: AccountImportItem) -> Result<AccountUpsert, Invalid> {
 }
 
 fn import_to_pb(plan: ImportPlan) -> ImportAccountsResponse {
-    let count = |s: ItemStatus| {
-        let n = plan.outcomes.iter().filter(|o| o.status == s).count();
-        u32::try_from(n).unwrap_or(u32::MAX)
-    };
+    let count = |s: ItemStatus| u32::try_from(plan.count(s)).unwrap_or(u32::MAX);
     ImportAccountsResponse {
         created: count(ItemStatus::Created),
         updated: count(ItemStatus::Updated),

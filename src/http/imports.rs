@@ -152,12 +152,11 @@ pub struct AccountBatchResult {
 
 impl From<ImportPlan> for AccountBatchResult {
     fn from(plan: ImportPlan) -> Self {
-        let count = |s: ItemStatus| plan.outcomes.iter().filter(|o| o.status == s).count();
         Self {
-            created: count(ItemStatus::Created),
-            updated: count(ItemStatus::Updated),
-            unchanged: count(ItemStatus::Unchanged),
-            failed: count(ItemStatus::Failed),
+            created: plan.count(ItemStatus::Created),
+            updated: plan.count(ItemStatus::Updated),
+            unchanged: plan.count(ItemStatus::Unchanged),
+            failed: plan.count(ItemStatus::Failed),
             items: plan
                 .outcomes
                 .into_iter()
