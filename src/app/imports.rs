@@ -16,7 +16,8 @@ use crate::store::Tx;
 impl App {
     /// Merges each item into the account it names, or creates one. Atomic:
     /// one bad item refuses the batch (422 naming every bad item and field);
-    /// otherwise bad items are reported and the rest written. Batches queue
+    /// otherwise refused items are reported and the rest written (a
+    /// malformed item still refuses the batch). Batches queue
     /// on the workspace's refs, so two never create one ref twice.
     pub async fn import_accounts(
         &self,
@@ -33,9 +34,13 @@ impl App {
         let mut work = self.begin(p).await?;
         let result = async {
             work.lock_name(ACCOUNT_REFS).await?;
+            // A malformed item fails any batch; only well-formed items that
+            // are refused (unknown id, a ref another account holds …) can be
+            // skipped.
+            let malformed = items.iter().any(Result::is_err);
             let book = book_of(&mut work, &items).await?;
             let plan = import::plan(items, book, now(), Uuid::now_v7);
-            if atomic && plan.failed() {
+            if (atomic || malformed) && plan.failed() {
                 return Err(plan.errors().into());
             }
             write(&mut work, &plan).await?;

@@ -103,7 +103,9 @@ impl Checked for AccountItemInput {
 #[serde(deny_unknown_fields)]
 pub struct AccountBatchInput {
     /// `true` (default): one bad item and nothing is written (422 naming every bad item and
-    /// field). `false`: the good items are written and the bad ones reported.
+    /// field). `false`: the good items are written and the refused ones (unknown id, a new
+    /// account without a name, a ref another account holds) reported; a malformed item still
+    /// fails the whole batch.
     #[serde(default = "yes")]
     #[schema(default = true)]
     pub atomic: bool,

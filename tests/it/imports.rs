@@ -90,9 +90,14 @@ on_both_backends! {
         let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
         assert_eq!(list["items"], json!([]), "an atomic batch with a bad item writes nothing");
 
-        let (status, partial) = batch(app, json!({"items": items, "atomic": false})).await;
+        // A malformed item (an unknown field, no ref or id) fails any batch;
+        // well-formed items that are refused are skipped when not atomic.
+        let (status, _) = batch(app, json!({"items": items, "atomic": false})).await;
+        assert_eq!(status, 422);
+        let refused: Vec<Value> = [0, 1, 4, 5].iter().map(|&i| items[i].clone()).collect();
+        let (status, partial) = batch(app, json!({"items": refused, "atomic": false})).await;
         assert_eq!(status, 200, "{partial}");
-        assert_eq!(statuses(&partial), ["created", "failed", "failed", "failed", "failed", "failed"]);
+        assert_eq!(statuses(&partial), ["created", "failed", "failed", "failed"]);
         assert_eq!(partial["items"][1]["errors"], json!([{"field": "items[1].name", "message": "is required to create an account"}]));
         assert_eq!(partial["items"][1]["id"], Value::Null);
         let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
