@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::accounts::{hold_account, written};
-use super::changes::{data_of, record_about};
+use super::changes::{account_refs, data_of, record_about};
 use super::page::{paginate, scan};
 use super::success_plans::today;
 use super::views::SuccessView;
@@ -92,8 +92,7 @@ impl App {
             };
             work.insert_success(&s).await?;
             let created = AssessedSuccess::at(s, today());
-            record_success(&mut work, &created, Change::Created).await?;
-            record_success(&mut work, &created, Change::Captured).await?;
+            record_success(&mut work, &created, &[Change::Created, Change::Captured]).await?;
             Ok(created)
         }
         .await;
@@ -180,7 +179,7 @@ impl App {
             };
             let took = work.update_success(&next, current.version).await?;
             let next = written(took, AssessedSuccess::at(next, today()))?;
-            record_success(&mut work, &next, Change::Updated).await?;
+            record_success(&mut work, &next, &[Change::Updated]).await?;
             Ok(next)
         }
         .await;
@@ -210,11 +209,20 @@ impl App {
 
 /// Records that a success was created (and captured) or changed, as a GET
 /// now returns it.
-async fn record_success(tx: &mut Tx, a: &AssessedSuccess, change: Change) -> Result<(), AppError> {
+async fn record_success(
+    tx: &mut Tx,
+    a: &AssessedSuccess,
+    changes: &[Change],
+) -> Result<(), AppError> {
     let data = data_of(&SuccessView::from(a.clone()))?;
     let s = &a.success;
-    let event = NewEvent::new(Resource::Success, change, s.id, s.updated_at, data);
-    record_about(tx, s.account_id, event).await
+    let refs = account_refs(tx, s.account_id).await?;
+    let events: Vec<NewEvent> = changes
+        .iter()
+        .map(|c| NewEvent::new(Resource::Success, *c, s.id, s.updated_at, data.clone()))
+        .map(|e| e.about(s.account_id, &refs))
+        .collect();
+    Ok(tx.append_events(&events).await?)
 }
 
 /// The success, with its account locked until the unit of work ends.
