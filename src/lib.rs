@@ -2,7 +2,8 @@
 //!
 //! Layers, inner to outer: [`domain`] (pure CS logic) → [`app`] (use cases) →
 //! [`store`] (diesel, PostgreSQL or SQLite), and two doors over the same use
-//! cases: `http` (axum, REST) and `grpc` (tonic).
+//! cases: `http` (axum, REST) and `grpc` (tonic). [`outbound`] is the one
+//! adapter that calls out: webhook deliveries.
 
 pub mod app;
 pub mod domain;
@@ -10,6 +11,7 @@ pub mod grpc;
 pub mod http;
 pub mod logs;
 pub mod metrics;
+pub mod outbound;
 pub mod present;
 pub mod server;
 pub mod store;

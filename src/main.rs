@@ -4,8 +4,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use csapi::app::{App, Bootstrap, DEFAULT_KEY_CACHE_TTL, MAX_KEY_CACHE_TTL, RateLimit, RateLimits};
+use csapi::app::{
+    App, Bootstrap, DEFAULT_KEY_CACHE_TTL, MAX_KEY_CACHE_TTL, RateLimit, RateLimits, WebhookOptions,
+};
 use csapi::domain::Role;
+use csapi::domain::webhook::{Reach, RetrySchedule};
 use csapi::http::HttpOptions;
 use csapi::server::{ConnectionLimits, ServeOptions, Server};
 use csapi::store::{Store, StoreConfig};
@@ -143,8 +146,20 @@ struct ServeArgs {
     max_connections: usize,
     /// How long the change feed keeps events: a number and a unit (`30d`,
     /// `12h`, `90m`, `3600s`). A reader further behind must resync.
-    #[arg(long, env = "CSAPI_EVENT_RETENTION", default_value = "30d", value_parser = retention)]
+    #[arg(long, env = "CSAPI_EVENT_RETENTION", default_value = "30d", value_parser = span)]
     event_retention: Duration,
+    /// Lets webhooks call plain http and private, loopback and link-local
+    /// addresses (a receiver on this host or network); off in production.
+    #[arg(long, env = "CSAPI_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    webhook_allow_private: bool,
+    /// Waits between the attempts of a failed webhook delivery,
+    /// comma-separated; after the last, the delivery is given up.
+    #[arg(long, env = "CSAPI_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h",
+          value_delimiter = ',', value_parser = span)]
+    webhook_retry_schedule: Vec<Duration>,
+    /// How long every delivery to a webhook may fail before csapi disables it.
+    #[arg(long, env = "CSAPI_WEBHOOK_DISABLE_AFTER", default_value = "5d", value_parser = span)]
+    webhook_disable_after: Duration,
     /// Seconds in-flight requests get to finish after SIGTERM or Ctrl-C.
     #[arg(long, env = "CSAPI_SHUTDOWN_GRACE", default_value_t = 30)]
     shutdown_grace: u64,
@@ -221,7 +236,17 @@ async fn serve(app: App, args: ServeArgs) -> anyhow::Result<()> {
             per_workspace: args.workspace_rate_limit,
         })
         .with_key_cache(Duration::from_millis(args.key_cache_ttl_ms))
-        .with_event_retention(args.event_retention);
+        .with_event_retention(args.event_retention)
+        .with_webhooks(WebhookOptions {
+            reach: if args.webhook_allow_private {
+                Reach::Private
+            } else {
+                Reach::Public
+            },
+            retries: RetrySchedule(args.webhook_retry_schedule),
+            disable_after: args.webhook_disable_after,
+            ..WebhookOptions::default()
+        });
     match app.bootstrap(args.bootstrap_key).await? {
         Bootstrap::Created { admin, .. } => println!(
             "created workspace `default`; its admin key (shown once): {}",
@@ -308,9 +333,9 @@ fn release_start_up_memory() {
     }
 }
 
-/// A retention: a whole number and a unit, `s`, `m`, `h` or `d`.
-fn retention(text: &str) -> Result<Duration, String> {
-    let bad = || format!("{text:?} is not a retention such as 30d, 12h, 90m or 3600s");
+/// A span of time: a whole number and a unit, `s`, `m`, `h` or `d`.
+fn span(text: &str) -> Result<Duration, String> {
+    let bad = || format!("{text:?} is not a span of time such as 30d, 12h, 90m or 3600s");
     if !text.is_ascii() {
         return Err(bad());
     }

@@ -5,6 +5,7 @@ mod accounts;
 mod assessments;
 mod catalogue;
 mod changes;
+mod delivery;
 mod error;
 mod frameworks;
 mod idempotency;
@@ -22,6 +23,7 @@ mod stakeholders;
 mod success_plans;
 mod successes;
 pub mod views;
+mod webhooks;
 mod work;
 mod workspaces;
 
@@ -33,6 +35,7 @@ pub use changes::{
     Changes, ChangesQuery, DEFAULT_RETENTION as DEFAULT_EVENT_RETENTION,
     MAX_WAIT as MAX_CHANGES_WAIT,
 };
+pub use delivery::WebhookOptions;
 pub use error::AppError;
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
@@ -48,6 +51,7 @@ pub use qbr::{
 pub use rate_limit::{Allowance, Exhausted, RateLimit, RateLimits};
 pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
 pub use successes::{AssessedSuccess, SuccessQuery};
+pub use webhooks::{NewWebhook, WebhookChange, WithSecret};
 pub use workspaces::{Bootstrap, NewKey};
 
 pub use crate::domain::Principal;
@@ -69,6 +73,8 @@ pub struct Core {
     keys: std::sync::Arc<key_cache::KeyCache>,
     /// How long the change feed keeps an event.
     event_retention: std::time::Duration,
+    /// How this replica delivers webhooks.
+    webhooks: WebhookOptions,
 }
 
 impl std::ops::Deref for App {
@@ -88,6 +94,7 @@ impl App {
             limiter: Default::default(),
             keys: Default::default(),
             event_retention: DEFAULT_EVENT_RETENTION,
+            webhooks: WebhookOptions::default(),
         }))
     }
 
@@ -114,6 +121,14 @@ impl App {
     pub fn with_event_retention(self, retention: std::time::Duration) -> Self {
         Self(std::sync::Arc::new(Core {
             event_retention: retention,
+            ..std::sync::Arc::unwrap_or_clone(self.0)
+        }))
+    }
+
+    /// The same core, delivering webhooks as `options` say.
+    pub fn with_webhooks(self, options: WebhookOptions) -> Self {
+        Self(std::sync::Arc::new(Core {
+            webhooks: options,
             ..std::sync::Arc::unwrap_or_clone(self.0)
         }))
     }

@@ -57,9 +57,27 @@ pub enum Resource {
     Classification,
     /// A batch of observations written at once (`observations.ingested`).
     Observations,
+    Webhook,
 }
 
 impl Resource {
+    pub const ALL: [Resource; 14] = [
+        Resource::Account,
+        Resource::Stakeholder,
+        Resource::Assessment,
+        Resource::SuccessPlan,
+        Resource::PlanTemplate,
+        Resource::Success,
+        Resource::Framework,
+        Resource::MetricDefinition,
+        Resource::MetricSet,
+        Resource::Policy,
+        Resource::ApiKey,
+        Resource::Classification,
+        Resource::Observations,
+        Resource::Webhook,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Resource::Account => "account",
@@ -75,6 +93,7 @@ impl Resource {
             Resource::ApiKey => "api_key",
             Resource::Classification => "classification",
             Resource::Observations => "observations",
+            Resource::Webhook => "webhook",
         }
     }
 }
@@ -93,6 +112,8 @@ pub enum Change {
     Captured,
     /// `observations.ingested`: one event for a whole batch.
     Ingested,
+    /// `webhook.disabled`: csapi stopped calling a receiver that kept failing.
+    Disabled,
 }
 
 impl Change {
@@ -105,6 +126,7 @@ impl Change {
             Change::HealthChanged => "health_changed",
             Change::Captured => "captured",
             Change::Ingested => "ingested",
+            Change::Disabled => "disabled",
         }
     }
 }

@@ -67,6 +67,7 @@ pub mod stakeholder;
 pub mod success;
 pub mod success_plan;
 pub mod validation;
+pub mod webhook;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
 pub use api_key::{ApiKey, Principal, Role};

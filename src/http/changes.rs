@@ -2,17 +2,13 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 use utoipa::{IntoParams, ToSchema};
-use uuid::Uuid;
 
-use super::dto::{ExternalRefDto, refs_to};
 use super::extract::{Caller, Query};
 use super::problem::{Problem, ProblemResponses};
+pub use crate::app::views::EventView;
 use crate::app::{App, Changes, ChangesQuery};
-use crate::domain::event::Event;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -31,51 +27,6 @@ pub struct ChangesParams {
     /// Seconds (0–30) to wait for an event when none is new: a long poll.
     #[param(minimum = 0, maximum = 30)]
     pub wait: Option<f64>,
-}
-
-/// One change.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
-    /// Unique; the same event delivered twice has the same id.
-    pub id: Uuid,
-    /// `<resource>.<created|updated|deleted>`, e.g. `account.updated`, or a moment:
-    /// `classification.changed`, `success_plan.health_changed`, `success.captured`,
-    /// `observations.ingested`.
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub occurred_at: DateTime<Utc>,
-    /// The kind of record that changed, e.g. `account`.
-    pub resource: String,
-    /// The record's id; the key of a definition named by key (framework, metric definition,
-    /// metric set, prioritization policy); the subject's id for a classification.
-    pub resource_id: String,
-    /// The account the change concerns, if any.
-    pub account_id: Option<Uuid>,
-    /// That account's refs when the change was made (kept for a deleted account).
-    pub account_refs: Vec<ExternalRefDto>,
-    /// The record as a GET returned it after the change; for a delete, a tombstone of its
-    /// id and refs.
-    #[schema(value_type = Object)]
-    pub data: Box<RawValue>,
-    /// A cursor just after this event.
-    pub cursor: String,
-}
-
-impl From<Event> for EventView {
-    fn from(e: Event) -> Self {
-        Self {
-            id: e.position.id,
-            cursor: e.position.cursor(),
-            kind: e.kind,
-            occurred_at: e.occurred_at,
-            resource: e.resource,
-            resource_id: e.resource_id,
-            account_id: e.account_id,
-            account_refs: refs_to(e.account_refs),
-            // Written by csapi as JSON; a row that were not would show as null.
-            data: RawValue::from_string(e.data).unwrap_or_else(|_| RawValue::NULL.to_owned()),
-        }
-    }
 }
 
 /// A page of the feed.

@@ -6,7 +6,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::app::Listed;
-pub use crate::app::views::{ExternalRefDto, refs_from, refs_to};
+pub use crate::app::views::{ExternalRefDto, refs_from};
 use crate::domain::currency::CODES;
 pub use crate::domain::patch::{double_option, present};
 

@@ -71,6 +71,11 @@ examples! {
         "role": "executive_sponsor"
     },
     "create_api_key": crate::http::api_keys::ApiKeyInput = {"name": "salesforce-sync", "role": "write"},
+    "create_webhook": crate::http::webhooks::WebhookInput = {
+        "url": "https://hooks.example.com/csapi", "event_types": ["account.*", "classification.changed"],
+        "description": "Salesforce sync"
+    },
+    "update_webhook": crate::http::webhooks::WebhookPatchInput = {"enabled": true, "rotate_secret": true},
     "create_assessment": crate::http::assessments::AssessmentInput = {
         "account_id": ACCOUNT, "framework": "readiness", "assessed_at": "2026-04-15T00:00:00Z",
         "scores": {"goal_clarity": 8, "priority": 9},

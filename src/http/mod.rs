@@ -29,6 +29,7 @@ mod schema;
 mod stakeholders;
 mod success_plans;
 mod successes;
+mod webhooks;
 
 use std::time::Duration;
 
@@ -116,6 +117,7 @@ pub struct HttpOptions {
         (name = "successes", description = "Captured wins, and whether they can be told, measured, reused and made to last"),
         (name = "workspace", description = "Settings of the workspace"),
         (name = "changes", description = "What changed, in commit order: the feed a sync tails"),
+        (name = "webhooks", description = "Events pushed to a receiver, signed per Standard Webhooks (admin)"),
         (name = "operations", description = "Health, readiness and metrics")
     )
 )]
@@ -152,6 +154,11 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(changes::list))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::redeliver))
         .routes(routes!(frameworks::list, frameworks::create))
         .routes(routes!(frameworks::get, frameworks::update))
         .routes(routes!(frameworks::get_version))

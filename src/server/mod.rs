@@ -91,7 +91,8 @@ impl Server {
             grpc_conn::incoming(grpc, options.connections.max_connections),
             until(stopped.clone()),
         );
-        tokio::spawn(purge_expired(app, stopped));
+        tokio::spawn(purge_expired(app.clone(), stopped.clone()));
+        tokio::spawn(async move { app.run_webhooks(stopped).await });
         let doors = tokio::spawn(async move {
             let (a, b) = tokio::join!(rest, rpc);
             a?;

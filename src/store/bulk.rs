@@ -6,7 +6,7 @@
 
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use super::schema::{accounts, events, external_refs};
+use super::schema::{accounts, events, external_refs, webhook_deliveries};
 use super::{CHUNK, SqliteConn, StoreError};
 
 /// An account as stored.
@@ -56,6 +56,26 @@ pub(crate) struct EventRow {
     pub data: String,
 }
 
+/// A webhook delivery as stored.
+#[derive(diesel::Insertable)]
+#[diesel(table_name = webhook_deliveries, treat_none_as_default_value = false)]
+pub(crate) struct DeliveryRow {
+    pub workspace_id: String,
+    pub id: String,
+    pub webhook_id: String,
+    pub event_id: String,
+    pub event_type: String,
+    pub payload: String,
+    pub status: &'static str,
+    pub attempts: i32,
+    pub next_attempt_at: Option<i64>,
+    pub last_attempt_at: Option<i64>,
+    pub last_status_code: Option<i32>,
+    pub last_latency_ms: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
 /// Inserts rows of one table many at a time.
 pub(crate) trait InsertMany<R> {
     async fn insert_many(&mut self, rows: Vec<R>) -> Result<(), StoreError>;
@@ -91,4 +111,5 @@ insert_many! {
     AccountRow => accounts::table,
     RefRow => external_refs::table,
     EventRow => events::table,
+    DeliveryRow => webhook_deliveries::table,
 }

@@ -36,6 +36,7 @@ pub mod stakeholders;
 pub mod success_plans;
 pub mod successes;
 mod tx;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use error::StoreError;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 mod definitions;
 mod evaluation;
+mod events;
 mod plans;
 mod successes;
 
@@ -16,6 +17,7 @@ pub use evaluation::{
     AssessmentView, ClassificationView, EquationResultView, EvaluationView, FrameworkView,
     HierarchyResultView, LevelView, Point, TermValueView,
 };
+pub use events::{DeliveryView, EventView, WebhookView};
 pub use plans::{PlanView, ProgressSummary, TemplateView};
 pub use successes::SuccessView;
 
