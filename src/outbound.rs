@@ -162,3 +162,44 @@ impl Resolve for Checked {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn names_that_resolve_to_internal_addresses_are_refused() {
+        let name = Name::from_str("localhost").unwrap();
+        let refused = match Checked(Reach::Public).resolve(name).await {
+            Ok(_) => panic!("localhost resolved for public reach"),
+            Err(e) => e.to_string(),
+        };
+        assert!(refused.contains("loopback address"), "{refused}");
+        let allowed = Checked(Reach::Private)
+            .resolve(Name::from_str("localhost").unwrap())
+            .await;
+        assert!(allowed.is_ok_and(|mut a| a.next().is_some_and(|s| s.ip().is_loopback())));
+    }
+
+    #[tokio::test]
+    async fn internal_targets_fail_without_a_request() {
+        let client = WebhookClient::new(Reach::Public).unwrap();
+        let attempt = client
+            .send(&Message {
+                url: "https://169.254.169.254/latest/meta-data",
+                id: "m",
+                body: "{}",
+                secrets: &[],
+            })
+            .await;
+        assert_eq!(attempt.status_code, None);
+        assert_eq!(
+            attempt.error.as_deref(),
+            Some(
+                "url points to a link-local or metadata address; webhooks call public addresses only"
+            )
+        );
+    }
+}

@@ -17,6 +17,7 @@ mod prioritization;
 mod qbr;
 mod status;
 mod success_plans;
+mod webhooks;
 
 use std::time::Instant;
 
@@ -44,6 +45,7 @@ pub use prioritization::PrioritizationGrpc;
 pub use qbr::QbrGrpc;
 pub use status::status_of;
 pub use success_plans::SuccessPlanGrpc;
+pub use webhooks::WebhookGrpc;
 
 /// What every service holds.
 #[derive(Clone)]

@@ -24,10 +24,11 @@ use crate::grpc::pb::metric_service_server::MetricServiceServer;
 use crate::grpc::pb::prioritization_service_server::PrioritizationServiceServer;
 use crate::grpc::pb::qbr_service_server::QbrServiceServer;
 use crate::grpc::pb::success_plan_service_server::SuccessPlanServiceServer;
+use crate::grpc::pb::webhook_service_server::WebhookServiceServer;
 use crate::grpc::pb::workspace_service_server::WorkspaceServiceServer;
 use crate::grpc::{
     AccountGrpc, ApiKeyGrpc, AssessmentGrpc, ChangeGrpc, FrameworkGrpc, GrpcState, MatrixGrpc,
-    MetricGrpc, PrioritizationGrpc, QbrGrpc, SuccessPlanGrpc, WorkspaceGrpc, pb,
+    MetricGrpc, PrioritizationGrpc, QbrGrpc, SuccessPlanGrpc, WebhookGrpc, WorkspaceGrpc, pb,
 };
 use crate::http::{self, HttpOptions, HttpState};
 use crate::metrics::Metrics;
@@ -181,6 +182,7 @@ async fn grpc_router(
             SuccessPlanServiceServer,
             SuccessPlanGrpc(state.clone())
         ))
+        .add_service(limited!(WebhookServiceServer, WebhookGrpc(state.clone())))
         .add_service(limited!(WorkspaceServiceServer, WorkspaceGrpc(state))))
 }
 
@@ -234,6 +236,7 @@ async fn report_store_health(app: &App, reporter: &tonic_health::server::HealthR
         "csapi.v1.MetricService",
         "csapi.v1.QbrService",
         "csapi.v1.SuccessPlanService",
+        "csapi.v1.WebhookService",
         "csapi.v1.WorkspaceService",
     ] {
         reporter.set_service_status(service, status).await;

@@ -446,13 +446,14 @@ super::for_each_backend! {
     /// run of failures began, or that it has none; answers the webhook.
     pub(crate) async fn note_health(c: &mut Conn, ws: Uuid, id: Uuid, failed_at: Option<i64>) -> Result<Option<Webhook>, StoreError> {
         diesel::sql_query(
-            "UPDATE webhooks SET failing_since = CASE WHEN $3 THEN COALESCE(failing_since, $4) END \
-             WHERE workspace_id = $1 AND id = $2",
+            // Placeholders in order of appearance: SQLite numbers `$n` so.
+            "UPDATE webhooks SET failing_since = CASE WHEN $1 THEN COALESCE(failing_since, $2) END \
+             WHERE workspace_id = $3 AND id = $4",
         )
-        .bind::<Text, _>(ws.to_string())
-        .bind::<Text, _>(id.to_string())
         .bind::<Bool, _>(failed_at.is_some())
         .bind::<Nullable<BigInt>, _>(failed_at)
+        .bind::<Text, _>(ws.to_string())
+        .bind::<Text, _>(id.to_string())
         .execute(c)
         .await?;
         get(c, ws, id).await

@@ -26,3 +26,4 @@ mod rate_limits;
 mod stakeholders;
 mod success_plans;
 mod success_plans_grpc;
+mod webhooks;

@@ -45,6 +45,20 @@ const PARITY: &[(&str, &str)] = &[
     ("create_api_key", "csapi.v1.ApiKeyService/CreateApiKey"),
     ("list_api_keys", "csapi.v1.ApiKeyService/ListApiKeys"),
     ("revoke_api_key", "csapi.v1.ApiKeyService/RevokeApiKey"),
+    ("create_webhook", "csapi.v1.WebhookService/CreateWebhook"),
+    ("list_webhooks", "csapi.v1.WebhookService/ListWebhooks"),
+    ("get_webhook", "csapi.v1.WebhookService/GetWebhook"),
+    ("update_webhook", "csapi.v1.WebhookService/UpdateWebhook"),
+    ("delete_webhook", "csapi.v1.WebhookService/DeleteWebhook"),
+    ("test_webhook", "csapi.v1.WebhookService/TestWebhook"),
+    (
+        "list_webhook_deliveries",
+        "csapi.v1.WebhookService/ListWebhookDeliveries",
+    ),
+    (
+        "redeliver_webhook_delivery",
+        "csapi.v1.WebhookService/RedeliverWebhookDelivery",
+    ),
     ("list_changes", "csapi.v1.ChangeService/ListChanges"),
     // REST's long poll (`wait`) is the watch's twin.
     ("list_changes", "csapi.v1.ChangeService/WatchChanges"),

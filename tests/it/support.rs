@@ -4,7 +4,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use csapi::app::{App, RateLimits};
+use csapi::app::{App, RateLimits, WebhookOptions};
+use csapi::domain::webhook::{Reach, RetrySchedule};
 use csapi::grpc::pb::account_service_client::AccountServiceClient;
 use csapi::grpc::pb::api_key_service_client::ApiKeyServiceClient;
 use csapi::http::HttpOptions;
@@ -25,6 +26,17 @@ pub const TEST_LIMITS: ConnectionLimits = ConnectionLimits {
     header_timeout: Duration::from_secs(2),
     max_connections: 256,
 };
+
+/// Webhooks as the webhook tests run them: to this host, looked for every
+/// 50 ms, retried twice after 150 ms.
+pub fn test_webhooks() -> WebhookOptions {
+    WebhookOptions {
+        reach: Reach::Private,
+        retries: RetrySchedule(vec![Duration::from_millis(150); 2]),
+        poll: Duration::from_millis(50),
+        ..WebhookOptions::default()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -105,18 +117,31 @@ impl TestApp {
 
     /// Like [`TestApp::start`], with these connection limits.
     pub async fn start_limited(backend: Backend, limits: ConnectionLimits) -> Option<TestApp> {
-        Self::start_with(backend, limits, RateLimits::default()).await
+        Self::start_with(
+            backend,
+            limits,
+            RateLimits::default(),
+            WebhookOptions::default(),
+        )
+        .await
     }
 
     /// Like [`TestApp::start`], counting requests against these rate limits.
     pub async fn start_rate_limited(backend: Backend, rates: RateLimits) -> Option<TestApp> {
-        Self::start_with(backend, TEST_LIMITS, rates).await
+        Self::start_with(backend, TEST_LIMITS, rates, WebhookOptions::default()).await
+    }
+
+    /// Like [`TestApp::start`], delivering webhooks to receivers on this
+    /// host at once, retrying after 150 ms twice.
+    pub async fn start_webhooks(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, TEST_LIMITS, RateLimits::default(), test_webhooks()).await
     }
 
     async fn start_with(
         backend: Backend,
         limits: ConnectionLimits,
         rates: RateLimits,
+        webhooks: WebhookOptions,
     ) -> Option<TestApp> {
         let (url, cleanup) = match backend {
             Backend::Sqlite => {
@@ -129,7 +154,7 @@ impl TestApp {
                 (url, Cleanup::Database(name))
             }
         };
-        Some(Self::start_on(&url, cleanup, limits, rates).await)
+        Some(Self::start_on(&url, cleanup, limits, rates, webhooks).await)
     }
 
     /// Starts a server on `url`, which tests may route through a proxy.
@@ -139,6 +164,7 @@ impl TestApp {
             Cleanup::Database(database),
             TEST_LIMITS,
             RateLimits::default(),
+            WebhookOptions::default(),
         )
         .await
     }
@@ -148,6 +174,7 @@ impl TestApp {
         cleanup: Cleanup,
         limits: ConnectionLimits,
         rates: RateLimits,
+        webhooks: WebhookOptions,
     ) -> TestApp {
         let store = Store::connect(&StoreConfig {
             url: url.to_owned(),
@@ -157,7 +184,9 @@ impl TestApp {
         .await
         .expect("connecting the store");
         store.migrate().await.expect("migrating");
-        let app = App::new(store).with_rate_limits(rates);
+        let app = App::new(store)
+            .with_rate_limits(rates)
+            .with_webhooks(webhooks);
         app.bootstrap(Some(ADMIN_KEY.to_owned()))
             .await
             .expect("bootstrap");
@@ -327,8 +356,12 @@ pub fn authed<T>(key: &str, msg: T) -> tonic::Request<T> {
 }
 
 /// Runs each scenario once on SQLite and once on PostgreSQL.
+/// `start = f;` first starts each server with `TestApp::f(backend)` instead.
 macro_rules! on_both_backends {
     ($(async fn $name:ident($app:ident: &TestApp) $body:block)*) => {
+        $crate::support::on_both_backends! { start = start; $(async fn $name($app: &TestApp) $body)* }
+    };
+    (start = $start:ident; $(async fn $name:ident($app:ident: &TestApp) $body:block)*) => {
         $(
             mod $name {
                 #[allow(unused_imports)]
@@ -338,14 +371,14 @@ macro_rules! on_both_backends {
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    let app = $crate::support::TestApp::start($crate::support::Backend::Sqlite).await.unwrap();
+                    let app = $crate::support::TestApp::$start($crate::support::Backend::Sqlite).await.unwrap();
                     scenario(&app).await;
                     app.finish().await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    if let Some(app) = $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
+                    if let Some(app) = $crate::support::TestApp::$start($crate::support::Backend::Postgres).await {
                         scenario(&app).await;
                         app.finish().await;
                     }
