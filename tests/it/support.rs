@@ -137,6 +137,16 @@ impl TestApp {
         Self::start_with(backend, TEST_LIMITS, RateLimits::default(), test_webhooks()).await
     }
 
+    /// Like [`TestApp::start_webhooks`], disabling a webhook once its
+    /// deliveries have failed for 200 ms.
+    pub async fn start_webhooks_disabling(backend: Backend) -> Option<TestApp> {
+        let options = WebhookOptions {
+            disable_after: Duration::from_millis(200),
+            ..test_webhooks()
+        };
+        Self::start_with(backend, TEST_LIMITS, RateLimits::default(), options).await
+    }
+
     async fn start_with(
         backend: Backend,
         limits: ConnectionLimits,

@@ -140,6 +140,29 @@ async fn settled(app: &TestApp, hook: &str) -> Vec<Value> {
     );
 }
 
+/// The feed's events of `types`, once there are `n` (10 s at most): an
+/// event is read once no transaction that began before it still runs,
+/// and the webhook worker runs short ones all the time.
+async fn feed(app: &TestApp, types: &str, n: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let (status, page) = app
+            .send(
+                ADMIN_KEY,
+                Method::GET,
+                &format!("/v1/changes?types={types}"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200, "{page}");
+        let events = page["events"].as_array().unwrap().clone();
+        if events.len() >= n {
+            return events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("fewer than {n} events of {types}");
+}
+
 on_both_backends! {
     start = start_webhooks;
 
@@ -173,10 +196,8 @@ on_both_backends! {
         assert_eq!(got[0].id, d["event_id"].as_str().unwrap());
 
         // The body is the event as the feed has it.
-        let (_, feed) = app
-            .send(ADMIN_KEY, Method::GET, "/v1/changes?types=account.created", None)
-            .await;
-        let event = &feed["events"][0];
+        let events = feed(app, "account.created", 1).await;
+        let event = &events[0];
         let sent: Value = serde_json::from_str(&got[0].body).unwrap();
         assert_eq!(&sent, event);
         assert_eq!(sent["data"]["id"], account["id"]);
@@ -284,17 +305,13 @@ on_both_backends! {
         assert_eq!(status, 404);
 
         // Each change of the webhook is in the feed, never with a secret.
-        let (_, feed) = app
-            .send(ADMIN_KEY, Method::GET, "/v1/changes?types=webhook.*", None)
-            .await;
-        let kinds: Vec<&str> = feed["events"]
-            .as_array()
-            .unwrap()
+        let events = feed(app, "webhook.*", 4).await;
+        let kinds: Vec<&str> = events
             .iter()
             .map(|e| e["type"].as_str().unwrap())
             .collect();
         assert_eq!(kinds, ["webhook.created", "webhook.updated", "webhook.updated", "webhook.deleted"]);
-        assert!(!feed.to_string().contains("whsec_"));
+        assert!(!Value::from(events.clone()).to_string().contains("whsec_"));
     }
 
     async fn bad_webhooks_are_refused_naming_each_field(app: &TestApp) {
@@ -443,5 +460,41 @@ on_both_backends! {
         }
         assert_eq!(per_event.len(), 40);
         assert!(per_event.values().all(|n| *n == 1), "{per_event:?}");
+    }
+}
+
+on_both_backends! {
+    start = start_webhooks_disabling;
+
+    async fn a_receiver_failing_for_the_whole_period_is_disabled(app: &TestApp) {
+        let (receiver, url) = Receiver::start(&[500; 20]).await;
+        let hook = create_hook(app, &url, json!(["account.*"])).await;
+        let id = hook["id"].as_str().unwrap().to_owned();
+        app.account(json!({"name": "Acme"})).await;
+        receiver.wait_for(2).await;
+        let mut off = Value::Null;
+        for _ in 0..100 {
+            off = app
+                .send(ADMIN_KEY, Method::GET, &format!("/v1/webhooks/{id}"), None)
+                .await
+                .1;
+            if off["enabled"] == false {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(off["enabled"], false, "{off}");
+        assert!(off["disabled_reason"].as_str().unwrap().starts_with("every delivery has failed since "), "{off}");
+        let events = feed(app, "webhook.disabled", 1).await;
+        assert_eq!(events[0]["resource_id"], id.as_str());
+        assert_eq!(events[0]["data"]["enabled"], false);
+
+        // Enabled again, its run of failures starts afresh.
+        let (status, on) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/webhooks/{id}"), Some(json!({"enabled": true})))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!((on["enabled"].clone(), on["failing_since"].clone(), on["disabled_reason"].clone()),
+            (json!(true), Value::Null, Value::Null));
     }
 }
