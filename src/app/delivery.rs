@@ -151,16 +151,9 @@ impl App {
         let jitter = rand::rng().random_range(-1.0..=1.0);
         let (status, delay) = attempt.outcome(d.attempts, &self.webhooks.retries, jitter);
         let at = now();
-        let settled = Delivery {
-            status,
-            next_attempt_at: delay.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default()),
-            last_status_code: attempt.status_code,
-            last_latency_ms: u32::try_from(attempt.latency.as_millis()).ok(),
-            last_error: attempt.error.clone(),
-            ..Delivery::new(d.webhook_id, d.event_id, "", at)
-        };
+        let next = delay.map(|d| at + chrono::Duration::from_std(d).unwrap_or_default());
         let mut tx = self.store.begin(d.workspace_id).await?;
-        tx.settle_delivery(d.id, &settled).await?;
+        tx.settle_delivery(d.id, status, next, attempt).await?;
         let failed_at = (status != DeliveryStatus::Delivered).then_some(at);
         let hook = tx.note_webhook_health(d.webhook_id, failed_at).await?;
         if let Some(hook) =

@@ -10,7 +10,8 @@ use super::views::WebhookView;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
 use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::webhook::{
-    Delivery, DeliveryStatus, ROTATION_OVERLAP, SECRET_BYTES, SigningKey, Webhook, check_webhook,
+    Delivery, DeliveryStatus, ROTATION_OVERLAP, SECRET_BYTES, SigningKey, Webhook, WebhookPatch,
+    check_webhook,
 };
 use crate::domain::{Invalid, Role};
 use crate::store::Tx;
@@ -23,14 +24,10 @@ pub struct NewWebhook {
     pub description: Option<String>,
 }
 
-/// What an update changes; `None` leaves a field as it is.
+/// What an update changes.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookChange {
-    pub url: Option<String>,
-    pub event_types: Option<Vec<String>>,
-    pub description: Option<String>,
-    /// Enabling a webhook csapi disabled clears its run of failures.
-    pub enabled: Option<bool>,
+    pub patch: WebhookPatch,
     /// A new signing secret; the old one signs beside it for a day.
     pub rotate_secret: bool,
 }
@@ -124,10 +121,11 @@ impl App {
         change: WebhookChange,
     ) -> Result<WithSecret, AppError> {
         p.require(Role::Admin)?;
+        let patch = &change.patch;
         check_webhook(
-            change.url.as_deref(),
-            change.event_types.as_deref(),
-            change.description.as_deref(),
+            patch.url.as_deref(),
+            patch.event_types.as_deref(),
+            patch.description.as_deref(),
             self.webhooks.reach,
         )?;
         let mut work = self.begin(p).await?;
@@ -136,7 +134,17 @@ impl App {
                 .webhook_for_update(id)
                 .await?
                 .ok_or(AppError::NotFound("webhook"))?;
-            let hook = changed(old, change.clone());
+            let hook = old.clone().patched(change.patch.clone());
+            if hook == old && !change.rotate_secret {
+                return Ok(WithSecret {
+                    webhook: old,
+                    secret: None,
+                });
+            }
+            let hook = Webhook {
+                updated_at: now(),
+                ..hook
+            };
             work.update_webhook(&hook).await?;
             let secret = if change.rotate_secret {
                 let secret = generate_secret();
@@ -249,22 +257,6 @@ impl App {
         }
         .await;
         work.finish(result).await
-    }
-}
-
-/// The webhook after `change`, at the time of the change.
-fn changed(old: Webhook, change: WebhookChange) -> Webhook {
-    let enabled = change.enabled.unwrap_or(old.enabled);
-    let reenabled = enabled && !old.enabled;
-    Webhook {
-        url: change.url.unwrap_or(old.url),
-        event_types: change.event_types.unwrap_or(old.event_types),
-        description: change.description.unwrap_or(old.description),
-        enabled,
-        disabled_reason: if enabled { None } else { old.disabled_reason },
-        failing_since: if reenabled { None } else { old.failing_since },
-        updated_at: now(),
-        ..old
     }
 }
 

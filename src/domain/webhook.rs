@@ -45,7 +45,33 @@ pub struct Webhook {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What an update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WebhookPatch {
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+    pub enabled: Option<bool>,
+}
+
 impl Webhook {
+    /// The webhook after `patch` (its time of update left as it was).
+    /// Enabling it clears why it was disabled and its run of failures, so
+    /// a receiver that was fixed gets the whole period again.
+    pub fn patched(self, patch: WebhookPatch) -> Self {
+        let enabled = patch.enabled.unwrap_or(self.enabled);
+        let reenabled = enabled && !self.enabled;
+        Self {
+            url: patch.url.unwrap_or(self.url),
+            event_types: patch.event_types.unwrap_or(self.event_types),
+            description: patch.description.unwrap_or(self.description),
+            enabled,
+            disabled_reason: if enabled { None } else { self.disabled_reason },
+            failing_since: if reenabled { None } else { self.failing_since },
+            ..self
+        }
+    }
+
     /// Whether an event of type `kind` goes to this webhook.
     pub fn wants(&self, kind: &str) -> bool {
         self.event_types.iter().any(|p| matches_type(p, kind))
@@ -540,6 +566,39 @@ mod tests {
             check(&["acount.*", "account", "Account.created"]),
             ["event_types[0]", "event_types[1]", "event_types[2]"]
         );
+    }
+
+    fn hook(enabled: bool) -> Webhook {
+        let at = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        Webhook {
+            id: Uuid::nil(),
+            url: "https://a.example/".into(),
+            event_types: vec!["*".into()],
+            description: String::new(),
+            enabled,
+            disabled_reason: (!enabled).then(|| "every delivery has failed".into()),
+            failing_since: Some(at),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    #[test]
+    fn enabling_again_starts_a_fresh_period() {
+        let on = hook(false).patched(WebhookPatch {
+            enabled: Some(true),
+            ..Default::default()
+        });
+        assert!(on.enabled);
+        assert_eq!((on.disabled_reason, on.failing_since), (None, None));
+        // A patch that leaves `enabled` alone keeps the run of failures.
+        let renamed = hook(true).patched(WebhookPatch {
+            description: Some("CRM".into()),
+            ..Default::default()
+        });
+        assert_eq!(renamed.failing_since, hook(true).failing_since);
+        assert_eq!(renamed.description, "CRM");
+        assert_eq!(hook(true).patched(WebhookPatch::default()), hook(true));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use super::pb::webhook_service_server::WebhookService;
 use super::pb::*;
 use super::{GrpcState, call, status_of};
 use crate::app::{NewWebhook, WebhookChange, WithSecret};
-use crate::domain::webhook::{Delivery, Webhook as Hook};
+use crate::domain::webhook::{Delivery, Webhook as Hook, WebhookPatch};
 
 pub struct WebhookGrpc(pub GrpcState);
 
@@ -103,10 +103,12 @@ impl WebhookService for WebhookGrpc {
     ) -> Result<Response<WebhookWithSecret>, Status> {
         call!(self.0, "UpdateWebhook", req, |p, m| {
             let change = WebhookChange {
-                url: m.url,
-                event_types: m.set_event_types.then_some(m.event_types),
-                description: m.description,
-                enabled: m.enabled,
+                patch: WebhookPatch {
+                    url: m.url,
+                    event_types: m.set_event_types.then_some(m.event_types),
+                    description: m.description,
+                    enabled: m.enabled,
+                },
                 rotate_secret: m.rotate_secret,
             };
             let updated = self

@@ -13,6 +13,7 @@ use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
 pub use crate::app::views::{DeliveryView, WebhookView};
 use crate::app::{App, NewWebhook, PageRequest, WebhookChange, WithSecret};
+use crate::domain::webhook::WebhookPatch;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -182,10 +183,12 @@ pub async fn update(
     Json(input): Json<WebhookPatchInput>,
 ) -> Result<Response, Problem> {
     let change = WebhookChange {
-        url: input.url,
-        event_types: input.event_types,
-        description: input.description,
-        enabled: input.enabled,
+        patch: WebhookPatch {
+            url: input.url,
+            event_types: input.event_types,
+            description: input.description,
+            enabled: input.enabled,
+        },
         rotate_secret: input.rotate_secret,
     };
     let updated = app.update_webhook(&p, id, change).await?;

@@ -15,7 +15,7 @@ use super::{
     Page, SqliteConn, Store, StoreError, Tx, from_micros, parse_id, run_read, run_write, to_micros,
 };
 use crate::domain::event::Position;
-use crate::domain::webhook::{Delivery, DeliveryStatus, DueDelivery, Webhook};
+use crate::domain::webhook::{Attempt, Delivery, DeliveryStatus, DueDelivery, Webhook};
 
 /// How a backend takes rows no other worker holds.
 trait Claiming {
@@ -418,12 +418,14 @@ super::for_each_backend! {
         claimed.into_iter().filter_map(|r| due(r, &targets, now).transpose()).collect()
     }
 
-    /// What the attempt of a claimed delivery found.
+    /// What the attempt of a claimed delivery found, and when (µs) it is due again.
     pub(crate) async fn settle(
         c: &mut Conn,
         ws: Uuid,
         id: Uuid,
-        del: &Delivery,
+        status: DeliveryStatus,
+        next: Option<i64>,
+        attempt: &Attempt,
     ) -> Result<(), StoreError> {
         diesel::update(
             d::table
@@ -431,11 +433,11 @@ super::for_each_backend! {
                 .filter(d::id.eq(id.to_string())),
         )
         .set((
-            d::status.eq(del.status.as_str()),
-            d::next_attempt_at.eq(del.next_attempt_at.map(to_micros)),
-            d::last_status_code.eq(del.last_status_code.map(i32::from)),
-            d::last_latency_ms.eq(del.last_latency_ms.map(|ms| i32::try_from(ms).unwrap_or(i32::MAX))),
-            d::last_error.eq(&del.last_error),
+            d::status.eq(status.as_str()),
+            d::next_attempt_at.eq(next),
+            d::last_status_code.eq(attempt.status_code.map(i32::from)),
+            d::last_latency_ms.eq(i32::try_from(attempt.latency.as_millis()).unwrap_or(i32::MAX)),
+            d::last_error.eq(&attempt.error),
         ))
         .execute(c)
         .await?;
@@ -612,8 +614,14 @@ impl Tx {
         in_tx!(self, note_health(id, failed_at.map(to_micros)))
     }
 
-    pub async fn settle_delivery(&mut self, id: Uuid, del: &Delivery) -> Result<(), StoreError> {
-        in_tx!(self, settle(id, del))
+    pub async fn settle_delivery(
+        &mut self,
+        id: Uuid,
+        status: DeliveryStatus,
+        next: Option<chrono::DateTime<chrono::Utc>>,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        in_tx!(self, settle(id, status, next.map(to_micros), attempt))
     }
 }
 

@@ -349,7 +349,7 @@ on_both_backends! {
         assert_eq!(status, 404);
     }
 
-    async fn a_receiver_failing_too_long_is_disabled(app: &TestApp) {
+    async fn a_delivery_failing_every_retry_is_marked_failed(app: &TestApp) {
         let (receiver, url) = Receiver::start(&[500; 20]).await;
         let hook = create_hook(app, &url, json!(["account.*"])).await;
         let id = hook["id"].as_str().unwrap().to_owned();
