@@ -30,9 +30,12 @@ trait CommitOrder {
 /// PostgreSQL: the writing transaction's id. Transactions commit in any
 /// order, so a reader takes only rows older than the oldest transaction
 /// still running: every row it has not seen yet then comes after its cursor.
+/// (A subquery, so that the horizon is computed once per read and bounds
+/// the index scan, not once per row.)
 impl CommitOrder for AsyncPgConnection {
     const TX: &'static str = "pg_current_xact_id()::text::bigint";
-    const SETTLED: &'static str = "tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+    const SETTLED: &'static str =
+        "tx < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
 }
 
 /// SQLite: one writer at a time, so a row's place among all rows written is
@@ -55,21 +58,30 @@ type StoredEvent = (
     String,
 );
 
-fn refs_json(refs: &[ExternalRef]) -> String {
-    serde_json::Value::Array(
-        refs.iter()
-            .map(|r| serde_json::json!({"system": r.system, "id": r.id}))
-            .collect(),
-    )
-    .to_string()
+/// A ref as an event row keeps it.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredRef<'a> {
+    system: std::borrow::Cow<'a, str>,
+    id: std::borrow::Cow<'a, str>,
+}
+
+fn refs_json(refs: &[ExternalRef]) -> Result<String, StoreError> {
+    let stored: Vec<StoredRef> = refs
+        .iter()
+        .map(|r| StoredRef {
+            system: r.system.as_str().into(),
+            id: r.id.as_str().into(),
+        })
+        .collect();
+    Ok(serde_json::to_string(&stored)?)
 }
 
 fn into_event(row: StoredEvent) -> Result<Event, StoreError> {
     let (id, tx, kind, occurred_at, resource, resource_id, account_id, refs, data) = row;
-    let refs: Vec<serde_json::Value> = serde_json::from_str(&refs)?;
+    let refs: Vec<StoredRef> = serde_json::from_str(&refs)?;
     let account_refs = refs
-        .iter()
-        .filter_map(|r| Some(ExternalRef::new(r["system"].as_str()?, r["id"].as_str()?)))
+        .into_iter()
+        .map(|r| ExternalRef::new(r.system, r.id))
         .collect();
     Ok(Event {
         position: Position {
@@ -95,10 +107,10 @@ super::for_each_backend! {
             .iter()
             .map(|e| {
                 let (account_id, refs) = match &e.account {
-                    Some((id, refs)) => (Some(id.to_string()), refs_json(refs)),
+                    Some((id, refs)) => (Some(id.to_string()), refs_json(refs)?),
                     None => (None, "[]".to_owned()),
                 };
-                EventRow {
+                Ok(EventRow {
                     workspace_id: wss.clone(),
                     id: e.id.to_string(),
                     tx,
@@ -109,9 +121,9 @@ super::for_each_backend! {
                     account_id,
                     account_refs: refs,
                     data: e.data.to_string(),
-                }
+                })
             })
-            .collect();
+            .collect::<Result<_, StoreError>>()?;
         c.insert_many(rows).await
     }
 

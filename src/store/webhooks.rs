@@ -31,7 +31,8 @@ trait Claiming {
 impl Claiming for AsyncPgConnection {
     const SKIP_LOCKED: &'static str = " FOR UPDATE OF d2 SKIP LOCKED";
     const FOR_UPDATE: &'static str = " FOR UPDATE SKIP LOCKED";
-    const SETTLED: &'static str = "ev.tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint";
+    const SETTLED: &'static str =
+        "ev.tx < (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint)";
 }
 
 /// SQLite: one writer at a time already.
