@@ -9,7 +9,7 @@ use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_
 use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::external_ref;
 use crate::domain::filter::AccountFilter;
-use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, Role};
+use crate::domain::{Account, AccountFields, AccountPatch, ExternalRef, RecordKey, Role};
 use crate::store::Tx;
 
 const ACCOUNT: &str = "account";
@@ -233,6 +233,17 @@ pub(super) async fn hold_account(tx: &mut Tx, id: Uuid) -> Result<(), AppError> 
         Ok(())
     } else {
         Err(AppError::NotFound(ACCOUNT))
+    }
+}
+
+/// The account `key` names: its id, or the account its ref names (404 for none).
+pub(super) async fn account_named(tx: &mut Tx, key: &RecordKey) -> Result<Uuid, AppError> {
+    match key {
+        RecordKey::Id(id) => Ok(*id),
+        RecordKey::Ref(r) => tx
+            .account_named(r)
+            .await?
+            .ok_or(AppError::NotFound(ACCOUNT)),
     }
 }
 

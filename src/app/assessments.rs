@@ -3,10 +3,11 @@
 
 use uuid::Uuid;
 
-use super::accounts::hold_account;
+use super::accounts::{account_named, hold_account};
 use super::changes::{account_refs, data_of, record};
 use super::page::paginate;
 use super::portfolio::check_range;
+use super::stakeholders::stakeholder_named;
 use super::views::AssessmentView;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
 use crate::domain::assessment::{Assessment, AssessmentDraft, cell_moves};
@@ -30,23 +31,20 @@ impl App {
         let framework = self.framework(p, &draft.framework).await?;
         let mut work = self.begin(p).await?;
         let result = async {
-            hold_account(&mut work, draft.account_id).await?;
-            let stakeholder_account = match draft.stakeholder_id {
-                Some(id) => Some(
-                    work.stakeholder(id)
-                        .await?
-                        .ok_or(AppError::NotFound("stakeholder"))?
-                        .account_id,
-                ),
+            let account_id = account_named(&mut work, &draft.account).await?;
+            hold_account(&mut work, account_id).await?;
+            let stakeholder = match &draft.stakeholder {
+                Some(key) => Some(stakeholder_named(&mut work, key).await?),
                 None => None,
             };
             let at = now();
-            draft.check(&framework.framework, stakeholder_account, at)?;
+            let stakeholder_account = stakeholder.as_ref().map(|s| s.account_id);
+            draft.check(&framework.framework, account_id, stakeholder_account, at)?;
             let results = framework.framework.evaluate(&draft.scores)?;
             let assessment = Assessment {
                 id: Uuid::now_v7(),
-                account_id: draft.account_id,
-                stakeholder_id: draft.stakeholder_id,
+                account_id,
+                stakeholder_id: stakeholder.map(|s| s.id),
                 framework: draft.framework,
                 framework_version: framework.version,
                 scores: draft.scores,

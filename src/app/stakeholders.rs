@@ -9,7 +9,7 @@ use super::page::paginate;
 use super::views::{StakeholderView, refs_to};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::event::{Change, NewEvent, Resource};
-use crate::domain::{Role, Stakeholder, StakeholderFields, StakeholderPatch};
+use crate::domain::{RecordKey, Role, Stakeholder, StakeholderFields, StakeholderPatch};
 use crate::store::Tx;
 
 const STAKEHOLDER: &str = "stakeholder";
@@ -136,4 +136,20 @@ async fn locked_stakeholder(tx: &mut Tx, id: Uuid) -> Result<Stakeholder, AppErr
     tx.stakeholder(id)
         .await?
         .ok_or(AppError::NotFound(STAKEHOLDER))
+}
+
+/// The stakeholder `key` names, by id or by ref (404 for none).
+pub(super) async fn stakeholder_named(
+    tx: &mut Tx,
+    key: &RecordKey,
+) -> Result<Stakeholder, AppError> {
+    let id = match key {
+        RecordKey::Id(id) => Some(*id),
+        RecordKey::Ref(r) => tx.stakeholder_named(r).await?,
+    };
+    let found = match id {
+        Some(id) => tx.stakeholder(id).await?,
+        None => None,
+    };
+    found.ok_or(AppError::NotFound("stakeholder"))
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::external_ref::RecordKey;
 use super::framework::{Evaluation, Framework, Scores, Subject};
 use super::validation::{Invalid, check_opt_text, check_text};
 
@@ -15,9 +16,10 @@ pub const MAX_ASSESSOR_LEN: usize = 200;
 /// What a CSM submits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssessmentDraft {
-    pub account_id: Uuid,
+    /// By id or by the account's id in another system.
+    pub account: RecordKey,
     /// Required when the framework scores stakeholders, absent otherwise.
-    pub stakeholder_id: Option<Uuid>,
+    pub stakeholder: Option<RecordKey>,
     pub framework: String,
     pub scores: Scores,
     /// Optional notes by dimension key.
@@ -95,10 +97,12 @@ pub fn cell_moves(before: &[(String, String)], after: &[(String, String)]) -> Ve
 
 impl AssessmentDraft {
     /// Checks the draft against its framework, naming every bad field.
-    /// `stakeholder_account` is the account of the named stakeholder, when one was named.
+    /// `account_id` is the account it names; `stakeholder_account` the
+    /// account of the named stakeholder, when one was named.
     pub fn check(
         &self,
         framework: &Framework,
+        account_id: Uuid,
         stakeholder_account: Option<Uuid>,
         now: DateTime<Utc>,
     ) -> Result<(), Invalid> {
@@ -106,23 +110,27 @@ impl AssessmentDraft {
             .check_scores(&self.scores)
             .err()
             .unwrap_or_default();
-        match (framework.subject, self.stakeholder_id) {
+        let field = self
+            .stakeholder
+            .as_ref()
+            .map_or_else(|| "stakeholder_id".to_owned(), |k| k.field("stakeholder"));
+        match (framework.subject, &self.stakeholder) {
             (Subject::Stakeholder, None) => e.push(
-                "stakeholder_id",
+                field,
                 format!(
                     "is required: framework {:?} scores stakeholders",
                     framework.key
                 ),
             ),
             (Subject::Account, Some(_)) => e.push(
-                "stakeholder_id",
+                field,
                 format!(
                     "must be absent: framework {:?} scores accounts",
                     framework.key
                 ),
             ),
-            (Subject::Stakeholder, Some(_)) if stakeholder_account != Some(self.account_id) => {
-                e.push("stakeholder_id", "is a stakeholder of another account")
+            (Subject::Stakeholder, Some(_)) if stakeholder_account != Some(account_id) => {
+                e.push(field, "is a stakeholder of another account")
             }
             _ => {}
         }
@@ -187,8 +195,8 @@ mod tests {
 
     fn draft(framework: &str, scores: &[(&str, f64)]) -> AssessmentDraft {
         AssessmentDraft {
-            account_id: Uuid::from_u128(1),
-            stakeholder_id: None,
+            account: RecordKey::Id(Uuid::from_u128(1)),
+            stakeholder: None,
             framework: framework.into(),
             scores: scores.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
             notes: BTreeMap::new(),
@@ -210,13 +218,22 @@ mod tests {
         let f = builtin::framework("purpose_intent").unwrap();
         let now = Utc::now();
         let mut d = draft("purpose_intent", &[("purpose", 7.0), ("intent", 3.0)]);
-        assert_eq!(fields(d.check(f, None, now)), ["stakeholder_id"]);
-        d.stakeholder_id = Some(Uuid::from_u128(9));
+        let account = Uuid::from_u128(1);
+        assert_eq!(fields(d.check(f, account, None, now)), ["stakeholder_id"]);
+        d.stakeholder = Some(RecordKey::Id(Uuid::from_u128(9)));
         assert_eq!(
-            fields(d.check(f, Some(Uuid::from_u128(2)), now)),
+            fields(d.check(f, account, Some(Uuid::from_u128(2)), now)),
             ["stakeholder_id"]
         );
-        assert_eq!(d.check(f, Some(Uuid::from_u128(1)), now), Ok(()));
+        assert_eq!(d.check(f, account, Some(account), now), Ok(()));
+        // Named by its CRM id, the stakeholder is faulted under that field.
+        d.stakeholder = Some(RecordKey::Ref(crate::domain::ExternalRef::new(
+            "hubspot", "c-7",
+        )));
+        assert_eq!(
+            fields(d.check(f, account, Some(Uuid::from_u128(2)), now)),
+            ["stakeholder_ref"]
+        );
     }
 
     #[test]
@@ -224,12 +241,13 @@ mod tests {
         let f = builtin::framework("readiness").unwrap();
         let now = Utc::now();
         let mut d = draft("readiness", &[("goal_clarity", 11.0), ("mood", 3.0)]);
-        d.stakeholder_id = Some(Uuid::from_u128(9));
+        d.stakeholder = Some(RecordKey::Id(Uuid::from_u128(9)));
         d.notes.insert("priority".into(), " ".into());
         d.notes.insert("vibe".into(), "good".into());
         d.assessor = Some("x".repeat(201));
         d.assessed_at = Some(now + chrono::Duration::hours(1));
-        let mut got = fields(d.check(f, Some(Uuid::from_u128(1)), now));
+        let account = Uuid::from_u128(1);
+        let mut got = fields(d.check(f, account, Some(account), now));
         got.sort();
         assert_eq!(
             got,

@@ -1,6 +1,8 @@
 //! References to the same record in other systems (Salesforce, Gainsight, ...),
 //! so connectors can address csapi records by the ids they already hold.
 
+use uuid::Uuid;
+
 use super::validation::{Invalid, check_text};
 
 /// Longest accepted system name or external id.
@@ -17,6 +19,70 @@ impl ExternalRef {
         Self {
             system: system.into(),
             id: id.into(),
+        }
+    }
+}
+
+/// How a request names a record: by csapi's id, or by its id in another
+/// system (a Salesforce id), so a sync need not keep csapi's ids.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RecordKey {
+    Id(Uuid),
+    Ref(ExternalRef),
+}
+
+impl RecordKey {
+    /// How an upsert item names its record: by `ref` (checked) or by `id`,
+    /// exactly one of them.
+    pub fn either(reference: Option<ExternalRef>, id: Option<Uuid>) -> Result<Self, Invalid> {
+        Self::one_of(reference, id, ("ref", "id"))
+    }
+
+    /// Exactly one of `reference` (checked) and `id`, sent in the fields
+    /// named `fields` (ref first).
+    pub fn one_of(
+        reference: Option<ExternalRef>,
+        id: Option<Uuid>,
+        (ref_field, id_field): (&str, &str),
+    ) -> Result<Self, Invalid> {
+        match (reference, id) {
+            (Some(_), Some(_)) => Err(Invalid::single(
+                ref_field,
+                format!("give {ref_field} or {id_field}, not both"),
+            )),
+            (None, None) => Err(Invalid::single(
+                ref_field,
+                format!("give {ref_field} (the record's id in another system) or {id_field}"),
+            )),
+            (None, Some(id)) => Ok(RecordKey::Id(id)),
+            (Some(r), None) => {
+                let mut e = Invalid::default();
+                if let Err(bad) = r.check() {
+                    e.extend_under(ref_field, bad);
+                }
+                e.into_result().map(|()| RecordKey::Ref(r))
+            }
+        }
+    }
+
+    /// Like [`RecordKey::one_of`], for a record a request may leave out.
+    pub fn optional_one_of(
+        reference: Option<ExternalRef>,
+        id: Option<Uuid>,
+        fields: (&str, &str),
+    ) -> Result<Option<Self>, Invalid> {
+        match (&reference, id) {
+            (None, None) => Ok(None),
+            _ => Self::one_of(reference, id, fields).map(Some),
+        }
+    }
+
+    /// The field a request named the record in, for a record of `kind`
+    /// (`account` → `account_id` or `account_ref`).
+    pub fn field(&self, kind: &str) -> String {
+        match self {
+            RecordKey::Id(_) => format!("{kind}_id"),
+            RecordKey::Ref(_) => format!("{kind}_ref"),
         }
     }
 }
@@ -71,6 +137,33 @@ pub fn normalize(refs: &mut Vec<ExternalRef>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_record_is_named_by_exactly_one_of_ref_and_id() {
+        let fields = ("account_ref", "account_id");
+        let id = Uuid::from_u128(7);
+        let sf = ExternalRef::new("salesforce", "001");
+        assert_eq!(
+            RecordKey::one_of(Some(sf.clone()), None, fields),
+            Ok(RecordKey::Ref(sf.clone()))
+        );
+        assert_eq!(
+            RecordKey::one_of(None, Some(id), fields),
+            Ok(RecordKey::Id(id))
+        );
+        let both = RecordKey::one_of(Some(sf.clone()), Some(id), fields).unwrap_err();
+        assert_eq!(both.fields(), ["account_ref"]);
+        let neither = RecordKey::one_of(None, None, fields).unwrap_err();
+        assert_eq!(neither.fields(), ["account_ref"]);
+        let bad = RecordKey::one_of(Some(ExternalRef::new("Sales Force", "")), None, fields);
+        assert_eq!(
+            bad.unwrap_err().fields(),
+            ["account_ref.system", "account_ref.id"]
+        );
+        assert_eq!(RecordKey::optional_one_of(None, None, fields), Ok(None));
+        assert_eq!(RecordKey::Ref(sf).field("stakeholder"), "stakeholder_ref");
+        assert_eq!(RecordKey::Id(id).field("account"), "account_id");
+    }
 
     #[test]
     fn bad_parts_are_named() {

@@ -71,6 +71,6 @@ pub mod webhook;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
 pub use api_key::{ApiKey, Principal, Role};
-pub use external_ref::ExternalRef;
+pub use external_ref::{ExternalRef, RecordKey};
 pub use stakeholder::{Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
 pub use validation::{FieldError, Invalid};

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::external_ref::ExternalRef;
+use super::external_ref::RecordKey;
 use super::metric::{MetricDefinition, Source};
 use super::validation::Invalid;
 
@@ -75,42 +75,7 @@ pub fn check_metric_key(errors: &mut Invalid, key: &str) {
 pub const MAX_BATCH: usize = 10_000;
 
 /// How a row names its account.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum AccountKey {
-    Id(Uuid),
-    /// The account's id in another system, e.g. Salesforce.
-    Ref(ExternalRef),
-}
-
-impl AccountKey {
-    /// How an upsert item names its account: by `ref` (checked) or by `id`,
-    /// exactly one of them.
-    pub fn either(reference: Option<ExternalRef>, id: Option<Uuid>) -> Result<Self, Invalid> {
-        match (reference, id) {
-            (Some(_), Some(_)) => Err(Invalid::single("ref", "give ref or id, not both")),
-            (None, None) => Err(Invalid::single(
-                "ref",
-                "give ref (the account's id in another system) or id",
-            )),
-            (None, Some(id)) => Ok(AccountKey::Id(id)),
-            (Some(r), None) => {
-                let mut e = Invalid::default();
-                if let Err(bad) = r.check() {
-                    e.extend_under("ref", bad);
-                }
-                e.into_result().map(|()| AccountKey::Ref(r))
-            }
-        }
-    }
-
-    /// The field a row names its account in.
-    pub fn field(&self) -> &'static str {
-        match self {
-            AccountKey::Id(_) => "account_id",
-            AccountKey::Ref(_) => "account_ref",
-        }
-    }
-}
+pub type AccountKey = RecordKey;
 
 /// One row of a batch, parsed but not yet checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -132,7 +97,10 @@ impl ObservationDraft {
     ) -> Result<Uuid, Invalid> {
         let mut e = Invalid::default();
         if account.is_none() {
-            e.push(self.account.field(), "names no account of this workspace");
+            e.push(
+                self.account.field("account"),
+                "names no account of this workspace",
+            );
         }
         match metric {
             None => e.push("metric", format!("{:?} is not a metric", self.metric)),
@@ -182,6 +150,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::domain::ExternalRef;
     use crate::domain::builtin;
 
     fn draft(metric: &str, value: f64) -> ObservationDraft {

@@ -2,15 +2,15 @@
 
 use tonic::{Request, Response, Status};
 
-use super::convert::{self, parse_id, parse_timestamp, timestamp};
+use super::convert::{self, parse_id, parse_timestamp, ref_from_pb, timestamp};
 use super::frameworks::evaluation_to_pb;
 use super::pb::assessment_service_server::AssessmentService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
 use super::{GrpcState, call, status_of};
-use crate::domain::Invalid;
 use crate::domain::assessment::{Assessment as DomainAssessment, AssessmentDraft};
 use crate::domain::filter::AssessmentFilter;
+use crate::domain::{Invalid, RecordKey};
 
 pub struct AssessmentGrpc(pub GrpcState);
 
@@ -34,14 +34,36 @@ fn assessment_to_pb(a: DomainAssessment) -> pb::Assessment {
     }
 }
 
-/// A draft from a message, field errors named under `assessment.`.
-fn draft_from_pb(a: pb::Assessment) -> Result<AssessmentDraft, Invalid> {
+/// A draft from a request, field errors named under `assessment.` but for
+/// the refs beside it.
+fn draft_from_pb(m: CreateAssessmentRequest) -> Result<AssessmentDraft, Invalid> {
     let mut e = Invalid::default();
+    let a = m.assessment.unwrap_or_default();
+    let account_id = (!a.account_id.is_empty() || m.account_ref.is_none())
+        .then(|| parse_id(&mut e, "assessment.account_id", &a.account_id));
+    let stakeholder_id = a
+        .stakeholder_id
+        .map(|s| parse_id(&mut e, "assessment.stakeholder_id", &s));
+    let account = RecordKey::one_of(
+        m.account_ref.map(ref_from_pb),
+        account_id,
+        ("account_ref", "assessment.account_id"),
+    );
+    let stakeholder = RecordKey::optional_one_of(
+        m.stakeholder_ref.map(ref_from_pb),
+        stakeholder_id,
+        ("stakeholder_ref", "assessment.stakeholder_id"),
+    );
+    let (account, stakeholder) = match (account, stakeholder) {
+        (Ok(a), Ok(s)) => (Some(a), s),
+        (a, s) => {
+            e.0.extend(a.err().into_iter().chain(s.err()).flat_map(|b| b.0));
+            (None, None)
+        }
+    };
     let draft = AssessmentDraft {
-        account_id: parse_id(&mut e, "assessment.account_id", &a.account_id),
-        stakeholder_id: a
-            .stakeholder_id
-            .map(|s| parse_id(&mut e, "assessment.stakeholder_id", &s)),
+        account: account.unwrap_or(RecordKey::Id(uuid::Uuid::nil())),
+        stakeholder,
         framework: a.framework,
         scores: a.scores.into_iter().collect(),
         notes: a.notes.into_iter().collect(),
@@ -58,7 +80,7 @@ impl AssessmentService for AssessmentGrpc {
         req: Request<CreateAssessmentRequest>,
     ) -> Result<Response<pb::Assessment>, Status> {
         call!(self.0, "CreateAssessment", req, |p, m| {
-            let draft = draft_from_pb(m.assessment.unwrap_or_default()).map_err(invalid)?;
+            let draft = draft_from_pb(m).map_err(invalid)?;
             self.0
                 .app
                 .create_assessment(&p, draft)

@@ -133,10 +133,12 @@ fn from_pb_value(v: PbValue) -> Value {
     }
 }
 
+pub fn ref_from_pb(r: pb::ExternalRef) -> ExternalRef {
+    ExternalRef::new(r.system, r.id)
+}
+
 fn refs_from(refs: Vec<pb::ExternalRef>) -> Vec<ExternalRef> {
-    refs.into_iter()
-        .map(|r| ExternalRef::new(r.system, r.id))
-        .collect()
+    refs.into_iter().map(ref_from_pb).collect()
 }
 
 pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<pb::ExternalRef> {

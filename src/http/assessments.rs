@@ -10,22 +10,30 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::Listing;
+use super::dto::{ExternalRefDto, Listing};
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
 pub use crate::app::views::AssessmentView;
-use crate::app::{App, PageRequest};
+use crate::app::{App, AppError, PageRequest};
 use crate::domain::assessment::AssessmentDraft;
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::Scores;
+use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentInput {
-    pub account_id: Uuid,
-    /// Required when the framework scores stakeholders; a stakeholder of `account_id`.
+    /// The account assessed; or name it by `account_ref`.
+    pub account_id: Option<Uuid>,
+    /// The account by its id in another system (`{"system": "salesforce", "id": "001…"}`),
+    /// instead of `account_id`.
+    pub account_ref: Option<ExternalRefDto>,
+    /// Required when the framework scores stakeholders; a stakeholder of the account. Or name
+    /// it by `stakeholder_ref`.
     pub stakeholder_id: Option<Uuid>,
+    /// The stakeholder by its id in another system, instead of `stakeholder_id`.
+    pub stakeholder_ref: Option<ExternalRefDto>,
     /// The framework's key, e.g. `readiness`.
     #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub framework: String,
@@ -42,16 +50,42 @@ pub struct AssessmentInput {
 
 impl Checked for AssessmentInput {}
 
-impl From<AssessmentInput> for AssessmentDraft {
-    fn from(i: AssessmentInput) -> Self {
-        Self {
-            account_id: i.account_id,
-            stakeholder_id: i.stakeholder_id,
-            framework: i.framework,
-            scores: i.scores,
-            notes: i.notes.unwrap_or_default(),
-            assessor: i.assessor,
-            assessed_at: i.assessed_at,
+impl TryFrom<AssessmentInput> for AssessmentDraft {
+    type Error = Invalid;
+
+    /// Names every bad field: the account and the stakeholder each by id or by ref.
+    fn try_from(i: AssessmentInput) -> Result<Self, Invalid> {
+        let account = RecordKey::one_of(
+            i.account_ref.map(ExternalRef::from),
+            i.account_id,
+            ("account_ref", "account_id"),
+        );
+        let stakeholder = RecordKey::optional_one_of(
+            i.stakeholder_ref.map(ExternalRef::from),
+            i.stakeholder_id,
+            ("stakeholder_ref", "stakeholder_id"),
+        );
+        match (account, stakeholder) {
+            (Ok(account), Ok(stakeholder)) => Ok(Self {
+                account,
+                stakeholder,
+                framework: i.framework,
+                scores: i.scores,
+                notes: i.notes.unwrap_or_default(),
+                assessor: i.assessor,
+                assessed_at: i.assessed_at,
+            }),
+            (account, stakeholder) => {
+                let mut e = Invalid::default();
+                e.0.extend(
+                    account
+                        .err()
+                        .into_iter()
+                        .chain(stakeholder.err())
+                        .flat_map(|b| b.0),
+                );
+                Err(e)
+            }
         }
     }
 }
@@ -89,7 +123,8 @@ pub async fn create(
     Caller(p): Caller,
     Json(input): Json<AssessmentInput>,
 ) -> Result<Response, Problem> {
-    let a = app.create_assessment(&p, input.into()).await?;
+    let draft = AssessmentDraft::try_from(input).map_err(AppError::Invalid)?;
+    let a = app.create_assessment(&p, draft).await?;
     let location = format!("/v1/assessments/{}", a.id);
     let res = (StatusCode::CREATED, axum::Json(AssessmentView::from(a))).into_response();
     Ok(located(res, &location))

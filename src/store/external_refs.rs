@@ -159,3 +159,15 @@ super::for_each_backend! {
         id.as_deref().map(parse_id).transpose()
     }
 }
+
+impl super::Tx {
+    /// The account a ref names, if any.
+    pub async fn account_named(&mut self, r: &ExternalRef) -> Result<Option<Uuid>, StoreError> {
+        super::tx::in_tx!(self, find(Entity::Account, &r.system, &r.id))
+    }
+
+    /// The stakeholder a ref names, if any.
+    pub async fn stakeholder_named(&mut self, r: &ExternalRef) -> Result<Option<Uuid>, StoreError> {
+        super::tx::in_tx!(self, find(Entity::Stakeholder, &r.system, &r.id))
+    }
+}

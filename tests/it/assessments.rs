@@ -318,7 +318,7 @@ on_both_backends! {
         let mut priorities = PrioritizationServiceClient::new(channel);
 
         let created = assessments
-            .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest { assessment: Some(pb::Assessment {
+            .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest { account_ref: None, stakeholder_ref: None, assessment: Some(pb::Assessment {
                 account_id: b.globex.clone(),
                 framework: "readiness".into(),
                 scores: [("goal_clarity".to_owned(), 9.0), ("priority".to_owned(), 9.0)].into(),
@@ -339,7 +339,7 @@ on_both_backends! {
         assert_eq!(listed.assessments.len(), 2);
 
         let bad = assessments
-            .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest { assessment: Some(pb::Assessment {
+            .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest { account_ref: None, stakeholder_ref: None, assessment: Some(pb::Assessment {
                 account_id: b.acme.clone(),
                 framework: "purpose_intent".into(),
                 scores: [("purpose".to_owned(), 0.0)].into(),
@@ -569,5 +569,78 @@ on_both_backends! {
         let (_, history) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/classifications"), None).await;
         assert_eq!(history["items"][0]["latest"]["cell"]["key"], cell_on(12));
         assert_eq!(history["items"][0]["history"].as_array().unwrap().len(), 12);
+    }
+}
+
+on_both_backends! {
+    async fn assessments_name_accounts_and_stakeholders_by_crm_ref(app: &TestApp) {
+        let account = app
+            .account(json!({"name": "Acme", "external_refs": [{"system": "salesforce", "id": "001A"}]}))
+            .await;
+        let id = account["id"].as_str().unwrap();
+        let (status, raj) = app
+            .send(
+                ADMIN_KEY,
+                Method::POST,
+                &format!("/v1/accounts/{id}/stakeholders"),
+                Some(json!({"name": "Raj", "external_refs": [{"system": "hubspot", "id": "c-7"}]})),
+            )
+            .await;
+        assert_eq!(status, 201, "{raj}");
+
+        // Readiness (8, 9) by the account's Salesforce id: achiever, as by its csapi id.
+        let a = assess(app, json!({"account_ref": {"system": "salesforce", "id": "001A"},
+            "framework": "readiness", "scores": {"goal_clarity": 8, "priority": 9}})).await;
+        assert_eq!(a["account_id"], account["id"]);
+        assert_eq!(a["results"]["classifications"][0]["cell"]["key"], "achiever");
+        // Purpose and intent of a stakeholder named by its HubSpot id.
+        let s = assess(app, json!({"account_ref": {"system": "salesforce", "id": "001A"},
+            "stakeholder_ref": {"system": "hubspot", "id": "c-7"},
+            "framework": "purpose_intent", "scores": {"purpose": 10, "intent": 10}})).await;
+        assert_eq!(s["stakeholder_id"], raj["id"]);
+
+        // Unknown refs are 404; both or neither a 422 naming the field; nothing is stored.
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(json!({
+                "account_ref": {"system": "salesforce", "id": "nope"},
+                "framework": "readiness", "scores": {"goal_clarity": 8, "priority": 9}})))
+            .await;
+        assert_eq!(status, 404);
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(json!({
+                "account_id": id, "account_ref": {"system": "salesforce", "id": "001A"},
+                "stakeholder_ref": {"system": "Bad System", "id": "x"},
+                "framework": "readiness", "scores": {"goal_clarity": 8, "priority": 9}})))
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem_fields(&problem), ["account_ref", "stakeholder_ref.system"]);
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(json!({
+                "framework": "readiness", "scores": {"goal_clarity": 8, "priority": 9}})))
+            .await;
+        assert_eq!(status, 422);
+        assert_eq!(problem_fields(&problem), ["account_ref"]);
+        let (_, listed) = app
+            .send(ADMIN_KEY, Method::GET, &format!("/v1/assessments?account_id={id}"), None)
+            .await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+
+        // gRPC: the ref beside the message.
+        let mut assessments = AssessmentServiceClient::new(app.channel().await);
+        let created = assessments
+            .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest {
+                account_ref: Some(pb::ExternalRef { system: "salesforce".into(), id: "001A".into() }),
+                stakeholder_ref: None,
+                assessment: Some(pb::Assessment {
+                    framework: "readiness".into(),
+                    scores: [("goal_clarity".to_owned(), 3.0), ("priority".to_owned(), 2.0)].into(),
+                    ..Default::default()
+                }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(created.account_id, id);
+        assert_eq!(created.results.unwrap().classifications[0].cell.as_ref().unwrap().key, "wanderer");
     }
 }

@@ -215,6 +215,8 @@ on_both_backends! {
         let mut assessments = AssessmentServiceClient::new(app.channel().await);
         let made = assessments
             .create_assessment(authed(ADMIN_KEY, pb::CreateAssessmentRequest {
+                account_ref: None,
+                stakeholder_ref: None,
                 assessment: Some(pb::Assessment {
                     account_id: account.clone(),
                     framework: "readiness".into(),

@@ -37,10 +37,14 @@ pub struct ExternalRefDto {
     pub id: String,
 }
 
+impl From<ExternalRefDto> for ExternalRef {
+    fn from(d: ExternalRefDto) -> Self {
+        ExternalRef::new(d.system, d.id)
+    }
+}
+
 pub fn refs_from(dtos: Vec<ExternalRefDto>) -> Vec<ExternalRef> {
-    dtos.into_iter()
-        .map(|d| ExternalRef::new(d.system, d.id))
-        .collect()
+    dtos.into_iter().map(ExternalRef::from).collect()
 }
 
 pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<ExternalRefDto> {
