@@ -49,6 +49,7 @@ pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
 };
 pub use rate_limit::{Allowance, Exhausted, RateLimit, RateLimits};
+pub use stakeholders::UpsertedStakeholder;
 pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
 pub use successes::{AssessedSuccess, SuccessQuery};
 pub use webhooks::{NewWebhook, WebhookChange, WithSecret};

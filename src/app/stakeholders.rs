@@ -3,16 +3,26 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::accounts::{hold_account, written};
+use super::accounts::{Upsert, account_named, hold_account, written};
 use super::changes::{data_of, record_about};
 use super::page::paginate;
 use super::views::{StakeholderView, refs_to};
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::event::{Change, NewEvent, Resource};
-use crate::domain::{RecordKey, Role, Stakeholder, StakeholderFields, StakeholderPatch};
+use crate::domain::{
+    ExternalRef, Invalid, RecordKey, Role, Stakeholder, StakeholderFields, StakeholderPatch,
+    external_ref,
+};
 use crate::store::Tx;
 
 const STAKEHOLDER: &str = "stakeholder";
+
+/// A stakeholder upserted by ref, and what the upsert did.
+#[derive(Debug, Clone)]
+pub struct UpsertedStakeholder {
+    pub stakeholder: Stakeholder,
+    pub outcome: Upsert,
+}
 
 impl App {
     pub async fn create_stakeholder(
@@ -24,22 +34,7 @@ impl App {
         p.require(Role::Write)?;
         let fields = fields.prepared()?;
         let mut work = self.begin(p).await?;
-        let result = async {
-            hold_account(&mut work, account_id).await?;
-            let at = now();
-            let s = Stakeholder {
-                id: Uuid::now_v7(),
-                account_id,
-                fields,
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            work.insert_stakeholder(&s).await?;
-            record_change(&mut work, &s, Change::Created).await?;
-            Ok(s)
-        }
-        .await;
+        let result = insert_stakeholder(&mut work, account_id, fields).await;
         work.finish(result).await
     }
 
@@ -49,6 +44,93 @@ impl App {
             .stakeholder(p.workspace_id, id)
             .await?
             .ok_or(AppError::NotFound(STAKEHOLDER))
+    }
+
+    pub async fn stakeholder_by_ref(
+        &self,
+        p: &Principal,
+        reference: &ExternalRef,
+    ) -> Result<Stakeholder, AppError> {
+        p.require(Role::Read)?;
+        self.store
+            .stakeholder_by_ref(p.workspace_id, reference)
+            .await?
+            .ok_or(AppError::NotFound(STAKEHOLDER))
+    }
+
+    /// PATCH by ref: merges into the stakeholder holding the ref (fields the
+    /// patch leaves out stay, attributes merge key by key), or creates one
+    /// from the patch under `account` (which a create must name).
+    /// Concurrent upserts of one ref queue on a lock named after it; nothing
+    /// is written when nothing changes.
+    pub async fn merge_stakeholder_by_ref(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        account: Option<RecordKey>,
+        patch: StakeholderPatch,
+        if_match: &IfMatch,
+    ) -> Result<UpsertedStakeholder, AppError> {
+        p.require(Role::Write)?;
+        external_ref::check_addressing(&reference)?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            work.lock_name(&format!(
+                "stakeholder-ref:{}:{}",
+                reference.system, reference.id
+            ))
+            .await?;
+            let current = match work.stakeholder_named(&reference).await? {
+                Some(id) => Some(locked_stakeholder(&mut work, id).await?),
+                None => None,
+            };
+            let account_id = match &account {
+                Some(key) => Some(account_named(&mut work, key).await?),
+                None => None,
+            };
+            let mut fields = patch.merged_into(current.as_ref().map(|c| &c.fields))?;
+            fields.ensure_ref(reference.clone());
+            let fields = fields.prepared()?;
+            let Some(current) = current else {
+                let account_id = account_id.ok_or_else(|| {
+                    Invalid::single(
+                        "account_ref",
+                        "give account_ref or account_id to create a stakeholder",
+                    )
+                })?;
+                let stakeholder = insert_stakeholder(&mut work, account_id, fields).await?;
+                let outcome = Upsert::Created;
+                return Ok(UpsertedStakeholder {
+                    stakeholder,
+                    outcome,
+                });
+            };
+            if let (Some(key), Some(id)) = (&account, account_id)
+                && id != current.account_id
+            {
+                return Err(Invalid::single(
+                    key.field("account"),
+                    "is not this stakeholder's account: stakeholders do not move between accounts",
+                )
+                .into());
+            }
+            if_match.check(STAKEHOLDER, current.version)?;
+            if fields == current.fields {
+                let outcome = Upsert::Unchanged;
+                return Ok(UpsertedStakeholder {
+                    stakeholder: current,
+                    outcome,
+                });
+            }
+            let stakeholder = replace_stakeholder(&mut work, current, fields).await?;
+            let outcome = Upsert::Updated;
+            Ok(UpsertedStakeholder {
+                stakeholder,
+                outcome,
+            })
+        }
+        .await;
+        work.finish(result).await
     }
 
     pub async fn stakeholders(
@@ -83,16 +165,7 @@ impl App {
             patch.apply_to(&mut fields);
             let fields = fields.prepared()?;
             if_match.check(STAKEHOLDER, current.version)?;
-            let next = Stakeholder {
-                fields,
-                version: current.version + 1,
-                updated_at: next_change_time(current.updated_at),
-                ..current
-            };
-            let took = work.update_stakeholder(&next, current.version).await?;
-            let next = written(took, next)?;
-            record_change(&mut work, &next, Change::Updated).await?;
-            Ok(next)
+            replace_stakeholder(&mut work, current, fields).await
         }
         .await;
         work.finish(result).await
@@ -118,6 +191,46 @@ impl App {
         .await;
         work.finish(result).await
     }
+}
+
+/// A stakeholder with `fields` under account `account_id`, which is held
+/// until the unit of work ends.
+async fn insert_stakeholder(
+    tx: &mut Tx,
+    account_id: Uuid,
+    fields: StakeholderFields,
+) -> Result<Stakeholder, AppError> {
+    hold_account(tx, account_id).await?;
+    let at = now();
+    let s = Stakeholder {
+        id: Uuid::now_v7(),
+        account_id,
+        fields,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    tx.insert_stakeholder(&s).await?;
+    record_change(tx, &s, Change::Created).await?;
+    Ok(s)
+}
+
+/// Writes `fields` over `current` (read and locked in this unit of work).
+async fn replace_stakeholder(
+    tx: &mut Tx,
+    current: Stakeholder,
+    fields: StakeholderFields,
+) -> Result<Stakeholder, AppError> {
+    let next = Stakeholder {
+        fields,
+        version: current.version + 1,
+        updated_at: next_change_time(current.updated_at),
+        ..current
+    };
+    let took = tx.update_stakeholder(&next, current.version).await?;
+    let next = written(took, next)?;
+    record_change(tx, &next, Change::Updated).await?;
+    Ok(next)
 }
 
 /// Records that `s` was created or changed, as a GET now returns it.

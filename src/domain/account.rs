@@ -83,8 +83,7 @@ impl AccountFields {
 
     /// Makes sure the account carries `r` (the ref it is addressed by).
     pub fn ensure_ref(&mut self, r: ExternalRef) {
-        self.external_refs.push(r);
-        external_ref::normalize(&mut self.external_refs);
+        external_ref::ensure(&mut self.external_refs, r);
     }
 }
 

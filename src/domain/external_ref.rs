@@ -134,6 +134,12 @@ pub fn normalize(refs: &mut Vec<ExternalRef>) {
     refs.dedup();
 }
 
+/// Makes sure `refs` holds `r` (the ref a record is addressed by), in stored order.
+pub fn ensure(refs: &mut Vec<ExternalRef>, r: ExternalRef) {
+    refs.push(r);
+    normalize(refs);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,6 +66,13 @@ impl StakeholderFields {
     }
 }
 
+impl StakeholderFields {
+    /// Makes sure the stakeholder carries `r` (the ref it is addressed by).
+    pub fn ensure_ref(&mut self, r: ExternalRef) {
+        external_ref::ensure(&mut self.external_refs, r);
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stakeholder {
     pub id: Uuid,
@@ -99,11 +106,60 @@ impl StakeholderPatch {
             attributes::merge(&mut f.attributes, a);
         }
     }
+
+    /// The fields a merge upsert leaves: `current` with the patch applied,
+    /// or, where no stakeholder exists yet, a new one made of the patch
+    /// (which must then name them).
+    pub fn merged_into(
+        self,
+        current: Option<&StakeholderFields>,
+    ) -> Result<StakeholderFields, Invalid> {
+        let mut fields = match (current, &self.name) {
+            (Some(c), _) => c.clone(),
+            (None, Some(name)) => StakeholderFields::named(name.clone()),
+            (None, None) => {
+                return Err(Invalid::single(
+                    "name",
+                    "is required to create a stakeholder",
+                ));
+            }
+        };
+        self.apply_to(&mut fields);
+        Ok(fields)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_merge_keeps_what_it_does_not_mention_and_needs_a_name_to_create() {
+        let mut current = StakeholderFields::named("Raj");
+        current.title = Some("CTO".into());
+        current.attributes = serde_json::from_str(r#"{"tier": "a", "keep": 1}"#).unwrap();
+        let patch = StakeholderPatch {
+            email: Some(Some("raj@acme.example".into())),
+            attributes: Some(serde_json::from_str(r#"{"tier": null, "new": 2}"#).unwrap()),
+            ..Default::default()
+        };
+        let merged = patch.clone().merged_into(Some(&current)).unwrap();
+        assert_eq!(
+            (merged.name.as_str(), merged.title.as_deref()),
+            ("Raj", Some("CTO"))
+        );
+        assert_eq!(merged.email.as_deref(), Some("raj@acme.example"));
+        assert_eq!(
+            serde_json::to_string(&merged.attributes).unwrap(),
+            r#"{"keep":1,"new":2}"#
+        );
+        let unnamed = patch.merged_into(None).unwrap_err();
+        assert_eq!(unnamed.fields(), ["name"]);
+        let mut with_ref = StakeholderFields::named("Mei");
+        with_ref.ensure_ref(ExternalRef::new("hubspot", "c-7"));
+        with_ref.ensure_ref(ExternalRef::new("hubspot", "c-7"));
+        assert_eq!(with_ref.external_refs, [ExternalRef::new("hubspot", "c-7")]);
+    }
 
     #[test]
     fn bad_fields_are_all_named() {

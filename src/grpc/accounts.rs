@@ -10,7 +10,7 @@ use crate::app::{IfMatch, Upsert, Upserted};
 use crate::domain::filter::AccountFilter;
 use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
 use crate::domain::observation::{AccountKey, MAX_BATCH};
-use crate::domain::{ExternalRef, Invalid};
+use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 pub struct AccountGrpc(pub GrpcState);
 
@@ -223,6 +223,49 @@ impl AccountService for AccountGrpc {
             listed.map_err(status_of).map(|l| ListStakeholdersResponse {
                 stakeholders: l.items.into_iter().map(stakeholder_to_pb).collect(),
                 next_page_token: l.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn get_stakeholder_by_ref(
+        &self,
+        req: Request<GetStakeholderByRefRequest>,
+    ) -> Result<Response<pb::Stakeholder>, Status> {
+        call!(self.0, "GetStakeholderByRef", req, |p, m| {
+            let reference = ExternalRef::new(m.system, m.external_id);
+            let found = self.0.app.stakeholder_by_ref(&p, &reference).await;
+            found.map(stakeholder_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn merge_stakeholder_by_ref(
+        &self,
+        req: Request<MergeStakeholderByRefRequest>,
+    ) -> Result<Response<MergeStakeholderByRefResponse>, Status> {
+        call!(self.0, "MergeStakeholderByRef", req, |p, m| {
+            let s = m.stakeholder.unwrap_or_default();
+            let etag = convert::if_match(s.etag.clone());
+            let account_id = (!s.account_id.is_empty())
+                .then(|| convert::id("stakeholder.account_id", &s.account_id))
+                .transpose()
+                .map_err(invalid)?;
+            let account = RecordKey::optional_one_of(
+                m.account_ref.map(convert::ref_from_pb),
+                account_id,
+                ("account_ref", "stakeholder.account_id"),
+            )
+            .map_err(invalid)?;
+            let patch = convert::stakeholder_patch(s, m.update_mask).map_err(invalid)?;
+            let reference = ExternalRef::new(m.system, m.external_id);
+            let up = self
+                .0
+                .app
+                .merge_stakeholder_by_ref(&p, reference, account, patch, &etag)
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(MergeStakeholderByRefResponse {
+                created: up.outcome == Upsert::Created,
+                stakeholder: Some(stakeholder_to_pb(up.stakeholder)),
             })
         })
     }

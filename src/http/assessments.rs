@@ -15,7 +15,7 @@ use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{located, no_content};
 pub use crate::app::views::AssessmentView;
-use crate::app::{App, AppError, PageRequest};
+use crate::app::{App, PageRequest};
 use crate::domain::assessment::AssessmentDraft;
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::Scores;
@@ -123,7 +123,7 @@ pub async fn create(
     Caller(p): Caller,
     Json(input): Json<AssessmentInput>,
 ) -> Result<Response, Problem> {
-    let draft = AssessmentDraft::try_from(input).map_err(AppError::Invalid)?;
+    let draft = AssessmentDraft::try_from(input)?;
     let a = app.create_assessment(&p, draft).await?;
     let location = format!("/v1/assessments/{}", a.id);
     let res = (StatusCode::CREATED, axum::Json(AssessmentView::from(a))).into_response();

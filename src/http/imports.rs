@@ -42,35 +42,46 @@ pub struct AccountItemInput {
 /// refuses `ref` and `id`.)
 impl PartialSchema for AccountItemInput {
     fn schema() -> RefOr<Schema> {
-        let mut schema = AccountPatchInput::schema();
-        if let RefOr::T(Schema::Object(object)) = &mut schema {
-            let mut reference = match ExternalRefDto::schema() {
-                RefOr::T(Schema::Object(r)) => r,
-                _ => ObjectBuilder::new().build(),
-            };
-            reference.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
-            reference.description =
-                Some("The account's id in another system; or give `id`.".into());
-            let id = ObjectBuilder::new()
-                .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
-                .description(Some("The account's csapi id; or give `ref`."))
-                .build();
-            object
-                .properties
-                .insert("ref".into(), RefOr::T(Schema::Object(reference)));
-            object
-                .properties
-                .insert("id".into(), RefOr::T(Schema::Object(id)));
-            object.description = Some(
-                "One account to upsert: named by `ref` (created when no account has it) or by \
-                 `id`, with the fields to merge into it as `PATCH /v1/accounts/{id}` takes them \
-                 (a new account needs a `name`)."
-                    .into(),
-            );
-        }
-        schema
+        keyed_patch(
+            AccountPatchInput::schema(),
+            ("ref", "The account's id in another system; or give `id`."),
+            ("id", "The account's csapi id; or give `ref`."),
+            "One account to upsert: named by `ref` (created when no account has it) or by `id`, \
+             with the fields to merge into it as `PATCH /v1/accounts/{id}` takes them (a new \
+             account needs a `name`).",
+        )
     }
+}
+
+/// A patch's schema with a record named beside its fields, by ref or by id,
+/// as one object.
+pub(super) fn keyed_patch(
+    mut schema: RefOr<Schema>,
+    (ref_field, ref_about): (&str, &str),
+    (id_field, id_about): (&str, &str),
+    about: &str,
+) -> RefOr<Schema> {
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        let mut reference = match ExternalRefDto::schema() {
+            RefOr::T(Schema::Object(r)) => r,
+            _ => ObjectBuilder::new().build(),
+        };
+        reference.schema_type = SchemaType::from_iter([Type::Object, Type::Null]);
+        reference.description = Some(ref_about.into());
+        let id = ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)))
+            .description(Some(id_about))
+            .build();
+        object
+            .properties
+            .insert(ref_field.into(), RefOr::T(Schema::Object(reference)));
+        object
+            .properties
+            .insert(id_field.into(), RefOr::T(Schema::Object(id)));
+        object.description = Some(about.into());
+    }
+    schema
 }
 
 impl ToSchema for AccountItemInput {}

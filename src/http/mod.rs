@@ -151,6 +151,10 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
             stakeholders::patch,
             stakeholders::delete
         ))
+        .routes(routes!(
+            stakeholders::get_by_ref,
+            stakeholders::patch_by_ref
+        ))
         .routes(routes!(changes::list))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))

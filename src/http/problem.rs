@@ -101,6 +101,12 @@ impl Problem {
     }
 }
 
+impl From<crate::domain::Invalid> for Problem {
+    fn from(e: crate::domain::Invalid) -> Self {
+        AppError::Invalid(e).into()
+    }
+}
+
 impl From<AppError> for Problem {
     fn from(e: AppError) -> Self {
         let status = match &e {

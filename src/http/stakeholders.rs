@@ -1,19 +1,24 @@
 //! `/v1/accounts/{id}/stakeholders` and `/v1/stakeholders/{id}`: the people at a customer.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
+use uuid::Uuid;
 
 use super::dto::{ExternalRefDto, Listing, Object, double_option, present, refs_from};
 use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
+use super::imports::keyed_patch;
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 pub use crate::app::views::StakeholderView;
-use crate::app::{App, PageRequest};
-use crate::domain::{Invalid, StakeholderFields, StakeholderPatch, StakeholderRole};
+use crate::app::{App, PageRequest, Upsert};
+use crate::domain::{
+    ExternalRef, Invalid, RecordKey, StakeholderFields, StakeholderPatch, StakeholderRole,
+};
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -214,4 +219,118 @@ pub async fn delete(
 ) -> Result<Response, Problem> {
     app.delete_stakeholder(&p, id, &if_match).await?;
     Ok(no_content())
+}
+
+/// A merge by ref: the patch's fields, and the account a new stakeholder
+/// goes under (by `account_ref` or `account_id`; needed only to create).
+#[derive(Debug, Deserialize)]
+pub struct StakeholderMergeInput {
+    pub account_ref: Option<ExternalRefDto>,
+    pub account_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub fields: StakeholderPatchInput,
+    /// What no field takes (a flattened struct does not refuse it itself).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PartialSchema for StakeholderMergeInput {
+    fn schema() -> RefOr<Schema> {
+        keyed_patch(
+            StakeholderPatchInput::schema(),
+            (
+                "account_ref",
+                "The account a new stakeholder goes under, by its id in another system; or give \
+                 `account_id`.",
+            ),
+            ("account_id", "Or the account's csapi id."),
+            "The fields to merge into the stakeholder as `PATCH /v1/stakeholders/{id}` takes them \
+             (a new stakeholder needs a `name` and an account).",
+        )
+    }
+}
+
+impl ToSchema for StakeholderMergeInput {}
+
+impl StakeholderMergeInput {
+    fn account(&self) -> Result<Option<RecordKey>, Invalid> {
+        RecordKey::optional_one_of(
+            self.account_ref.clone().map(ExternalRef::from),
+            self.account_id,
+            ("account_ref", "account_id"),
+        )
+    }
+}
+
+impl Checked for StakeholderMergeInput {
+    fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for field in self.unknown.keys() {
+            e.push(field.clone(), "is not a field of a stakeholder");
+        }
+        if let Err(bad) = self.account() {
+            e.0.extend(bad.0);
+        }
+        e.into_result()
+    }
+}
+
+/// Get the stakeholder another system knows by `external_id`.
+///
+/// Looks a stakeholder up by the id another system (`salesforce`, `hubspot`, …) gives them.
+/// Any role.
+#[utoipa::path(operation_id = "get_stakeholder_by_ref", get, path = "/v1/stakeholders/by-ref/{system}/{external_id}", tag = "stakeholders",
+    params(("system" = String, Path, description = "e.g. hubspot", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")),
+    responses((status = 200, description = "The stakeholder", body = StakeholderView, headers(("ETag" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn get_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+) -> Result<Response, Problem> {
+    let s = app
+        .stakeholder_by_ref(&p, &ExternalRef::new(system, external_id))
+        .await?;
+    Ok(with_etag(
+        StatusCode::OK,
+        s.version,
+        StakeholderView::from(s),
+    ))
+}
+
+/// Merge into the stakeholder another system knows by `external_id`, or create them.
+///
+/// Salesforce's upsert: fields left out stay, `attributes` merge key by key (`null` removes a
+/// key). 201 when no stakeholder has the ref yet (the body must then have a `name` and name
+/// the account by `account_ref` or `account_id`), 200 when one does; nothing is written when
+/// the stakeholder already is as sent. Stakeholders do not move between accounts. Write role.
+#[utoipa::path(operation_id = "merge_stakeholder_by_ref", patch, path = "/v1/stakeholders/by-ref/{system}/{external_id}", tag = "stakeholders",
+    request_body = StakeholderMergeInput,
+    params(("system" = String, Path, description = "e.g. hubspot", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag the change applies to")),
+    responses(
+        (status = 200, description = "Merged, or already as sent", body = StakeholderView, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = StakeholderView, headers(("Location" = String), ("ETag" = String))),
+        ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn patch_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<StakeholderMergeInput>,
+) -> Result<Response, Problem> {
+    // A plain body is parsed without the check that names unknown fields.
+    input.check()?;
+    let account = input.account()?;
+    let reference = ExternalRef::new(system, external_id);
+    let up = app
+        .merge_stakeholder_by_ref(&p, reference, account, input.fields.into(), &if_match)
+        .await?;
+    let (id, version) = (up.stakeholder.id, up.stakeholder.version);
+    let view = StakeholderView::from(up.stakeholder);
+    Ok(match up.outcome {
+        Upsert::Created => created(format!("/v1/stakeholders/{id}"), version, view),
+        Upsert::Updated | Upsert::Unchanged => with_etag(StatusCode::OK, version, view),
+    })
 }

@@ -85,6 +85,17 @@ super::for_each_backend! {
         external_refs::replace(c, ws, Entity::Stakeholder, s.id, &s.fields.external_refs).await
     }
 
+    pub(crate) async fn get_by_ref(
+        c: &mut Conn,
+        ws: Uuid,
+        r: &ExternalRef,
+    ) -> Result<Option<Stakeholder>, StoreError> {
+        match external_refs::find(c, ws, Entity::Stakeholder, &r.system, &r.id).await? {
+            Some(id) => get(c, ws, id).await,
+            None => Ok(None),
+        }
+    }
+
     /// The stakeholder with its refs, in one statement.
     pub(crate) async fn get(c: &mut Conn, ws: Uuid, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
         let rows: Vec<(StakeholderRow, Option<(String, String)>)> = t::table
@@ -189,6 +200,14 @@ super::for_each_backend! {
 impl Store {
     pub async fn stakeholder(&self, ws: Uuid, id: Uuid) -> Result<Option<Stakeholder>, StoreError> {
         run_read!(self, get(ws, id))
+    }
+
+    pub async fn stakeholder_by_ref(
+        &self,
+        ws: Uuid,
+        r: &ExternalRef,
+    ) -> Result<Option<Stakeholder>, StoreError> {
+        run_read!(self, get_by_ref(ws, r))
     }
 
     pub async fn stakeholders(

@@ -128,3 +128,114 @@ on_both_backends! {
         assert_eq!(again.account.unwrap().etag, "\"2\"");
     }
 }
+
+on_both_backends! {
+    async fn stakeholders_merge_by_ref_under_an_account_named_by_ref(app: &TestApp) {
+        let acme = app
+            .account(json!({"name": "Acme", "external_refs": [{"system": "salesforce", "id": "001A"}]}))
+            .await;
+        let other = app.account(json!({"name": "Globex"})).await;
+        let path = "/v1/stakeholders/by-ref/hubspot/c-7";
+
+        // Created under the account named by its Salesforce id, the ref on it.
+        let res = app
+            .req(Method::PATCH, path)
+            .json(&json!({"account_ref": {"system": "salesforce", "id": "001A"}, "name": "Raj",
+                "attributes": {"persona": "technical"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let raj: Value = res.json().await.unwrap();
+        assert_eq!(location, format!("/v1/stakeholders/{}", raj["id"].as_str().unwrap()));
+        assert_eq!(raj["account_id"], acme["id"]);
+        assert_eq!(raj["external_refs"], json!([{"system": "hubspot", "id": "c-7"}]));
+
+        // A merge keeps what it leaves out; attributes merge key by key.
+        let (status, merged) = app
+            .send(ADMIN_KEY, Method::PATCH, path, Some(json!({"title": "CTO", "attributes": {"tier": "a"}})))
+            .await;
+        assert_eq!(status, 200, "{merged}");
+        assert_eq!((merged["name"].as_str(), merged["title"].as_str()), (Some("Raj"), Some("CTO")));
+        assert_eq!(merged["attributes"], json!({"persona": "technical", "tier": "a"}));
+        assert_ne!(merged["etag"], raj["etag"]);
+        // The same again changes nothing.
+        let (status, same) = app
+            .send(ADMIN_KEY, Method::PATCH, path, Some(json!({"title": "CTO"})))
+            .await;
+        assert_eq!((status, same["etag"].clone()), (200, merged["etag"].clone()));
+        let (status, got) = app.send(ADMIN_KEY, Method::GET, path, None).await;
+        assert_eq!((status, got["id"].clone()), (200, raj["id"].clone()));
+
+        // A new ref needs an account and a name; a stakeholder does not move; nothing stored.
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, "/v1/stakeholders/by-ref/hubspot/c-8", Some(json!({"name": "Mei"})))
+            .await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["account_ref".to_owned()]));
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, "/v1/stakeholders/by-ref/hubspot/c-8",
+                Some(json!({"account_id": acme["id"], "title": "VP"})))
+            .await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["name".to_owned()]));
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, path, Some(json!({"account_id": other["id"], "colour": "red"})))
+            .await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["colour".to_owned()]));
+        let (status, problem) = app
+            .send(ADMIN_KEY, Method::PATCH, path, Some(json!({"account_id": other["id"]})))
+            .await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["account_id".to_owned()]));
+        let (status, _) = app
+            .send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c-8", None)
+            .await;
+        assert_eq!(status, 404);
+
+        // Eight syncs create one new stakeholder at once: one is created, all see it.
+        let body = json!({"account_id": acme["id"], "name": "Lee"});
+        let answers = join_all((0..8).map(|_| {
+            app.send(ADMIN_KEY, Method::PATCH, "/v1/stakeholders/by-ref/hubspot/c-9", Some(body.clone()))
+        }))
+        .await;
+        let created = answers.iter().filter(|(s, _)| *s == 201).count();
+        assert_eq!(created, 1, "{answers:?}");
+        assert!(answers.iter().all(|(s, b)| (*s == 201 || *s == 200) && b["id"] == answers[0].1["id"]));
+
+        // gRPC: the same use cases.
+        let mut accounts = app.accounts_client().await;
+        let up = accounts
+            .merge_stakeholder_by_ref(authed(ADMIN_KEY, pb::MergeStakeholderByRefRequest {
+                system: "hubspot".into(),
+                external_id: "c-10".into(),
+                stakeholder: Some(pb::Stakeholder { name: "Ana".into(), ..Default::default() }),
+                update_mask: None,
+                account_ref: Some(pb::ExternalRef { system: "salesforce".into(), id: "001A".into() }),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(up.created);
+        let ana = up.stakeholder.unwrap();
+        assert_eq!(ana.account_id, acme["id"].as_str().unwrap());
+        let got = accounts
+            .get_stakeholder_by_ref(authed(ADMIN_KEY, pb::GetStakeholderByRefRequest {
+                system: "hubspot".into(),
+                external_id: "c-10".into(),
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(got.id, ana.id);
+        let missing = accounts
+            .merge_stakeholder_by_ref(authed(ADMIN_KEY, pb::MergeStakeholderByRefRequest {
+                system: "hubspot".into(),
+                external_id: "c-11".into(),
+                stakeholder: Some(pb::Stakeholder { name: "Bo".into(), ..Default::default() }),
+                update_mask: None,
+                account_ref: None,
+            }))
+            .await
+            .unwrap_err();
+        assert_eq!(missing.code(), Code::InvalidArgument);
+    }
+}

@@ -26,6 +26,14 @@ const PARITY: &[(&str, &str)] = &[
     ),
     ("upsert_accounts", "csapi.v1.AccountService/ImportAccounts"),
     (
+        "get_stakeholder_by_ref",
+        "csapi.v1.AccountService/GetStakeholderByRef",
+    ),
+    (
+        "merge_stakeholder_by_ref",
+        "csapi.v1.AccountService/MergeStakeholderByRef",
+    ),
+    (
         "create_stakeholder",
         "csapi.v1.AccountService/CreateStakeholder",
     ),
