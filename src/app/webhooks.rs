@@ -39,6 +39,8 @@ pub struct WithSecret {
     pub secret: Option<String>,
 }
 
+const WEBHOOK: &str = "webhook";
+
 /// The event type of a test message.
 const TEST_EVENT: &str = "webhook.test";
 
@@ -111,7 +113,7 @@ impl App {
         self.store
             .webhook(p.workspace_id, id)
             .await?
-            .ok_or(AppError::NotFound("webhook"))
+            .ok_or(AppError::NotFound(WEBHOOK))
     }
 
     pub async fn update_webhook(
@@ -130,10 +132,7 @@ impl App {
         )?;
         let mut work = self.begin(p).await?;
         let result = async {
-            let old = work
-                .webhook_for_update(id)
-                .await?
-                .ok_or(AppError::NotFound("webhook"))?;
+            let old = held(&mut work, id).await?;
             let hook = old.clone().patched(change.patch.clone());
             if hook == old && !change.rotate_secret {
                 return Ok(WithSecret {
@@ -168,10 +167,7 @@ impl App {
         p.require(Role::Admin)?;
         let mut work = self.begin(p).await?;
         let result = async {
-            let hook = work
-                .webhook_for_update(id)
-                .await?
-                .ok_or(AppError::NotFound("webhook"))?;
+            let hook = held(&mut work, id).await?;
             work.delete_webhook(id).await?;
             record_webhook(&mut work, &hook, Change::Deleted).await
         }
@@ -184,10 +180,7 @@ impl App {
         p.require(Role::Admin)?;
         let mut work = self.begin(p).await?;
         let result = async {
-            let hook = work
-                .webhook_for_update(id)
-                .await?
-                .ok_or(AppError::NotFound("webhook"))?;
+            let hook = held(&mut work, id).await?;
             let at = now();
             let delivery = Delivery::new(id, Uuid::now_v7(), TEST_EVENT, at);
             let body = serde_json::json!({
@@ -258,6 +251,13 @@ impl App {
         .await;
         work.finish(result).await
     }
+}
+
+/// The webhook, held until the unit of work ends (404 for none).
+async fn held(tx: &mut Tx, id: Uuid) -> Result<Webhook, AppError> {
+    tx.webhook_for_update(id)
+        .await?
+        .ok_or(AppError::NotFound(WEBHOOK))
 }
 
 /// Records a webhook's change: the webhook as listed, never its secret.
