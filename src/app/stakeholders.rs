@@ -58,11 +58,23 @@ impl App {
             .ok_or(AppError::NotFound(STAKEHOLDER))
     }
 
+    /// PUT by ref: replaces the stakeholder holding the ref, or creates one
+    /// with it under `account`.
+    pub async fn upsert_stakeholder_by_ref(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        account: Option<RecordKey>,
+        fields: StakeholderFields,
+        if_match: &IfMatch,
+    ) -> Result<UpsertedStakeholder, AppError> {
+        self.upsert_stakeholder(p, reference, account, if_match, |_| Ok(fields))
+            .await
+    }
+
     /// PATCH by ref: merges into the stakeholder holding the ref (fields the
     /// patch leaves out stay, attributes merge key by key), or creates one
     /// from the patch under `account` (which a create must name).
-    /// Concurrent upserts of one ref queue on a lock named after it; nothing
-    /// is written when nothing changes.
     pub async fn merge_stakeholder_by_ref(
         &self,
         p: &Principal,
@@ -70,6 +82,25 @@ impl App {
         account: Option<RecordKey>,
         patch: StakeholderPatch,
         if_match: &IfMatch,
+    ) -> Result<UpsertedStakeholder, AppError> {
+        self.upsert_stakeholder(p, reference, account, if_match, |current| {
+            Ok(patch.merged_into(current)?)
+        })
+        .await
+    }
+
+    /// Writes what `next` makes of the stakeholder holding `reference`
+    /// (none when nobody has it), keeping the ref on them. Concurrent
+    /// upserts of one ref queue on a lock named after it, so the first
+    /// creates and the rest change what it made; nothing is written when
+    /// nothing changes.
+    async fn upsert_stakeholder(
+        &self,
+        p: &Principal,
+        reference: ExternalRef,
+        account: Option<RecordKey>,
+        if_match: &IfMatch,
+        next: impl FnOnce(Option<&StakeholderFields>) -> Result<StakeholderFields, AppError>,
     ) -> Result<UpsertedStakeholder, AppError> {
         p.require(Role::Write)?;
         external_ref::check_addressing(&reference)?;
@@ -88,7 +119,7 @@ impl App {
                 Some(key) => Some(account_named(&mut work, key).await?),
                 None => None,
             };
-            let mut fields = patch.merged_into(current.as_ref().map(|c| &c.fields))?;
+            let mut fields = next(current.as_ref().map(|c| &c.fields))?;
             fields.ensure_ref(reference.clone());
             let fields = fields.prepared()?;
             let Some(current) = current else {

@@ -6,7 +6,7 @@ use super::convert::{self, account_to_pb, stakeholder_to_pb};
 use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
 use super::{GrpcState, call, status_of};
-use crate::app::{IfMatch, Upsert, Upserted};
+use crate::app::{IfMatch, Upsert, Upserted, UpsertedStakeholder};
 use crate::domain::filter::AccountFilter;
 use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
 use crate::domain::observation::{AccountKey, MAX_BATCH};
@@ -238,35 +238,41 @@ impl AccountService for AccountGrpc {
         })
     }
 
+    async fn upsert_stakeholder_by_ref(
+        &self,
+        req: Request<UpsertStakeholderByRefRequest>,
+    ) -> Result<Response<UpsertStakeholderByRefResponse>, Status> {
+        call!(self.0, "UpsertStakeholderByRef", req, |p, m| {
+            let s = m.stakeholder.unwrap_or_default();
+            let etag = convert::if_match(s.etag.clone());
+            let account = stakeholder_account(&s, m.account_ref).map_err(invalid)?;
+            let fields = convert::stakeholder_fields("stakeholder", s).map_err(invalid)?;
+            let reference = ExternalRef::new(m.system, m.external_id);
+            let up = self
+                .0
+                .app
+                .upsert_stakeholder_by_ref(&p, reference, account, fields, &etag)
+                .await;
+            up.map(stakeholder_upserted_to_pb).map_err(status_of)
+        })
+    }
+
     async fn merge_stakeholder_by_ref(
         &self,
         req: Request<MergeStakeholderByRefRequest>,
-    ) -> Result<Response<MergeStakeholderByRefResponse>, Status> {
+    ) -> Result<Response<UpsertStakeholderByRefResponse>, Status> {
         call!(self.0, "MergeStakeholderByRef", req, |p, m| {
             let s = m.stakeholder.unwrap_or_default();
             let etag = convert::if_match(s.etag.clone());
-            let account_id = (!s.account_id.is_empty())
-                .then(|| convert::id("stakeholder.account_id", &s.account_id))
-                .transpose()
-                .map_err(invalid)?;
-            let account = RecordKey::optional_one_of(
-                m.account_ref.map(convert::ref_from_pb),
-                account_id,
-                ("account_ref", "stakeholder.account_id"),
-            )
-            .map_err(invalid)?;
+            let account = stakeholder_account(&s, m.account_ref).map_err(invalid)?;
             let patch = convert::stakeholder_patch(s, m.update_mask).map_err(invalid)?;
             let reference = ExternalRef::new(m.system, m.external_id);
             let up = self
                 .0
                 .app
                 .merge_stakeholder_by_ref(&p, reference, account, patch, &etag)
-                .await
-                .map_err(status_of)?;
-            Ok::<_, Status>(MergeStakeholderByRefResponse {
-                created: up.outcome == Upsert::Created,
-                stakeholder: Some(stakeholder_to_pb(up.stakeholder)),
-            })
+                .await;
+            up.map(stakeholder_upserted_to_pb).map_err(status_of)
         })
     }
 
@@ -296,6 +302,28 @@ impl AccountService for AccountGrpc {
                 .await
                 .map_err(status_of)
         })
+    }
+}
+
+/// The account a stakeholder upsert names: by `account_ref` or `stakeholder.account_id`.
+fn stakeholder_account(
+    s: &pb::Stakeholder,
+    reference: Option<pb::ExternalRef>,
+) -> Result<Option<RecordKey>, Invalid> {
+    let id = (!s.account_id.is_empty())
+        .then(|| convert::id("stakeholder.account_id", &s.account_id))
+        .transpose()?;
+    RecordKey::optional_one_of(
+        reference.map(convert::ref_from_pb),
+        id,
+        ("account_ref", "stakeholder.account_id"),
+    )
+}
+
+fn stakeholder_upserted_to_pb(u: UpsertedStakeholder) -> UpsertStakeholderByRefResponse {
+    UpsertStakeholderByRefResponse {
+        created: u.outcome == Upsert::Created,
+        stakeholder: Some(stakeholder_to_pb(u.stakeholder)),
     }
 }
 

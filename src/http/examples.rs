@@ -67,6 +67,10 @@ examples! {
         "name": "Raj Patel", "email": "raj@acme.example", "role": "champion",
         "involved_in_purchase": true
     },
+    "upsert_stakeholder_by_ref": crate::http::stakeholders::StakeholderReplaceInput = {
+        "account_ref": {"system": "salesforce", "id": "0015g00000XyZ"},
+        "name": "Raj Patel", "email": "raj@acme.example", "role": "champion"
+    },
     "merge_stakeholder_by_ref": crate::http::stakeholders::StakeholderMergeInput = {
         "account_ref": {"system": "salesforce", "id": "0015g00000XyZ"},
         "name": "Raj Patel", "role": "champion", "attributes": {"persona": "technical"}

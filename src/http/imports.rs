@@ -53,7 +53,7 @@ impl PartialSchema for AccountItemInput {
     }
 }
 
-/// A patch's schema with a record named beside its fields, by ref or by id,
+/// A body's schema with a record named beside its fields, by ref or by id,
 /// as one object.
 pub(super) fn keyed_patch(
     mut schema: RefOr<Schema>,

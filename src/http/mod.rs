@@ -153,6 +153,7 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         ))
         .routes(routes!(
             stakeholders::get_by_ref,
+            stakeholders::put_by_ref,
             stakeholders::patch_by_ref
         ))
         .routes(routes!(changes::list))

@@ -15,7 +15,7 @@ use super::imports::keyed_patch;
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 pub use crate::app::views::StakeholderView;
-use crate::app::{App, PageRequest, Upsert};
+use crate::app::{App, PageRequest, Upsert, UpsertedStakeholder};
 use crate::domain::{
     ExternalRef, Invalid, RecordKey, StakeholderFields, StakeholderPatch, StakeholderRole,
 };
@@ -254,24 +254,126 @@ impl ToSchema for StakeholderMergeInput {}
 
 impl StakeholderMergeInput {
     fn account(&self) -> Result<Option<RecordKey>, Invalid> {
-        RecordKey::optional_one_of(
-            self.account_ref.clone().map(ExternalRef::from),
-            self.account_id,
-            ("account_ref", "account_id"),
-        )
+        account_named(self.account_ref.clone(), self.account_id)
     }
 }
 
 impl Checked for StakeholderMergeInput {
     fn check(&self) -> Result<(), Invalid> {
-        let mut e = Invalid::default();
-        for field in self.unknown.keys() {
-            e.push(field.clone(), "is not a field of a stakeholder");
-        }
-        if let Err(bad) = self.account() {
-            e.0.extend(bad.0);
-        }
-        e.into_result()
+        no_unknown(&self.unknown, self.account())
+    }
+}
+
+/// A replace by ref: the stakeholder's fields as a create takes them, and
+/// the account a new stakeholder goes under (needed only to create).
+#[derive(Debug, Deserialize)]
+pub struct StakeholderReplaceInput {
+    pub account_ref: Option<ExternalRefDto>,
+    pub account_id: Option<Uuid>,
+    #[serde(flatten)]
+    pub fields: StakeholderInput,
+    /// What no field takes (a flattened struct does not refuse it itself).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
+}
+
+impl PartialSchema for StakeholderReplaceInput {
+    fn schema() -> RefOr<Schema> {
+        keyed_patch(
+            StakeholderInput::schema(),
+            (
+                "account_ref",
+                "The account a new stakeholder goes under, by its id in another system; or give \
+                 `account_id`.",
+            ),
+            ("account_id", "Or the account's csapi id."),
+            "The stakeholder's fields as a create takes them (left out, they return to their \
+             defaults), and the account a new stakeholder goes under.",
+        )
+    }
+}
+
+impl ToSchema for StakeholderReplaceInput {}
+
+impl StakeholderReplaceInput {
+    fn account(&self) -> Result<Option<RecordKey>, Invalid> {
+        account_named(self.account_ref.clone(), self.account_id)
+    }
+}
+
+impl Checked for StakeholderReplaceInput {
+    fn check(&self) -> Result<(), Invalid> {
+        no_unknown(&self.unknown, self.account())
+    }
+}
+
+/// The account a body names by `account_ref` or `account_id`, if any.
+fn account_named(
+    reference: Option<ExternalRefDto>,
+    id: Option<Uuid>,
+) -> Result<Option<RecordKey>, Invalid> {
+    RecordKey::optional_one_of(
+        reference.map(ExternalRef::from),
+        id,
+        ("account_ref", "account_id"),
+    )
+}
+
+/// Names the fields no field of a stakeholder takes, beside what naming
+/// the account found.
+fn no_unknown(
+    unknown: &serde_json::Map<String, serde_json::Value>,
+    account: Result<Option<RecordKey>, Invalid>,
+) -> Result<(), Invalid> {
+    let mut e = Invalid::default();
+    for field in unknown.keys() {
+        e.push(field.clone(), "is not a field of a stakeholder");
+    }
+    if let Err(bad) = account {
+        e.0.extend(bad.0);
+    }
+    e.into_result()
+}
+
+/// Create or replace the stakeholder another system knows by `external_id`.
+///
+/// 201 when no stakeholder has the ref yet (the body must then name the account by
+/// `account_ref` or `account_id`), 200 when one does (their fields replaced; fields left out
+/// return to their defaults: to change only what you send, PATCH instead). Stakeholders do not
+/// move between accounts. Concurrent upserts of one new ref create it once. Write role.
+#[utoipa::path(operation_id = "upsert_stakeholder_by_ref", put, path = "/v1/stakeholders/by-ref/{system}/{external_id}", tag = "stakeholders",
+    request_body = StakeholderReplaceInput,
+    params(("system" = String, Path, description = "e.g. hubspot", pattern = "^[a-z0-9_-]{1,64}$"), ("external_id" = String, Path, min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = "^[!-~]([ -~]{0,1022}[!-~])?$", description = "ETag a replacement applies to")),
+    responses(
+        (status = 200, description = "Replaced, or already as sent", body = StakeholderView, headers(("ETag" = String))),
+        (status = 201, description = "Created", body = StakeholderView, headers(("Location" = String), ("ETag" = String))),
+        ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn put_by_ref(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path((system, external_id)): Path<(String, String)>,
+    IfMatchHeader(if_match): IfMatchHeader,
+    Json(input): Json<StakeholderReplaceInput>,
+) -> Result<Response, Problem> {
+    // A plain body is parsed without the check that names unknown fields.
+    input.check()?;
+    let account = input.account()?;
+    let reference = ExternalRef::new(system, external_id);
+    let up = app
+        .upsert_stakeholder_by_ref(&p, reference, account, input.fields.into(), &if_match)
+        .await?;
+    Ok(upserted(up))
+}
+
+/// 201 with its Location for a created stakeholder, else 200.
+fn upserted(up: UpsertedStakeholder) -> Response {
+    let (id, version) = (up.stakeholder.id, up.stakeholder.version);
+    let view = StakeholderView::from(up.stakeholder);
+    match up.outcome {
+        Upsert::Created => created(format!("/v1/stakeholders/{id}"), version, view),
+        Upsert::Updated | Upsert::Unchanged => with_etag(StatusCode::OK, version, view),
     }
 }
 
@@ -327,10 +429,5 @@ pub async fn patch_by_ref(
     let up = app
         .merge_stakeholder_by_ref(&p, reference, account, input.fields.into(), &if_match)
         .await?;
-    let (id, version) = (up.stakeholder.id, up.stakeholder.version);
-    let view = StakeholderView::from(up.stakeholder);
-    Ok(match up.outcome {
-        Upsert::Created => created(format!("/v1/stakeholders/{id}"), version, view),
-        Upsert::Updated | Upsert::Unchanged => with_etag(StatusCode::OK, version, view),
-    })
+    Ok(upserted(up))
 }

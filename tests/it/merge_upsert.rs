@@ -201,8 +201,33 @@ on_both_backends! {
         assert_eq!(created, 1, "{answers:?}");
         assert!(answers.iter().all(|(s, b)| (*s == 201 || *s == 200) && b["id"] == answers[0].1["id"]));
 
+        // PUT replaces: what it leaves out returns to its default; the ref stays.
+        let (status, put) = app
+            .send(ADMIN_KEY, Method::PUT, path, Some(json!({"name": "Raj Patel", "role": "champion"})))
+            .await;
+        assert_eq!(status, 200, "{put}");
+        assert_eq!((put["title"].clone(), put["attributes"].clone()), (Value::Null, json!({})));
+        assert_eq!(put["external_refs"], json!([{"system": "hubspot", "id": "c-7"}]));
+        let (status, made) = app
+            .send(ADMIN_KEY, Method::PUT, "/v1/stakeholders/by-ref/hubspot/c-12",
+                Some(json!({"account_id": acme["id"], "name": "Kim"})))
+            .await;
+        assert_eq!((status, made["account_id"].clone()), (201, acme["id"].clone()));
+
         // gRPC: the same use cases.
         let mut accounts = app.accounts_client().await;
+        let replaced = accounts
+            .upsert_stakeholder_by_ref(authed(ADMIN_KEY, pb::UpsertStakeholderByRefRequest {
+                system: "hubspot".into(),
+                external_id: "c-12".into(),
+                stakeholder: Some(pb::Stakeholder { name: "Kim Lee".into(), ..Default::default() }),
+                account_ref: None,
+            }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert!(!replaced.created);
+        assert_eq!(replaced.stakeholder.unwrap().name, "Kim Lee");
         let up = accounts
             .merge_stakeholder_by_ref(authed(ADMIN_KEY, pb::MergeStakeholderByRefRequest {
                 system: "hubspot".into(),

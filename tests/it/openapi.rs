@@ -30,6 +30,10 @@ const PARITY: &[(&str, &str)] = &[
         "csapi.v1.AccountService/GetStakeholderByRef",
     ),
     (
+        "upsert_stakeholder_by_ref",
+        "csapi.v1.AccountService/UpsertStakeholderByRef",
+    ),
+    (
         "merge_stakeholder_by_ref",
         "csapi.v1.AccountService/MergeStakeholderByRef",
     ),
