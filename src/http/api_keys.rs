@@ -1,16 +1,14 @@
 //! `/v1/api-keys`: the workspace's keys (admin only). Secrets are shown once.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, Query};
-use super::middleware::ReplayBody;
 use super::problem::{Problem, ProblemResponses};
-use super::reply::{located, no_content};
+use super::reply::{created_with_secret, no_content};
 pub use crate::app::views::ApiKeyView;
 use crate::app::{App, PageRequest};
 use crate::domain::Role;
@@ -69,14 +67,13 @@ pub async fn create(
         api_key: created.key.into(),
         key: None,
     };
-    let replayed = serde_json::to_string(&shown_once).unwrap_or_default();
-    let body = CreatedApiKey {
-        key: Some(created.secret),
-        ..shown_once
-    };
-    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
-    res.extensions_mut().insert(ReplayBody(replayed));
-    Ok(located(res, &location))
+    let secret = created.secret;
+    Ok(created_with_secret(&location, shown_once, |s| {
+        CreatedApiKey {
+            key: Some(secret),
+            ..s
+        }
+    }))
 }
 
 /// List the workspace's keys (never their secrets).

@@ -8,9 +8,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::dto::Listing;
 use super::extract::{Caller, Checked, Json, PathId, PathIds, Query};
-use super::middleware::ReplayBody;
 use super::problem::{Problem, ProblemResponses};
-use super::reply::{located, no_content};
+use super::reply::{created_with_secret, located, no_content};
 pub use crate::app::views::{DeliveryView, WebhookView};
 use crate::app::{App, NewWebhook, PageRequest, WebhookChange, WithSecret};
 use crate::domain::webhook::WebhookPatch;
@@ -125,14 +124,10 @@ pub async fn create(
         webhook: created.webhook.into(),
         secret: None,
     };
-    let replayed = serde_json::to_string(&shown_once).unwrap_or_default();
-    let body = WebhookWithSecret {
-        secret: created.secret,
-        ..shown_once
-    };
-    let mut res = (StatusCode::CREATED, axum::Json(body)).into_response();
-    res.extensions_mut().insert(ReplayBody(replayed));
-    Ok(located(res, &location))
+    let secret = created.secret;
+    Ok(created_with_secret(&location, shown_once, |s| {
+        WebhookWithSecret { secret, ..s }
+    }))
 }
 
 /// List the workspace's webhooks.

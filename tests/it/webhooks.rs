@@ -498,3 +498,38 @@ on_both_backends! {
             (json!(true), Value::Null, Value::Null));
     }
 }
+
+on_both_backends! {
+    async fn without_the_allow_flag_internal_addresses_are_refused(app: &TestApp) {
+        for url in [
+            "http://hooks.example.com/csapi",
+            "https://127.0.0.1/hook",
+            "https://localhost:9000/hook",
+            "https://10.1.2.3/hook",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[fd00:ec2::254]/",
+        ] {
+            let (status, problem) = app
+                .send(
+                    ADMIN_KEY,
+                    Method::POST,
+                    "/v1/webhooks",
+                    Some(json!({"url": url, "event_types": ["*"]})),
+                )
+                .await;
+            assert_eq!(status, 422, "{url}: {problem}");
+            assert_eq!(problem_fields(&problem), ["url"], "{url}");
+        }
+        let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/webhooks", None).await;
+        assert_eq!(listed["items"], json!([]));
+        let (status, _) = app
+            .send(
+                ADMIN_KEY,
+                Method::POST,
+                "/v1/webhooks",
+                Some(json!({"url": "https://hooks.example.com/csapi", "event_types": ["*"]})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+}
