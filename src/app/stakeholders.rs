@@ -17,6 +17,11 @@ use crate::store::Tx;
 
 const STAKEHOLDER: &str = "stakeholder";
 
+/// The lock a batch of stakeholders holds over the workspace's stakeholder
+/// refs; an upsert of one ref holds it shared, so the two never create a
+/// ref twice.
+pub(super) const STAKEHOLDER_REFS: &str = "stakeholder-refs";
+
 /// A stakeholder upserted by ref, and what the upsert did.
 #[derive(Debug, Clone)]
 pub struct UpsertedStakeholder {
@@ -91,9 +96,9 @@ impl App {
 
     /// Writes what `next` makes of the stakeholder holding `reference`
     /// (none when nobody has it), keeping the ref on them. Concurrent
-    /// upserts of one ref queue on a lock named after it, so the first
-    /// creates and the rest change what it made; nothing is written when
-    /// nothing changes.
+    /// upserts of one ref queue on a lock named after it (and hold the
+    /// workspace's stakeholder refs shared, which a batch takes alone), so
+    /// the first creates and the rest change what it made.
     async fn upsert_stakeholder(
         &self,
         p: &Principal,
@@ -106,59 +111,14 @@ impl App {
         external_ref::check_addressing(&reference)?;
         let mut work = self.begin(p).await?;
         let result = async {
+            work.lock_name_shared(STAKEHOLDER_REFS).await?;
             work.lock_name(&format!(
                 "stakeholder-ref:{}:{}",
                 reference.system, reference.id
             ))
             .await?;
-            let current = match work.stakeholder_named(&reference).await? {
-                Some(id) => Some(locked_stakeholder(&mut work, id).await?),
-                None => None,
-            };
-            let account_id = match &account {
-                Some(key) => Some(account_named(&mut work, key).await?),
-                None => None,
-            };
-            let mut fields = next(current.as_ref().map(|c| &c.fields))?;
-            fields.ensure_ref(reference.clone());
-            let fields = fields.prepared()?;
-            let Some(current) = current else {
-                let account_id = account_id.ok_or_else(|| {
-                    Invalid::single(
-                        "account_ref",
-                        "give account_ref or account_id to create a stakeholder",
-                    )
-                })?;
-                let stakeholder = insert_stakeholder(&mut work, account_id, fields).await?;
-                let outcome = Upsert::Created;
-                return Ok(UpsertedStakeholder {
-                    stakeholder,
-                    outcome,
-                });
-            };
-            if let (Some(key), Some(id)) = (&account, account_id)
-                && id != current.account_id
-            {
-                return Err(Invalid::single(
-                    key.field("account"),
-                    "is not this stakeholder's account: stakeholders do not move between accounts",
-                )
-                .into());
-            }
-            if_match.check(STAKEHOLDER, current.version)?;
-            if fields == current.fields {
-                let outcome = Upsert::Unchanged;
-                return Ok(UpsertedStakeholder {
-                    stakeholder: current,
-                    outcome,
-                });
-            }
-            let stakeholder = replace_stakeholder(&mut work, current, fields).await?;
-            let outcome = Upsert::Updated;
-            Ok(UpsertedStakeholder {
-                stakeholder,
-                outcome,
-            })
+            let key = RecordKey::Ref(reference);
+            upsert_stakeholder_in(&mut work, &key, account.as_ref(), if_match, next).await
         }
         .await;
         work.finish(result).await
@@ -222,6 +182,101 @@ impl App {
         .await;
         work.finish(result).await
     }
+}
+
+/// Writes what `next` makes of the stakeholder `key` names: by ref, created
+/// under `account` when nobody has the ref (which stays on them); by id, one
+/// that must exist. Nothing is written when nothing changes; a ref another
+/// stakeholder holds is refused before anything is written.
+pub(super) async fn upsert_stakeholder_in(
+    tx: &mut Tx,
+    key: &RecordKey,
+    account: Option<&RecordKey>,
+    if_match: &IfMatch,
+    next: impl FnOnce(Option<&StakeholderFields>) -> Result<StakeholderFields, AppError>,
+) -> Result<UpsertedStakeholder, AppError> {
+    let current = match key {
+        RecordKey::Id(id) => Some(locked_stakeholder(tx, *id).await?),
+        RecordKey::Ref(r) => match tx.stakeholder_named(r).await? {
+            Some(id) => Some(locked_stakeholder(tx, id).await?),
+            None => None,
+        },
+    };
+    let account_id = match account {
+        Some(key) => Some(account_named(tx, key).await?),
+        None => None,
+    };
+    let mut fields = next(current.as_ref().map(|c| &c.fields))?;
+    if let RecordKey::Ref(r) = key {
+        fields.ensure_ref(r.clone());
+    }
+    let fields = fields.prepared()?;
+    check_refs_free(tx, &fields, current.as_ref()).await?;
+    let Some(current) = current else {
+        let account_id = account_id.ok_or_else(|| {
+            Invalid::single(
+                "account_ref",
+                "give account_ref or account_id to create a stakeholder",
+            )
+        })?;
+        let stakeholder = insert_stakeholder(tx, account_id, fields).await?;
+        let outcome = Upsert::Created;
+        return Ok(UpsertedStakeholder {
+            stakeholder,
+            outcome,
+        });
+    };
+    if let (Some(key), Some(id)) = (account, account_id)
+        && id != current.account_id
+    {
+        return Err(Invalid::single(
+            key.field("account"),
+            "is not this stakeholder's account: stakeholders do not move between accounts",
+        )
+        .into());
+    }
+    if_match.check(STAKEHOLDER, current.version)?;
+    if fields == current.fields {
+        let outcome = Upsert::Unchanged;
+        return Ok(UpsertedStakeholder {
+            stakeholder: current,
+            outcome,
+        });
+    }
+    let stakeholder = replace_stakeholder(tx, current, fields).await?;
+    let outcome = Upsert::Updated;
+    Ok(UpsertedStakeholder {
+        stakeholder,
+        outcome,
+    })
+}
+
+/// Refuses refs that another stakeholder than `current` holds (422 on
+/// `external_refs`), so a batch can report the item instead of failing on
+/// the database's refusal.
+async fn check_refs_free(
+    tx: &mut Tx,
+    fields: &StakeholderFields,
+    current: Option<&Stakeholder>,
+) -> Result<(), AppError> {
+    let held = current
+        .map(|c| c.fields.external_refs.as_slice())
+        .unwrap_or_default();
+    let mut e = Invalid::default();
+    for r in fields.external_refs.iter().filter(|r| !held.contains(r)) {
+        if let Some(other) = tx.stakeholder_named(r).await?
+            && Some(other) != current.map(|c| c.id)
+        {
+            e.push(
+                "external_refs",
+                format!(
+                    "{}/{} is already used by another stakeholder",
+                    r.system, r.id
+                ),
+            );
+        }
+    }
+    Ok(e.into_result()?)
 }
 
 /// A stakeholder with `fields` under account `account_id`, which is held

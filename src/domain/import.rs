@@ -1,22 +1,44 @@
-//! Bulk upsert by reference: what a batch of account items does to the
-//! accounts it names, worked out before anything is written. Each item is a
-//! merge (fields it leaves out stay, attributes merge key by key) into the
-//! account its key names, or a new account when none does; later items see
-//! what earlier ones did.
+//! Bulk upsert by reference: what a batch of items does to the records it
+//! names, each item's outcome, and (for accounts, worked out before anything
+//! is written) the plan. Each item is a merge (fields it leaves out stay,
+//! attributes merge key by key) into the record its key names, or a new
+//! record when none does; later items see what earlier ones did.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::observation::AccountKey;
-use super::{Account, AccountFields, AccountPatch, ExternalRef, Invalid};
+use super::observation::{AccountKey, MAX_BATCH};
+use super::{
+    Account, AccountFields, AccountPatch, ExternalRef, Invalid, RecordKey, StakeholderPatch,
+};
 
 /// One item of a batch: the account it names and what to merge into it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountUpsert {
     pub key: AccountKey,
     pub patch: AccountPatch,
+}
+
+/// One stakeholder of a batch: the stakeholder it names, the account a new
+/// one goes under (needed only to create), and what to merge into it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StakeholderUpsert {
+    pub key: RecordKey,
+    pub account: Option<RecordKey>,
+    pub patch: StakeholderPatch,
+}
+
+/// Refuses a batch that is empty or larger than one call may carry.
+pub fn check_size(len: usize) -> Result<(), Invalid> {
+    if len == 0 || len > MAX_BATCH {
+        return Err(Invalid::single(
+            "items",
+            format!("must hold 1 to {MAX_BATCH} items"),
+        ));
+    }
+    Ok(())
 }
 
 /// What an item did.
@@ -50,6 +72,67 @@ pub struct ItemOutcome {
     pub errors: Invalid,
 }
 
+impl ItemOutcome {
+    /// The outcome of item `index`: the record it wrote and how, or its bad
+    /// fields, put under `items[index]`.
+    pub fn of(index: usize, done: Result<(Uuid, ItemStatus), Invalid>) -> Self {
+        match done {
+            Ok((id, status)) => ItemOutcome {
+                index,
+                status,
+                id: Some(id),
+                errors: Invalid::default(),
+            },
+            Err(bad) => {
+                let mut errors = Invalid::default();
+                errors.extend_under(&format!("items[{index}]"), bad);
+                ItemOutcome {
+                    index,
+                    status: ItemStatus::Failed,
+                    id: None,
+                    errors,
+                }
+            }
+        }
+    }
+}
+
+/// The outcome of every item of a batch, in order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Outcomes(pub Vec<ItemOutcome>);
+
+impl Outcomes {
+    pub fn failed(&self) -> bool {
+        self.count(ItemStatus::Failed) > 0
+    }
+
+    /// How many items ended as `status`.
+    pub fn count(&self, status: ItemStatus) -> usize {
+        self.0.iter().filter(|o| o.status == status).count()
+    }
+
+    /// Every bad field of every failed item.
+    pub fn errors(&self) -> Invalid {
+        Invalid(
+            self.0
+                .iter()
+                .flat_map(|o| o.errors.0.iter().cloned())
+                .collect(),
+        )
+    }
+
+    /// Whether the batch may be written: an atomic batch, or one with a
+    /// malformed item, is refused (naming every bad field) when any item
+    /// failed; otherwise the good items stand and the failed ones are
+    /// reported.
+    pub fn settle(&self, atomic: bool, malformed: bool) -> Result<(), Invalid> {
+        if (atomic || malformed) && self.failed() {
+            return Err(self.errors());
+        }
+        Ok(())
+    }
+}
+
 /// A stored account a batch changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Changed {
@@ -64,30 +147,9 @@ pub struct Changed {
 /// outcome.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ImportPlan {
-    pub outcomes: Vec<ItemOutcome>,
+    pub outcomes: Outcomes,
     pub created: Vec<Account>,
     pub updated: Vec<Changed>,
-}
-
-impl ImportPlan {
-    pub fn failed(&self) -> bool {
-        self.count(ItemStatus::Failed) > 0
-    }
-
-    /// How many items ended as `status`.
-    pub fn count(&self, status: ItemStatus) -> usize {
-        self.outcomes.iter().filter(|o| o.status == status).count()
-    }
-
-    /// Every bad field of every failed item.
-    pub fn errors(&self) -> Invalid {
-        Invalid(
-            self.outcomes
-                .iter()
-                .flat_map(|o| o.errors.0.iter().cloned())
-                .collect(),
-        )
-    }
 }
 
 /// The stored accounts a batch may touch, and which account holds each ref
@@ -133,33 +195,15 @@ pub fn plan(
     let mut outcomes = Vec::new();
     for (index, item) in items.into_iter().enumerate() {
         let applied = item.and_then(|item| apply(item, &mut working, &mut owners, &mut new_id));
-        let outcome = match applied {
-            Ok((id, status)) => {
-                if seen.insert(id) {
-                    order.push(id);
-                }
-                ItemOutcome {
-                    index,
-                    status,
-                    id: Some(id),
-                    errors: Invalid::default(),
-                }
-            }
-            Err(bad) => {
-                let mut errors = Invalid::default();
-                errors.extend_under(&format!("items[{index}]"), bad);
-                ItemOutcome {
-                    index,
-                    status: ItemStatus::Failed,
-                    id: None,
-                    errors,
-                }
-            }
-        };
-        outcomes.push(outcome);
+        if let Ok((id, _)) = applied
+            && seen.insert(id)
+        {
+            order.push(id);
+        }
+        outcomes.push(ItemOutcome::of(index, applied));
     }
     let mut plan = ImportPlan {
-        outcomes,
+        outcomes: Outcomes(outcomes),
         ..ImportPlan::default()
     };
     for id in order {
@@ -321,20 +365,26 @@ mod tests {
             now,
             || ids.next().unwrap(),
         );
-        let statuses: Vec<ItemStatus> = plan.outcomes.iter().map(|o| o.status).collect();
+        let statuses: Vec<ItemStatus> = plan.outcomes.0.iter().map(|o| o.status).collect();
         use ItemStatus::*;
         assert_eq!(
             statuses,
             [Created, Updated, Unchanged, Failed, Failed, Failed]
         );
         let globex = Uuid::from_u128(100);
-        assert_eq!(plan.outcomes[0].id, Some(globex));
+        assert_eq!(plan.outcomes.0[0].id, Some(globex));
         assert_eq!(
-            plan.outcomes[2].id,
+            plan.outcomes.0[2].id,
             Some(globex),
             "the second item finds the first's account"
         );
-        let failed: Vec<String> = plan.errors().0.into_iter().map(|e| e.field).collect();
+        let failed: Vec<String> = plan
+            .outcomes
+            .errors()
+            .0
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
         assert_eq!(failed, ["items[3].name", "items[4].name", "items[5].id"]);
         assert_eq!(plan.created.len(), 1);
         assert_eq!(plan.created[0].fields.external_refs, vec![sf("002")]);
@@ -369,8 +419,8 @@ mod tests {
             at("2026-03-01T00:00:00Z"),
             Uuid::now_v7,
         );
-        assert_eq!(plan.outcomes[0].status, ItemStatus::Failed);
-        assert_eq!(plan.errors().0[0].field, "items[0].external_refs");
+        assert_eq!(plan.outcomes.0[0].status, ItemStatus::Failed);
+        assert_eq!(plan.outcomes.errors().0[0].field, "items[0].external_refs");
         assert!(plan.created.is_empty());
     }
 
@@ -387,7 +437,7 @@ mod tests {
             at("2026-03-01T00:00:00Z"),
             Uuid::now_v7,
         );
-        assert_eq!(plan.outcomes[0].status, ItemStatus::Unchanged);
+        assert_eq!(plan.outcomes.0[0].status, ItemStatus::Unchanged);
         assert!(plan.created.is_empty() && plan.updated.is_empty());
     }
 }

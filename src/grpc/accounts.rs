@@ -5,11 +5,11 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, account_to_pb, stakeholder_to_pb};
 use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
-use super::{GrpcState, call, status_of};
+use super::{GrpcState, call, imports, status_of};
 use crate::app::{IfMatch, Upsert, Upserted, UpsertedStakeholder};
 use crate::domain::filter::AccountFilter;
-use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
-use crate::domain::observation::{AccountKey, MAX_BATCH};
+use crate::domain::import::{AccountUpsert, StakeholderUpsert};
+use crate::domain::observation::AccountKey;
 use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 pub struct AccountGrpc(pub GrpcState);
@@ -165,12 +165,26 @@ impl AccountService for AccountGrpc {
     async fn import_accounts(
         &self,
         req: Request<tonic::Streaming<AccountImportItem>>,
-    ) -> Result<Response<ImportAccountsResponse>, Status> {
+    ) -> Result<Response<ImportResponse>, Status> {
         call!(self.0, "ImportAccounts", req, |p, m| {
             async {
-                let (items, atomic) = import_items(m).await?;
-                let plan = self.0.app.import_accounts(&p, items, atomic).await;
-                plan.map(import_to_pb).map_err(status_of)
+                let (items, atomic) = imports::items(m, |i| i.atomic, account_item).await?;
+                let done = self.0.app.import_accounts(&p, items, atomic).await;
+                done.map(imports::response).map_err(status_of)
+            }
+            .await
+        })
+    }
+
+    async fn import_stakeholders(
+        &self,
+        req: Request<tonic::Streaming<StakeholderImportItem>>,
+    ) -> Result<Response<ImportResponse>, Status> {
+        call!(self.0, "ImportStakeholders", req, |p, m| {
+            async {
+                let (items, atomic) = imports::items(m, |i| i.atomic, stakeholder_item).await?;
+                let done = self.0.app.import_stakeholders(&p, items, atomic).await;
+                done.map(imports::response).map_err(status_of)
             }
             .await
         })
@@ -335,69 +349,24 @@ fn upserted_to_pb(u: Upserted) -> UpsertAccountByRefResponse {
     }
 }
 
-/// The items of an import stream, each parsed, and whether it is atomic
-/// (the first item says). More than the largest batch is refused unread.
-async fn import_items(
-    mut stream: tonic::Streaming<AccountImportItem>,
-) -> Result<(Vec<Result<AccountUpsert, Invalid>>, bool), Status> {
-    let mut items = Vec::new();
-    let mut atomic = true;
-    while let Some(item) = stream.message().await? {
-        if items.len() == MAX_BATCH {
-            let why = format!("must hold 1 to {MAX_BATCH} items");
-            return Err(invalid(Invalid::single("items", why)));
-        }
-        if items.is_empty() {
-            atomic = item.atomic.unwrap_or(true);
-        }
-        items.push(import_item(item));
-    }
-    Ok((items, atomic))
-}
-
-fn import_item(item: AccountImportItem) -> Result<AccountUpsert, Invalid> {
-    let mut e = Invalid::default();
-    let id = (!item.id.is_empty()).then(|| convert::parse_id(&mut e, "id", &item.id));
-    let reference = item.r#ref.map(|r| ExternalRef::new(r.system, r.id));
-    let key = AccountKey::either(reference, id);
+fn account_item(item: AccountImportItem) -> Result<AccountUpsert, Invalid> {
+    let reference = item.r#ref.map(convert::ref_from_pb);
+    let key = imports::optional_id("id", &item.id).and_then(|id| AccountKey::either(reference, id));
     let patch = convert::account_patch(item.account.unwrap_or_default(), item.update_mask);
-    for bad in [key.as_ref().err(), patch.as_ref().err()]
-        .into_iter()
-        .flatten()
-    {
-        e.0.extend(bad.0.iter().cloned());
-    }
-    e.into_result()?;
-    match (key, patch) {
-        (Ok(key), Ok(patch)) => Ok(AccountUpsert { key, patch }),
-        _ => Err(Invalid::single("item", "is malformed")),
-    }
+    let (key, patch) = imports::both(key, patch)?;
+    Ok(AccountUpsert { key, patch })
 }
 
-fn import_to_pb(plan: ImportPlan) -> ImportAccountsResponse {
-    let count = |s: ItemStatus| u32::try_from(plan.count(s)).unwrap_or(u32::MAX);
-    ImportAccountsResponse {
-        created: count(ItemStatus::Created),
-        updated: count(ItemStatus::Updated),
-        unchanged: count(ItemStatus::Unchanged),
-        failed: count(ItemStatus::Failed),
-        items: plan
-            .outcomes
-            .into_iter()
-            .map(|o| ImportItemResult {
-                index: u32::try_from(o.index).unwrap_or(u32::MAX),
-                status: o.status.as_str().to_owned(),
-                id: o.id.map(|id| id.to_string()).unwrap_or_default(),
-                errors: o
-                    .errors
-                    .0
-                    .into_iter()
-                    .map(|f| ImportFieldError {
-                        field: f.field,
-                        message: f.message,
-                    })
-                    .collect(),
-            })
-            .collect(),
-    }
+fn stakeholder_item(item: StakeholderImportItem) -> Result<StakeholderUpsert, Invalid> {
+    let s = item.stakeholder.unwrap_or_default();
+    let reference = item.r#ref.map(convert::ref_from_pb);
+    let key = imports::optional_id("id", &item.id).and_then(|id| RecordKey::either(reference, id));
+    let account = stakeholder_account(&s, item.account_ref);
+    let patch = convert::stakeholder_patch(s, item.update_mask);
+    let ((key, account), patch) = imports::both(imports::both(key, account), patch)?;
+    Ok(StakeholderUpsert {
+        key,
+        account,
+        patch,
+    })
 }

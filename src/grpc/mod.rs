@@ -11,6 +11,7 @@ mod assessments;
 mod changes;
 mod convert;
 mod frameworks;
+mod imports;
 mod matrices;
 mod metrics;
 mod prioritization;

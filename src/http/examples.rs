@@ -60,6 +60,13 @@ examples! {
             {"id": "01a22954-3526-7175-80f5-c757566a279c", "owner": "jane@example.com"}
         ]
     },
+    "upsert_stakeholders": crate::http::imports::StakeholderBatchInput = {
+        "items": [
+            {"ref": {"system": "hubspot", "id": "5101"}, "account_ref": {"system": "salesforce", "id": "0015g00000XyZ"},
+             "name": "Mei Tanaka", "role": "champion", "attributes": {"persona": "ops"}},
+            {"ref": {"system": "hubspot", "id": "5102"}, "title": "VP Finance"}
+        ]
+    },
     "update_account": crate::http::accounts::AccountPatchInput = {
         "segment": "strategic", "owner": null, "lifecycle_stage": "renewal"
     },

@@ -1,8 +1,9 @@
-//! `POST /v1/accounts/batch`: bulk upsert of accounts by ref, each item a
-//! merge, with a result per item.
+//! `POST /v1/accounts/batch` and `/v1/stakeholders/batch`: bulk upsert by
+//! ref, each item a merge, with a result per item.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::RefOr;
@@ -14,10 +15,11 @@ use super::accounts::AccountPatchInput;
 use super::dto::ExternalRefDto;
 use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
+use super::stakeholders::StakeholderMergeInput;
 use crate::app::App;
-use crate::domain::import::{AccountUpsert, ImportPlan, ItemStatus};
+use crate::domain::import::{AccountUpsert, ItemStatus, Outcomes, StakeholderUpsert};
 use crate::domain::observation::AccountKey;
-use crate::domain::{ExternalRef, Invalid};
+use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 /// The largest batch body: 10,000 accounts with attributes fit.
 pub const BATCH_BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -147,14 +149,15 @@ pub struct ItemResultView {
     /// The item's index in `items`.
     pub index: usize,
     pub status: ItemStatusView,
-    /// The account written (absent for a failed item).
+    /// The record written (absent for a failed item).
     pub id: Option<Uuid>,
     /// Every bad field of a failed item, named `items[i].field`.
     pub errors: Vec<FieldProblem>,
 }
 
+/// What a batch did: counts, and a result per item.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct AccountBatchResult {
+pub struct BatchResult {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -163,15 +166,15 @@ pub struct AccountBatchResult {
     pub items: Vec<ItemResultView>,
 }
 
-impl From<ImportPlan> for AccountBatchResult {
-    fn from(plan: ImportPlan) -> Self {
+impl From<Outcomes> for BatchResult {
+    fn from(outcomes: Outcomes) -> Self {
         Self {
-            created: plan.count(ItemStatus::Created),
-            updated: plan.count(ItemStatus::Updated),
-            unchanged: plan.count(ItemStatus::Unchanged),
-            failed: plan.count(ItemStatus::Failed),
-            items: plan
-                .outcomes
+            created: outcomes.count(ItemStatus::Created),
+            updated: outcomes.count(ItemStatus::Updated),
+            unchanged: outcomes.count(ItemStatus::Unchanged),
+            failed: outcomes.count(ItemStatus::Failed),
+            items: outcomes
+                .0
                 .into_iter()
                 .map(|o| ItemResultView {
                     index: o.index,
@@ -189,11 +192,18 @@ impl From<ImportPlan> for AccountBatchResult {
     }
 }
 
-/// Parses one item, naming every bad field (unprefixed: the plan puts each
-/// under its item).
-fn parse_item(item: Value) -> Result<AccountUpsert, Invalid> {
-    let input = parse_value::<AccountItemInput>(item)?;
+/// Parses one item, naming every bad field (unprefixed: the outcome puts
+/// each under its item).
+fn parse_item<I: DeserializeOwned + Checked, T>(
+    item: Value,
+    into: impl FnOnce(I) -> Result<T, Invalid>,
+) -> Result<T, Invalid> {
+    let input = parse_value::<I>(item)?;
     input.check()?;
+    into(input)
+}
+
+fn account_item(input: AccountItemInput) -> Result<AccountUpsert, Invalid> {
     Ok(AccountUpsert {
         key: input.key()?,
         patch: input.fields.into(),
@@ -211,7 +221,7 @@ fn parse_item(item: Value) -> Result<AccountUpsert, Invalid> {
 #[utoipa::path(post, path = "/v1/accounts/batch", operation_id = "upsert_accounts", tag = "accounts",
     request_body = AccountBatchInput,
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item", body = AccountBatchResult), ProblemResponses),
+    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_accounts(
     State(app): State<App>,
@@ -219,7 +229,111 @@ pub async fn upsert_accounts(
     JsonBytes(body): JsonBytes,
 ) -> Result<Response, Problem> {
     let batch: AccountBatchInput = parse_json(&body)?;
-    let items = batch.items.into_iter().map(parse_item).collect();
-    let plan = app.import_accounts(&p, items, batch.atomic).await?;
-    Ok(axum::Json(AccountBatchResult::from(plan)).into_response())
+    let items = batch
+        .items
+        .into_iter()
+        .map(|item| parse_item(item, account_item))
+        .collect();
+    let outcomes = app.import_accounts(&p, items, batch.atomic).await?;
+    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+}
+
+/// One stakeholder to upsert: named by `ref` (created when nobody has it) or
+/// by `id`, with the fields to merge into them as `PATCH
+/// /v1/stakeholders/{id}` takes them, and the account a new one goes under.
+#[derive(Debug, Deserialize)]
+pub struct StakeholderItemInput {
+    #[serde(rename = "ref")]
+    pub reference: Option<ExternalRefDto>,
+    pub id: Option<Uuid>,
+    #[serde(flatten)]
+    pub body: StakeholderMergeInput,
+}
+
+impl PartialSchema for StakeholderItemInput {
+    fn schema() -> RefOr<Schema> {
+        keyed_patch(
+            StakeholderMergeInput::schema(),
+            (
+                "ref",
+                "The stakeholder's id in another system; or give `id`.",
+            ),
+            ("id", "The stakeholder's csapi id; or give `ref`."),
+            "One stakeholder to upsert: named by `ref` (created when nobody has it, the ref then \
+             on them) or by `id`, with the fields to merge into them as `PATCH \
+             /v1/stakeholders/{id}` takes them. A new stakeholder needs a `name` and an account \
+             (`account_ref` or `account_id`); stakeholders do not move between accounts.",
+        )
+    }
+}
+
+impl ToSchema for StakeholderItemInput {}
+
+impl StakeholderItemInput {
+    fn key(&self) -> Result<RecordKey, Invalid> {
+        RecordKey::either(self.reference.clone().map(ExternalRef::from), self.id)
+    }
+}
+
+impl Checked for StakeholderItemInput {
+    fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for result in [self.body.check(), self.key().map(|_| ())] {
+            if let Err(bad) = result {
+                e.0.extend(bad.0);
+            }
+        }
+        e.into_result()
+    }
+}
+
+fn stakeholder_item(input: StakeholderItemInput) -> Result<StakeholderUpsert, Invalid> {
+    Ok(StakeholderUpsert {
+        key: input.key()?,
+        account: input.body.account()?,
+        patch: input.body.fields.into(),
+    })
+}
+
+/// A batch of stakeholders.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StakeholderBatchInput {
+    /// As for accounts: `true` (default) refuses the whole batch for one bad item.
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub atomic: bool,
+    /// 1 to 10,000 items; a ref named twice is merged twice, in order.
+    #[schema(value_type = Vec<StakeholderItemInput>, min_items = 1, max_items = 10000)]
+    pub items: Vec<Value>,
+}
+
+impl Checked for StakeholderBatchInput {}
+
+/// Upsert stakeholders by ref (merge), up to 10,000 per call.
+///
+/// Each item names its stakeholder by `ref` (`{system, id}`; created when nobody has it, under
+/// the account the item names by `account_ref` or `account_id`) or by `id`, and merges its
+/// fields into them as `PATCH /v1/stakeholders/{id}` would: fields left out stay, `attributes`
+/// merge key by key. An item that changes nothing is `unchanged`. One transaction, atomic by
+/// default as for accounts; a ref another stakeholder holds, an unknown account or a missing
+/// name fails its item. Each stakeholder written records a change event. Write role.
+#[utoipa::path(post, path = "/v1/stakeholders/batch", operation_id = "upsert_stakeholders", tag = "stakeholders",
+    request_body = StakeholderBatchInput,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn upsert_stakeholders(
+    State(app): State<App>,
+    Caller(p): Caller,
+    JsonBytes(body): JsonBytes,
+) -> Result<Response, Problem> {
+    let batch: StakeholderBatchInput = parse_json(&body)?;
+    let items = batch
+        .items
+        .into_iter()
+        .map(|item| parse_item(item, stakeholder_item))
+        .collect();
+    let outcomes = app.import_stakeholders(&p, items, batch.atomic).await?;
+    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
 }

@@ -242,13 +242,16 @@ fn batch_routes() -> OpenApiRouter<HttpState> {
     OpenApiRouter::new()
         .routes(routes!(observations::write, observations::list))
         .routes(routes!(imports::upsert_accounts))
+        .routes(routes!(imports::upsert_stakeholders))
 }
 
 /// The body limit of a path: the configured one, or more for batches.
 pub(crate) fn body_limit_of(path: &str, configured: usize) -> usize {
     match path {
         "/v1/observations" => configured.max(observations::BATCH_BODY_LIMIT),
-        "/v1/accounts/batch" => configured.max(imports::BATCH_BODY_LIMIT),
+        "/v1/accounts/batch" | "/v1/stakeholders/batch" => {
+            configured.max(imports::BATCH_BODY_LIMIT)
+        }
         _ => configured,
     }
 }

@@ -253,7 +253,7 @@ impl PartialSchema for StakeholderMergeInput {
 impl ToSchema for StakeholderMergeInput {}
 
 impl StakeholderMergeInput {
-    fn account(&self) -> Result<Option<RecordKey>, Invalid> {
+    pub(super) fn account(&self) -> Result<Option<RecordKey>, Invalid> {
         account_named(self.account_ref.clone(), self.account_id)
     }
 }

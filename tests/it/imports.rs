@@ -1,4 +1,4 @@
-//! Bulk upsert of accounts by ref: a result per item, merges that keep what
+//! Bulk upsert of accounts and stakeholders by ref: a result per item, merges that keep what
 //! a batch does not mention, a second identical run that writes nothing.
 
 use futures_util::future::join_all;
@@ -167,5 +167,198 @@ on_both_backends! {
             .into_inner();
         assert_eq!(again.items[0].status, "unchanged");
         assert_eq!(again.items[0].id, done.items[0].id);
+    }
+}
+
+async fn stakeholder_batch(app: &TestApp, body: Value) -> (u16, Value) {
+    app.send(
+        ADMIN_KEY,
+        Method::POST,
+        "/v1/stakeholders/batch",
+        Some(body),
+    )
+    .await
+}
+
+fn hs(id: &str) -> Value {
+    json!({"system": "hubspot", "id": id})
+}
+
+/// Accounts salesforce/001 and /002, by id.
+async fn two_accounts(app: &TestApp) -> (String, String) {
+    let (status, done) = batch(
+        app,
+        json!({"items": [
+            {"ref": sf("001"), "name": "Acme"},
+            {"ref": sf("002"), "name": "Globex"},
+        ]}),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    let id = |i: usize| done["items"][i]["id"].as_str().unwrap().to_owned();
+    (id(0), id(1))
+}
+
+on_both_backends! {
+    async fn a_stakeholder_batch_creates_merges_and_then_finds_nothing_to_do(app: &TestApp) {
+        let (acme, globex) = two_accounts(app).await;
+        let items = json!([
+            {"ref": hs("c1"), "account_ref": sf("001"), "name": "Mei", "role": "champion",
+             "attributes": {"persona": "ops"}},
+            {"ref": hs("c2"), "account_id": globex, "name": "Raj"},
+            {"ref": hs("c1"), "title": "VP Operations"},
+        ]);
+        let (status, first) = stakeholder_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(statuses(&first), ["created", "created", "updated"]);
+        assert_eq!((&first["created"], &first["updated"], &first["unchanged"], &first["failed"]),
+            (&json!(2), &json!(1), &json!(0), &json!(0)));
+        let mei_id = first["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(first["items"][2]["id"], json!(mei_id));
+        let (_, mei) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c1", None).await;
+        assert_eq!((&mei["id"], &mei["account_id"], &mei["name"], &mei["title"], &mei["role"], &mei["etag"]),
+            (&json!(mei_id), &json!(acme), &json!("Mei"), &json!("VP Operations"), &json!("champion"), &json!("\"2\"")),
+            "item by item: created, then merged");
+        assert_eq!(mei["external_refs"], json!([hs("c1")]));
+
+        // Again: nothing to do, nothing written.
+        let (status, again) = stakeholder_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200);
+        assert_eq!(statuses(&again), ["unchanged", "unchanged", "unchanged"]);
+        let (events, _) = next_events(app, None, 5).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["account.created", "account.created", "stakeholder.created", "stakeholder.created",
+            "stakeholder.updated"], "the second run recorded nothing");
+        let (_, feed) = app.send(ADMIN_KEY, Method::GET, "/v1/changes?types=stakeholder.*", None).await;
+        let kinds: Vec<&str> = feed["events"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+        assert_eq!(kinds, ["stakeholder.created", "stakeholder.created", "stakeholder.updated"]);
+        assert_eq!(feed["events"][2]["data"]["title"], "VP Operations");
+
+        // A merge keeps the attributes the sync does not mention; by id too.
+        let (_, synced) = stakeholder_batch(app, json!({"items": [
+            {"ref": hs("c1"), "attributes": {"region": "emea", "persona": null}},
+            {"id": mei_id, "involved_in_purchase": true},
+        ]})).await;
+        assert_eq!(statuses(&synced), ["updated", "updated"]);
+        let (_, mei) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/stakeholders/{mei_id}"), None).await;
+        assert_eq!((&mei["attributes"], &mei["involved_in_purchase"], &mei["etag"]),
+            (&json!({"region": "emea"}), &json!(true), &json!("\"4\"")));
+    }
+
+    async fn bad_stakeholder_items_are_named_and_atomic_batches_write_nothing(app: &TestApp) {
+        let (_, globex) = two_accounts(app).await;
+        let (status, _) = stakeholder_batch(app, json!({"items": [
+            {"ref": hs("held"), "account_ref": sf("001"), "name": "Held"},
+        ]})).await;
+        assert_eq!(status, 200);
+        let items = json!([
+            {"ref": hs("c1"), "account_ref": sf("001"), "name": "Mei"},
+            {"ref": hs("c2"), "name": "No account"},
+            {"ref": hs("c3"), "account_ref": sf("999"), "name": "Unknown account"},
+            {"ref": hs("c4"), "account_ref": sf("001"), "name": "Thief", "external_refs": [hs("held")]},
+            {"ref": hs("held"), "account_id": globex},
+            {"id": "01a22954-3526-7175-80f5-c757566a279c", "title": "Ghost"},
+            {"ref": hs("c5"), "account_ref": sf("001")},
+        ]);
+        let (status, problem) = stakeholder_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem_fields(&problem), ["items[1].account_ref", "items[2].account_ref",
+            "items[3].external_refs", "items[4].account_id", "items[5].id", "items[6].name"]);
+        let (_, found) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c1", None).await;
+        assert_eq!(found["status"], 404, "an atomic batch with a bad item writes nothing");
+
+        let (status, partial) = stakeholder_batch(app, json!({"items": items, "atomic": false})).await;
+        assert_eq!(status, 200, "{partial}");
+        assert_eq!(statuses(&partial), ["created", "failed", "failed", "failed", "failed", "failed", "failed"]);
+        assert_eq!(partial["items"][2]["errors"],
+            json!([{"field": "items[2].account_ref", "message": "is not an account of this workspace"}]));
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c1", None).await;
+        assert_eq!(status, 200);
+        let (_, held) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/held", None).await;
+        assert_eq!(held["etag"], "\"1\"", "a refused item changes nothing");
+
+        // Malformed items (an unknown field; neither ref nor id) fail any batch.
+        for bad in [json!({"ref": hs("c9"), "nickname": "x"}), json!({"name": "x"})] {
+            let (status, _) = stakeholder_batch(app, json!({"items": [bad], "atomic": false})).await;
+            assert_eq!(status, 422);
+        }
+    }
+
+    async fn parallel_stakeholder_and_account_batches_neither_duplicate_nor_deadlock(app: &TestApp) {
+        two_accounts(app).await;
+        // Four syncs of the same 30 people spread over both accounts, in
+        // opposite account orders, beside account batches that lock both
+        // accounts and single upserts of the same refs.
+        let people = |reverse: bool| -> Vec<Value> {
+            let mut items: Vec<Value> = (0..30).map(|i| {
+                let account = if i % 2 == 0 { "001" } else { "002" };
+                json!({"ref": hs(&format!("p{i:02}")), "account_ref": sf(account), "name": format!("P{i}")})
+            }).collect();
+            if reverse {
+                items.reverse();
+            }
+            items
+        };
+        let syncs = join_all((0..4).map(|n| stakeholder_batch(app, json!({"items": people(n % 2 == 1)}))));
+        let accounts = join_all((0..2).map(|_| batch(app, json!({"items": [
+            {"ref": sf("002"), "segment": "smb"}, {"ref": sf("001"), "segment": "smb"}]}))));
+        let single = async {
+            for i in 0..10 {
+                let account = if i % 2 == 0 { "001" } else { "002" };
+                let (status, body) = app
+                    .send(ADMIN_KEY, Method::PATCH, &format!("/v1/stakeholders/by-ref/hubspot/p{i:02}"),
+                        Some(json!({"name": format!("P{i}"), "account_ref": sf(account), "title": "lead"})))
+                    .await;
+                assert!(status == 200 || status == 201, "{status} {body}");
+            }
+        };
+        let (syncs, accounts, ()) = tokio::join!(syncs, accounts, single);
+        for (status, result) in syncs.iter().chain(&accounts) {
+            assert_eq!(*status, 200, "{result}");
+        }
+        let mut people = 0;
+        for account in ["001", "002"] {
+            let (_, a) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/by-ref/salesforce/{account}"), None).await;
+            let id = a["id"].as_str().unwrap();
+            let (_, page) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{id}/stakeholders?page_size=100"), None).await;
+            people += page["items"].as_array().unwrap().len();
+        }
+        assert_eq!(people, 30, "each ref on one stakeholder");
+    }
+
+    async fn importing_stakeholders_over_grpc(app: &TestApp) {
+        let (acme, _) = two_accounts(app).await;
+        let mut c = app.accounts_client().await;
+        let item = |id: &str, name: &str| pb::StakeholderImportItem {
+            r#ref: Some(pb::ExternalRef { system: "hubspot".into(), id: id.into() }),
+            stakeholder: Some(pb::Stakeholder { name: name.into(), account_id: acme.clone(), ..Default::default() }),
+            ..Default::default()
+        };
+        let items = vec![item("c1", "Mei"), item("c2", ""), item("c3", "Raj")];
+        let refused = c
+            .import_stakeholders(authed(ADMIN_KEY, futures_util::stream::iter(items.clone())))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert!(refused.message().contains("items[1].name"), "{}", refused.message());
+        let mut lenient = items.clone();
+        lenient[0].atomic = Some(false);
+        let done = c
+            .import_stakeholders(authed(ADMIN_KEY, futures_util::stream::iter(lenient)))
+            .await
+            .unwrap()
+            .into_inner();
+        let got: Vec<&str> = done.items.iter().map(|i| i.status.as_str()).collect();
+        assert_eq!(got, ["created", "failed", "created"]);
+        assert_eq!((done.created, done.failed), (2, 1));
+        let again = c
+            .import_stakeholders(authed(ADMIN_KEY, futures_util::stream::iter(vec![item("c1", "Mei")])))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again.items[0].status, "unchanged");
+        assert_eq!(again.items[0].id, done.items[0].id);
+        let (_, mei) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c1", None).await;
+        assert_eq!((&mei["account_id"], &mei["name"]), (&json!(acme), &json!("Mei")));
     }
 }

@@ -26,6 +26,10 @@ const PARITY: &[(&str, &str)] = &[
     ),
     ("upsert_accounts", "csapi.v1.AccountService/ImportAccounts"),
     (
+        "upsert_stakeholders",
+        "csapi.v1.AccountService/ImportStakeholders",
+    ),
+    (
         "get_stakeholder_by_ref",
         "csapi.v1.AccountService/GetStakeholderByRef",
     ),
