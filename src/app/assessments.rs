@@ -9,19 +9,25 @@ use super::page::paginate;
 use super::portfolio::check_range;
 use super::stakeholders::stakeholder_named;
 use super::views::AssessmentView;
-use super::{App, AppError, Listed, PageRequest, Principal, now};
+use super::{App, AppError, Listed, PageRequest, Principal, PublishedFramework, now};
 use crate::domain::assessment::{Assessment, AssessmentDraft, cell_moves};
 use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::is_key;
-use crate::domain::{ExternalRef, Invalid, Role};
+use crate::domain::{ExternalRef, Invalid, Role, Stakeholder};
 use crate::store::Tx;
 
 const ASSESSMENT: &str = "assessment";
 
+/// The lock a batch of assessments holds over the workspace's assessment
+/// refs; a create with a ref holds it shared, so the two never record one
+/// ref twice.
+pub(super) const ASSESSMENT_REFS: &str = "assessment-refs";
+
 impl App {
     /// Validates against the framework's latest version, evaluates, and
     /// stores the assessment with its results; the version is kept with it.
+    /// An `external_ref` another assessment carries is a conflict.
     pub async fn create_assessment(
         &self,
         p: &Principal,
@@ -31,44 +37,17 @@ impl App {
         let framework = self.framework(p, &draft.framework).await?;
         let mut work = self.begin(p).await?;
         let result = async {
-            let account_id = account_named(&mut work, &draft.account).await?;
-            hold_account(&mut work, account_id).await?;
-            let stakeholder = match &draft.stakeholder {
-                Some(key) => Some(stakeholder_named(&mut work, key).await?),
-                None => None,
-            };
-            let at = now();
-            let stakeholder_account = stakeholder.as_ref().map(|s| s.account_id);
-            draft.check(&framework.framework, account_id, stakeholder_account, at)?;
-            let results = framework.framework.evaluate(&draft.scores)?;
-            let assessment = Assessment {
-                id: Uuid::now_v7(),
-                account_id,
-                stakeholder_id: stakeholder.map(|s| s.id),
-                framework: draft.framework,
-                framework_version: framework.version,
-                scores: draft.scores,
-                notes: draft.notes,
-                assessor: draft.assessor,
-                assessed_at: draft.assessed_at.unwrap_or(at),
-                results,
-                created_at: at,
-            };
-            let (subject, matrices) = (assessment.subject_id(), assessment.matrices());
-            let before = work.current_cells(subject, &matrices).await?;
-            work.insert_assessment(&assessment).await?;
-            let refs = account_refs(&mut work, assessment.account_id).await?;
-            let data = data_of(&AssessmentView::from(assessment.clone()))?;
-            let event = NewEvent::new(
-                Resource::Assessment,
-                Change::Created,
-                assessment.id,
-                at,
-                data,
-            );
-            record(&mut work, event.about(assessment.account_id, &refs)).await?;
-            record_moves(&mut work, &assessment, &before, &refs).await?;
-            Ok(assessment)
+            if let Some(r) = &draft.external_ref {
+                work.lock_name_shared(ASSESSMENT_REFS).await?;
+                if let Some(held) = work.assessment_by_ref(r).await? {
+                    return Err(AppError::Duplicate(format!(
+                        "external_ref {}/{} is already used by assessment {}",
+                        r.system, r.id, held.id
+                    )));
+                }
+            }
+            let subject = subject_named(&mut work, &draft).await?;
+            record_assessment(&mut work, &framework, draft, subject).await
         }
         .await;
         work.finish(result).await
@@ -135,6 +114,64 @@ impl App {
         .await;
         work.finish(result).await
     }
+}
+
+/// The account and stakeholder a draft names: the account locked until the
+/// unit of work ends (the lock every change to its history takes).
+pub(super) async fn subject_named(
+    tx: &mut Tx,
+    draft: &AssessmentDraft,
+) -> Result<(Uuid, Option<Stakeholder>), AppError> {
+    let account_id = account_named(tx, &draft.account).await?;
+    hold_account(tx, account_id).await?;
+    let stakeholder = match &draft.stakeholder {
+        Some(key) => Some(stakeholder_named(tx, key).await?),
+        None => None,
+    };
+    Ok((account_id, stakeholder))
+}
+
+/// Checks `draft` against `framework`, evaluates it, and stores it for the
+/// subject [`subject_named`] found, with its events.
+pub(super) async fn record_assessment(
+    tx: &mut Tx,
+    framework: &PublishedFramework,
+    draft: AssessmentDraft,
+    (account_id, stakeholder): (Uuid, Option<Stakeholder>),
+) -> Result<Assessment, AppError> {
+    let at = now();
+    let stakeholder_account = stakeholder.as_ref().map(|s| s.account_id);
+    draft.check(&framework.framework, account_id, stakeholder_account, at)?;
+    let results = framework.framework.evaluate(&draft.scores)?;
+    let assessment = Assessment {
+        id: Uuid::now_v7(),
+        account_id,
+        stakeholder_id: stakeholder.map(|s| s.id),
+        framework: draft.framework,
+        framework_version: framework.version,
+        scores: draft.scores,
+        notes: draft.notes,
+        assessor: draft.assessor,
+        assessed_at: draft.assessed_at.unwrap_or(at),
+        results,
+        created_at: at,
+        external_ref: draft.external_ref,
+    };
+    let (subject, matrices) = (assessment.subject_id(), assessment.matrices());
+    let before = tx.current_cells(subject, &matrices).await?;
+    tx.insert_assessment(&assessment).await?;
+    let refs = account_refs(tx, assessment.account_id).await?;
+    let data = data_of(&AssessmentView::from(assessment.clone()))?;
+    let event = NewEvent::new(
+        Resource::Assessment,
+        Change::Created,
+        assessment.id,
+        at,
+        data,
+    );
+    record(tx, event.about(assessment.account_id, &refs)).await?;
+    record_moves(tx, &assessment, &before, &refs).await?;
+    Ok(assessment)
 }
 
 /// Records `classification.changed` for every matrix on which adding or

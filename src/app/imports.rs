@@ -1,17 +1,20 @@
 //! Bulk upsert by reference: a CRM sync's batch of accounts or
 //! stakeholders, each merged into the record its ref (or id) names, or
-//! created, in one transaction.
+//! created, or of assessments, each recorded unless already recorded; one
+//! transaction per batch.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use uuid::Uuid;
 
 use super::accounts::{ACCOUNT_REFS, Upsert, change_of, written};
+use super::assessments::{ASSESSMENT_REFS, record_assessment, subject_named};
 use super::stakeholders::{STAKEHOLDER_REFS, upsert_stakeholder_in};
-use super::{App, AppError, IfMatch, Principal, now};
+use super::{App, AppError, IfMatch, Principal, PublishedFramework, now};
 use crate::domain::event::Change;
 use crate::domain::import::{
-    self, AccountUpsert, Book, ImportPlan, ItemOutcome, ItemStatus, Outcomes, StakeholderUpsert,
+    self, AccountUpsert, AssessmentUpsert, Book, ImportPlan, ItemOutcome, ItemStatus, Outcomes,
+    StakeholderUpsert,
 };
 use crate::domain::observation::AccountKey;
 use crate::domain::{ExternalRef, Invalid, RecordKey, Role};
@@ -67,7 +70,7 @@ impl App {
         let mut work = self.begin(p).await?;
         let result = async {
             work.lock_name(STAKEHOLDER_REFS).await?;
-            hold_accounts_of(&mut work, &items).await?;
+            hold_stakeholder_accounts(&mut work, &items).await?;
             let malformed = items.iter().any(Result::is_err);
             let mut outcomes = Vec::with_capacity(items.len());
             for (index, item) in items.into_iter().enumerate() {
@@ -83,6 +86,144 @@ impl App {
         }
         .await;
         work.finish(result).await
+    }
+}
+
+impl App {
+    /// Records each item's assessment unless the assessment its ref (or id)
+    /// names already records it, item by item in one transaction; atomic as
+    /// [`App::import_accounts`] is. An assessment a key names that records
+    /// something else fails its item: assessments do not change. The batch
+    /// holds the workspace's assessment refs alone and locks the accounts
+    /// it names in id order before writing.
+    pub async fn import_assessments(
+        &self,
+        p: &Principal,
+        items: Vec<Result<AssessmentUpsert, Invalid>>,
+        atomic: bool,
+    ) -> Result<Outcomes, AppError> {
+        p.require(Role::Write)?;
+        import::check_size(items.len())?;
+        self.charge_rows(p, items.len())?;
+        let frameworks = self.frameworks_of(p, &items).await?;
+        let mut work = self.begin(p).await?;
+        let result = async {
+            work.lock_name(ASSESSMENT_REFS).await?;
+            let accounts: Vec<&RecordKey> =
+                items.iter().flatten().map(|i| &i.draft.account).collect();
+            hold_accounts(&mut work, accounts).await?;
+            let malformed = items.iter().any(Result::is_err);
+            let mut outcomes = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                let done = match item {
+                    Ok(item) => record_assessment_item(&mut work, &frameworks, item).await?,
+                    Err(bad) => Err(bad),
+                };
+                outcomes.push(ItemOutcome::of(index, done));
+            }
+            let outcomes = Outcomes(outcomes);
+            outcomes.settle(atomic, malformed)?;
+            Ok(outcomes)
+        }
+        .await;
+        work.finish(result).await
+    }
+
+    /// The frameworks the items name, each read once (an unknown key is left
+    /// out: its items fail).
+    async fn frameworks_of(
+        &self,
+        p: &Principal,
+        items: &[Result<AssessmentUpsert, Invalid>],
+    ) -> Result<HashMap<String, PublishedFramework>, AppError> {
+        let keys: BTreeSet<&str> = items
+            .iter()
+            .flatten()
+            .map(|i| i.draft.framework.as_str())
+            .collect();
+        let mut found = HashMap::new();
+        for key in keys {
+            match self.framework(p, key).await {
+                Ok(f) => {
+                    found.insert(key.to_owned(), f);
+                }
+                Err(AppError::NotFound(_) | AppError::Invalid(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// One assessment item: recorded, found already recorded, or refused (a
+/// refusal writes nothing); a store failure fails the batch.
+async fn record_assessment_item(
+    tx: &mut Tx,
+    frameworks: &HashMap<String, PublishedFramework>,
+    item: AssessmentUpsert,
+) -> Result<Result<(Uuid, ItemStatus), Invalid>, AppError> {
+    let AssessmentUpsert { key, mut draft } = item;
+    let existing = match &key {
+        None => None,
+        Some(RecordKey::Id(id)) => match tx.assessment(*id).await? {
+            Some(found) => Some(found),
+            None => {
+                return Ok(Err(Invalid::single(
+                    "id",
+                    "is not an assessment of this workspace",
+                )));
+            }
+        },
+        Some(RecordKey::Ref(r)) => {
+            draft.external_ref = Some(r.clone());
+            tx.assessment_by_ref(r).await?
+        }
+    };
+    let subject = match subject_named(tx, &draft).await {
+        Ok(subject) => subject,
+        Err(AppError::NotFound(kind @ ("account" | "stakeholder"))) => {
+            let named = if kind == "account" {
+                Some(&draft.account)
+            } else {
+                draft.stakeholder.as_ref()
+            };
+            let field = named.map_or_else(|| format!("{kind}_id"), |k| k.field(kind));
+            return Ok(Err(Invalid::single(
+                field,
+                format!("is not a {kind} of this workspace"),
+            )));
+        }
+        Err(other) => return Err(other),
+    };
+    if let Some(existing) = existing {
+        let stakeholder_id = subject.1.as_ref().map(|s| s.id);
+        if draft.is_recorded_by(&existing, subject.0, stakeholder_id) {
+            return Ok(Ok((existing.id, ItemStatus::Unchanged)));
+        }
+        let field = if matches!(key, Some(RecordKey::Id(_))) {
+            "id"
+        } else {
+            "ref"
+        };
+        return Ok(Err(Invalid::single(
+            field,
+            format!(
+                "names assessment {}, which records other scores, subject or time: assessments \
+                 do not change (delete it to record it anew)",
+                existing.id
+            ),
+        )));
+    }
+    let Some(framework) = frameworks.get(&draft.framework) else {
+        return Ok(Err(Invalid::single(
+            "framework",
+            "is not a framework of this workspace",
+        )));
+    };
+    match record_assessment(tx, framework, draft, subject).await {
+        Ok(recorded) => Ok(Ok((recorded.id, ItemStatus::Created))),
+        Err(AppError::Invalid(bad)) => Ok(Err(bad)),
+        Err(other) => Err(other),
     }
 }
 
@@ -127,13 +268,13 @@ fn status_of(upsert: Upsert) -> ItemStatus {
     }
 }
 
-/// Locks, in id order, every account the items may write under: the
-/// accounts they name and those of the stakeholders they name.
-async fn hold_accounts_of(
+/// Locks, in id order, every account the stakeholder items may write
+/// under: the accounts they name and those of the stakeholders they name.
+async fn hold_stakeholder_accounts(
     tx: &mut Tx,
     items: &[Result<StakeholderUpsert, Invalid>],
 ) -> Result<(), AppError> {
-    let mut ids = BTreeSet::new();
+    let mut theirs = Vec::new();
     for item in items.iter().flatten() {
         let stakeholder = match &item.key {
             RecordKey::Id(id) => Some(*id),
@@ -142,21 +283,34 @@ async fn hold_accounts_of(
         if let Some(id) = stakeholder
             && let Some(s) = tx.stakeholder(id).await?
         {
-            ids.insert(s.account_id);
+            theirs.push(RecordKey::Id(s.account_id));
         }
-        match &item.account {
-            Some(RecordKey::Id(id)) => {
+    }
+    let mut named: Vec<&RecordKey> = items
+        .iter()
+        .flatten()
+        .filter_map(|i| i.account.as_ref())
+        .collect();
+    named.extend(&theirs);
+    hold_accounts(tx, named).await
+}
+
+/// Locks the accounts `keys` name (those that exist), in id order, so that
+/// batches touching the same accounts queue instead of deadlocking.
+async fn hold_accounts(tx: &mut Tx, keys: Vec<&RecordKey>) -> Result<(), AppError> {
+    let mut ids = BTreeSet::new();
+    for key in keys {
+        match key {
+            RecordKey::Id(id) => {
                 ids.insert(*id);
             }
-            Some(RecordKey::Ref(r)) => ids.extend(tx.account_named(r).await?),
-            None => {}
+            RecordKey::Ref(r) => ids.extend(tx.account_named(r).await?),
         }
     }
     let ids: Vec<Uuid> = ids.into_iter().collect();
     tx.lock_accounts(&ids).await?;
     Ok(())
 }
-
 /// The accounts the items name (locked until the unit of work ends) and the
 /// owner of every ref they mention.
 async fn book_of(tx: &mut Tx, items: &[Result<AccountUpsert, Invalid>]) -> Result<Book, AppError> {

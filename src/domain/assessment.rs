@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::external_ref::RecordKey;
+use super::external_ref::{ExternalRef, RecordKey};
 use super::framework::{Evaluation, Framework, Scores, Subject};
 use super::validation::{Invalid, check_opt_text, check_text};
 
@@ -27,6 +27,8 @@ pub struct AssessmentDraft {
     pub assessor: Option<String>,
     /// When the scores held; defaults to now.
     pub assessed_at: Option<DateTime<Utc>>,
+    /// Its id in the system it came from, so that sending it again finds it.
+    pub external_ref: Option<ExternalRef>,
 }
 
 /// A stored assessment with the results computed when it was made.
@@ -43,6 +45,7 @@ pub struct Assessment {
     pub assessed_at: DateTime<Utc>,
     pub results: Evaluation,
     pub created_at: DateTime<Utc>,
+    pub external_ref: Option<ExternalRef>,
 }
 
 impl Assessment {
@@ -151,7 +154,31 @@ impl AssessmentDraft {
         if self.assessed_at.is_some_and(|t| t > now) {
             e.push("assessed_at", "must not be in the future");
         }
+        if let Some(Err(bad)) = self.external_ref.as_ref().map(ExternalRef::check) {
+            e.extend_under("external_ref", bad);
+        }
         e.into_result()
+    }
+
+    /// Whether `existing` already records this draft, with the account and
+    /// stakeholder it names: a sync sending an assessment again changes
+    /// nothing. Times compare to the microsecond, as they are stored; a
+    /// draft without `assessed_at` matches any time.
+    pub fn is_recorded_by(
+        &self,
+        existing: &Assessment,
+        account_id: Uuid,
+        stakeholder_id: Option<Uuid>,
+    ) -> bool {
+        existing.account_id == account_id
+            && existing.stakeholder_id == stakeholder_id
+            && existing.framework == self.framework
+            && existing.scores == self.scores
+            && existing.notes == self.notes
+            && existing.assessor == self.assessor
+            && self
+                .assessed_at
+                .is_none_or(|t| t.timestamp_micros() == existing.assessed_at.timestamp_micros())
     }
 }
 
@@ -202,7 +229,49 @@ mod tests {
             notes: BTreeMap::new(),
             assessor: None,
             assessed_at: None,
+            external_ref: None,
         }
+    }
+
+    #[test]
+    fn a_draft_is_recorded_by_the_assessment_of_its_subject_scores_and_time() {
+        let f = builtin::framework("readiness").unwrap();
+        let mut d = draft("readiness", &[("goal_clarity", 3.0), ("priority", 2.0)]);
+        let at: DateTime<Utc> = "2026-11-02T09:00:00.000001Z".parse().unwrap();
+        let account = Uuid::from_u128(1);
+        let recorded = Assessment {
+            id: Uuid::from_u128(5),
+            account_id: account,
+            stakeholder_id: None,
+            framework: "readiness".into(),
+            framework_version: 1,
+            scores: d.scores.clone(),
+            notes: BTreeMap::new(),
+            assessor: None,
+            assessed_at: at,
+            results: f.evaluate(&d.scores).unwrap(),
+            created_at: at,
+            external_ref: None,
+        };
+        assert!(
+            d.is_recorded_by(&recorded, account, None),
+            "no time matches any"
+        );
+        d.assessed_at = Some(at + chrono::Duration::nanoseconds(300));
+        assert!(
+            d.is_recorded_by(&recorded, account, None),
+            "to the microsecond"
+        );
+        d.assessed_at = Some(at + chrono::Duration::microseconds(1));
+        assert!(!d.is_recorded_by(&recorded, account, None));
+        d.assessed_at = Some(at);
+        assert!(!d.is_recorded_by(&recorded, Uuid::from_u128(2), None));
+        assert!(!d.is_recorded_by(&recorded, account, Some(Uuid::from_u128(3))));
+        d.assessor = Some("jane".into());
+        assert!(!d.is_recorded_by(&recorded, account, None));
+        d.assessor = None;
+        d.scores.insert("priority".into(), 3.0);
+        assert!(!d.is_recorded_by(&recorded, account, None));
     }
 
     fn fields(r: Result<(), Invalid>) -> Vec<String> {

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::assessment::AssessmentDraft;
 use super::observation::{AccountKey, MAX_BATCH};
 use super::{
     Account, AccountFields, AccountPatch, ExternalRef, Invalid, RecordKey, StakeholderPatch,
@@ -28,6 +29,15 @@ pub struct StakeholderUpsert {
     pub key: RecordKey,
     pub account: Option<RecordKey>,
     pub patch: StakeholderPatch,
+}
+
+/// One assessment of a batch: recorded unless the assessment its key names
+/// already records it (assessments do not change). Without a key, each
+/// send records a new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AssessmentUpsert {
+    pub key: Option<RecordKey>,
+    pub draft: AssessmentDraft,
 }
 
 /// Refuses a batch that is empty or larger than one call may carry.

@@ -7,9 +7,10 @@ use super::frameworks::evaluation_to_pb;
 use super::pb::assessment_service_server::AssessmentService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
-use super::{GrpcState, call, status_of};
+use super::{GrpcState, call, imports, status_of};
 use crate::domain::assessment::{Assessment as DomainAssessment, AssessmentDraft};
 use crate::domain::filter::AssessmentFilter;
+use crate::domain::import::AssessmentUpsert;
 use crate::domain::{Invalid, RecordKey};
 
 pub struct AssessmentGrpc(pub GrpcState);
@@ -31,6 +32,7 @@ fn assessment_to_pb(a: DomainAssessment) -> pb::Assessment {
         assessor: a.assessor,
         assessed_at: Some(timestamp(a.assessed_at)),
         created_at: Some(timestamp(a.created_at)),
+        external_ref: a.external_ref.map(convert::ref_to_pb),
     }
 }
 
@@ -69,12 +71,36 @@ fn draft_from_pb(m: CreateAssessmentRequest) -> Result<AssessmentDraft, Invalid>
         notes: a.notes.into_iter().collect(),
         assessor: a.assessor,
         assessed_at: parse_timestamp(&mut e, "assessment.assessed_at", a.assessed_at),
+        external_ref: a.external_ref.map(ref_from_pb),
     };
     e.into_result().map(|()| draft)
 }
 
+fn assessment_item(item: AssessmentImportItem) -> Result<AssessmentUpsert, Invalid> {
+    let reference = item.r#ref.map(ref_from_pb);
+    let id = imports::optional_id("id", &item.id);
+    let key = id.and_then(|id| RecordKey::optional_one_of(reference, id, ("ref", "id")));
+    let draft = draft_from_pb(item.assessment.unwrap_or_default());
+    let (key, draft) = imports::both(key, draft)?;
+    Ok(AssessmentUpsert { key, draft })
+}
+
 #[tonic::async_trait]
 impl AssessmentService for AssessmentGrpc {
+    async fn import_assessments(
+        &self,
+        req: Request<tonic::Streaming<AssessmentImportItem>>,
+    ) -> Result<Response<ImportResponse>, Status> {
+        call!(self.0, "ImportAssessments", req, |p, m| {
+            async {
+                let (items, atomic) = imports::items(m, |i| i.atomic, assessment_item).await?;
+                let done = self.0.app.import_assessments(&p, items, atomic).await;
+                done.map(imports::response).map_err(status_of)
+            }
+            .await
+        })
+    }
+
     async fn create_assessment(
         &self,
         req: Request<CreateAssessmentRequest>,

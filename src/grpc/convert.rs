@@ -141,13 +141,15 @@ fn refs_from(refs: Vec<pb::ExternalRef>) -> Vec<ExternalRef> {
     refs.into_iter().map(ref_from_pb).collect()
 }
 
+pub fn ref_to_pb(r: ExternalRef) -> pb::ExternalRef {
+    pb::ExternalRef {
+        system: r.system,
+        id: r.id,
+    }
+}
+
 pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<pb::ExternalRef> {
-    refs.into_iter()
-        .map(|r| pb::ExternalRef {
-            system: r.system,
-            id: r.id,
-        })
-        .collect()
+    refs.into_iter().map(ref_to_pb).collect()
 }
 
 pub fn account_to_pb(a: Account) -> pb::Account {

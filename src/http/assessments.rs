@@ -46,6 +46,9 @@ pub struct AssessmentInput {
     pub assessor: Option<String>,
     /// When the scores held; defaults to now; not in the future.
     pub assessed_at: Option<DateTime<Utc>>,
+    /// Its id in the system it came from (unique in the workspace), so that a sync sending it
+    /// again finds it: 409 when another assessment has it.
+    pub external_ref: Option<ExternalRefDto>,
 }
 
 impl Checked for AssessmentInput {}
@@ -74,6 +77,7 @@ impl TryFrom<AssessmentInput> for AssessmentDraft {
                 notes: i.notes.unwrap_or_default(),
                 assessor: i.assessor,
                 assessed_at: i.assessed_at,
+                external_ref: i.external_ref.map(ExternalRef::from),
             }),
             (account, stakeholder) => {
                 let mut e = Invalid::default();

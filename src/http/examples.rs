@@ -67,6 +67,17 @@ examples! {
             {"ref": {"system": "hubspot", "id": "5102"}, "title": "VP Finance"}
         ]
     },
+    "upsert_assessments": crate::http::imports::AssessmentBatchInput = {
+        "atomic": false,
+        "items": [
+            {"ref": {"system": "gainsight", "id": "scorecard-88121"},
+             "account_ref": {"system": "salesforce", "id": "0015g00000XyZ"}, "framework": "readiness",
+             "scores": {"goal_clarity": 8, "priority": 9}, "assessed_at": "2026-11-02T09:00:00Z"},
+            {"ref": {"system": "gainsight", "id": "scorecard-88122"},
+             "account_ref": {"system": "salesforce", "id": "0015g00000AbC"}, "framework": "readiness",
+             "scores": {"goal_clarity": 3, "priority": 2}, "assessed_at": "2026-11-02T09:30:00Z"}
+        ]
+    },
     "update_account": crate::http::accounts::AccountPatchInput = {
         "segment": "strategic", "owner": null, "lifecycle_stage": "renewal"
     },

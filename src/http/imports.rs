@@ -1,5 +1,5 @@
-//! `POST /v1/accounts/batch` and `/v1/stakeholders/batch`: bulk upsert by
-//! ref, each item a merge, with a result per item.
+//! `POST /v1/accounts/batch`, `/v1/stakeholders/batch` and
+//! `/v1/assessments/batch`: bulk upsert by ref, with a result per item.
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -12,12 +12,16 @@ use utoipa::{PartialSchema, ToSchema};
 use uuid::Uuid;
 
 use super::accounts::AccountPatchInput;
+use super::assessments::AssessmentInput;
 use super::dto::ExternalRefDto;
 use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
 use super::stakeholders::StakeholderMergeInput;
 use crate::app::App;
-use crate::domain::import::{AccountUpsert, ItemStatus, Outcomes, StakeholderUpsert};
+use crate::domain::assessment::AssessmentDraft;
+use crate::domain::import::{
+    AccountUpsert, AssessmentUpsert, ItemStatus, Outcomes, StakeholderUpsert,
+};
 use crate::domain::observation::AccountKey;
 use crate::domain::{ExternalRef, Invalid, RecordKey};
 
@@ -335,5 +339,117 @@ pub async fn upsert_stakeholders(
         .map(|item| parse_item(item, stakeholder_item))
         .collect();
     let outcomes = app.import_stakeholders(&p, items, batch.atomic).await?;
+    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+}
+
+/// One assessment to record: the create body of `POST /v1/assessments`, with
+/// `ref` naming it in the system it came from (kept as its `external_ref`)
+/// or `id` naming one csapi recorded.
+#[derive(Debug, Deserialize)]
+pub struct AssessmentItemInput {
+    #[serde(rename = "ref")]
+    pub reference: Option<ExternalRefDto>,
+    pub id: Option<Uuid>,
+    #[serde(flatten)]
+    pub fields: AssessmentInput,
+    /// What no field takes (a flattened struct does not refuse it itself).
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, Value>,
+}
+
+impl PartialSchema for AssessmentItemInput {
+    fn schema() -> RefOr<Schema> {
+        keyed_patch(
+            AssessmentInput::schema(),
+            (
+                "ref",
+                "The assessment's id in the system it came from, kept as its `external_ref`: an \
+                 item whose ref is already recorded is `unchanged`.",
+            ),
+            ("id", "Or the csapi id of an assessment already recorded."),
+            "One assessment, as `POST /v1/assessments` takes it, named by `ref` or `id` (or by \
+             neither: then each send records a new one). Assessments do not change: an item \
+             naming one that records other scores fails.",
+        )
+    }
+}
+
+impl ToSchema for AssessmentItemInput {}
+
+impl AssessmentItemInput {
+    fn key(&self) -> Result<Option<RecordKey>, Invalid> {
+        let reference = self.reference.clone().map(ExternalRef::from);
+        RecordKey::optional_one_of(reference, self.id, ("ref", "id"))
+    }
+}
+
+impl Checked for AssessmentItemInput {
+    fn check(&self) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for field in self.unknown.keys() {
+            e.push(field.clone(), "is not a field of an assessment item");
+        }
+        if self.fields.external_ref.is_some() {
+            e.push(
+                "external_ref",
+                "name the assessment by `ref` in a batch item",
+            );
+        }
+        if let Err(bad) = self.key() {
+            e.0.extend(bad.0);
+        }
+        e.into_result()
+    }
+}
+
+fn assessment_item(input: AssessmentItemInput) -> Result<AssessmentUpsert, Invalid> {
+    Ok(AssessmentUpsert {
+        key: input.key()?,
+        draft: AssessmentDraft::try_from(input.fields)?,
+    })
+}
+
+/// A batch of assessments.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentBatchInput {
+    /// As for accounts: `true` (default) refuses the whole batch for one bad item.
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub atomic: bool,
+    /// 1 to 10,000 items, recorded in order.
+    #[schema(value_type = Vec<AssessmentItemInput>, min_items = 1, max_items = 10000)]
+    pub items: Vec<Value>,
+}
+
+impl Checked for AssessmentBatchInput {}
+
+/// Record assessments in bulk, up to 10,000 per call; safe to send again.
+///
+/// Each item is what `POST /v1/assessments` takes (the account by `account_ref` or
+/// `account_id`, the stakeholder by `stakeholder_ref` or `stakeholder_id`), named by `ref`
+/// (its id in the system it came from, kept as its `external_ref`) or `id`: an item whose
+/// assessment is already recorded is `unchanged`, so a retried sync records nothing twice;
+/// one naming an assessment that records other scores fails (assessments do not change:
+/// delete and record anew). Without `ref` or `id` every send records a new assessment. One
+/// transaction, atomic by default as for accounts; each assessment recorded writes its events
+/// (`assessment.created`, `classification.changed`). Write role.
+#[utoipa::path(post, path = "/v1/assessments/batch", operation_id = "upsert_assessments", tag = "assessments",
+    request_body = AssessmentBatchInput,
+    params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn upsert_assessments(
+    State(app): State<App>,
+    Caller(p): Caller,
+    JsonBytes(body): JsonBytes,
+) -> Result<Response, Problem> {
+    let batch: AssessmentBatchInput = parse_json(&body)?;
+    let items = batch
+        .items
+        .into_iter()
+        .map(|item| parse_item(item, assessment_item))
+        .collect();
+    let outcomes = app.import_assessments(&p, items, batch.atomic).await?;
     Ok(axum::Json(BatchResult::from(outcomes)).into_response())
 }

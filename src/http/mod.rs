@@ -243,13 +243,14 @@ fn batch_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(observations::write, observations::list))
         .routes(routes!(imports::upsert_accounts))
         .routes(routes!(imports::upsert_stakeholders))
+        .routes(routes!(imports::upsert_assessments))
 }
 
 /// The body limit of a path: the configured one, or more for batches.
 pub(crate) fn body_limit_of(path: &str, configured: usize) -> usize {
     match path {
         "/v1/observations" => configured.max(observations::BATCH_BODY_LIMIT),
-        "/v1/accounts/batch" | "/v1/stakeholders/batch" => {
+        "/v1/accounts/batch" | "/v1/stakeholders/batch" | "/v1/assessments/batch" => {
             configured.max(imports::BATCH_BODY_LIMIT)
         }
         _ => configured,

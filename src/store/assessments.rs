@@ -16,6 +16,7 @@ use uuid::Uuid;
 use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, in_scope, parse_id, run_read, to_micros};
+use crate::domain::ExternalRef;
 use crate::domain::assessment::Assessment;
 use crate::domain::filter::{AccountScope, AssessmentFilter};
 use crate::domain::portfolio::Placement;
@@ -55,6 +56,8 @@ struct AssessmentRow {
     assessed_at: i64,
     results: String,
     created_at: i64,
+    ref_system: Option<String>,
+    ref_id: Option<String>,
 }
 
 impl AssessmentRow {
@@ -72,6 +75,8 @@ impl AssessmentRow {
             assessed_at: to_micros(x.assessed_at),
             results: serde_json::to_string(&x.results)?,
             created_at: to_micros(x.created_at),
+            ref_system: x.external_ref.as_ref().map(|r| r.system.clone()),
+            ref_id: x.external_ref.as_ref().map(|r| r.id.clone()),
         })
     }
 
@@ -88,6 +93,10 @@ impl AssessmentRow {
             assessed_at: from_micros(self.assessed_at),
             results: serde_json::from_str(&self.results)?,
             created_at: from_micros(self.created_at),
+            external_ref: self
+                .ref_system
+                .zip(self.ref_id)
+                .map(|(system, id)| ExternalRef::new(system, id)),
         })
     }
 }
@@ -278,6 +287,18 @@ super::for_each_backend! {
         let row: Option<AssessmentRow> = t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::id.eq(id.to_string()))
+            .select(AssessmentRow::as_select())
+            .first(c)
+            .await
+            .optional()?;
+        row.map(AssessmentRow::into_assessment).transpose()
+    }
+
+    pub(crate) async fn by_ref(c: &mut Conn, ws: Uuid, r: &ExternalRef) -> Result<Option<Assessment>, StoreError> {
+        let row: Option<AssessmentRow> = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::ref_system.eq(&r.system))
+            .filter(t::ref_id.eq(&r.id))
             .select(AssessmentRow::as_select())
             .first(c)
             .await
@@ -618,6 +639,14 @@ impl Store {
 impl Tx {
     pub async fn assessment(&mut self, id: Uuid) -> Result<Option<Assessment>, StoreError> {
         in_tx!(self, get(id))
+    }
+
+    /// The assessment another system knows by `r`, if any.
+    pub async fn assessment_by_ref(
+        &mut self,
+        r: &ExternalRef,
+    ) -> Result<Option<Assessment>, StoreError> {
+        in_tx!(self, by_ref(r))
     }
 
     pub async fn insert_assessment(&mut self, x: &Assessment) -> Result<(), StoreError> {

@@ -107,6 +107,8 @@ diesel::table! {
         assessed_at -> BigInt,
         results -> Text,
         created_at -> BigInt,
+        ref_system -> Nullable<Text>,
+        ref_id -> Nullable<Text>,
     }
 }
 

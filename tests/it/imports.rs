@@ -6,6 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use csapi::grpc::pb;
+use csapi::grpc::pb::assessment_service_client::AssessmentServiceClient;
 
 use crate::changes::next_events;
 use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
@@ -360,5 +361,173 @@ on_both_backends! {
         assert_eq!(again.items[0].id, done.items[0].id);
         let (_, mei) = app.send(ADMIN_KEY, Method::GET, "/v1/stakeholders/by-ref/hubspot/c1", None).await;
         assert_eq!((&mei["account_id"], &mei["name"]), (&json!(acme), &json!("Mei")));
+    }
+}
+
+async fn assessment_batch(app: &TestApp, body: Value) -> (u16, Value) {
+    app.send(ADMIN_KEY, Method::POST, "/v1/assessments/batch", Some(body))
+        .await
+}
+
+fn gs(id: &str) -> Value {
+    json!({"system": "gainsight", "id": id})
+}
+
+/// Readiness of account salesforce/`account` on 2 November 2026, named
+/// gainsight/`id`.
+fn readiness(id: &str, account: &str, goal_clarity: f64, priority: f64) -> Value {
+    json!({"ref": gs(id), "account_ref": sf(account), "framework": "readiness",
+        "scores": {"goal_clarity": goal_clarity, "priority": priority},
+        "assessed_at": "2026-11-02T09:00:00Z"})
+}
+
+on_both_backends! {
+    async fn an_assessment_batch_records_once_and_then_finds_it_recorded(app: &TestApp) {
+        two_accounts(app).await;
+        let (status, _) = stakeholder_batch(app, json!({"items": [
+            {"ref": hs("c1"), "account_ref": sf("001"), "name": "Mei"}]})).await;
+        assert_eq!(status, 200);
+        let items = json!([
+            readiness("g1", "001", 3.0, 2.0),
+            readiness("g2", "002", 9.0, 2.0),
+            {"ref": gs("g3"), "account_ref": sf("001"), "stakeholder_ref": hs("c1"),
+             "framework": "purpose_intent", "scores": {"purpose": 8, "intent": 9},
+             "assessed_at": "2026-11-02T10:00:00Z", "assessor": "jane"},
+        ]);
+        let (status, first) = assessment_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200, "{first}");
+        assert_eq!(statuses(&first), ["created", "created", "created"]);
+        let g1 = first["items"][0]["id"].as_str().unwrap().to_owned();
+        let (_, recorded) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/assessments/{g1}"), None).await;
+        assert_eq!((&recorded["external_ref"], &recorded["assessed_at"]),
+            (&gs("g1"), &json!("2026-11-02T09:00:00Z")));
+        assert_eq!(recorded["results"]["classifications"][0]["cell"]["key"], "wanderer", "(3, 2) is a wanderer");
+
+        // The sync retried: nothing is recorded twice.
+        let (status, again) = assessment_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 200, "{again}");
+        assert_eq!(statuses(&again), ["unchanged", "unchanged", "unchanged"]);
+        assert_eq!(again["items"][0]["id"], json!(g1));
+        let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/assessments", None).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+        let (_, feed) = app.send(ADMIN_KEY, Method::GET, "/v1/changes?types=assessment.*", None).await;
+        assert_eq!(feed["events"].as_array().unwrap().len(), 3, "one event per assessment recorded");
+
+        // Other scores under a recorded ref fail: assessments do not change.
+        let (status, changed) = assessment_batch(app, json!({"items": [readiness("g1", "001", 9.0, 9.0)], "atomic": false})).await;
+        assert_eq!(status, 200, "{changed}");
+        assert_eq!(statuses(&changed), ["failed"]);
+        assert_eq!(changed["items"][0]["errors"][0]["field"], "items[0].ref");
+        // By id, the same assessment is found; a POST of a taken ref is a conflict.
+        let mut by_id = readiness("x", "001", 3.0, 2.0);
+        by_id.as_object_mut().unwrap().remove("ref");
+        by_id["id"] = json!(g1);
+        let (_, found) = assessment_batch(app, json!({"items": [by_id]})).await;
+        assert_eq!(statuses(&found), ["unchanged"]);
+        let mut single = readiness("g1", "001", 5.0, 5.0);
+        let reference = single.as_object_mut().unwrap().remove("ref").unwrap();
+        single["external_ref"] = reference;
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(single)).await;
+        assert_eq!(status, 409);
+    }
+
+    async fn bad_assessment_items_are_named_and_atomic_batches_record_nothing(app: &TestApp) {
+        two_accounts(app).await;
+        let items = json!([
+            readiness("g1", "001", 3.0, 2.0),
+            readiness("g2", "999", 3.0, 2.0),
+            {"ref": gs("g3"), "account_ref": sf("001"), "framework": "nonesuch", "scores": {"x": 1}},
+            readiness("g4", "002", 11.0, 2.0),
+            {"ref": gs("g5"), "account_ref": sf("001"), "framework": "purpose_intent", "scores": {"purpose": 8, "intent": 9}},
+        ]);
+        let (status, problem) = assessment_batch(app, json!({"items": items})).await;
+        assert_eq!(status, 422, "{problem}");
+        assert_eq!(problem_fields(&problem), ["items[1].account_ref", "items[2].framework",
+            "items[3].scores.goal_clarity", "items[4].stakeholder_id"]);
+        let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/assessments", None).await;
+        assert_eq!(listed["items"], json!([]), "an atomic batch with a bad item records nothing");
+
+        let (status, partial) = assessment_batch(app, json!({"items": items, "atomic": false})).await;
+        assert_eq!(status, 200, "{partial}");
+        assert_eq!(statuses(&partial), ["created", "failed", "failed", "failed", "failed"]);
+        let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/assessments", None).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+
+        for bad in [json!({"ref": gs("g9"), "account_ref": sf("001"), "framework": "readiness",
+                "scores": {"goal_clarity": 1, "priority": 1}, "external_ref": gs("g9")}),
+            json!({"ref": gs("g9"), "id": "01a22954-3526-7175-80f5-c757566a279c", "account_ref": sf("001"),
+                "framework": "readiness", "scores": {"goal_clarity": 1, "priority": 1}})] {
+            let (status, _) = assessment_batch(app, json!({"items": [bad], "atomic": false})).await;
+            assert_eq!(status, 422, "a malformed item fails any batch");
+        }
+    }
+
+    async fn parallel_assessment_batches_record_each_ref_once(app: &TestApp) {
+        two_accounts(app).await;
+        let items = |reverse: bool| -> Vec<Value> {
+            let mut items: Vec<Value> = (0..20)
+                .map(|i| readiness(&format!("g{i:02}"), if i % 2 == 0 { "001" } else { "002" }, 3.0, 2.0))
+                .collect();
+            if reverse {
+                items.reverse();
+            }
+            items
+        };
+        let answers = join_all((0..4).map(|n| assessment_batch(app, json!({"items": items(n % 2 == 1)})))).await;
+        let mut created = 0;
+        for (status, result) in &answers {
+            assert_eq!(*status, 200, "{result}");
+            created += result["created"].as_u64().unwrap();
+        }
+        assert_eq!(created, 20, "each ref recorded by one batch; the others found it");
+        let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/assessments?page_size=100", None).await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 20);
+    }
+
+    async fn importing_assessments_over_grpc(app: &TestApp) {
+        two_accounts(app).await;
+        let mut c = AssessmentServiceClient::new(app.channel().await);
+        let item = |id: &str, goal_clarity: f64| pb::AssessmentImportItem {
+            r#ref: Some(pb::ExternalRef { system: "gainsight".into(), id: id.into() }),
+            assessment: Some(pb::CreateAssessmentRequest {
+                assessment: Some(pb::Assessment {
+                    framework: "readiness".into(),
+                    scores: [("goal_clarity".to_owned(), goal_clarity), ("priority".to_owned(), 2.0)].into(),
+                    ..Default::default()
+                }),
+                account_ref: Some(pb::ExternalRef { system: "salesforce".into(), id: "001".into() }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let items = vec![item("g1", 3.0), item("g2", 11.0), item("g3", 9.0)];
+        let refused = c
+            .import_assessments(authed(ADMIN_KEY, futures_util::stream::iter(items.clone())))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert!(refused.message().contains("items[1].scores.goal_clarity"), "{}", refused.message());
+        let mut lenient = items.clone();
+        lenient[0].atomic = Some(false);
+        let done = c
+            .import_assessments(authed(ADMIN_KEY, futures_util::stream::iter(lenient)))
+            .await
+            .unwrap()
+            .into_inner();
+        let got: Vec<&str> = done.items.iter().map(|i| i.status.as_str()).collect();
+        assert_eq!(got, ["created", "failed", "created"]);
+        let recorded = c
+            .get_assessment(authed(ADMIN_KEY, pb::GetAssessmentRequest { id: done.items[0].id.clone() }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(recorded.external_ref.map(|r| r.id), Some("g1".to_owned()));
+        let again = c
+            .import_assessments(authed(ADMIN_KEY, futures_util::stream::iter(vec![item("g1", 3.0)])))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(again.items[0].status, "unchanged");
+        assert_eq!(again.items[0].id, done.items[0].id);
     }
 }

@@ -30,6 +30,10 @@ const PARITY: &[(&str, &str)] = &[
         "csapi.v1.AccountService/ImportStakeholders",
     ),
     (
+        "upsert_assessments",
+        "csapi.v1.AssessmentService/ImportAssessments",
+    ),
+    (
         "get_stakeholder_by_ref",
         "csapi.v1.AccountService/GetStakeholderByRef",
     ),

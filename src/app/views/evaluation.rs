@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::super::{PublishedFramework, etag_of};
+use super::ExternalRefDto;
 use crate::domain::assessment::Assessment;
 use crate::domain::equation::{Equation, EquationResult};
 use crate::domain::framework::{Dimension, Evaluation, Scores, Subject};
@@ -201,6 +202,8 @@ pub struct AssessmentView {
     pub created_at: DateTime<Utc>,
     /// What the framework concluded when the assessment was made.
     pub results: EvaluationView,
+    /// Its id in the system it came from, if it was given one.
+    pub external_ref: Option<ExternalRefDto>,
 }
 
 impl From<Assessment> for AssessmentView {
@@ -215,6 +218,7 @@ impl From<Assessment> for AssessmentView {
             scores: a.scores,
             notes: a.notes,
             assessor: a.assessor,
+            external_ref: a.external_ref.map(ExternalRefDto::from),
             assessed_at: a.assessed_at,
             created_at: a.created_at,
         }

@@ -47,13 +47,17 @@ pub fn refs_from(dtos: Vec<ExternalRefDto>) -> Vec<ExternalRef> {
     dtos.into_iter().map(ExternalRef::from).collect()
 }
 
-pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<ExternalRefDto> {
-    refs.into_iter()
-        .map(|r| ExternalRefDto {
+impl From<ExternalRef> for ExternalRefDto {
+    fn from(r: ExternalRef) -> Self {
+        Self {
             system: r.system,
             id: r.id,
-        })
-        .collect()
+        }
+    }
+}
+
+pub fn refs_to(refs: Vec<ExternalRef>) -> Vec<ExternalRefDto> {
+    refs.into_iter().map(ExternalRefDto::from).collect()
 }
 
 /// An account as returned.
