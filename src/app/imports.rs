@@ -71,25 +71,12 @@ impl App {
         let result = async {
             work.lock_name(STAKEHOLDER_REFS).await?;
             hold_stakeholder_accounts(&mut work, &items).await?;
-            let malformed = items.iter().any(Result::is_err);
-            let mut outcomes = Vec::with_capacity(items.len());
-            for (index, item) in items.into_iter().enumerate() {
-                let done = match item {
-                    Ok(item) => upsert_stakeholder_item(&mut work, item).await?,
-                    Err(bad) => Err(bad),
-                };
-                outcomes.push(ItemOutcome::of(index, done));
-            }
-            let outcomes = Outcomes(outcomes);
-            outcomes.settle(atomic, malformed)?;
-            Ok(outcomes)
+            one_by_one(&mut work, items, atomic, upsert_stakeholder_item).await
         }
         .await;
         work.finish(result).await
     }
-}
 
-impl App {
     /// Records each item's assessment unless the assessment its ref (or id)
     /// names already records it, item by item in one transaction; atomic as
     /// [`App::import_accounts`] is. An assessment a key names that records
@@ -112,18 +99,11 @@ impl App {
             let accounts: Vec<&RecordKey> =
                 items.iter().flatten().map(|i| &i.draft.account).collect();
             hold_accounts(&mut work, accounts).await?;
-            let malformed = items.iter().any(Result::is_err);
-            let mut outcomes = Vec::with_capacity(items.len());
-            for (index, item) in items.into_iter().enumerate() {
-                let done = match item {
-                    Ok(item) => record_assessment_item(&mut work, &frameworks, item).await?,
-                    Err(bad) => Err(bad),
-                };
-                outcomes.push(ItemOutcome::of(index, done));
-            }
-            let outcomes = Outcomes(outcomes);
-            outcomes.settle(atomic, malformed)?;
-            Ok(outcomes)
+            let items = items
+                .into_iter()
+                .map(|i| i.map(|i| (i, &frameworks)))
+                .collect();
+            one_by_one(&mut work, items, atomic, record_assessment_item).await
         }
         .await;
         work.finish(result).await
@@ -155,12 +135,34 @@ impl App {
     }
 }
 
+/// Applies the items one after another in `tx`, each to its outcome, and
+/// settles the batch as [`Outcomes::settle`] says (a malformed item, or a
+/// refused one in an atomic batch, refuses it all).
+async fn one_by_one<T>(
+    tx: &mut Tx,
+    items: Vec<Result<T, Invalid>>,
+    atomic: bool,
+    mut apply: impl AsyncFnMut(&mut Tx, T) -> Result<Result<(Uuid, ItemStatus), Invalid>, AppError>,
+) -> Result<Outcomes, AppError> {
+    let malformed = items.iter().any(Result::is_err);
+    let mut outcomes = Vec::with_capacity(items.len());
+    for (index, item) in items.into_iter().enumerate() {
+        let done = match item {
+            Ok(item) => apply(tx, item).await?,
+            Err(bad) => Err(bad),
+        };
+        outcomes.push(ItemOutcome::of(index, done));
+    }
+    let outcomes = Outcomes(outcomes);
+    outcomes.settle(atomic, malformed)?;
+    Ok(outcomes)
+}
+
 /// One assessment item: recorded, found already recorded, or refused (a
 /// refusal writes nothing); a store failure fails the batch.
 async fn record_assessment_item(
     tx: &mut Tx,
-    frameworks: &HashMap<String, PublishedFramework>,
-    item: AssessmentUpsert,
+    (item, frameworks): (AssessmentUpsert, &HashMap<String, PublishedFramework>),
 ) -> Result<Result<(Uuid, ItemStatus), Invalid>, AppError> {
     let AssessmentUpsert { key, mut draft } = item;
     let existing = match &key {
