@@ -1,7 +1,7 @@
 //! `POST /v1/accounts/batch`, `/v1/stakeholders/batch` and
 //! `/v1/assessments/batch`: bulk upsert by ref, with a result per item.
 
-use axum::extract::State;
+use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -17,10 +17,11 @@ use super::dto::ExternalRefDto;
 use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
 use super::stakeholders::StakeholderMergeInput;
+use super::streamed;
 use crate::app::App;
 use crate::domain::assessment::AssessmentDraft;
 use crate::domain::import::{
-    AccountUpsert, AssessmentUpsert, ItemStatus, Outcomes, StakeholderUpsert,
+    AccountUpsert, AssessmentUpsert, ItemOutcome, ItemStatus, Outcomes, StakeholderUpsert,
 };
 use crate::domain::observation::AccountKey;
 use crate::domain::{ExternalRef, Invalid, RecordKey};
@@ -177,21 +178,23 @@ impl From<Outcomes> for BatchResult {
             updated: outcomes.count(ItemStatus::Updated),
             unchanged: outcomes.count(ItemStatus::Unchanged),
             failed: outcomes.count(ItemStatus::Failed),
-            items: outcomes
-                .0
-                .into_iter()
-                .map(|o| ItemResultView {
-                    index: o.index,
-                    status: match o.status {
-                        ItemStatus::Created => ItemStatusView::Created,
-                        ItemStatus::Updated => ItemStatusView::Updated,
-                        ItemStatus::Unchanged => ItemStatusView::Unchanged,
-                        ItemStatus::Failed => ItemStatusView::Failed,
-                    },
-                    id: o.id,
-                    errors: FieldProblem::all(o.errors),
-                })
-                .collect(),
+            items: outcomes.0.into_iter().map(ItemResultView::from).collect(),
+        }
+    }
+}
+
+impl From<ItemOutcome> for ItemResultView {
+    fn from(o: ItemOutcome) -> Self {
+        Self {
+            index: o.index,
+            status: match o.status {
+                ItemStatus::Created => ItemStatusView::Created,
+                ItemStatus::Updated => ItemStatusView::Updated,
+                ItemStatus::Unchanged => ItemStatusView::Unchanged,
+                ItemStatus::Failed => ItemStatusView::Failed,
+            },
+            id: o.id,
+            errors: FieldProblem::all(o.errors),
         }
     }
 }
@@ -223,15 +226,26 @@ fn account_item(input: AccountItemInput) -> Result<AccountUpsert, Invalid> {
 /// (one bad item refuses the batch, naming it); with `atomic: false` good items are written and
 /// bad ones listed. Each account written records a change event. Write role.
 #[utoipa::path(post, path = "/v1/accounts/batch", operation_id = "upsert_accounts", tag = "accounts",
-    request_body = AccountBatchInput,
+    request_body(content((AccountBatchInput = "application/json"), (AccountItemInput = "application/x-ndjson")),
+        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
+    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_accounts(
     State(app): State<App>,
     Caller(p): Caller,
-    JsonBytes(body): JsonBytes,
+    req: Request,
 ) -> Result<Response, Problem> {
+    if streamed::is_ndjson(req.headers()) {
+        let parse = |item| parse_item(item, account_item);
+        let import = move |items| {
+            let app = app.clone();
+            async move { app.import_accounts(&p, items, false).await }
+        };
+        return Ok(streamed::answer(req.into_body(), parse, import));
+    }
+    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
     let batch: AccountBatchInput = parse_json(&body)?;
     let items = batch
         .items
@@ -323,15 +337,26 @@ impl Checked for StakeholderBatchInput {}
 /// default as for accounts; a ref another stakeholder holds, an unknown account or a missing
 /// name fails its item. Each stakeholder written records a change event. Write role.
 #[utoipa::path(post, path = "/v1/stakeholders/batch", operation_id = "upsert_stakeholders", tag = "stakeholders",
-    request_body = StakeholderBatchInput,
+    request_body(content((StakeholderBatchInput = "application/json"), (StakeholderItemInput = "application/x-ndjson")),
+        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
+    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_stakeholders(
     State(app): State<App>,
     Caller(p): Caller,
-    JsonBytes(body): JsonBytes,
+    req: Request,
 ) -> Result<Response, Problem> {
+    if streamed::is_ndjson(req.headers()) {
+        let parse = |item| parse_item(item, stakeholder_item);
+        let import = move |items| {
+            let app = app.clone();
+            async move { app.import_stakeholders(&p, items, false).await }
+        };
+        return Ok(streamed::answer(req.into_body(), parse, import));
+    }
+    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
     let batch: StakeholderBatchInput = parse_json(&body)?;
     let items = batch
         .items
@@ -435,15 +460,26 @@ impl Checked for AssessmentBatchInput {}
 /// transaction, atomic by default as for accounts; each assessment recorded writes its events
 /// (`assessment.created`, `classification.changed`). Write role.
 #[utoipa::path(post, path = "/v1/assessments/batch", operation_id = "upsert_assessments", tag = "assessments",
-    request_body = AssessmentBatchInput,
+    request_body(content((AssessmentBatchInput = "application/json"), (AssessmentItemInput = "application/x-ndjson")),
+        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item", body = BatchResult), ProblemResponses),
+    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_assessments(
     State(app): State<App>,
     Caller(p): Caller,
-    JsonBytes(body): JsonBytes,
+    req: Request,
 ) -> Result<Response, Problem> {
+    if streamed::is_ndjson(req.headers()) {
+        let parse = |item| parse_item(item, assessment_item);
+        let import = move |items| {
+            let app = app.clone();
+            async move { app.import_assessments(&p, items, false).await }
+        };
+        return Ok(streamed::answer(req.into_body(), parse, import));
+    }
+    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
     let batch: AssessmentBatchInput = parse_json(&body)?;
     let items = batch
         .items

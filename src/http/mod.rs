@@ -27,6 +27,7 @@ mod qbr;
 mod reply;
 mod schema;
 mod stakeholders;
+mod streamed;
 mod success_plans;
 mod successes;
 mod webhooks;

@@ -31,8 +31,8 @@ pub fn downgrade(mut doc: Value) -> Value {
 /// Media types a JSON client reads.
 const JSON_TYPES: [&str; 2] = ["application/json", "application/problem+json"];
 
-/// Drops non-JSON answers, then operations (and paths) whose every success
-/// answered something other than JSON.
+/// Drops non-JSON request bodies and answers, then operations (and paths)
+/// whose every success answered something other than JSON.
 fn json_only(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
@@ -42,6 +42,12 @@ fn json_only(doc: &mut Value) {
             continue;
         };
         ops.retain(|_, op| {
+            if let Some(content) = op
+                .pointer_mut("/requestBody/content")
+                .and_then(Value::as_object_mut)
+            {
+                content.retain(|media, _| JSON_TYPES.contains(&media.as_str()));
+            }
             let Some(answers) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 return true;
             };

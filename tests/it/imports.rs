@@ -531,3 +531,65 @@ on_both_backends! {
         assert_eq!(again.items[0].id, done.items[0].id);
     }
 }
+
+/// Sends `lines` as an NDJSON batch to `path`; the answer's lines, parsed.
+async fn stream(app: &TestApp, path: &str, lines: &[Value]) -> Vec<Value> {
+    let body: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let res = app
+        .req_as(ADMIN_KEY, Method::POST, path)
+        .header("content-type", "application/x-ndjson")
+        .body(body.replace("\"MALFORMED\"\n", "{not json\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/x-ndjson");
+    let text = res.text().await.unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+on_both_backends! {
+    async fn an_ndjson_batch_streams_a_result_per_line_across_transactions(app: &TestApp) {
+        // 2,500 lines: three transactions of up to 1,000; line 1,500 has no
+        // name for its new account and line 2,100 is not JSON.
+        let mut lines: Vec<Value> = (0..2500)
+            .map(|i| json!({"ref": sf(&format!("{i:05}")), "name": format!("A{i}"), "attributes": {"n": i}}))
+            .collect();
+        lines[1500] = json!({"ref": sf("nameless")});
+        lines[2100] = json!("MALFORMED");
+        let results = stream(app, "/v1/accounts/batch", &lines).await;
+        assert_eq!(results.len(), 2501, "a line per item and the summary");
+        for (i, r) in results[..2500].iter().enumerate() {
+            assert_eq!(r["index"], json!(i));
+            let expected = if i == 1500 || i == 2100 { "failed" } else { "created" };
+            assert_eq!(r["status"], expected, "{r}");
+        }
+        assert_eq!(results[1500]["errors"], json!([{"field": "items[1500].name", "message": "is required to create an account"}]));
+        assert_eq!(results[2100]["errors"][0]["field"], "items[2100].line");
+        assert_eq!(results[2500], json!({"summary": {"created": 2498, "updated": 0, "unchanged": 0, "failed": 2}}));
+        let (_, acme) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/02499", None).await;
+        assert_eq!((&acme["name"], &acme["attributes"]), (&json!("A2499"), &json!({"n": 2499})));
+
+        // Again: nothing to do.
+        lines[1500] = json!({"ref": sf("00000"), "segment": "smb"});
+        lines[2100] = json!({"ref": sf("02100"), "name": "A2100"});
+        let again = stream(app, "/v1/accounts/batch", &lines).await;
+        assert_eq!(again[2500], json!({"summary": {"created": 1, "updated": 1, "unchanged": 2498, "failed": 0}}));
+    }
+
+    async fn ndjson_batches_of_stakeholders_and_assessments(app: &TestApp) {
+        two_accounts(app).await;
+        let people = stream(app, "/v1/stakeholders/batch", &[
+            json!({"ref": hs("c1"), "account_ref": sf("001"), "name": "Mei"}),
+            json!({"ref": hs("c2"), "name": "No account"}),
+        ]).await;
+        let statuses: Vec<&Value> = people.iter().map(|r| &r["status"]).collect();
+        assert_eq!(statuses, [&json!("created"), &json!("failed"), &Value::Null]);
+        assert_eq!(people[2]["summary"]["created"], 1);
+        let scores = stream(app, "/v1/assessments/batch", &[readiness("g1", "001", 3.0, 2.0), readiness("g1", "001", 3.0, 2.0)]).await;
+        let statuses: Vec<&Value> = scores.iter().map(|r| &r["status"]).collect();
+        assert_eq!(statuses, [&json!("created"), &json!("unchanged"), &Value::Null], "the second line finds the first's");
+    }
+}
