@@ -9,12 +9,16 @@
 //! number of observations written in batches of 10,000 (`POST
 //! /v1/observations`), the bulk write csapi had before. Then reads the change
 //! feed from its start (one `account.created` event per account, 1,000 per
-//! page) against listing the same accounts (1,000 per page).
+//! page) against listing the same accounts (1,000 per page). Last, streams
+//! the same accounts again as one NDJSON body (`application/x-ndjson`, each
+//! changing one attribute) and reports the rate and how far this process's
+//! heap (`RssAnon`: the server runs in it) rose above where it started.
 
 mod common;
 
 use std::time::Instant;
 
+use futures_util::StreamExt;
 use serde_json::{Value, json};
 
 use common::{analyze, on_each_backend, start, stop};
@@ -80,6 +84,55 @@ async fn read_all(
     }
 }
 
+/// This process's anonymous resident memory (heap and stacks) in KiB; the
+/// mapped database file is not in it.
+fn heap_kib() -> i64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("RssAnon:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Rows per second of `n` accounts streamed as one NDJSON body (generated
+/// as it is sent, 1,000 lines at a time), and the most the heap rose above
+/// where it was while the answer was read.
+async fn streamed(bench: &common::Bench, n: usize, tier: &'static str) -> (f64, i64) {
+    let before = heap_kib();
+    let lines = futures_util::stream::iter((0..n).step_by(1000).map(move |start| {
+        let mut chunk = Vec::new();
+        for i in start..(start + 1000).min(n) {
+            serde_json::to_writer(&mut chunk, &account(i, tier)).expect("json");
+            chunk.push(b'\n');
+        }
+        Ok::<_, std::io::Error>(chunk)
+    }));
+    let started = Instant::now();
+    let res = bench
+        .client
+        .post(format!("{}/v1/accounts/batch", bench.base))
+        .bearer_auth(common::KEY)
+        .header("content-type", "application/x-ndjson")
+        .body(reqwest::Body::wrap_stream(lines))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let (mut answer, mut rise) = (res.bytes_stream(), 0);
+    let mut tail = Vec::new();
+    while let Some(bytes) = answer.next().await {
+        tail.extend_from_slice(&bytes.expect("answer"));
+        if let Some(end) = tail[..tail.len().saturating_sub(1)].iter().rposition(|b| *b == b'\n') {
+            tail.drain(..=end);
+        }
+        rise = rise.max(heap_kib() - before);
+    }
+    let last: Value = serde_json::from_slice(&tail).expect("the summary line");
+    assert_eq!(last["summary"]["updated"].as_u64(), Some(n as u64), "{last}");
+    (n as f64 / started.elapsed().as_secs_f64(), rise)
+}
+
 async fn run(backend: &str, url: &str, accounts: usize) {
     let (server, bench) = start(url).await;
     let upsert = |tier: &'static str| move |r: std::ops::Range<usize>| json!({"items": r.map(|i| account(i, tier)).collect::<Vec<_>>()});
@@ -143,6 +196,7 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     assert_eq!(listed, accounts);
     // Created and updated accounts, and one event per observation batch: an unchanged run writes none.
     assert_eq!(events, 2 * accounts + accounts.div_ceil(BATCH), "events");
+    let (ndjson, rise) = streamed(&bench, accounts, "silver").await;
     let pct = |r: f64| r / observations;
     println!(
         "| {backend} | observations, {BATCH} per request (baseline) | {observations:.0} rows/s | 1.00 |"
@@ -165,6 +219,11 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     println!(
         "| {backend} | read the feed from its start: {events} events, {PAGE} per page | {feed_s:.2} s | {:.2} |",
         feed_s / list_s
+    );
+    println!(
+        "| {backend} | accounts by ref, one NDJSON body of {accounts} lines (heap rose {:.1} MiB) | {ndjson:.0} rows/s | {:.2} |",
+        rise as f64 / 1024.0,
+        pct(ndjson)
     );
     stop(server).await;
 }
