@@ -123,13 +123,20 @@ async fn streamed(bench: &common::Bench, n: usize, tier: &'static str) -> (f64, 
     let mut tail = Vec::new();
     while let Some(bytes) = answer.next().await {
         tail.extend_from_slice(&bytes.expect("answer"));
-        if let Some(end) = tail[..tail.len().saturating_sub(1)].iter().rposition(|b| *b == b'\n') {
+        if let Some(end) = tail[..tail.len().saturating_sub(1)]
+            .iter()
+            .rposition(|b| *b == b'\n')
+        {
             tail.drain(..=end);
         }
         rise = rise.max(heap_kib() - before);
     }
     let last: Value = serde_json::from_slice(&tail).expect("the summary line");
-    assert_eq!(last["summary"]["updated"].as_u64(), Some(n as u64), "{last}");
+    assert_eq!(
+        last["summary"]["updated"].as_u64(),
+        Some(n as u64),
+        "{last}"
+    );
     (n as f64 / started.elapsed().as_secs_f64(), rise)
 }
 
