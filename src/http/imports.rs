@@ -1,6 +1,8 @@
 //! `POST /v1/accounts/batch`, `/v1/stakeholders/batch` and
 //! `/v1/assessments/batch`: bulk upsert by ref, with a result per item.
 
+use std::future::Future;
+
 use axum::extract::{FromRequest, Request, State};
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
@@ -13,12 +15,14 @@ use uuid::Uuid;
 
 use super::accounts::AccountPatchInput;
 use super::assessments::AssessmentInput;
+use super::csv_body::{Kind, Kinds};
 use super::dto::ExternalRefDto;
 use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
 use super::problem::{FieldProblem, Problem, ProblemResponses};
 use super::stakeholders::StakeholderMergeInput;
 use super::streamed;
-use crate::app::App;
+use crate::app::{App, AppError};
+use crate::domain::api_key::Principal;
 use crate::domain::assessment::AssessmentDraft;
 use crate::domain::import::{
     AccountUpsert, AssessmentUpsert, ItemOutcome, ItemStatus, Outcomes, StakeholderUpsert,
@@ -199,8 +203,44 @@ impl From<ItemOutcome> for ItemResultView {
     }
 }
 
-/// Parses one item, naming every bad field (unprefixed: the outcome puts
-/// each under its item).
+/// What a batch endpoint reads and writes, so that the three answer JSON,
+/// NDJSON and CSV bodies one way.
+trait Importer: 'static {
+    /// The JSON body.
+    type Body: DeserializeOwned + Checked;
+    type Item: Send + 'static;
+    /// The fields of an item that a CSV cell does not give as text.
+    const KINDS: &'static Kinds;
+    /// `atomic` and the items of a JSON body.
+    fn parts(body: Self::Body) -> (bool, Vec<Value>);
+    /// Parses one item, naming every bad field (unprefixed: the outcome puts
+    /// each under its item).
+    fn parse(item: Value) -> Result<Self::Item, Invalid>;
+    fn import(
+        app: &App,
+        p: &Principal,
+        items: Vec<Result<Self::Item, Invalid>>,
+        atomic: bool,
+    ) -> impl Future<Output = Result<Outcomes, AppError>> + Send;
+}
+
+/// Answers a batch: a JSON body at once, an NDJSON or CSV one streamed.
+async fn answer<I: Importer>(app: App, p: Principal, req: Request) -> Result<Response, Problem> {
+    if let Some(items) = streamed::items_of(req.headers(), I::KINDS) {
+        let import = move |items| {
+            let app = app.clone();
+            async move { I::import(&app, &p, items, false).await }
+        };
+        return Ok(streamed::answer(items, req.into_body(), I::parse, import).await);
+    }
+    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
+    let (atomic, items) = I::parts(parse_json(&body)?);
+    let items = items.into_iter().map(I::parse).collect();
+    let outcomes = I::import(&app, &p, items, atomic).await?;
+    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+}
+
+/// Parses one item's body and makes it the use case's item.
 fn parse_item<I: DeserializeOwned + Checked, T>(
     item: Value,
     into: impl FnOnce(I) -> Result<T, Invalid>,
@@ -210,11 +250,37 @@ fn parse_item<I: DeserializeOwned + Checked, T>(
     into(input)
 }
 
-fn account_item(input: AccountItemInput) -> Result<AccountUpsert, Invalid> {
-    Ok(AccountUpsert {
-        key: input.key()?,
-        patch: input.fields.into(),
-    })
+struct Accounts;
+
+impl Importer for Accounts {
+    type Body = AccountBatchInput;
+    type Item = AccountUpsert;
+    const KINDS: &'static Kinds = &Kinds(&[
+        ("original_arr", Kind::Number),
+        ("external_refs", Kind::Json),
+    ]);
+
+    fn parts(body: AccountBatchInput) -> (bool, Vec<Value>) {
+        (body.atomic, body.items)
+    }
+
+    fn parse(item: Value) -> Result<AccountUpsert, Invalid> {
+        parse_item(item, |input: AccountItemInput| {
+            Ok(AccountUpsert {
+                key: input.key()?,
+                patch: input.fields.into(),
+            })
+        })
+    }
+
+    fn import(
+        app: &App,
+        p: &Principal,
+        items: Vec<Result<AccountUpsert, Invalid>>,
+        atomic: bool,
+    ) -> impl Future<Output = Result<Outcomes, AppError>> + Send {
+        app.import_accounts(p, items, atomic)
+    }
 }
 
 /// Upsert accounts by ref (merge), up to 10,000 per call.
@@ -226,10 +292,10 @@ fn account_item(input: AccountItemInput) -> Result<AccountUpsert, Invalid> {
 /// (one bad item refuses the batch, naming it); with `atomic: false` good items are written and
 /// bad ones listed. Each account written records a change event. Write role.
 #[utoipa::path(post, path = "/v1/accounts/batch", operation_id = "upsert_accounts", tag = "accounts",
-    request_body(content((AccountBatchInput = "application/json"), (AccountItemInput = "application/x-ndjson")),
-        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
+    request_body(content((AccountBatchInput = "application/json"), (AccountItemInput = "application/x-ndjson"), (String = "text/csv")),
+        description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+    responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
         content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_accounts(
@@ -237,23 +303,7 @@ pub async fn upsert_accounts(
     Caller(p): Caller,
     req: Request,
 ) -> Result<Response, Problem> {
-    if streamed::is_ndjson(req.headers()) {
-        let parse = |item| parse_item(item, account_item);
-        let import = move |items| {
-            let app = app.clone();
-            async move { app.import_accounts(&p, items, false).await }
-        };
-        return Ok(streamed::answer(req.into_body(), parse, import));
-    }
-    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
-    let batch: AccountBatchInput = parse_json(&body)?;
-    let items = batch
-        .items
-        .into_iter()
-        .map(|item| parse_item(item, account_item))
-        .collect();
-    let outcomes = app.import_accounts(&p, items, batch.atomic).await?;
-    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+    answer::<Accounts>(app, p, req).await
 }
 
 /// One stakeholder to upsert: named by `ref` (created when nobody has it) or
@@ -305,12 +355,38 @@ impl Checked for StakeholderItemInput {
     }
 }
 
-fn stakeholder_item(input: StakeholderItemInput) -> Result<StakeholderUpsert, Invalid> {
-    Ok(StakeholderUpsert {
-        key: input.key()?,
-        account: input.body.account()?,
-        patch: input.body.fields.into(),
-    })
+struct Stakeholders;
+
+impl Importer for Stakeholders {
+    type Body = StakeholderBatchInput;
+    type Item = StakeholderUpsert;
+    const KINDS: &'static Kinds = &Kinds(&[
+        ("involved_in_purchase", Kind::Boolean),
+        ("external_refs", Kind::Json),
+    ]);
+
+    fn parts(body: StakeholderBatchInput) -> (bool, Vec<Value>) {
+        (body.atomic, body.items)
+    }
+
+    fn parse(item: Value) -> Result<StakeholderUpsert, Invalid> {
+        parse_item(item, |input: StakeholderItemInput| {
+            Ok(StakeholderUpsert {
+                key: input.key()?,
+                account: input.body.account()?,
+                patch: input.body.fields.into(),
+            })
+        })
+    }
+
+    fn import(
+        app: &App,
+        p: &Principal,
+        items: Vec<Result<StakeholderUpsert, Invalid>>,
+        atomic: bool,
+    ) -> impl Future<Output = Result<Outcomes, AppError>> + Send {
+        app.import_stakeholders(p, items, atomic)
+    }
 }
 
 /// A batch of stakeholders.
@@ -337,10 +413,10 @@ impl Checked for StakeholderBatchInput {}
 /// default as for accounts; a ref another stakeholder holds, an unknown account or a missing
 /// name fails its item. Each stakeholder written records a change event. Write role.
 #[utoipa::path(post, path = "/v1/stakeholders/batch", operation_id = "upsert_stakeholders", tag = "stakeholders",
-    request_body(content((StakeholderBatchInput = "application/json"), (StakeholderItemInput = "application/x-ndjson")),
-        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
+    request_body(content((StakeholderBatchInput = "application/json"), (StakeholderItemInput = "application/x-ndjson"), (String = "text/csv")),
+        description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+    responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
         content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_stakeholders(
@@ -348,23 +424,7 @@ pub async fn upsert_stakeholders(
     Caller(p): Caller,
     req: Request,
 ) -> Result<Response, Problem> {
-    if streamed::is_ndjson(req.headers()) {
-        let parse = |item| parse_item(item, stakeholder_item);
-        let import = move |items| {
-            let app = app.clone();
-            async move { app.import_stakeholders(&p, items, false).await }
-        };
-        return Ok(streamed::answer(req.into_body(), parse, import));
-    }
-    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
-    let batch: StakeholderBatchInput = parse_json(&body)?;
-    let items = batch
-        .items
-        .into_iter()
-        .map(|item| parse_item(item, stakeholder_item))
-        .collect();
-    let outcomes = app.import_stakeholders(&p, items, batch.atomic).await?;
-    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+    answer::<Stakeholders>(app, p, req).await
 }
 
 /// One assessment to record: the create body of `POST /v1/assessments`, with
@@ -427,11 +487,34 @@ impl Checked for AssessmentItemInput {
     }
 }
 
-fn assessment_item(input: AssessmentItemInput) -> Result<AssessmentUpsert, Invalid> {
-    Ok(AssessmentUpsert {
-        key: input.key()?,
-        draft: AssessmentDraft::try_from(input.fields)?,
-    })
+struct Assessments;
+
+impl Importer for Assessments {
+    type Body = AssessmentBatchInput;
+    type Item = AssessmentUpsert;
+    const KINDS: &'static Kinds = &Kinds(&[("scores.*", Kind::Number)]);
+
+    fn parts(body: AssessmentBatchInput) -> (bool, Vec<Value>) {
+        (body.atomic, body.items)
+    }
+
+    fn parse(item: Value) -> Result<AssessmentUpsert, Invalid> {
+        parse_item(item, |input: AssessmentItemInput| {
+            Ok(AssessmentUpsert {
+                key: input.key()?,
+                draft: AssessmentDraft::try_from(input.fields)?,
+            })
+        })
+    }
+
+    fn import(
+        app: &App,
+        p: &Principal,
+        items: Vec<Result<AssessmentUpsert, Invalid>>,
+        atomic: bool,
+    ) -> impl Future<Output = Result<Outcomes, AppError>> + Send {
+        app.import_assessments(p, items, atomic)
+    }
 }
 
 /// A batch of assessments.
@@ -460,10 +543,10 @@ impl Checked for AssessmentBatchInput {}
 /// transaction, atomic by default as for accounts; each assessment recorded writes its events
 /// (`assessment.created`, `classification.changed`). Write role.
 #[utoipa::path(post, path = "/v1/assessments/batch", operation_id = "upsert_assessments", tag = "assessments",
-    request_body(content((AssessmentBatchInput = "application/json"), (AssessmentItemInput = "application/x-ndjson")),
-        description = "A JSON batch, or one item per line as `application/x-ndjson` (any length, streamed)"),
+    request_body(content((AssessmentBatchInput = "application/json"), (AssessmentItemInput = "application/x-ndjson"), (String = "text/csv")),
+        description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
-    responses((status = 200, description = "A result per item; for an NDJSON body, one line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
+    responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
         content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_assessments(
@@ -471,21 +554,5 @@ pub async fn upsert_assessments(
     Caller(p): Caller,
     req: Request,
 ) -> Result<Response, Problem> {
-    if streamed::is_ndjson(req.headers()) {
-        let parse = |item| parse_item(item, assessment_item);
-        let import = move |items| {
-            let app = app.clone();
-            async move { app.import_assessments(&p, items, false).await }
-        };
-        return Ok(streamed::answer(req.into_body(), parse, import));
-    }
-    let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
-    let batch: AssessmentBatchInput = parse_json(&body)?;
-    let items = batch
-        .items
-        .into_iter()
-        .map(|item| parse_item(item, assessment_item))
-        .collect();
-    let outcomes = app.import_assessments(&p, items, batch.atomic).await?;
-    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+    answer::<Assessments>(app, p, req).await
 }

@@ -8,6 +8,7 @@ mod body;
 mod caching;
 mod changes;
 mod contract;
+mod csv_body;
 mod door;
 mod dto;
 mod examples;

@@ -1,19 +1,21 @@
-//! Batches of any length as `application/x-ndjson`: one item per line, read
-//! as the body arrives and written in transactions of [`CHUNK`] items, with
-//! one result line per item sent back as each transaction commits. Memory
-//! stays flat whatever the body's length: a chunk, a line and the lines not
-//! yet read by the client are all that is held.
+//! Batches of any length, streamed: `application/x-ndjson` (one item per
+//! line) or `text/csv` (a header row naming the fields, one item per row),
+//! read as the body arrives and written in transactions of [`CHUNK`] items,
+//! with one result line per item sent back as each transaction commits.
+//! Memory stays flat whatever the body's length: a chunk, a record and the
+//! lines not yet read by the client are all that is held.
 
 use std::convert::Infallible;
 use std::future::Future;
 
 use axum::body::{Body, Bytes};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
+use super::csv_body::{CsvItems, Kinds};
 use super::imports::ItemResultView;
 use super::problem::Problem;
 use crate::app::AppError;
@@ -22,36 +24,110 @@ use crate::domain::import::{ItemOutcome, ItemStatus, Outcomes};
 
 /// Items per transaction.
 pub const CHUNK: usize = 1000;
-/// The longest line taken (an item with large attributes fits).
+/// The longest line or CSV record taken (an item with large attributes fits).
 pub const MAX_LINE: usize = 1024 * 1024;
-/// The media type of a streamed batch and of its answer.
+/// The media type of an NDJSON batch and of every streamed answer.
 pub const NDJSON: &str = "application/x-ndjson";
+/// The media type of a CSV batch.
+pub const CSV: &str = "text/csv";
 
-/// Whether a request's body is NDJSON.
-pub fn is_ndjson(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case(NDJSON))
+/// Turns a body's bytes into items as they arrive.
+pub trait Items: Send {
+    /// Takes the next bytes, pushing every item they complete.
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        items: &mut Vec<Result<Value, Invalid>>,
+    ) -> Result<(), Problem>;
+    /// The body ended: pushes the item it left unfinished, if any.
+    fn end(&mut self, items: &mut Vec<Result<Value, Invalid>>) -> Result<(), Problem>;
 }
 
-/// Answers a streamed batch: each line parsed by `parse`, each chunk of
-/// well-formed items written by `import` (not atomic: the good items of a
-/// chunk are written and the bad reported, a malformed line among them),
-/// each item's result a line of the answer, in order, then a line with the
-/// counts (`{"summary": …}`). A failure that stops the batch (the store, the
-/// rate limit) is a last line `{"error": <problem>}`: the items before it
-/// stand, those after it were not read.
-pub fn answer<T, F, Fut>(body: Body, parse: fn(Value) -> Result<T, Invalid>, import: F) -> Response
+/// How a streamed body is read, when its media type is one streamed.
+pub fn items_of(headers: &HeaderMap, kinds: &'static Kinds) -> Option<Box<dyn Items>> {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())?
+        .trim();
+    if media.eq_ignore_ascii_case(NDJSON) {
+        Some(Box::new(Lines::default()))
+    } else if media.eq_ignore_ascii_case(CSV) {
+        Some(Box::new(CsvItems::new(kinds)))
+    } else {
+        None
+    }
+}
+
+/// NDJSON: an item per line; blank lines are skipped.
+#[derive(Default)]
+struct Lines {
+    line: Vec<u8>,
+    /// Lines seen, to name one too long.
+    seen: usize,
+}
+
+impl Lines {
+    fn take(&mut self, items: &mut Vec<Result<Value, Invalid>>) {
+        self.seen += 1;
+        if !self.line.trim_ascii().is_empty() {
+            items.push(
+                serde_json::from_slice::<Value>(&self.line)
+                    .map_err(|e| Invalid::single("line", format!("is not JSON: {e}"))),
+            );
+        }
+        self.line.clear();
+    }
+}
+
+impl Items for Lines {
+    fn feed(
+        &mut self,
+        bytes: &[u8],
+        items: &mut Vec<Result<Value, Invalid>>,
+    ) -> Result<(), Problem> {
+        for piece in bytes.split_inclusive(|b| *b == b'\n') {
+            self.line.extend_from_slice(piece);
+            if self.line.len() > MAX_LINE {
+                let why = format!("line {} is longer than {MAX_LINE} bytes", self.seen + 1);
+                return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, why));
+            }
+            if self.line.ends_with(b"\n") {
+                self.take(items);
+            }
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, items: &mut Vec<Result<Value, Invalid>>) -> Result<(), Problem> {
+        self.take(items);
+        Ok(())
+    }
+}
+
+/// Answers a streamed batch: each item read by `items` and parsed by
+/// `parse`, each chunk of well-formed items written by `import` (not atomic:
+/// the good items of a chunk are written and the bad reported, a malformed
+/// one among them), each item's result a line of the answer, in order, then
+/// a line with the counts (`{"summary": …}`). A failure before the first
+/// result (a bad CSV header, the store down) is the answer's status and
+/// problem; one later (the store, the rate limit) is a last line `{"error":
+/// <problem>}`: the items before it stand, those after it were not read.
+pub async fn answer<T, F, Fut>(
+    items: Box<dyn Items>,
+    body: Body,
+    parse: fn(Value) -> Result<T, Invalid>,
+    import: F,
+) -> Response
 where
     T: Send + 'static,
     F: Fn(Vec<Result<T, Invalid>>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Outcomes, AppError>> + Send,
 {
-    let (out, lines) = mpsc::channel::<Bytes>(8);
+    let (out, mut lines) = mpsc::channel::<Result<Bytes, Problem>>(8);
     tokio::spawn(async move {
         let mut batch = Batch {
+            items,
             parse,
             import,
             out: out.clone(),
@@ -59,15 +135,27 @@ where
             next: 0,
             totals: [0; 4],
         };
-        let end = match batch.read(body).await {
-            Ok(()) => summary(&batch.totals),
-            Err(problem) => json!({ "error": problem }),
-        };
-        let _ = out.send(line_of(&end)).await;
+        let end = batch
+            .read(body)
+            .await
+            .map(|()| line_of(&summary(&batch.totals)));
+        let _ = out.send(end).await;
     });
-    let stream = futures_util::stream::unfold(lines, |mut lines| async move {
-        lines.recv().await.map(|l| (Ok::<_, Infallible>(l), lines))
+    let first = match lines.recv().await {
+        Some(Ok(line)) => line,
+        Some(Err(problem)) => return problem.into_response(),
+        None => {
+            return Problem::from(AppError::Internal("the batch stopped".into())).into_response();
+        }
+    };
+    let rest = futures_util::stream::unfold(lines, |mut lines| async move {
+        let line = lines.recv().await?;
+        let line = line.unwrap_or_else(|problem| line_of(&json!({ "error": problem })));
+        Some((line, lines))
     });
+    let stream = futures_util::stream::iter([first])
+        .chain(rest)
+        .map(Ok::<_, Infallible>);
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, NDJSON)],
@@ -77,9 +165,10 @@ where
 }
 
 struct Batch<T, F> {
+    items: Box<dyn Items>,
     parse: fn(Value) -> Result<T, Invalid>,
     import: F,
-    out: mpsc::Sender<Bytes>,
+    out: mpsc::Sender<Result<Bytes, Problem>>,
     /// The items read and not yet written, each with its index.
     chunk: Vec<(usize, Result<T, Invalid>)>,
     next: usize,
@@ -94,39 +183,27 @@ where
 {
     async fn read(&mut self, body: Body) -> Result<(), Problem> {
         let mut data = body.into_data_stream();
-        let mut line: Vec<u8> = Vec::new();
+        let mut ready = Vec::new();
         while let Some(bytes) = data.next().await {
             let bytes = bytes.map_err(|e| {
                 Problem::new(StatusCode::BAD_REQUEST, format!("reading the body: {e}"))
             })?;
-            for piece in bytes.split_inclusive(|b| *b == b'\n') {
-                line.extend_from_slice(piece);
-                if line.len() > MAX_LINE {
-                    let why = format!("line {} is longer than {MAX_LINE} bytes", self.next + 1);
-                    return Err(Problem::new(StatusCode::PAYLOAD_TOO_LARGE, why));
-                }
-                if line.ends_with(b"\n") {
-                    self.take(&line).await?;
-                    line.clear();
-                }
-            }
+            self.items.feed(&bytes, &mut ready)?;
+            self.take(&mut ready).await?;
         }
-        self.take(&line).await?;
+        self.items.end(&mut ready)?;
+        self.take(&mut ready).await?;
         self.write().await
     }
 
-    /// Takes one line (blank lines are skipped), writing the chunk when full.
-    async fn take(&mut self, line: &[u8]) -> Result<(), Problem> {
-        if line.trim_ascii().is_empty() {
-            return Ok(());
-        }
-        let item = serde_json::from_slice::<Value>(line)
-            .map_err(|e| Invalid::single("line", format!("is not JSON: {e}")))
-            .and_then(self.parse);
-        self.chunk.push((self.next, item));
-        self.next += 1;
-        if self.chunk.len() == CHUNK {
-            self.write().await?;
+    /// Takes the items read, writing the chunk whenever it is full.
+    async fn take(&mut self, ready: &mut Vec<Result<Value, Invalid>>) -> Result<(), Problem> {
+        for item in ready.drain(..) {
+            self.chunk.push((self.next, item.and_then(self.parse)));
+            self.next += 1;
+            if self.chunk.len() == CHUNK {
+                self.write().await?;
+            }
         }
         Ok(())
     }
@@ -165,7 +242,7 @@ where
             };
             self.totals[slot(outcome.status)] += 1;
             let view = ItemResultView::from(outcome);
-            if self.out.send(line_of(&view)).await.is_err() {
+            if self.out.send(Ok(line_of(&view))).await.is_err() {
                 return Err(Problem::new(
                     StatusCode::BAD_REQUEST,
                     "the client went away",

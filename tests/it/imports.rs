@@ -609,3 +609,86 @@ on_both_backends! {
         assert_eq!(statuses, [&json!("created"), &json!("unchanged"), &Value::Null], "the second line finds the first's");
     }
 }
+
+/// Sends `body` as a CSV batch to `path`; the answer's status and lines.
+async fn csv(app: &TestApp, path: &str, body: String) -> (u16, Vec<Value>) {
+    let res = app
+        .req_as(ADMIN_KEY, Method::POST, path)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    if status != 200 {
+        return (status, vec![serde_json::from_str(&text).unwrap()]);
+    }
+    let lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    (status, lines)
+}
+
+on_both_backends! {
+    async fn a_csv_batch_types_each_column_and_merges_like_json(app: &TestApp) {
+        // 1,500 rows, two transactions; row 700 has a seat count that is no
+        // number, row 1,200 a cell too few.
+        let mut body = String::from("ref.system,ref.id,name,original_arr,attributes.tier,attributes.seats:number\r\n");
+        for i in 0..1500 {
+            let row = match i {
+                700 => "salesforce,00700,A700,,gold,many".to_owned(),
+                1200 => "salesforce,01200,A1200,,gold".to_owned(),
+                _ => format!("salesforce,{i:05},\"Acme {i}, Inc.\",{i}.5,gold,{i}"),
+            };
+            body.push_str(&row);
+            body.push_str("\r\n");
+        }
+        let (status, results) = csv(app, "/v1/accounts/batch", body).await;
+        assert_eq!(status, 200);
+        assert_eq!(results.len(), 1501);
+        assert_eq!(results[700]["errors"], json!([{"field": "items[700].attributes.seats", "message": "is not a number"}]));
+        assert_eq!(results[1200]["errors"], json!([{"field": "items[1200].row", "message": "has 5 fields; the header names 6"}]));
+        assert_eq!(results[1500], json!({"summary": {"created": 1498, "updated": 0, "unchanged": 0, "failed": 2}}));
+        let (_, acme) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/00042", None).await;
+        assert_eq!(acme["name"], "Acme 42, Inc.");
+        assert_eq!(acme["original_arr"], 42.5);
+        assert_eq!(acme["attributes"], json!({"tier": "gold", "seats": 42}));
+
+        // A second sheet with fewer columns and an empty cell changes only
+        // what it names: the seats stay, the tier of 00042 changes.
+        let body = "ref.system,ref.id,attributes.tier\nsalesforce,00042,platinum\nsalesforce,00043,\n".to_owned();
+        let (_, results) = csv(app, "/v1/accounts/batch", body).await;
+        assert_eq!(results[2], json!({"summary": {"created": 0, "updated": 1, "unchanged": 1, "failed": 0}}));
+        let (_, acme) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/00042", None).await;
+        assert_eq!(acme["attributes"], json!({"tier": "platinum", "seats": 42}));
+    }
+
+    async fn a_bad_csv_header_is_refused_naming_each_column(app: &TestApp) {
+        let body = "ref.id,ref,name:float\n001,,Acme\n".to_owned();
+        let (status, answer) = csv(app, "/v1/accounts/batch", body).await;
+        assert_eq!(status, 422);
+        assert_eq!(problem_fields(&answer[0]), ["header[1]", "header[2]"]);
+        let (_, list) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts", None).await;
+        assert_eq!(list["items"], json!([]), "nothing written");
+    }
+
+    async fn csv_batches_of_stakeholders_and_assessments(app: &TestApp) {
+        two_accounts(app).await;
+        let people = "ref.system,ref.id,account_ref.system,account_ref.id,name,involved_in_purchase\n\
+                      hubspot,c1,salesforce,001,Mei,true\n\
+                      hubspot,c2,salesforce,001,Ola,maybe\n".to_owned();
+        let (_, results) = csv(app, "/v1/stakeholders/batch", people).await;
+        assert_eq!(results[0]["status"], "created");
+        assert_eq!(results[1]["errors"], json!([{"field": "items[1].involved_in_purchase", "message": "is not true or false"}]));
+        let (_, mei) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/stakeholders/{}", results[0]["id"].as_str().unwrap()), None).await;
+        assert_eq!((&mei["name"], &mei["involved_in_purchase"]), (&json!("Mei"), &json!(true)));
+
+        let scores = "ref.system,ref.id,account_ref.system,account_ref.id,framework,scores.goal_clarity,scores.priority,assessed_at\n\
+                      gainsight,g1,salesforce,001,readiness,3,2,2026-11-02T09:00:00Z\n\
+                      gainsight,g1,salesforce,001,readiness,3,2,2026-11-02T09:00:00Z\n".to_owned();
+        let (_, results) = csv(app, "/v1/assessments/batch", scores).await;
+        let statuses: Vec<&Value> = results.iter().map(|r| &r["status"]).collect();
+        assert_eq!(statuses, [&json!("created"), &json!("unchanged"), &Value::Null], "the second row finds the first's");
+        let (_, recorded) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/assessments/{}", results[0]["id"].as_str().unwrap()), None).await;
+        assert_eq!(recorded["scores"], json!({"goal_clarity": 3.0, "priority": 2.0}));
+    }
+}
