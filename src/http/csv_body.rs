@@ -3,10 +3,11 @@
 //! `ref.system`, `attributes.tier`, `scores.value`), and each row after it
 //! becomes the item a JSON body would carry, so one parser checks both.
 //!
-//! A cell is text unless its field is known to be otherwise (`original_arr`
-//! is a number) or its header says so (`attributes.seats:number`,
-//! `attributes.vip:boolean`, `segment:json` to send `null`). An empty cell
-//! leaves its field out, which a merge leaves as it is.
+//! A column must name a field the item takes. A cell is text unless its
+//! field is known to be otherwise (`original_arr` is a number) or its header
+//! says so (`attributes.seats:number`, `attributes.vip:boolean`,
+//! `segment:json` to send `null`). An empty cell leaves its field out, which
+//! a merge leaves as it is.
 
 use axum::http::StatusCode;
 use csv_core::{ReadRecordResult, Reader};
@@ -54,20 +55,23 @@ impl Kind {
     }
 }
 
-/// The fields of an item that are not text, by path; a path ending in `.*`
-/// covers every field under it (`scores.*`).
+/// The fields an item takes, by path, with what their cells are; a path
+/// ending in `.*` covers every field under it (`attributes.*`).
 #[derive(Debug)]
 pub struct Kinds(pub &'static [(&'static str, Kind)]);
 
 impl Kinds {
-    fn of(&self, path: &str) -> Kind {
+    /// What a field is, when the item takes it.
+    fn of(&self, path: &str) -> Option<Kind> {
         self.0
             .iter()
             .find(|(known, _)| match known.strip_suffix('*') {
-                Some(prefix) => path.starts_with(prefix),
+                Some(prefix) => path
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| !rest.is_empty()),
                 None => path == *known,
             })
-            .map_or(Kind::Text, |(_, kind)| *kind)
+            .map(|(_, kind)| *kind)
     }
 }
 
@@ -212,16 +216,17 @@ fn header<'a>(
     bad.into_result().map(|()| columns)
 }
 
-/// A column from its header: `path` or `path:kind`.
+/// A column from its header: `path` or `path:kind`, naming a field the item
+/// takes.
 fn column(cell: &str, kinds: &Kinds) -> Result<Column, String> {
-    let (path, kind) = match cell.rsplit_once(':') {
+    let (path, named) = match cell.rsplit_once(':') {
         Some((path, kind)) => {
             let named = Kind::named(kind).ok_or_else(|| {
                 format!("`{kind}` is not a kind: string, number, boolean or json")
             })?;
-            (path, named)
+            (path, Some(named))
         }
-        None => (cell, kinds.of(cell)),
+        None => (cell, None),
     };
     let segment_ok = |s: &str| {
         !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
@@ -231,9 +236,13 @@ fn column(cell: &str, kinds: &Kinds) -> Result<Column, String> {
             "`{path}` is not a field path: names of letters, digits and `_` joined by `.`"
         ));
     }
+    let known = kinds.of(path).ok_or_else(|| {
+        let fields: Vec<&str> = kinds.0.iter().map(|(p, _)| *p).collect();
+        format!("`{path}` is not a field of an item: {}", fields.join(", "))
+    })?;
     Ok(Column {
         path: path.to_owned(),
-        kind,
+        kind: named.unwrap_or(known),
     })
 }
 
@@ -297,7 +306,15 @@ mod tests {
 
     use super::*;
 
-    static KINDS: Kinds = Kinds(&[("original_arr", Kind::Number), ("scores.*", Kind::Number)]);
+    static KINDS: Kinds = Kinds(&[
+        ("ref.system", Kind::Text),
+        ("ref.id", Kind::Text),
+        ("name", Kind::Text),
+        ("segment", Kind::Text),
+        ("original_arr", Kind::Number),
+        ("attributes.*", Kind::Text),
+        ("scores.*", Kind::Number),
+    ]);
 
     /// Feeds a body in pieces of `size` bytes, as a network might cut it.
     fn items_of(body: &str, size: usize) -> Result<Vec<Result<Value, Invalid>>, Problem> {
@@ -352,7 +369,10 @@ mod tests {
 
     #[test]
     fn a_bad_header_names_every_bad_column() {
-        let Err(problem) = items_of("name,ref,ref.id,a b,x:float\nA,,,,\n", 64) else {
+        let Err(problem) = items_of(
+            "name,ref.id,ref,a b,x:float,nmae,attributes,name\nA,,,,,,,\n",
+            64,
+        ) else {
             panic!("a bad header is refused");
         };
         let body = serde_json::to_value(&problem).unwrap();
@@ -362,7 +382,15 @@ mod tests {
             .iter()
             .map(|e| e["field"].as_str().unwrap())
             .collect();
-        assert_eq!(fields, ["header[2]", "header[3]", "header[4]"]);
+        let each = [
+            "header[2]",
+            "header[3]",
+            "header[4]",
+            "header[5]",
+            "header[6]",
+            "header[7]",
+        ];
+        assert_eq!(fields, each);
     }
 
     #[test]

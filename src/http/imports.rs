@@ -256,7 +256,17 @@ impl Importer for Accounts {
     type Body = AccountBatchInput;
     type Item = AccountUpsert;
     const KINDS: &'static Kinds = &Kinds(&[
+        ("ref.system", Kind::Text),
+        ("ref.id", Kind::Text),
+        ("id", Kind::Text),
+        ("name", Kind::Text),
+        ("segment", Kind::Text),
+        ("owner", Kind::Text),
+        ("lifecycle_stage", Kind::Text),
+        ("customer_since", Kind::Text),
         ("original_arr", Kind::Number),
+        ("currency", Kind::Text),
+        ("attributes.*", Kind::Text),
         ("external_refs", Kind::Json),
     ]);
 
@@ -361,7 +371,18 @@ impl Importer for Stakeholders {
     type Body = StakeholderBatchInput;
     type Item = StakeholderUpsert;
     const KINDS: &'static Kinds = &Kinds(&[
+        ("ref.system", Kind::Text),
+        ("ref.id", Kind::Text),
+        ("id", Kind::Text),
+        ("account_ref.system", Kind::Text),
+        ("account_ref.id", Kind::Text),
+        ("account_id", Kind::Text),
+        ("name", Kind::Text),
+        ("email", Kind::Text),
+        ("title", Kind::Text),
+        ("role", Kind::Text),
         ("involved_in_purchase", Kind::Boolean),
+        ("attributes.*", Kind::Text),
         ("external_refs", Kind::Json),
     ]);
 
@@ -492,7 +513,22 @@ struct Assessments;
 impl Importer for Assessments {
     type Body = AssessmentBatchInput;
     type Item = AssessmentUpsert;
-    const KINDS: &'static Kinds = &Kinds(&[("scores.*", Kind::Number)]);
+    const KINDS: &'static Kinds = &Kinds(&[
+        ("ref.system", Kind::Text),
+        ("ref.id", Kind::Text),
+        ("id", Kind::Text),
+        ("account_id", Kind::Text),
+        ("account_ref.system", Kind::Text),
+        ("account_ref.id", Kind::Text),
+        ("stakeholder_id", Kind::Text),
+        ("stakeholder_ref.system", Kind::Text),
+        ("stakeholder_ref.id", Kind::Text),
+        ("framework", Kind::Text),
+        ("scores.*", Kind::Number),
+        ("notes.*", Kind::Text),
+        ("assessor", Kind::Text),
+        ("assessed_at", Kind::Text),
+    ]);
 
     fn parts(body: AssessmentBatchInput) -> (bool, Vec<Value>) {
         (body.atomic, body.items)
@@ -555,4 +591,39 @@ pub async fn upsert_assessments(
     req: Request,
 ) -> Result<Response, Problem> {
     answer::<Assessments>(app, p, req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    /// The fields at the top of an item's schema.
+    fn properties<S: PartialSchema>() -> BTreeSet<String> {
+        match S::schema() {
+            RefOr::T(Schema::Object(o)) => o.properties.keys().cloned().collect(),
+            _ => BTreeSet::new(),
+        }
+    }
+
+    fn columns<I: Importer>() -> BTreeSet<String> {
+        let top = |path: &str| path.split('.').next().unwrap_or(path).to_owned();
+        I::KINDS.0.iter().map(|(path, _)| top(path)).collect()
+    }
+
+    #[test]
+    fn a_csv_column_can_fill_every_field_an_item_takes() {
+        assert_eq!(columns::<Accounts>(), properties::<AccountItemInput>());
+        assert_eq!(
+            columns::<Stakeholders>(),
+            properties::<StakeholderItemInput>()
+        );
+        let mut assessment = properties::<AssessmentItemInput>();
+        assert!(
+            assessment.remove("external_ref"),
+            "named by `ref` in a batch"
+        );
+        assert_eq!(columns::<Assessments>(), assessment);
+    }
 }

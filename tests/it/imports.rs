@@ -624,7 +624,10 @@ async fn csv(app: &TestApp, path: &str, body: String) -> (u16, Vec<Value>) {
     if status != 200 {
         return (status, vec![serde_json::from_str(&text).unwrap()]);
     }
-    let lines = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     (status, lines)
 }
 
