@@ -7,6 +7,7 @@ mod catalogue;
 mod changes;
 mod delivery;
 mod error;
+mod exports;
 mod frameworks;
 mod idempotency;
 mod imports;
@@ -37,6 +38,7 @@ pub use changes::{
 };
 pub use delivery::WebhookOptions;
 pub use error::AppError;
+pub use exports::{EXPORT_PAGE, ExportPlan, ExportedAccount};
 pub use frameworks::{PublishedFramework, PublishedMatrix};
 pub use idempotency::{Answer, Claim, IdempotencyKey, Reservation};
 pub use key_cache::{DEFAULT_TTL as DEFAULT_KEY_CACHE_TTL, MAX_TTL as MAX_KEY_CACHE_TTL};

@@ -97,16 +97,16 @@ pub struct Qbr {
 }
 
 /// Which records a set's metrics are computed from.
-struct Needs {
+pub(super) struct Needs {
     observed: Vec<String>,
     matrices: Vec<&'static str>,
     expansion: bool,
-    plans: bool,
+    pub(super) plans: bool,
     successes: bool,
 }
 
 impl Needs {
-    fn of<'a>(metrics: impl IntoIterator<Item = &'a MetricDefinition>) -> Self {
+    pub(super) fn of<'a>(metrics: impl IntoIterator<Item = &'a MetricDefinition>) -> Self {
         let mut n = Needs {
             observed: Vec::new(),
             matrices: Vec::new(),
@@ -157,7 +157,7 @@ fn parse_quarter(raw: Option<&str>, cal: FiscalCalendar) -> Result<Quarter, Inva
     }
 }
 
-fn quarter_period(cal: FiscalCalendar, q: Quarter) -> Period {
+pub(super) fn quarter_period(cal: FiscalCalendar, q: Quarter) -> Period {
     Period {
         start: cal.start(q),
         end: cal.end(q),
@@ -409,8 +409,10 @@ impl App {
             .await?;
         let set = sets.remove(0);
         let period = quarter_period(cal, quarter);
+        let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
+        let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
         let book = self
-            .portfolio_records(p, &set, &defs, scope, period)
+            .portfolio_records(p, accounts, &needs, scope, period)
             .await?;
         // A whole book's health is CPU work: off the async workers.
         let (set, rows) = tokio::task::spawn_blocking(move || {
@@ -437,21 +439,20 @@ impl App {
         })
     }
 
-    /// Every account in scope with what its metrics rest on in `period`:
-    /// one read per kind of record, each limited to the scope in SQL.
-    async fn portfolio_records(
+    /// The `accounts` of a scope with what `needs` names of their records in
+    /// `period`: one read per kind of record, each limited to the scope in SQL.
+    pub(super) async fn portfolio_records(
         &self,
         p: &Principal,
-        set: &MetricSet,
-        defs: &HashMap<String, MetricDefinition>,
+        accounts: Vec<AccountBrief>,
+        needs: &Needs,
         scope: &AccountScope,
         period: Period,
     ) -> Result<Book, AppError> {
         let ws = p.workspace_id;
-        let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let last = period.end - Duration::microseconds(1);
         let in_scope = Accounts::InScope(scope);
-        let mut book = Book::of(self.store.accounts_in_scope(ws, scope).await?);
+        let mut book = Book::of(accounts);
         if !needs.observed.is_empty() {
             for o in self
                 .store
@@ -526,9 +527,9 @@ impl App {
 }
 
 /// The accounts of a portfolio read, each with its record, in id order.
-struct Book {
+pub(super) struct Book {
     accounts: Vec<AccountBrief>,
-    records: Vec<AccountRecord>,
+    pub(super) records: Vec<AccountRecord>,
     index: HashMap<Uuid, usize>,
 }
 
@@ -556,7 +557,7 @@ impl Book {
 
     /// The account's record; `None` for an account created since the
     /// accounts were read, which the view leaves out.
-    fn record(&mut self, id: Uuid) -> Option<&mut AccountRecord> {
+    pub(super) fn record(&mut self, id: Uuid) -> Option<&mut AccountRecord> {
         self.index.get(&id).map(|&i| &mut self.records[i])
     }
 

@@ -37,12 +37,29 @@ pub struct AssessmentFilter {
 pub struct AccountScope {
     pub segment: Option<String>,
     pub owner: Option<String>,
+    /// Only accounts whose id is after this one: with `through`, a page of
+    /// the scope, so that a read of the whole book can go a page at a time.
+    pub after: Option<Uuid>,
+    /// Only accounts whose id is this one or before it.
+    pub through: Option<Uuid>,
 }
 
 impl AccountScope {
     /// No filter: reads need not join the accounts.
     pub fn is_everyone(&self) -> bool {
-        self.segment.is_none() && self.owner.is_none()
+        self.segment.is_none()
+            && self.owner.is_none()
+            && self.after.is_none()
+            && self.through.is_none()
+    }
+
+    /// The accounts of this scope from after `after` through `through`.
+    pub fn page(&self, after: Option<Uuid>, through: Uuid) -> Self {
+        Self {
+            after,
+            through: Some(through),
+            ..self.clone()
+        }
     }
 }
 

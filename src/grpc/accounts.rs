@@ -5,9 +5,9 @@ use tonic::{Request, Response, Status};
 use super::convert::{self, account_to_pb, stakeholder_to_pb};
 use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
-use super::{GrpcState, call, imports, status_of};
+use super::{GrpcState, call, exports, imports, status_of};
 use crate::app::{IfMatch, Upsert, Upserted, UpsertedStakeholder};
-use crate::domain::filter::AccountFilter;
+use crate::domain::filter::{AccountFilter, AccountScope};
 use crate::domain::import::{AccountUpsert, StakeholderUpsert};
 use crate::domain::observation::AccountKey;
 use crate::domain::{ExternalRef, Invalid, RecordKey};
@@ -159,6 +159,24 @@ impl AccountService for AccountGrpc {
                 .merge_account_by_ref(&p, reference, patch, &etag)
                 .await;
             up.map(upserted_to_pb).map_err(status_of)
+        })
+    }
+
+    type ExportAccountsStream = exports::ExportStream;
+
+    async fn export_accounts(
+        &self,
+        req: Request<ExportAccountsRequest>,
+    ) -> Result<Response<exports::ExportStream>, Status> {
+        let app = self.0.app.clone();
+        call!(self.0, "ExportAccounts", req, |p, m| {
+            let scope = AccountScope {
+                segment: m.segment,
+                owner: m.owner,
+                ..AccountScope::default()
+            };
+            let plan = app.export_plan(&p, scope, &m.metric_sets).await;
+            Ok::<_, Status>(exports::stream(app, p, plan.map_err(status_of)?))
         })
     }
 

@@ -133,6 +133,7 @@ impl MatrixService for MatrixGrpc {
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
+                ..AccountScope::default()
             };
             self.0
                 .app
@@ -164,6 +165,7 @@ impl MatrixService for MatrixGrpc {
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
+                ..AccountScope::default()
             };
             let t = self
                 .0
@@ -199,6 +201,7 @@ impl MatrixService for MatrixGrpc {
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
+                ..AccountScope::default()
             };
             let chart = self
                 .0

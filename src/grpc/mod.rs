@@ -10,6 +10,7 @@ mod api_keys;
 mod assessments;
 mod changes;
 mod convert;
+mod exports;
 mod frameworks;
 mod imports;
 mod matrices;

@@ -110,6 +110,7 @@ impl PrioritizationService for PrioritizationGrpc {
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
+                ..AccountScope::default()
             };
             let listed = self
                 .0

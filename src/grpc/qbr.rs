@@ -196,6 +196,7 @@ impl QbrService for QbrGrpc {
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
+                ..AccountScope::default()
             };
             self.0
                 .app

@@ -12,6 +12,7 @@ mod csv_body;
 mod door;
 mod dto;
 mod examples;
+mod exports;
 mod extract;
 mod frameworks;
 mod imports;
@@ -237,6 +238,7 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         ))
         .routes(routes!(successes::create, successes::list))
         .routes(routes!(successes::get, successes::patch, successes::delete))
+        .routes(routes!(exports::export_accounts))
 }
 
 /// The batch routes, which accept bodies up to [`observations::BATCH_BODY_LIMIT`].

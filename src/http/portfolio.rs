@@ -285,6 +285,7 @@ pub async fn portfolio(
     let scope = AccountScope {
         segment: q.segment,
         owner: q.owner,
+        ..AccountScope::default()
     };
     let page = PageRequest {
         page_size: q.page_size,
@@ -311,6 +312,7 @@ pub async fn transitions(
     let scope = AccountScope {
         segment: q.segment,
         owner: q.owner,
+        ..AccountScope::default()
     };
     let t = app.transitions(&p, &key, q.from, q.to, &scope).await?;
     Ok(axum::Json(TransitionsView::from(t)).into_response())
@@ -333,6 +335,7 @@ pub async fn chart(
     let scope = AccountScope {
         segment: q.segment,
         owner: q.owner,
+        ..AccountScope::default()
     };
     let chart = app.portfolio_chart(&p, &key, q.as_of, &scope).await?;
     let svg = crate::present::chart::svg(&chart);
@@ -361,6 +364,7 @@ pub async fn prioritization(
     let scope = AccountScope {
         segment: q.segment,
         owner: q.owner,
+        ..AccountScope::default()
     };
     let page = PageRequest {
         page_size: q.page_size,

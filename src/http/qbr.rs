@@ -388,6 +388,7 @@ pub async fn portfolio_health(
     let scope = AccountScope {
         segment: q.segment,
         owner: q.owner,
+        ..AccountScope::default()
     };
     let page = PageRequest {
         page_size: q.page_size,

@@ -3,6 +3,7 @@
 //! CSV; the domain says what they show, this draws it.
 
 pub mod chart;
+pub mod export;
 pub mod report;
 
 /// Escapes text for HTML and SVG content and attributes: the one escaper.

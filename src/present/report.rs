@@ -59,7 +59,7 @@ pub fn csv(q: &Qbr) -> String {
 /// An RFC 4180 field: quoted when it holds a comma, quote or line break.
 /// A leading `=`, `+`, `-` or `@` is prefixed with `'` so spreadsheets
 /// do not run it as a formula.
-fn field(s: &str) -> String {
+pub(super) fn field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

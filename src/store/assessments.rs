@@ -33,6 +33,17 @@ pub struct AccountBrief {
     pub original_arr: Option<f64>,
 }
 
+impl AccountBrief {
+    pub fn of(account: &crate::domain::Account) -> Self {
+        Self {
+            id: account.id,
+            name: account.fields.name.clone(),
+            customer_since: account.fields.customer_since,
+            original_arr: account.fields.original_arr,
+        }
+    }
+}
+
 /// One subject's current normalised point on a matrix, with its account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurrentPoint {

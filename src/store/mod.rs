@@ -88,6 +88,12 @@ macro_rules! in_scope {
         if let Some(v) = &scope.owner {
             q = q.filter(scoped::owner.eq(v.clone()));
         }
+        if let Some(id) = scope.after {
+            q = q.filter(scoped::id.gt(id.to_string()));
+        }
+        if let Some(id) = scope.through {
+            q = q.filter(scoped::id.le(id.to_string()));
+        }
         q
     }};
 }

@@ -270,7 +270,7 @@ fn latest_sql(metrics: usize, admitted: &str) -> String {
 
 /// The condition admitting the accounts of `scope` with an active plan;
 /// its values are pushed onto `binds` (numbered after `$1`, `$2`).
-fn planned_accounts<'a>(scope: &'a AccountScope, binds: &mut Vec<&'a str>) -> String {
+fn planned_accounts(scope: &AccountScope, binds: &mut Vec<String>) -> String {
     let mut sql = String::from(
         "account_id IN (SELECT account_id FROM success_plans \
          WHERE workspace_id = $1 AND status = 'active')",
@@ -279,10 +279,17 @@ fn planned_accounts<'a>(scope: &'a AccountScope, binds: &mut Vec<&'a str>) -> St
         return sql;
     }
     sql.push_str(" AND account_id IN (SELECT id FROM accounts WHERE workspace_id = $1");
-    for (column, value) in [("segment", &scope.segment), ("owner", &scope.owner)] {
+    let after = scope.after.map(|id| id.to_string());
+    let through = scope.through.map(|id| id.to_string());
+    for (condition, value) in [
+        ("segment =", &scope.segment),
+        ("owner =", &scope.owner),
+        ("id >", &after),
+        ("id <=", &through),
+    ] {
         if let Some(v) = value {
-            binds.push(v);
-            sql.push_str(&format!(" AND {column} = ${}", binds.len() + 2));
+            binds.push(v.clone());
+            sql.push_str(&format!(" AND {condition} ${}", binds.len() + 2));
         }
     }
     sql.push(')');
@@ -401,12 +408,10 @@ super::for_each_backend! {
         if metrics.is_empty() {
             return Ok(Vec::new());
         }
-        let mut binds: Vec<&str> = metrics.iter().map(String::as_str).collect();
-        let id;
+        let mut binds: Vec<String> = metrics.to_vec();
         let admitted = match accounts {
             Accounts::One(account) => {
-                id = account.to_string();
-                binds.push(&id);
+                binds.push(account.to_string());
                 format!("account_id = ${}", binds.len() + 2)
             }
             Accounts::InScope(scope) => planned_accounts(scope, &mut binds),

@@ -13,6 +13,7 @@ mod connections;
 mod custom_frameworks;
 mod etags;
 mod events;
+mod exports;
 mod frameworks;
 mod grpc;
 mod imports;

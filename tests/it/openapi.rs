@@ -10,6 +10,7 @@ const PARITY: &[(&str, &str)] = &[
     ("create_account", "csapi.v1.AccountService/CreateAccount"),
     ("get_account", "csapi.v1.AccountService/GetAccount"),
     ("list_accounts", "csapi.v1.AccountService/ListAccounts"),
+    ("export_accounts", "csapi.v1.AccountService/ExportAccounts"),
     ("update_account", "csapi.v1.AccountService/UpdateAccount"),
     ("delete_account", "csapi.v1.AccountService/DeleteAccount"),
     (

@@ -9,6 +9,7 @@ use uuid::Uuid;
 mod definitions;
 mod evaluation;
 mod events;
+mod exports;
 mod plans;
 mod successes;
 
@@ -18,6 +19,9 @@ pub use evaluation::{
     HierarchyResultView, LevelView, Point, TermValueView,
 };
 pub use events::{DeliveryView, EventView, WebhookView};
+pub use exports::{
+    ExportCellView, ExportEquationView, ExportHealthView, ExportPlanView, ExportedAccountView,
+};
 pub use plans::{PlanView, ProgressSummary, TemplateView};
 pub use successes::SuccessView;
 
