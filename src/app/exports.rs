@@ -13,7 +13,7 @@ use super::qbr::{Needs, quarter_period};
 use super::success_plans::today;
 use super::{App, AppError, AssessedPlan, Principal, now};
 use crate::domain::filter::{AccountFilter, AccountScope, Accounts};
-use crate::domain::framework::{Framework, Subject};
+use crate::domain::framework::{Framework, Subject, is_key};
 use crate::domain::metric::MetricDefinition;
 use crate::domain::metric_set::{Health, MetricSet};
 use crate::domain::qbr::{Classified, Period, set_health};
@@ -24,6 +24,9 @@ use crate::store::assessments::AccountBrief;
 
 /// Accounts read per page of an export.
 pub const EXPORT_PAGE: usize = 500;
+
+/// The most metric sets an export request names.
+pub const MAX_EXPORTED_SETS: usize = 20;
 
 /// What an export holds for every account, fixed before the first page so
 /// that each row has the same columns.
@@ -58,7 +61,8 @@ pub struct ExportedAccount {
 
 impl App {
     /// What an export of `scope` holds: every account matrix and equation,
-    /// and the health of every metric set (or of those named) this quarter.
+    /// and the health of every metric set (or of those named: one unknown is
+    /// not found, as for a QBR) this quarter.
     pub async fn export_plan(
         &self,
         p: &Principal,
@@ -66,6 +70,10 @@ impl App {
         set_keys: &[String],
     ) -> Result<ExportPlan, AppError> {
         p.require(Role::Read)?;
+        if set_keys.len() > MAX_EXPORTED_SETS || !set_keys.iter().all(|k| is_key(k)) {
+            let why = format!("must be up to {MAX_EXPORTED_SETS} metric set keys, comma-separated");
+            return Err(Invalid::single("metric_sets", why).into());
+        }
         let keys: Vec<String> = if set_keys.is_empty() {
             let all = self.metric_sets(p).await?;
             all.into_iter().map(|s| s.definition.key).collect()
@@ -74,14 +82,7 @@ impl App {
         };
         let mut sets = Vec::with_capacity(keys.len());
         for k in &keys {
-            let set = match self.catalogued::<MetricSet>(p, k).await {
-                Err(AppError::NotFound(_)) => {
-                    let why = format!("`{k}` is not a metric set of the workspace");
-                    return Err(Invalid::single("metric_sets", why).into());
-                }
-                found => found?.definition,
-            };
-            sets.push(set);
+            sets.push(self.catalogued::<MetricSet>(p, k).await?.definition);
         }
         let frameworks: Vec<Framework> = self
             .frameworks(p)

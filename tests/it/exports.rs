@@ -158,7 +158,9 @@ on_both_backends! {
     async fn an_export_refuses_what_it_cannot_give(app: &TestApp) {
         let (status, _, _) = export(app, "/v1/exports/accounts", "application/json").await;
         assert_eq!(status, 406);
-        let (status, _, body) = export(app, "/v1/exports/accounts?metric_sets=no_such_set", "*/*").await;
+        let (status, _, _) = export(app, "/v1/exports/accounts?metric_sets=no_such_set", "*/*").await;
+        assert_eq!(status, 404, "a set that does not exist, as for a QBR");
+        let (status, _, body) = export(app, "/v1/exports/accounts?metric_sets=Bad-Key", "*/*").await;
         assert_eq!(status, 422);
         assert_eq!(problem_fields(&serde_json::from_str(&body).unwrap()), ["metric_sets"]);
         let (status, _, body) = export(app, "/v1/exports/accounts?region=emea", "*/*").await;
@@ -166,6 +168,6 @@ on_both_backends! {
         let mut c = AccountServiceClient::new(app.channel().await);
         let ask = pb::ExportAccountsRequest { metric_sets: vec!["no_such_set".into()], ..Default::default() };
         let refused = c.export_accounts(authed(ADMIN_KEY, ask)).await.unwrap_err();
-        assert_eq!(refused.code(), tonic::Code::InvalidArgument);
+        assert_eq!(refused.code(), tonic::Code::NotFound);
     }
 }
