@@ -13,7 +13,8 @@
 //! the same accounts again as one NDJSON body (`application/x-ndjson`), then
 //! as one CSV body (`text/csv`), each changing one attribute, and reports the
 //! rates and how far this process's heap (`RssAnon`: the server runs in it)
-//! rose above where it started.
+//! rose above where it started. Last, exports the book (`GET
+//! /v1/exports/accounts`) as NDJSON and as CSV against listing it.
 
 mod common;
 
@@ -145,6 +146,32 @@ async fn streamed(
     (n as f64 / started.elapsed().as_secs_f64(), rise)
 }
 
+/// Seconds to export the book as `accept`, the lines read and the most the
+/// heap rose above where it was while the export was read.
+async fn export(bench: &common::Bench, accept: &str) -> (f64, usize, i64) {
+    let before = heap_kib();
+    let started = Instant::now();
+    let res = bench
+        .client
+        .get(format!("{}/v1/exports/accounts", bench.base))
+        .bearer_auth(common::KEY)
+        .header("accept", accept)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 200);
+    let (mut body, mut lines, mut rise) = (res.bytes_stream(), 0, 0);
+    while let Some(bytes) = body.next().await {
+        lines += bytes
+            .expect("export")
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        rise = rise.max(heap_kib() - before);
+    }
+    (started.elapsed().as_secs_f64(), lines, rise)
+}
+
 /// Account `i` as an NDJSON line, its tier silver.
 fn ndjson_row(i: usize) -> String {
     format!("{}\n", account(i, "silver"))
@@ -227,6 +254,10 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     assert_eq!(events, 2 * accounts + accounts.div_ceil(BATCH), "events");
     let (ndjson, rise) = streamed(&bench, accounts, "application/x-ndjson", "", ndjson_row).await;
     let (csv, csv_rise) = streamed(&bench, accounts, "text/csv", CSV_HEAD, csv_row).await;
+    let (export_s, exported, export_rise) = export(&bench, "application/x-ndjson").await;
+    assert_eq!(exported, accounts);
+    let (sheet_s, rows, sheet_rise) = export(&bench, "text/csv").await;
+    assert_eq!(rows, accounts + 1, "a header and a row per account");
     let pct = |r: f64| r / observations;
     println!(
         "| {backend} | observations, {BATCH} per request (baseline) | {observations:.0} rows/s | 1.00 |"
@@ -259,6 +290,16 @@ async fn run(backend: &str, url: &str, accounts: usize) {
         "| {backend} | accounts by ref, one CSV body of {accounts} rows (heap rose {:.1} MiB) | {csv:.0} rows/s | {:.2} |",
         csv_rise as f64 / 1024.0,
         pct(csv)
+    );
+    println!(
+        "| {backend} | export {exported} accounts as NDJSON (heap rose {:.1} MiB) | {export_s:.2} s | {:.2} |",
+        export_rise as f64 / 1024.0,
+        export_s / list_s
+    );
+    println!(
+        "| {backend} | export {accounts} accounts as CSV (heap rose {:.1} MiB) | {sheet_s:.2} s | {:.2} |",
+        sheet_rise as f64 / 1024.0,
+        sheet_s / list_s
     );
     stop(server).await;
 }
