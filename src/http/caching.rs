@@ -3,7 +3,8 @@
 //! QBR packs, health, charts and portfolios get one too) and
 //! `Cache-Control: private, no-cache` (a client may keep it but must ask
 //! again); a GET whose `If-None-Match` names the current ETag gets 304 and
-//! no body. The read still runs: what is saved is the transfer.
+//! no body. The read still runs: what is saved is the transfer. A streamed
+//! answer (the book export) gets no ETag: hashing it would hold it whole.
 
 use std::future::Future;
 
@@ -11,6 +12,7 @@ use axum::body::{Body, to_bytes};
 use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use http_body::Body as _;
 use sha2::{Digest, Sha256};
 
 /// Answers are per key and change with every write.
@@ -32,8 +34,12 @@ where
         return res;
     }
     let (mut parts, body) = res.into_parts();
+    // A streamed answer (an export) has no length known in advance: it goes
+    // as it is made, unhashed, rather than held whole in memory.
+    let streamed = body.size_hint().exact().is_none();
     let body = match parts.headers.get(header::ETAG) {
         Some(_) => body,
+        None if streamed => body,
         None => {
             let Ok(bytes) = to_bytes(body, usize::MAX).await else {
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
