@@ -61,8 +61,9 @@ where
     Response::from_parts(parts, body)
 }
 
-/// A strong ETag naming these exact bytes.
-fn content_etag(bytes: &[u8]) -> HeaderValue {
+/// A strong ETag naming these exact bytes, or an answer that these bytes
+/// name exactly (a feed page by its request and where it ends).
+pub fn content_etag(bytes: &[u8]) -> HeaderValue {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
     HeaderValue::from_str(&format!("\"h{hex}\"")).unwrap_or(HeaderValue::from_static("\"h\""))

@@ -1,10 +1,12 @@
 //! `/v1/changes`: the change feed a sync tails.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::caching::content_etag;
 use super::extract::{Caller, Query};
 use super::problem::{Problem, ProblemResponses};
 pub use crate::app::views::EventView;
@@ -63,6 +65,7 @@ impl From<Changes> for ChangesView {
 pub async fn list(
     State(app): State<App>,
     Caller(p): Caller,
+    RawQuery(raw): RawQuery,
     Query(q): Query<ChangesParams>,
 ) -> Result<Response, Problem> {
     let query = ChangesQuery {
@@ -77,5 +80,15 @@ pub async fn list(
         wait: q.wait,
     };
     let changes = app.changes(&p, &query).await?;
-    Ok(axum::Json(ChangesView::from(changes)).into_response())
+    // A page's events are settled: the request and where the page ends name
+    // its content, so the ETag need not hash the whole page.
+    let name = format!(
+        "changes?{}#{}",
+        raw.unwrap_or_default(),
+        changes.next_cursor.as_deref().unwrap_or_default()
+    );
+    let mut res = axum::Json(ChangesView::from(changes)).into_response();
+    res.headers_mut()
+        .insert(header::ETAG, content_etag(name.as_bytes()));
+    Ok(res)
 }

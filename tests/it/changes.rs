@@ -360,3 +360,52 @@ on_both_backends! {
         }
     }
 }
+
+/// The feed page of `query`: its status, ETag and event count, sent with
+/// `If-None-Match: held` when given.
+async fn tagged(app: &TestApp, query: &str, held: Option<&str>) -> (u16, String, usize) {
+    let mut req = app.req_as(ADMIN_KEY, Method::GET, &format!("/v1/changes{query}"));
+    if let Some(tag) = held {
+        req = req.header("if-none-match", tag);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let n = match status {
+        200 => res.json::<Value>().await.unwrap()["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        _ => 0,
+    };
+    (status, tag, n)
+}
+
+on_both_backends! {
+    async fn a_feed_page_is_tagged_by_its_request_and_where_it_ends(app: &TestApp) {
+        let create = |name: &'static str| app.send(ADMIN_KEY, Method::POST, "/v1/accounts", Some(json!({"name": name})));
+        create("One").await;
+        let query = "?types=account.*";
+        let mut first = tagged(app, query, None).await;
+        for _ in 0..100 {
+            if first.2 == 1 { break; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            first = tagged(app, query, None).await;
+        }
+        assert_eq!((first.0, first.2), (200, 1));
+        let (status, tag, _) = tagged(app, query, Some(&first.1)).await;
+        assert_eq!((status, tag.as_str()), (304, first.1.as_str()), "the same page: not modified");
+        let (status, other, _) = tagged(app, "?types=account.*&page_size=5", Some(&first.1)).await;
+        assert_eq!(status, 200, "another request names another page");
+        assert_ne!(other, first.1);
+        create("Two").await;
+        let started = Instant::now();
+        let (status, tag, n) = loop {
+            let page = tagged(app, query, Some(&first.1)).await;
+            if page.0 == 200 || started.elapsed() > Duration::from_secs(5) { break page; }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!((status, n), (200, 2), "a page that ends further on is new");
+        assert_ne!(tag, first.1);
+    }
+}
