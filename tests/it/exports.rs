@@ -82,10 +82,15 @@ on_both_backends! {
         post(app, "/v1/assessments", json!({"account_ref": sf("001"), "framework": "success_equation",
             "scores": top, "assessed_at": "2026-11-03T09:00:00Z"})).await;
         let acme = app.send(ADMIN_KEY, Method::GET, "/v1/accounts/by-ref/salesforce/001", None).await.1;
-        // An active plan over 2025 without objectives: nothing done, everything expected, off
-        // track.
+        // An active plan over 2025 whose one objective's KPI reads adoption breadth (0 → 100 %):
+        // 50 % makes it half done, while the calendar expects it all done: off track.
         let plan = post(app, "/v1/success-plans", json!({"account_id": acme["id"], "name": "Rollout", "status": "active",
             "start_date": "2025-01-01", "target_date": "2025-12-31"})).await;
+        let plan_id = plan["id"].as_str().unwrap();
+        post(app, &format!("/v1/success-plans/{plan_id}/objectives"), json!({"title": "Go live",
+            "kpis": [{"name": "Features in use", "metric_key": "adoption_breadth", "baseline": 0, "target": 100}]})).await;
+        post(app, "/v1/observations", json!({"observations": [{"account_id": acme["id"], "metric": "adoption_breadth",
+            "observed_at": "2026-11-01T00:00:00Z", "value": 50}]})).await;
 
         let (status, media, body) = export(app, "/v1/exports/accounts?metric_sets=qbr_traditional", "application/x-ndjson").await;
         assert_eq!((status, media.as_str()), (200, "application/x-ndjson"));
@@ -98,7 +103,7 @@ on_both_backends! {
         assert_eq!(a["equations"], json!({"success_equation.adoption": one,
             "success_equation.renewal": one, "success_equation.expansion": one}));
         assert_eq!(a["plans"][0]["id"], plan["id"]);
-        assert_eq!((&a["plans"][0]["progress"]["progress"], &a["plans"][0]["progress"]["health"]), (&json!(0.0), &json!("off_track")));
+        assert_eq!((&a["plans"][0]["progress"]["progress"], &a["plans"][0]["progress"]["health"]), (&json!(0.5), &json!("off_track")));
         let health = &a["health"]["qbr_traditional"];
         assert_eq!((&health["score"], &health["colour"]), (&Value::Null, &json!("no_data")));
         assert_eq!(health["missing"].as_array().unwrap().len(), 11, "no metric has data");
@@ -118,7 +123,7 @@ on_both_backends! {
         assert_eq!((cell("cell.readiness"), cell("cell.people")), ("achiever", ""));
         assert_eq!(cell("equation.success_equation.renewal"), "1");
         assert_eq!((cell("health.qbr_traditional.score"), cell("health.qbr_traditional.colour")), ("", "no_data"));
-        assert_eq!((cell("plans.active"), cell("plans.off_track"), cell("plans.progress")), ("1", "1", "0"));
+        assert_eq!((cell("plans.active"), cell("plans.off_track"), cell("plans.progress")), ("1", "1", "0.5"));
 
         // Over gRPC: the same rows.
         let mut c = AccountServiceClient::new(app.channel().await);
@@ -132,7 +137,7 @@ on_both_backends! {
         assert_eq!(a.cells["readiness"].cell, "achiever");
         assert_eq!(a.equations["success_equation.adoption"].value, 1.0);
         assert_eq!((a.health["qbr_traditional"].colour.as_str(), a.health["qbr_traditional"].score), ("no_data", None));
-        assert_eq!((a.plans[0].health.as_str(), a.plans[0].progress), ("off_track", 0.0));
+        assert_eq!((a.plans[0].health.as_str(), a.plans[0].progress), ("off_track", 0.5));
     }
 
     async fn an_export_pages_through_the_book_giving_each_account_once(app: &TestApp) {
