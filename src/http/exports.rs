@@ -10,6 +10,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
 
+use super::accept;
 use super::extract::{Caller, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::streamed::NDJSON;
@@ -130,35 +131,17 @@ fn line(value: &impl serde::Serialize) -> Bytes {
     Bytes::from(line)
 }
 
-/// Whether `Accept` asks for CSV rather than NDJSON (the default); a
-/// request for neither is a 406.
+/// Whether `Accept` asks for CSV rather than NDJSON (the default).
 fn wants_csv(headers: &HeaderMap) -> Result<bool, Problem> {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(false);
-    };
-    let mut best: Option<(f32, bool)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';').map(str::trim);
-        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let csv = match media.as_str() {
-            NDJSON | "application/*" | "*/*" => false,
-            "text/csv" | "text/*" => true,
-            _ => continue,
-        };
-        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
-            best = Some((q, csv));
-        }
-    }
-    best.map(|(_, csv)| csv).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "the export is available as application/x-ndjson or text/csv",
-        )
-    })
+    let offers = [
+        (NDJSON, false),
+        ("application/*", false),
+        ("*/*", false),
+        ("text/csv", true),
+        ("text/*", true),
+    ];
+    let available = "the export is available as application/x-ndjson or text/csv";
+    accept::negotiate(headers, &offers, false, available)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The REST door: axum routes over the use cases in [`crate::app`], with the
 //! OpenAPI document generated from the same handlers.
 
+mod accept;
 mod accounts;
 mod api_keys;
 mod assessments;

@@ -2,13 +2,14 @@
 //! `/v1/accounts/{id}/qbr` (JSON, CSV or a self-contained HTML report).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::accept;
 use super::extract::{Caller, PathId, Query};
 use super::portfolio::PlacementView;
 use super::problem::{Problem, ProblemResponses};
@@ -408,35 +409,18 @@ enum Format {
     Html,
 }
 
-/// The client's preferred format by `Accept` (q-values honoured; JSON by default).
+/// The client's preferred format by `Accept` (JSON by default).
 fn negotiate(headers: &HeaderMap) -> Result<Format, Problem> {
-    let Some(accept) = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(Format::Json);
-    };
-    let mut best: Option<(f32, Format)> = None;
-    for range in accept.split(',') {
-        let mut parts = range.split(';').map(str::trim);
-        let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let q = parts
-            .find_map(|p| p.strip_prefix("q="))
-            .and_then(|q| q.parse::<f32>().ok())
-            .unwrap_or(1.0);
-        let format = match media.as_str() {
-            "application/json" | "application/*" | "*/*" => Format::Json,
-            "text/csv" => Format::Csv,
-            "text/html" | "text/*" => Format::Html,
-            _ => continue,
-        };
-        if q > 0.0 && best.is_none_or(|(b, _)| q > b) {
-            best = Some((q, format));
-        }
-    }
-    best.map(|(_, f)| f).ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_ACCEPTABLE,
-            "a QBR is available as application/json, text/csv or text/html",
-        )
-    })
+    let offers = [
+        ("application/json", Format::Json),
+        ("application/*", Format::Json),
+        ("*/*", Format::Json),
+        ("text/csv", Format::Csv),
+        ("text/html", Format::Html),
+        ("text/*", Format::Html),
+    ];
+    let available = "a QBR is available as application/json, text/csv or text/html";
+    accept::negotiate(headers, &offers, Format::Json, available)
 }
 
 /// The sets a QBR request names: `compare`, or `metric_set`, or the default.
