@@ -21,7 +21,12 @@ pub fn downgrade(mut doc: Value) -> Value {
             }
         }
     }
+    let used = used_schemas(&doc);
     json_only(&mut doc);
+    let still = used_schemas(&doc);
+    drop_schemas(&mut doc, |name| {
+        used.contains(name) && !still.contains(name)
+    });
     walk(&mut doc, false);
     let types = component_types(&doc);
     type_nullable_references(&mut doc, &types);
@@ -64,6 +69,70 @@ fn json_only(doc: &mut Value) {
         });
     }
     paths.retain(|_, item| item.as_object().is_some_and(|o| !o.is_empty()));
+}
+
+const SCHEMA_REF: &str = "#/components/schemas/";
+
+/// The component schemas the document's operations use, directly or
+/// through other schemas.
+fn used_schemas(doc: &Value) -> std::collections::BTreeSet<String> {
+    let mut used = std::collections::BTreeSet::new();
+    let Some(schemas) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+    else {
+        return used;
+    };
+    let mut next = Vec::new();
+    if let Some(top) = doc.as_object() {
+        for (key, value) in top {
+            match (key.as_str(), value.as_object()) {
+                ("components", Some(components)) => components
+                    .iter()
+                    .filter(|(kind, _)| *kind != "schemas")
+                    .for_each(|(_, v)| refs_in(v, &mut next)),
+                _ => refs_in(value, &mut next),
+            }
+        }
+    }
+    while let Some(name) = next.pop() {
+        if used.insert(name.clone())
+            && let Some(schema) = schemas.get(&name)
+        {
+            refs_in(schema, &mut next);
+        }
+    }
+    used
+}
+
+/// Drops the component schemas `gone` names: those only the left-out
+/// operations used (the book export's rows), so that the edition names
+/// nothing it never uses.
+fn drop_schemas(doc: &mut Value, gone: impl Fn(&str) -> bool) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| !gone(name));
+    }
+}
+
+/// The names of the component schemas `value` refers to.
+fn refs_in(value: &Value, names: &mut Vec<String>) {
+    match value {
+        Value::Object(o) => {
+            if let Some(name) = o
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix(SCHEMA_REF))
+            {
+                names.push(name.to_owned());
+            }
+            o.values().for_each(|v| refs_in(v, names));
+        }
+        Value::Array(a) => a.iter().for_each(|v| refs_in(v, names)),
+        _ => {}
+    }
 }
 
 /// The `type` of each component schema that has one.
@@ -354,6 +423,32 @@ mod tests {
                 json!({"type": "object", "properties": {"const": {"type": "string"}, "type": {"type": "string"}}})
             ),
             json!({"type": "object", "properties": {"const": {"type": "string"}, "type": {"type": "string"}}})
+        );
+    }
+
+    #[test]
+    fn schemas_only_left_out_operations_use_are_dropped() {
+        let answer = |media: &str, schema: &str| json!({"responses": {"200": {"content": {media: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}}}});
+        let doc = json!({
+            "paths": {"/a": {"get": answer("application/json", "A")}, "/rows": {"get": answer("application/x-ndjson", "Row")}},
+            "components": {"schemas": {
+                "A": {"properties": {"b": {"$ref": "#/components/schemas/B"}}},
+                "B": {"type": "string"},
+                "Row": {"properties": {"b": {"$ref": "#/components/schemas/B"}, "c": {"$ref": "#/components/schemas/C"}}},
+                "C": {"type": "string"},
+                "Free": {"type": "string"}
+            }}
+        });
+        let doc = downgrade(doc);
+        let kept: Vec<&String> = doc["components"]["schemas"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(
+            kept,
+            ["A", "B", "Free"],
+            "Row and C only served the NDJSON answer"
         );
     }
 
