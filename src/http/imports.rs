@@ -166,7 +166,7 @@ pub struct ItemResultView {
 
 /// What a batch did: counts, and a result per item.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BatchResult {
+pub struct UpsertBatchResult {
     pub created: usize,
     pub updated: usize,
     pub unchanged: usize,
@@ -175,7 +175,7 @@ pub struct BatchResult {
     pub items: Vec<ItemResultView>,
 }
 
-impl From<Outcomes> for BatchResult {
+impl From<Outcomes> for UpsertBatchResult {
     fn from(outcomes: Outcomes) -> Self {
         Self {
             created: outcomes.count(ItemStatus::Created),
@@ -237,7 +237,7 @@ async fn answer<I: Importer>(app: App, p: Principal, req: Request) -> Result<Res
     let (atomic, items) = I::parts(parse_json(&body)?);
     let items = items.into_iter().map(I::parse).collect();
     let outcomes = I::import(&app, &p, items, atomic).await?;
-    Ok(axum::Json(BatchResult::from(outcomes)).into_response())
+    Ok(axum::Json(UpsertBatchResult::from(outcomes)).into_response())
 }
 
 /// Parses one item's body and makes it the use case's item.
@@ -306,7 +306,7 @@ impl Importer for Accounts {
         description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
-        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
+        content((UpsertBatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_accounts(
     State(app): State<App>,
@@ -438,7 +438,7 @@ impl Checked for StakeholderBatchInput {}
         description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
-        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
+        content((UpsertBatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_stakeholders(
     State(app): State<App>,
@@ -583,7 +583,7 @@ impl Checked for AssessmentBatchInput {}
         description = "A JSON batch; or, of any length and streamed, one item per line as `application/x-ndjson` or a CSV sheet (`text/csv`) whose header row names each column's field by its path (`ref.id`, `name`, `attributes.tier`, `attributes.seats:number`)"),
     params(("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
     responses((status = 200, description = "A result per item; for an NDJSON or CSV body, one NDJSON line per item and a last line with the counts (`{\"summary\": …}`) or the problem that stopped the batch (`{\"error\": …}`)",
-        content((BatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
+        content((UpsertBatchResult = "application/json"), (ItemResultView = "application/x-ndjson"))), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn upsert_assessments(
     State(app): State<App>,
