@@ -39,6 +39,8 @@ pub struct ExportPlan {
     pub equations: Vec<(String, String)>,
     pub sets: Vec<MetricSet>,
     defs: HashMap<String, MetricDefinition>,
+    /// What every page reads: the sets' records and the plans.
+    needs: Needs,
     pub quarter: Quarter,
     period: Period,
 }
@@ -91,6 +93,13 @@ impl App {
             .map(|f| f.framework)
             .filter(|f| f.subject == Subject::Account)
             .collect();
+        let defs = self.metrics_by_key(p).await?;
+        let mut needs = Needs::of(
+            sets.iter()
+                .flat_map(|s| &s.metrics)
+                .filter_map(|m| defs.get(&m.metric)),
+        );
+        needs.plans = true;
         let cal = self.fiscal_calendar(p).await?;
         let quarter = cal.containing(now());
         Ok(ExportPlan {
@@ -103,8 +112,9 @@ impl App {
                 .iter()
                 .flat_map(|f| f.equations.iter().map(|e| (f.key.clone(), e.key.clone())))
                 .collect(),
+            needs,
             sets,
-            defs: self.metrics_by_key(p).await?,
+            defs,
             quarter,
             period: quarter_period(cal, quarter),
         })
@@ -134,16 +144,9 @@ impl App {
             return Ok(Vec::new());
         };
         let scope = plan.scope.page(after, last.id);
-        let mut needs = Needs::of(
-            plan.sets
-                .iter()
-                .flat_map(|s| &s.metrics)
-                .filter_map(|m| plan.defs.get(&m.metric)),
-        );
-        needs.plans = true;
         let briefs = accounts.iter().map(AccountBrief::of).collect();
         let book = self
-            .portfolio_records(p, briefs, &needs, &scope, plan.period)
+            .portfolio_records(p, briefs, &plan.needs, &scope, plan.period)
             .await?;
         let at = now();
         let matrices: Vec<&str> = plan.matrices.iter().map(String::as_str).collect();

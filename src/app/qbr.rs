@@ -97,6 +97,7 @@ pub struct Qbr {
 }
 
 /// Which records a set's metrics are computed from.
+#[derive(Debug, Clone)]
 pub(super) struct Needs {
     observed: Vec<String>,
     matrices: Vec<&'static str>,

@@ -13,7 +13,7 @@ use utoipa::IntoParams;
 use super::accept;
 use super::extract::{Caller, Query};
 use super::problem::{Problem, ProblemResponses};
-use super::streamed::NDJSON;
+use super::streamed::{NDJSON, line_of};
 use crate::app::views::ExportedAccountView;
 use crate::app::{App, ExportPlan};
 use crate::domain::api_key::Principal;
@@ -103,7 +103,7 @@ async fn pages(
                 let end = if csv {
                     Err(std::io::Error::other(e.to_string()))
                 } else {
-                    Ok(line(&json!({ "error": Problem::from(e) })))
+                    Ok(line_of(&json!({ "error": Problem::from(e) })))
                 };
                 let _ = out.send(end).await;
                 return;
@@ -116,19 +116,13 @@ async fn pages(
             if csv {
                 chunk.extend_from_slice(export::row(&plan, &view).as_bytes());
             } else {
-                chunk.extend_from_slice(&line(&view));
+                chunk.extend_from_slice(&line_of(&view));
             }
         }
         if out.send(Ok(chunk.into())).await.is_err() {
             return;
         }
     }
-}
-
-fn line(value: &impl serde::Serialize) -> Bytes {
-    let mut line = serde_json::to_vec(value).unwrap_or_default();
-    line.push(b'\n');
-    Bytes::from(line)
 }
 
 /// Whether `Accept` asks for CSV rather than NDJSON (the default).

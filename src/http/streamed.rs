@@ -280,7 +280,8 @@ fn summary(totals: &[usize; 4]) -> Value {
     }})
 }
 
-fn line_of(value: &impl serde::Serialize) -> Bytes {
+/// A value as one NDJSON line.
+pub(super) fn line_of(value: &impl serde::Serialize) -> Bytes {
     let mut line = serde_json::to_vec(value).unwrap_or_default();
     line.push(b'\n');
     Bytes::from(line)
