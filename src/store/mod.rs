@@ -185,6 +185,25 @@ pub struct StoreConfig {
 const SQLITE_PRAGMAS: &str = "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
      PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA mmap_size = 1073741824;";
 
+/// Tells SQLite that no connection is ever used by two threads at once (each
+/// is owned by one pooled task at a time), so it need not lock a mutex on
+/// every call, and stops it counting every allocation under another: the two
+/// locks cost a tenth of a feed read's CPU time. SQLite takes these settings
+/// only before its first connection opens; later calls are refused, and
+/// SQLite keeps its safe defaults.
+fn unshared_sqlite_connections() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        use libsqlite3_sys::{SQLITE_CONFIG_MEMSTATUS, SQLITE_CONFIG_MULTITHREAD, sqlite3_config};
+        // SAFETY: both options take the arguments given (none; one int), and
+        // change only SQLite's global settings, which it reads when it starts.
+        unsafe {
+            sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+            sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+        }
+    });
+}
+
 impl Store {
     pub async fn connect(config: &StoreConfig) -> Result<Self, StoreError> {
         let url = config.url.as_str();
@@ -195,6 +214,7 @@ impl Store {
             Backend::Pg(build_pool(manager, config)?)
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url).to_owned();
+            unshared_sqlite_connections();
             let mut mc = ManagerConfig::<SqliteConn>::default();
             mc.recycling_method = RecyclingMethod::Fast;
             mc.custom_setup = Box::new(|path| {
