@@ -185,11 +185,12 @@ impl AccountService for AccountGrpc {
         req: Request<tonic::Streaming<AccountImportItem>>,
     ) -> Result<Response<ImportResponse>, Status> {
         call!(self.0, "ImportAccounts", req, |p, m| {
-            async {
-                let (items, atomic) = imports::items(m, |i| i.atomic, account_item).await?;
-                let done = self.0.app.import_accounts(&p, items, atomic).await;
-                done.map(imports::response).map_err(status_of)
-            }
+            imports::run(
+                m,
+                |i| i.atomic,
+                account_item,
+                |items, atomic| self.0.app.import_accounts(&p, items, atomic),
+            )
             .await
         })
     }
@@ -199,11 +200,12 @@ impl AccountService for AccountGrpc {
         req: Request<tonic::Streaming<StakeholderImportItem>>,
     ) -> Result<Response<ImportResponse>, Status> {
         call!(self.0, "ImportStakeholders", req, |p, m| {
-            async {
-                let (items, atomic) = imports::items(m, |i| i.atomic, stakeholder_item).await?;
-                let done = self.0.app.import_stakeholders(&p, items, atomic).await;
-                done.map(imports::response).map_err(status_of)
-            }
+            imports::run(
+                m,
+                |i| i.atomic,
+                stakeholder_item,
+                |items, atomic| self.0.app.import_stakeholders(&p, items, atomic),
+            )
             .await
         })
     }

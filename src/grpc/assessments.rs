@@ -92,11 +92,12 @@ impl AssessmentService for AssessmentGrpc {
         req: Request<tonic::Streaming<AssessmentImportItem>>,
     ) -> Result<Response<ImportResponse>, Status> {
         call!(self.0, "ImportAssessments", req, |p, m| {
-            async {
-                let (items, atomic) = imports::items(m, |i| i.atomic, assessment_item).await?;
-                let done = self.0.app.import_assessments(&p, items, atomic).await;
-                done.map(imports::response).map_err(status_of)
-            }
+            imports::run(
+                m,
+                |i| i.atomic,
+                assessment_item,
+                |items, atomic| self.0.app.import_assessments(&p, items, atomic),
+            )
             .await
         })
     }

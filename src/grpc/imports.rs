@@ -6,6 +6,8 @@ use uuid::Uuid;
 
 use super::convert;
 use super::pb::{ImportFieldError, ImportItemResult, ImportResponse};
+use super::status::status_of;
+use crate::app::AppError;
 use crate::domain::Invalid;
 use crate::domain::import::{ItemStatus, Outcomes};
 use crate::domain::observation::MAX_BATCH;
@@ -13,7 +15,7 @@ use crate::domain::observation::MAX_BATCH;
 /// The items of an import stream, each parsed, and whether the import is
 /// atomic (the first item says; default true). More than the largest batch
 /// is refused unread.
-pub(super) async fn items<M, T>(
+async fn items<M, T>(
     mut stream: tonic::Streaming<M>,
     atomic: impl Fn(&M) -> Option<bool>,
     parse: impl Fn(M) -> Result<T, Invalid>,
@@ -33,6 +35,24 @@ pub(super) async fn items<M, T>(
         items.push(parse(item));
     }
     Ok((items, is_atomic))
+}
+
+/// Reads an import stream and answers a result per item: `import` runs the
+/// use case on the parsed items and whether the import is atomic.
+pub(super) async fn run<M, T, F>(
+    stream: tonic::Streaming<M>,
+    atomic: impl Fn(&M) -> Option<bool>,
+    parse: impl Fn(M) -> Result<T, Invalid>,
+    import: impl FnOnce(Vec<Result<T, Invalid>>, bool) -> F,
+) -> Result<ImportResponse, Status>
+where
+    F: Future<Output = Result<Outcomes, AppError>>,
+{
+    let (items, is_atomic) = items(stream, atomic, parse).await?;
+    import(items, is_atomic)
+        .await
+        .map(response)
+        .map_err(status_of)
 }
 
 /// An id given as text, where empty means none.
@@ -56,7 +76,7 @@ pub(super) fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result
     }
 }
 
-pub(super) fn response(outcomes: Outcomes) -> ImportResponse {
+fn response(outcomes: Outcomes) -> ImportResponse {
     let count = |s: ItemStatus| u32::try_from(outcomes.count(s)).unwrap_or(u32::MAX);
     ImportResponse {
         created: count(ItemStatus::Created),
