@@ -119,8 +119,7 @@ impl App {
                 .filter(|e| hook.wants(&e.kind))
                 .map(|e| {
                     let delivery = Delivery::new(id, e.position.id, &e.kind, at);
-                    let body = serde_json::to_string(&EventView::from(e))?;
-                    Ok((delivery, body))
+                    Ok((delivery, EventView::json(&e)?))
                 })
                 .collect::<Result<Vec<_>, serde_json::Error>>()
                 .map_err(|e| AppError::Internal(format!("a delivery's body: {e}")))?;

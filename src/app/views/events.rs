@@ -56,6 +56,65 @@ impl From<Event> for EventView {
     }
 }
 
+impl EventView {
+    /// Writes `event` as this view serialises it (byte for byte: a property
+    /// test holds the two together) without building the view. The feed
+    /// sends thousands of events a page and a webhook one per delivery:
+    /// building each view and checking its stored `data` again (csapi wrote
+    /// it, serialised from a view) was a fifth of a feed read's CPU time.
+    pub fn write_json(event: &Event, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"id\":");
+        uuid_json(out, event.position.id);
+        out.extend_from_slice(b",\"type\":");
+        serde_json::to_writer(&mut *out, &event.kind)?;
+        out.extend_from_slice(b",\"occurred_at\":");
+        serde_json::to_writer(&mut *out, &event.occurred_at)?;
+        out.extend_from_slice(b",\"resource\":");
+        serde_json::to_writer(&mut *out, &event.resource)?;
+        out.extend_from_slice(b",\"resource_id\":");
+        serde_json::to_writer(&mut *out, &event.resource_id)?;
+        out.extend_from_slice(b",\"account_id\":");
+        match event.account_id {
+            Some(id) => uuid_json(out, id),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"account_refs\":[");
+        for (i, r) in event.account_refs.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"system\":");
+            serde_json::to_writer(&mut *out, &r.system)?;
+            out.extend_from_slice(b",\"id\":");
+            serde_json::to_writer(&mut *out, &r.id)?;
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"],\"data\":");
+        out.extend_from_slice(event.data.as_bytes());
+        out.extend_from_slice(b",\"cursor\":\"");
+        out.extend_from_slice(event.position.cursor().as_bytes());
+        out.extend_from_slice(b"\"}");
+        Ok(())
+    }
+
+    /// [`Self::write_json`] as text: a webhook delivery's body.
+    pub fn json(event: &Event) -> serde_json::Result<String> {
+        let mut out = Vec::new();
+        Self::write_json(event, &mut out)?;
+        String::from_utf8(out).map_err(serde::ser::Error::custom)
+    }
+}
+
+fn uuid_json(out: &mut Vec<u8>, id: Uuid) {
+    out.push(b'"');
+    out.extend_from_slice(
+        id.hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .as_bytes(),
+    );
+    out.push(b'"');
+}
+
 /// Where a workspace's events are pushed. The signing secret is never shown again after it is
 /// made.
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,6 +191,74 @@ impl From<Delivery> for DeliveryView {
             last_latency_ms: d.last_latency_ms,
             last_error: d.last_error,
             created_at: d.created_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::domain::ExternalRef;
+    use crate::domain::event::Position;
+
+    fn event(
+        kind: String,
+        resource_id: String,
+        refs: Vec<(String, String)>,
+        micros: i64,
+        account: bool,
+    ) -> Event {
+        Event {
+            position: Position {
+                tx: micros,
+                id: Uuid::from_u128(micros as u128 * 7919),
+            },
+            kind,
+            occurred_at: Utc.timestamp_micros(micros).single().unwrap_or_default(),
+            resource: "account".into(),
+            resource_id,
+            account_id: account.then(|| Uuid::from_u128(42)),
+            account_refs: refs
+                .into_iter()
+                .map(|(s, i)| ExternalRef::new(s, i))
+                .collect(),
+            data: r#"{"id":"x","attributes":{"note":"a \"quoted\" \\ line\n"},"n":[1,2.5,null]}"#
+                .into(),
+        }
+    }
+
+    proptest! {
+        /// The writer and the view's derived serialisation are the same
+        /// bytes, whatever the text (quotes, backslashes, control
+        /// characters, any Unicode) and whenever the event occurred.
+        #[test]
+        fn the_writer_writes_what_the_view_serialises(
+            kind in any::<String>(),
+            resource_id in any::<String>(),
+            refs in proptest::collection::vec((any::<String>(), any::<String>()), 0..3),
+            micros in 0..4_102_444_800_000_000i64,
+            account in any::<bool>(),
+        ) {
+            let e = event(kind, resource_id, refs, micros, account);
+            let mut written = Vec::new();
+            EventView::write_json(&e, &mut written).unwrap();
+            prop_assert_eq!(String::from_utf8(written).unwrap(), serde_json::to_string(&EventView::from(e)).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_whole_second_and_a_millisecond_are_written_as_the_view_writes_them() {
+        for micros in [1_764_547_200_000_000, 1_764_547_200_123_000] {
+            let e = event("account.created".into(), "r".into(), vec![], micros, false);
+            let mut written = Vec::new();
+            EventView::write_json(&e, &mut written).unwrap();
+            assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&EventView::from(e)).unwrap()
+            );
         }
     }
 }
