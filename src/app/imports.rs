@@ -49,7 +49,7 @@ impl App {
             Ok(plan.outcomes)
         }
         .await;
-        work.finish(result).await
+        self.after_bulk_write(work.finish(result).await)
     }
 
     /// Merges each item into the stakeholder it names, or creates one under
@@ -74,7 +74,7 @@ impl App {
             one_by_one(&mut work, items, atomic, upsert_stakeholder_item).await
         }
         .await;
-        work.finish(result).await
+        self.after_bulk_write(work.finish(result).await)
     }
 
     /// Records each item's assessment unless the assessment its ref (or id)
@@ -106,7 +106,7 @@ impl App {
             one_by_one(&mut work, items, atomic, record_assessment_item).await
         }
         .await;
-        work.finish(result).await
+        self.after_bulk_write(work.finish(result).await)
     }
 
     /// The frameworks the items name, each read once (an unknown key is left

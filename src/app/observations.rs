@@ -116,7 +116,7 @@ impl App {
             })
         }
         .await;
-        work.finish(result).await
+        self.after_bulk_write(work.finish(result).await)
     }
 
     /// The account each distinct id or ref of a batch names, where it names one.

@@ -74,6 +74,17 @@ impl App {
             joined: None,
         })
     }
+
+    /// Passes a bulk write's outcome on, first letting the store bring its
+    /// planner statistics up with what the write may have grown (see
+    /// `store::statistics`): the next batch of a sync is planned for the
+    /// tables as they now are.
+    pub(super) fn after_bulk_write<T>(&self, done: Result<T, AppError>) -> Result<T, AppError> {
+        if done.is_ok() {
+            self.store.refresh_statistics_soon();
+        }
+        done
+    }
 }
 
 impl Work {

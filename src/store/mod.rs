@@ -33,6 +33,7 @@ pub mod observations;
 mod pool;
 mod schema;
 pub mod stakeholders;
+mod statistics;
 pub mod success_plans;
 pub mod successes;
 mod tx;
@@ -167,6 +168,7 @@ pub(crate) enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pub(crate) backend: Backend,
+    refreshing: statistics::Refreshing,
 }
 
 /// How to reach the database.
@@ -233,7 +235,10 @@ impl Store {
                 writer: Arc::new(tokio::sync::Mutex::new(())),
             }
         };
-        Ok(Self { backend })
+        Ok(Self {
+            backend,
+            refreshing: Default::default(),
+        })
     }
 
     /// `postgres` or `sqlite`, for logs and metrics.
