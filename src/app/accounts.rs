@@ -204,7 +204,13 @@ impl App {
             written(work.delete_account(id, current.version).await?, ())?;
             let refs = &current.fields.external_refs;
             let tombstone = serde_json::json!({"id": id, "external_refs": refs_to(refs.clone())});
-            let event = NewEvent::new(Resource::Account, Change::Deleted, id, now(), tombstone);
+            let event = NewEvent::new(
+                Resource::Account,
+                Change::Deleted,
+                id,
+                now(),
+                tombstone.to_string(),
+            );
             record(&mut work, event.about(id, refs)).await
         }
         .await;

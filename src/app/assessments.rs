@@ -106,7 +106,13 @@ impl App {
             let tombstone = serde_json::json!({
                 "id": id, "account_id": x.account_id, "stakeholder_id": x.stakeholder_id,
             });
-            let event = NewEvent::new(Resource::Assessment, Change::Deleted, id, now(), tombstone);
+            let event = NewEvent::new(
+                Resource::Assessment,
+                Change::Deleted,
+                id,
+                now(),
+                tombstone.to_string(),
+            );
             let refs = account_refs(&mut work, x.account_id).await?;
             record(&mut work, event.about(x.account_id, &refs)).await?;
             record_moves(&mut work, &x, &before, &refs).await
@@ -195,7 +201,7 @@ async fn record_moves(
             Change::Moved,
             subject,
             now(),
-            data,
+            data.to_string(),
         );
         record(tx, event.about(x.account_id, refs)).await?;
     }

@@ -196,7 +196,13 @@ pub(super) async fn record_removal<T: Catalogued>(tx: &mut Tx, key: &str) -> Res
     let tombstone = serde_json::json!({ "key": key });
     record(
         tx,
-        NewEvent::new(T::RESOURCE, Change::Deleted, key, now(), tombstone),
+        NewEvent::new(
+            T::RESOURCE,
+            Change::Deleted,
+            key,
+            now(),
+            tombstone.to_string(),
+        ),
     )
     .await
 }

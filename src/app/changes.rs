@@ -171,6 +171,6 @@ pub(super) async fn account_refs(
 }
 
 /// The JSON a resource's events carry: the resource as the REST API returns it.
-pub(super) fn data_of(view: &impl Serialize) -> Result<serde_json::Value, AppError> {
-    serde_json::to_value(view).map_err(|e| AppError::Internal(format!("an event's data: {e}")))
+pub(super) fn data_of(view: &impl Serialize) -> Result<String, AppError> {
+    serde_json::to_string(view).map_err(|e| AppError::Internal(format!("an event's data: {e}")))
 }

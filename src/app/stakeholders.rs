@@ -176,7 +176,7 @@ impl App {
             written(work.delete_stakeholder(id, current.version).await?, ())?;
             let refs = refs_to(current.fields.external_refs.clone());
             let tombstone = serde_json::json!({"id": id, "account_id": current.account_id, "external_refs": refs});
-            let event = NewEvent::new(Resource::Stakeholder, Change::Deleted, id, now(), tombstone);
+            let event = NewEvent::new(Resource::Stakeholder, Change::Deleted, id, now(), tombstone.to_string());
             record_about(&mut work, current.account_id, event).await
         }
         .await;

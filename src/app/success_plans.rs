@@ -170,7 +170,7 @@ impl App {
                 Change::Deleted,
                 id,
                 now(),
-                tombstone,
+                tombstone.to_string(),
             );
             record(&mut work, event).await
         }
@@ -345,7 +345,13 @@ impl App {
             if_match.check(PLAN, current.version)?;
             written(work.delete_plan(id, current.version, now()).await?, ())?;
             let tombstone = serde_json::json!({ "id": id, "account_id": current.account_id });
-            let event = NewEvent::new(Resource::SuccessPlan, Change::Deleted, id, now(), tombstone);
+            let event = NewEvent::new(
+                Resource::SuccessPlan,
+                Change::Deleted,
+                id,
+                now(),
+                tombstone.to_string(),
+            );
             record_about(&mut work, current.account_id, event).await
         }
         .await;
@@ -629,7 +635,7 @@ async fn record_health_change(
         Change::HealthChanged,
         p.id,
         p.updated_at,
-        data,
+        data.to_string(),
     );
     record_about(tx, p.account_id, event).await
 }

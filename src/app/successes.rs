@@ -199,7 +199,13 @@ impl App {
             if_match.check(SUCCESS, current.version)?;
             written(work.delete_success(id, current.version).await?, ())?;
             let tombstone = serde_json::json!({ "id": id, "account_id": current.account_id });
-            let event = NewEvent::new(Resource::Success, Change::Deleted, id, now(), tombstone);
+            let event = NewEvent::new(
+                Resource::Success,
+                Change::Deleted,
+                id,
+                now(),
+                tombstone.to_string(),
+            );
             record_about(&mut work, current.account_id, event).await
         }
         .await;

@@ -144,8 +144,9 @@ pub struct NewEvent {
     /// The account the change concerns, with its refs as they were: a sync
     /// finds its own record by them, even for a deleted account.
     pub account: Option<(Uuid, Vec<ExternalRef>)>,
-    /// The resource as the REST API returns it; for a delete, a tombstone.
-    pub data: serde_json::Value,
+    /// The JSON text of the resource as the REST API returns it; for a
+    /// delete, a tombstone. Text, not a tree: it is stored as it is.
+    pub data: String,
 }
 
 impl NewEvent {
@@ -154,7 +155,7 @@ impl NewEvent {
         change: Change,
         resource_id: impl std::fmt::Display,
         occurred_at: DateTime<Utc>,
-        data: serde_json::Value,
+        data: String,
     ) -> Self {
         Self {
             id: Uuid::now_v7(),

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type};
 use utoipa::{PartialSchema, ToSchema};
@@ -15,6 +16,7 @@ use uuid::Uuid;
 
 use super::accounts::AccountPatchInput;
 use super::assessments::AssessmentInput;
+use super::body::parse_plain;
 use super::csv_body::{Kind, Kinds};
 use super::dto::ExternalRefDto;
 use super::extract::{Caller, Checked, JsonBytes, parse_json, parse_value};
@@ -208,20 +210,32 @@ impl From<ItemOutcome> for ItemResultView {
 trait Importer: 'static {
     /// The JSON body.
     type Body: DeserializeOwned + Checked;
+    /// An item as a body gives it.
+    type Input: DeserializeOwned + Checked;
     type Item: Send + 'static;
     /// The fields of an item that a CSV cell does not give as text.
     const KINDS: &'static Kinds;
     /// `atomic` and the items of a JSON body.
     fn parts(body: Self::Body) -> (bool, Vec<Value>);
-    /// Parses one item, naming every bad field (unprefixed: the outcome puts
-    /// each under its item).
-    fn parse(item: Value) -> Result<Self::Item, Invalid>;
+    /// Makes a well-formed item the use case's item.
+    fn item(input: Self::Input) -> Result<Self::Item, Invalid>;
     fn import(
         app: &App,
         p: &Principal,
         items: Vec<Result<Self::Item, Invalid>>,
         atomic: bool,
     ) -> impl Future<Output = Result<Outcomes, AppError>> + Send;
+}
+
+/// A JSON batch with its items kept as text: most bodies are one, and each
+/// item then parses straight into its type, without a tree of it first.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBatch<'a> {
+    #[serde(default = "yes")]
+    atomic: bool,
+    #[serde(borrow)]
+    items: Vec<&'a RawValue>,
 }
 
 /// Answers a batch: a JSON body at once, an NDJSON or CSV one streamed.
@@ -231,29 +245,48 @@ async fn answer<I: Importer>(app: App, p: Principal, req: Request) -> Result<Res
             let app = app.clone();
             async move { I::import(&app, &p, items, false).await }
         };
-        return Ok(streamed::answer(items, req.into_body(), I::parse, import).await);
+        return Ok(streamed::answer(items, req.into_body(), parse::<I>, import).await);
     }
     let JsonBytes(body) = JsonBytes::from_request(req, &()).await?;
-    let (atomic, items) = I::parts(parse_json(&body)?);
-    let items = items.into_iter().map(I::parse).collect();
+    let (atomic, items) = match serde_json::from_slice::<RawBatch>(&body) {
+        Ok(batch) => (
+            batch.atomic,
+            batch.items.into_iter().map(parse_raw::<I>).collect(),
+        ),
+        Err(_) => {
+            let (atomic, items) = I::parts(parse_json(&body)?);
+            (atomic, items.into_iter().map(parse::<I>).collect())
+        }
+    };
     let outcomes = I::import(&app, &p, items, atomic).await?;
     Ok(axum::Json(UpsertBatchResult::from(outcomes)).into_response())
 }
 
-/// Parses one item's body and makes it the use case's item.
-fn parse_item<I: DeserializeOwned + Checked, T>(
-    item: Value,
-    into: impl FnOnce(I) -> Result<T, Invalid>,
-) -> Result<T, Invalid> {
-    let input = parse_value::<I>(item)?;
+/// Parses one item, naming every bad field (unprefixed: the outcome puts
+/// each under its item).
+fn parse<I: Importer>(item: Value) -> Result<I::Item, Invalid> {
+    let input = parse_value::<I::Input>(item)?;
     input.check()?;
-    into(input)
+    I::item(input)
+}
+
+/// [`parse`] of an item kept as text: straight into its type when it is
+/// plain (`parse_plain`), through [`parse`] when not.
+fn parse_raw<I: Importer>(item: &RawValue) -> Result<I::Item, Invalid> {
+    let Some(input) = parse_plain::<I::Input>(item.get().as_bytes()) else {
+        let value = serde_json::from_str(item.get())
+            .map_err(|e| Invalid::single("body", format!("malformed JSON: {e}")))?;
+        return parse::<I>(value);
+    };
+    input.check()?;
+    I::item(input)
 }
 
 struct Accounts;
 
 impl Importer for Accounts {
     type Body = AccountBatchInput;
+    type Input = AccountItemInput;
     type Item = AccountUpsert;
     const KINDS: &'static Kinds = &Kinds(&[
         ("ref.system", Kind::Text),
@@ -274,12 +307,10 @@ impl Importer for Accounts {
         (body.atomic, body.items)
     }
 
-    fn parse(item: Value) -> Result<AccountUpsert, Invalid> {
-        parse_item(item, |input: AccountItemInput| {
-            Ok(AccountUpsert {
-                key: input.key()?,
-                patch: input.fields.into(),
-            })
+    fn item(input: AccountItemInput) -> Result<AccountUpsert, Invalid> {
+        Ok(AccountUpsert {
+            key: input.key()?,
+            patch: input.fields.into(),
         })
     }
 
@@ -369,6 +400,7 @@ struct Stakeholders;
 
 impl Importer for Stakeholders {
     type Body = StakeholderBatchInput;
+    type Input = StakeholderItemInput;
     type Item = StakeholderUpsert;
     const KINDS: &'static Kinds = &Kinds(&[
         ("ref.system", Kind::Text),
@@ -390,13 +422,11 @@ impl Importer for Stakeholders {
         (body.atomic, body.items)
     }
 
-    fn parse(item: Value) -> Result<StakeholderUpsert, Invalid> {
-        parse_item(item, |input: StakeholderItemInput| {
-            Ok(StakeholderUpsert {
-                key: input.key()?,
-                account: input.body.account()?,
-                patch: input.body.fields.into(),
-            })
+    fn item(input: StakeholderItemInput) -> Result<StakeholderUpsert, Invalid> {
+        Ok(StakeholderUpsert {
+            key: input.key()?,
+            account: input.body.account()?,
+            patch: input.body.fields.into(),
         })
     }
 
@@ -512,6 +542,7 @@ struct Assessments;
 
 impl Importer for Assessments {
     type Body = AssessmentBatchInput;
+    type Input = AssessmentItemInput;
     type Item = AssessmentUpsert;
     const KINDS: &'static Kinds = &Kinds(&[
         ("ref.system", Kind::Text),
@@ -534,12 +565,10 @@ impl Importer for Assessments {
         (body.atomic, body.items)
     }
 
-    fn parse(item: Value) -> Result<AssessmentUpsert, Invalid> {
-        parse_item(item, |input: AssessmentItemInput| {
-            Ok(AssessmentUpsert {
-                key: input.key()?,
-                draft: AssessmentDraft::try_from(input.fields)?,
-            })
+    fn item(input: AssessmentItemInput) -> Result<AssessmentUpsert, Invalid> {
+        Ok(AssessmentUpsert {
+            key: input.key()?,
+            draft: AssessmentDraft::try_from(input.fields)?,
         })
     }
 
@@ -610,6 +639,27 @@ mod tests {
     fn columns<I: Importer>() -> BTreeSet<String> {
         let top = |path: &str| path.split('.').next().unwrap_or(path).to_owned();
         I::KINDS.0.iter().map(|(path, _)| top(path)).collect()
+    }
+
+    #[test]
+    fn an_item_kept_as_text_parses_as_its_tree_does() {
+        let items = [
+            r#"{"ref": {"system": "salesforce", "id": "001"}, "name": "Acme", "attributes": {"tier": "gold"}}"#,
+            r#"{"ref": {"system": "salesforce", "id": "001"}, "name": "Acme \u00e9"}"#,
+            r#"{"ref": {"system": "salesforce", "id": "0\u0001"}, "name": "Acme"}"#,
+            r#"{"id": "not-a-uuid", "name": 7, "region": "EMEA"}"#,
+            r#"{"name": "Acme", "customer_since": "10000-01-01"}"#,
+            r#"[1, 2]"#,
+        ];
+        for text in items {
+            let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+            let tree: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                parse_raw::<Accounts>(&raw),
+                parse::<Accounts>(tree),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -174,7 +174,7 @@ super::for_each_backend! {
                     resource_id: e.resource_id.clone(),
                     account_id,
                     account_refs: refs,
-                    data: e.data.to_string(),
+                    data: e.data.clone(),
                 })
             })
             .collect::<Result<_, StoreError>>()?;
