@@ -9,7 +9,7 @@ use csapi::grpc::pb;
 use csapi::grpc::pb::assessment_service_client::AssessmentServiceClient;
 
 use crate::changes::next_events;
-use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends, problem_fields};
+use crate::support::{ADMIN_KEY, Backend, TestApp, authed, on_both_backends, problem_fields};
 
 async fn batch(app: &TestApp, body: Value) -> (u16, Value) {
     app.send(ADMIN_KEY, Method::POST, "/v1/accounts/batch", Some(body))
@@ -694,4 +694,55 @@ on_both_backends! {
         let (_, recorded) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/assessments/{}", results[0]["id"].as_str().unwrap()), None).await;
         assert_eq!(recorded["scores"], json!({"goal_clarity": 3.0, "priority": 2.0}));
     }
+}
+
+#[derive(diesel::QueryableByName)]
+struct Analysed {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    tables: i64,
+}
+
+/// A sync's bulk writes keep PostgreSQL's planner statistics of the tables they grow up to date:
+/// autovacuum would look a minute later, or never (it is off on the test machine), and without
+/// them a batch's ref lookup hashes every ref of the workspace. `last_analyze` is set only by an
+/// `ANALYZE` statement, never by autovacuum.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bulk_writes_bring_postgres_planner_statistics_up_to_date() {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let Some(app) = TestApp::start(Backend::Postgres).await else {
+        return;
+    };
+    let items: Vec<Value> = (0..2000)
+        .map(|i| json!({"ref": sf(&format!("S{i:05}")), "name": format!("Account {i}")}))
+        .collect();
+    let (status, _) = batch(&app, json!({ "items": items })).await;
+    assert_eq!(status, 200);
+    let mut db = AsyncPgConnection::establish(app.database_url())
+        .await
+        .expect("connect");
+    let mut analysed = 0;
+    for _ in 0..50 {
+        // PostgreSQL publishes a session's row counts up to a second after its commit: a
+        // later bulk write (this one changes nothing) looks at them again.
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let (status, _) = batch(
+            &app,
+            json!({"items": [{"ref": sf("S00000"), "name": "Account 0"}]}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        analysed = diesel::sql_query(
+            "SELECT count(*) AS tables FROM pg_stat_user_tables \
+             WHERE relname IN ('accounts', 'external_refs', 'events') AND last_analyze IS NOT NULL",
+        )
+        .get_result::<Analysed>(&mut db)
+        .await
+        .expect("statistics")
+        .tables;
+        if analysed == 3 {
+            break;
+        }
+    }
+    assert_eq!(analysed, 3, "accounts, their refs and events analysed");
+    app.finish().await;
 }

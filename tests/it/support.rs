@@ -225,6 +225,11 @@ impl TestApp {
         }
     }
 
+    /// The database this server runs on.
+    pub fn database_url(&self) -> &str {
+        &self.url
+    }
+
     /// Another replica's core over the same database, trusting a resolved
     /// key for `key_cache`.
     pub async fn replica(&self, key_cache: Duration) -> App {
