@@ -7,7 +7,8 @@
 
 use std::sync::LazyLock;
 
-use diesel::sql_types::{Array, BigInt, Double, Integer, Nullable, Text};
+use diesel::sql_types::Array;
+use diesel::{Column, Expression};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{accounts, events, external_refs, webhook_deliveries};
@@ -85,20 +86,26 @@ pub(crate) trait InsertMany<R> {
     async fn insert_many(&mut self, rows: Vec<R>) -> Result<(), StoreError>;
 }
 
-/// `INSERT INTO table (c1, …) SELECT * FROM unnest($1::t1[], …)`: the rows
-/// bound as one array per column.
-fn unnest_insert(table: &str, columns: &[(&str, &str)]) -> String {
-    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let arrays: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, pg))| format!("${}::{pg}[]", i + 1))
-        .collect();
+/// `INSERT INTO table (c1, …) SELECT * FROM unnest($1, …)`: the rows bound
+/// as one array per column (each bound with its array type, so no casts).
+fn unnest_insert(table: &str, columns: &[&str]) -> String {
+    let arrays: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
     format!(
         "INSERT INTO {table} ({}) SELECT * FROM unnest({})",
-        names.join(", "),
+        columns.join(", "),
         arrays.join(", ")
     )
+}
+
+/// The schema's column a row's field is written to: the field's own name,
+/// unless given.
+macro_rules! column_of {
+    ($table:ident, $field:ident) => {
+        $table::$field
+    };
+    ($table:ident, $field:ident = $column:ident) => {
+        $table::$column
+    };
 }
 
 /// On PostgreSQL, one statement for all the rows, bound as one array per
@@ -107,16 +114,22 @@ fn unnest_insert(table: &str, columns: &[(&str, &str)]) -> String {
 /// for a fifth of the batch's time. On SQLite, multi-row statements of
 /// [`CHUNK`] rows, all in one blocking call.
 macro_rules! insert_many {
-    ($($row:ty => $table:ident { $($field:ident: $st:ty as $column:literal $pg:literal),+ $(,)? }),+ $(,)?) => {$(
+    ($($row:ty => $table:ident { $($field:ident $(= $column:ident)?),+ $(,)? }),+ $(,)?) => {$(
         impl InsertMany<$row> for AsyncPgConnection {
             async fn insert_many(&mut self, rows: Vec<$row>) -> Result<(), StoreError> {
-                static SQL: LazyLock<String> =
-                    LazyLock::new(|| unnest_insert(stringify!($table), &[$(($column, $pg)),+]));
+                static SQL: LazyLock<String> = LazyLock::new(|| {
+                    unnest_insert(
+                        stringify!($table),
+                        &[$(<column_of!($table, $field $(= $column)?) as Column>::NAME),+],
+                    )
+                });
                 if rows.is_empty() {
                     return Ok(());
                 }
                 diesel::sql_query(SQL.as_str())
-                    $(.bind::<Array<$st>, _>(rows.iter().map(|r| &r.$field).collect::<Vec<_>>()))+
+                    $(.bind::<Array<<column_of!($table, $field $(= $column)?) as Expression>::SqlType>, _>(
+                        rows.iter().map(|r| &r.$field).collect::<Vec<_>>(),
+                    ))+
                     .execute(self)
                     .await?;
                 Ok(())
@@ -140,53 +153,17 @@ macro_rules! insert_many {
 
 insert_many! {
     AccountRow => accounts {
-        workspace_id: Text as "workspace_id" "text",
-        id: Text as "id" "text",
-        name: Text as "name" "text",
-        segment: Nullable<Text> as "segment" "text",
-        owner: Nullable<Text> as "owner" "text",
-        lifecycle_stage: Nullable<Text> as "lifecycle_stage" "text",
-        customer_since: Nullable<Text> as "customer_since" "text",
-        original_arr: Nullable<Double> as "original_arr" "float8",
-        currency: Text as "currency" "text",
-        attributes: Text as "attributes" "text",
-        version: BigInt as "version" "int8",
-        created_at: BigInt as "created_at" "int8",
-        updated_at: BigInt as "updated_at" "int8",
+        workspace_id, id, name, segment, owner, lifecycle_stage, customer_since, original_arr,
+        currency, attributes, version, created_at, updated_at,
     },
-    RefRow => external_refs {
-        workspace_id: Text as "workspace_id" "text",
-        entity: Text as "entity" "text",
-        system: Text as "system" "text",
-        external_id: Text as "external_id" "text",
-        entity_id: Text as "entity_id" "text",
-    },
+    RefRow => external_refs { workspace_id, entity, system, external_id, entity_id },
     EventRow => events {
-        workspace_id: Text as "workspace_id" "text",
-        id: Text as "id" "text",
-        tx: BigInt as "tx" "int8",
-        kind: Text as "type" "text",
-        occurred_at: BigInt as "occurred_at" "int8",
-        resource: Text as "resource" "text",
-        resource_id: Text as "resource_id" "text",
-        account_id: Nullable<Text> as "account_id" "text",
-        account_refs: Text as "account_refs" "text",
-        data: Text as "data" "text",
+        workspace_id, id, tx, kind = type_, occurred_at, resource, resource_id, account_id,
+        account_refs, data,
     },
     DeliveryRow => webhook_deliveries {
-        workspace_id: Text as "workspace_id" "text",
-        id: Text as "id" "text",
-        webhook_id: Text as "webhook_id" "text",
-        event_id: Text as "event_id" "text",
-        event_type: Text as "event_type" "text",
-        payload: Text as "payload" "text",
-        status: Text as "status" "text",
-        attempts: Integer as "attempts" "int4",
-        next_attempt_at: Nullable<BigInt> as "next_attempt_at" "int8",
-        last_attempt_at: Nullable<BigInt> as "last_attempt_at" "int8",
-        last_status_code: Nullable<Integer> as "last_status_code" "int4",
-        last_latency_ms: Nullable<Integer> as "last_latency_ms" "int4",
-        last_error: Nullable<Text> as "last_error" "text",
-        created_at: BigInt as "created_at" "int8",
+        workspace_id, id, webhook_id, event_id, event_type, payload, status, attempts,
+        next_attempt_at, last_attempt_at, last_status_code, last_latency_ms, last_error,
+        created_at,
     },
 }
