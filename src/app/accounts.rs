@@ -59,11 +59,9 @@ impl App {
     }
 
     pub async fn account(&self, p: &Principal, id: Uuid) -> Result<Account, AppError> {
-        p.require(Role::Read)?;
-        self.store
-            .account(p.workspace_id, id)
-            .await?
-            .ok_or(AppError::NotFound(ACCOUNT))
+        p.require_within_reach(Role::Read)?;
+        let found = self.store.account(p.workspace_id, id).await?;
+        p.reveal(found, |a| a.id, ACCOUNT)
     }
 
     pub async fn account_by_ref(
@@ -72,11 +70,12 @@ impl App {
         system: &str,
         external_id: &str,
     ) -> Result<Account, AppError> {
-        p.require(Role::Read)?;
-        self.store
+        p.require_within_reach(Role::Read)?;
+        let found = self
+            .store
             .account_by_ref(p.workspace_id, system, external_id)
-            .await?
-            .ok_or(AppError::NotFound(ACCOUNT))
+            .await?;
+        p.reveal(found, |a| a.id, ACCOUNT)
     }
 
     pub async fn accounts(
@@ -85,9 +84,13 @@ impl App {
         filter: &AccountFilter,
         page: &PageRequest,
     ) -> Result<Listed<Account>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
-        let rows = self.store.accounts(p.workspace_id, filter, page).await?;
+        let filter = AccountFilter {
+            within: p.reach.accounts().cloned(),
+            ..filter.clone()
+        };
+        let rows = self.store.accounts(p.workspace_id, &filter, page).await?;
         Ok(paginate(rows, size, |a| a.id))
     }
 

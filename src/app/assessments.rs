@@ -54,11 +54,9 @@ impl App {
     }
 
     pub async fn assessment(&self, p: &Principal, id: Uuid) -> Result<Assessment, AppError> {
-        p.require(Role::Read)?;
-        self.store
-            .assessment(p.workspace_id, id)
-            .await?
-            .ok_or(AppError::NotFound(ASSESSMENT))
+        p.require_within_reach(Role::Read)?;
+        let found = self.store.assessment(p.workspace_id, id).await?;
+        p.reveal(found, |a| a.account_id, ASSESSMENT)
     }
 
     /// Assessments by creation, filtered; an account or stakeholder filter must exist.
@@ -68,7 +66,7 @@ impl App {
         filter: &AssessmentFilter,
         page: &PageRequest,
     ) -> Result<Listed<Assessment>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
         let mut e = Invalid::default();
         if filter.framework.as_deref().is_some_and(|f| !is_key(f)) {
@@ -86,7 +84,14 @@ impl App {
         if let Some(id) = filter.stakeholder_id {
             self.stakeholder(p, id).await?;
         }
-        let rows = self.store.assessments(p.workspace_id, filter, page).await?;
+        let filter = AssessmentFilter {
+            within: p.reach.accounts().cloned(),
+            ..filter.clone()
+        };
+        let rows = self
+            .store
+            .assessments(p.workspace_id, &filter, page)
+            .await?;
         Ok(paginate(rows, size, |a| a.id))
     }
 

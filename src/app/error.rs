@@ -37,6 +37,11 @@ pub enum AppError {
     Unauthenticated,
     #[error("this API key's role cannot do that; it needs the {0} role")]
     Forbidden(Role),
+    /// A key limited to some accounts asked for what reaches beyond them.
+    #[error(
+        "this API key is limited to some accounts; this operation reads or changes the whole workspace"
+    )]
+    BeyondReach,
     /// The record cannot be changed by anyone (a built-in).
     #[error("{0}")]
     ReadOnly(String),

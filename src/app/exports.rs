@@ -71,7 +71,8 @@ impl App {
         scope: AccountScope,
         set_keys: &[String],
     ) -> Result<ExportPlan, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
+        let scope = p.narrow(scope);
         if set_keys.len() > MAX_EXPORTED_SETS || !set_keys.iter().all(|k| is_key(k)) {
             let why = format!("must be up to {MAX_EXPORTED_SETS} metric set keys, comma-separated");
             return Err(Invalid::single("metric_sets", why).into());
@@ -128,11 +129,12 @@ impl App {
         plan: &ExportPlan,
         after: Option<Uuid>,
     ) -> Result<Vec<ExportedAccount>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let ws = p.workspace_id;
         let filter = AccountFilter {
             segment: plan.scope.segment.clone(),
             owner: plan.scope.owner.clone(),
+            within: plan.scope.within.clone(),
             ..AccountFilter::default()
         };
         let page = Page {

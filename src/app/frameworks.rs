@@ -91,7 +91,7 @@ const FRAMEWORKS: &str = "frameworks";
 impl App {
     /// Built-ins first, then the workspace's custom frameworks by key, each at its latest version.
     pub async fn frameworks(&self, p: &Principal) -> Result<Vec<PublishedFramework>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let mut all: Vec<PublishedFramework> =
             builtin::frameworks().iter().map(published).collect();
         all.extend(
@@ -120,7 +120,7 @@ impl App {
         key: &str,
         version: Option<i32>,
     ) -> Result<PublishedFramework, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         if let Some(f) = builtin::framework(key) {
             return match version {
                 None | Some(BUILT_IN_VERSION) => Ok(published(f)),
@@ -279,7 +279,7 @@ impl App {
     }
 
     pub async fn matrix(&self, p: &Principal, key: &str) -> Result<PublishedMatrix, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         if let Some(m) = built_in_matrix(key) {
             return Ok(m.clone());
         }
@@ -298,7 +298,7 @@ impl App {
         x: f64,
         y: f64,
     ) -> Result<Classification, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let custom;
         let m = match built_in_matrix(key) {
             Some(m) => m,

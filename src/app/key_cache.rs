@@ -54,7 +54,7 @@ impl KeyCache {
     pub(super) fn get(&self, hash: &str) -> Option<Principal> {
         let entries = self.entries.read().unwrap_or_else(|e| e.into_inner());
         let (principal, at) = entries.get(hash)?;
-        (at.elapsed() < self.ttl).then_some(*principal)
+        (at.elapsed() < self.ttl).then(|| principal.clone())
     }
 
     pub(super) fn put(&self, hash: String, principal: Principal) {
@@ -97,6 +97,7 @@ mod tests {
             workspace_id: Uuid::from_u128(workspace),
             key_id: Uuid::from_u128(key),
             role: Role::Read,
+            reach: Default::default(),
             workspace_rate_limit: None,
         }
     }

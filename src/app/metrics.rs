@@ -111,7 +111,7 @@ impl App {
         &self,
         p: &Principal,
     ) -> Result<Vec<Published<MetricDefinition>>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogue(p).await
     }
 
@@ -120,7 +120,7 @@ impl App {
         p: &Principal,
         key: &str,
     ) -> Result<Published<MetricDefinition>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogued(p, key).await
     }
 
@@ -190,7 +190,7 @@ impl App {
     }
 
     pub async fn metric_sets(&self, p: &Principal) -> Result<Vec<Published<MetricSet>>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogue(p).await
     }
 
@@ -199,7 +199,7 @@ impl App {
         p: &Principal,
         key: &str,
     ) -> Result<Published<MetricSet>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogued(p, key).await
     }
 

@@ -58,7 +58,8 @@ pub use webhooks::{NewWebhook, WebhookChange, WithSecret};
 pub use workspaces::{Bootstrap, NewKey};
 
 pub use crate::domain::Principal;
-use crate::domain::Role;
+use crate::domain::filter::AccountScope;
+use crate::domain::{Reach, Role};
 use crate::store::Store;
 
 /// The application core, shared by both doors; cheap to clone: one shared
@@ -143,12 +144,47 @@ impl App {
 }
 
 impl Principal {
-    /// Fails with [`AppError::Forbidden`] unless the key's role includes `role`.
+    /// For a use case over the whole workspace: fails with
+    /// [`AppError::Forbidden`] unless the key's role includes `role`, and with
+    /// [`AppError::BeyondReach`] for a key limited to some accounts. Every use
+    /// case starts here unless it keeps to the key's accounts itself, so
+    /// what is not written for a limited key is refused to it.
     pub fn require(&self, role: Role) -> Result<(), AppError> {
+        self.require_within_reach(role)?;
+        match self.reach {
+            Reach::Workspace => Ok(()),
+            Reach::Accounts(_) => Err(AppError::BeyondReach),
+        }
+    }
+
+    /// For a use case that keeps to the key's accounts (with [`Self::reveal`]
+    /// or [`Self::narrow`]): the role check alone.
+    pub fn require_within_reach(&self, role: Role) -> Result<(), AppError> {
         if self.role.allows(role) {
             Ok(())
         } else {
             Err(AppError::Forbidden(role))
+        }
+    }
+
+    /// `found` when it belongs to an account the key reaches; not found
+    /// otherwise, as an id of another workspace is.
+    pub fn reveal<T>(
+        &self,
+        found: Option<T>,
+        account_of: impl Fn(&T) -> uuid::Uuid,
+        what: &'static str,
+    ) -> Result<T, AppError> {
+        found
+            .filter(|t| self.reach.includes(account_of(t)))
+            .ok_or(AppError::NotFound(what))
+    }
+
+    /// `scope`, kept to the accounts the key reaches.
+    pub fn narrow(&self, scope: AccountScope) -> AccountScope {
+        AccountScope {
+            within: self.reach.accounts().cloned(),
+            ..scope
         }
     }
 }

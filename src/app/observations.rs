@@ -162,7 +162,7 @@ impl App {
         page_size: Option<i64>,
         page_token: Option<&str>,
     ) -> Result<Listed<Observation>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let mut e = Invalid::default();
         let size = page::page_size(&mut e, page_size);
         let after = page_token.map(decode_cursor);
@@ -181,9 +181,13 @@ impl App {
         if let Some(id) = filter.account_id {
             self.account(p, id).await?;
         }
+        let filter = ObservationFilter {
+            within: p.reach.accounts().cloned(),
+            ..filter.clone()
+        };
         let mut rows = self
             .store
-            .observations(p.workspace_id, filter, after.flatten().as_ref(), size + 1)
+            .observations(p.workspace_id, &filter, after.flatten().as_ref(), size + 1)
             .await?;
         let next_page_token = (rows.len() > size).then(|| {
             rows.truncate(size);

@@ -29,12 +29,12 @@ impl Catalogued for Policy {
 impl App {
     /// Built-ins first, then the workspace's policies by key.
     pub async fn policies(&self, p: &Principal) -> Result<Vec<Published<Policy>>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogue(p).await
     }
 
     pub async fn policy(&self, p: &Principal, key: &str) -> Result<Published<Policy>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.catalogued(p, key).await
     }
 

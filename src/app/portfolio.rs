@@ -148,6 +148,7 @@ impl App {
     ) -> Result<Portfolio, AppError> {
         let (page, size) = page.resolve()?;
         let matrix = self.matrix(p, matrix_key).await?;
+        let scope = &p.narrow(scope.clone());
         let as_of = as_of.unwrap_or_else(now);
         let ws = p.workspace_id;
         let mut counted: BTreeMap<String, i64> = self
@@ -197,6 +198,7 @@ impl App {
         let to = to.unwrap_or_else(now);
         check_range(from, to)?;
         self.matrix(p, matrix_key).await?;
+        let scope = &p.narrow(scope.clone());
         let ws = p.workspace_id;
         let before: HashMap<Uuid, String> = self
             .store
@@ -222,6 +224,7 @@ impl App {
         scope: &AccountScope,
     ) -> Result<PortfolioChart, AppError> {
         let matrix = self.matrix(p, matrix_key).await?;
+        let scope = &p.narrow(scope.clone());
         let as_of = as_of.unwrap_or_else(now);
         let ws = p.workspace_id;
         let enough = crate::store::Page {
@@ -272,6 +275,7 @@ impl App {
             return Err(Invalid::single("policy", "must be a policy key").into());
         }
         let policy = self.policy(p, policy_key).await?.definition;
+        let scope = &p.narrow(scope.clone());
         let corners: HashMap<String, matrix::Corner> = self
             .matrices(p)
             .await?

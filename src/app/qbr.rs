@@ -270,7 +270,7 @@ impl App {
         set_key: &str,
         as_of: Option<DateTime<Utc>>,
     ) -> Result<AccountHealth, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (mut sets, defs) = self
             .sets_with_metrics(p, "metric_set", &[set_key.to_owned()])
             .await?;
@@ -308,7 +308,7 @@ impl App {
         set_keys: &[String],
         quarter: Option<&str>,
     ) -> Result<Qbr, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let cal = self.fiscal_calendar(p).await?;
         let field = if set_keys.len() == 1 {
             "metric_set"
@@ -397,7 +397,8 @@ impl App {
         scope: &AccountScope,
         page: &PageRequest,
     ) -> Result<PortfolioHealth, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
+        let scope = &p.narrow(scope.clone());
         let (page, size) = page.resolve()?;
         let cal = self.fiscal_calendar(p).await?;
         let quarter = parse_quarter(quarter, cal)?;

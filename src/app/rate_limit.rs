@@ -192,6 +192,7 @@ mod tests {
             workspace_id: Uuid::from_u128(workspace),
             key_id: Uuid::from_u128(key),
             role: Role::Read,
+            reach: Default::default(),
             workspace_rate_limit: None,
         }
     }

@@ -44,11 +44,9 @@ impl App {
     }
 
     pub async fn stakeholder(&self, p: &Principal, id: Uuid) -> Result<Stakeholder, AppError> {
-        p.require(Role::Read)?;
-        self.store
-            .stakeholder(p.workspace_id, id)
-            .await?
-            .ok_or(AppError::NotFound(STAKEHOLDER))
+        p.require_within_reach(Role::Read)?;
+        let found = self.store.stakeholder(p.workspace_id, id).await?;
+        p.reveal(found, |s| s.account_id, STAKEHOLDER)
     }
 
     pub async fn stakeholder_by_ref(
@@ -56,11 +54,12 @@ impl App {
         p: &Principal,
         reference: &ExternalRef,
     ) -> Result<Stakeholder, AppError> {
-        p.require(Role::Read)?;
-        self.store
+        p.require_within_reach(Role::Read)?;
+        let found = self
+            .store
             .stakeholder_by_ref(p.workspace_id, reference)
-            .await?
-            .ok_or(AppError::NotFound(STAKEHOLDER))
+            .await?;
+        p.reveal(found, |s| s.account_id, STAKEHOLDER)
     }
 
     /// PUT by ref: replaces the stakeholder holding the ref, or creates one
@@ -131,7 +130,7 @@ impl App {
         updated_since: Option<DateTime<Utc>>,
         page: &PageRequest,
     ) -> Result<Listed<Stakeholder>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
         self.account(p, account_id).await?;
         let rows = self

@@ -96,7 +96,7 @@ impl App {
     }
 
     pub async fn template(&self, p: &Principal, id: Uuid) -> Result<PlanTemplate, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         self.store
             .template(p.workspace_id, id)
             .await?
@@ -109,7 +109,7 @@ impl App {
         updated_since: Option<DateTime<Utc>>,
         page: &PageRequest,
     ) -> Result<Listed<PlanTemplate>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
         let rows = self
             .store
@@ -230,11 +230,9 @@ impl App {
     }
 
     async fn stored_plan(&self, p: &Principal, id: Uuid) -> Result<SuccessPlan, AppError> {
-        p.require(Role::Read)?;
-        self.store
-            .plan(p.workspace_id, id)
-            .await?
-            .ok_or(AppError::NotFound(PLAN))
+        p.require_within_reach(Role::Read)?;
+        let found = self.store.plan(p.workspace_id, id).await?;
+        p.reveal(found, |plan| plan.account_id, PLAN)
     }
 
     /// The plan's progress at `as_of`, its linked KPIs read from the
@@ -280,22 +278,22 @@ impl App {
         query: &PlanQuery,
         page: &PageRequest,
     ) -> Result<Listed<AssessedPlan>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
         if let Some(a) = query.filter.account_id {
             self.account(p, a).await?;
         }
+        let filter = PlanFilter {
+            accounts: p.narrow(query.filter.accounts.clone()),
+            ..query.filter.clone()
+        };
         let day = today();
         let rows = scan(
             page,
             query.health.is_some(),
             async |page| {
                 let mut assessed = Vec::new();
-                for plan in self
-                    .store
-                    .plans(p.workspace_id, &query.filter, page)
-                    .await?
-                {
+                for plan in self.store.plans(p.workspace_id, &filter, page).await? {
                     assessed.push(self.assess(p, plan, day).await?);
                 }
                 Ok(assessed)

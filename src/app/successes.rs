@@ -12,7 +12,7 @@ use super::success_plans::today;
 use super::views::SuccessView;
 use super::{App, AppError, IfMatch, Listed, PageRequest, Principal, next_change_time, now};
 use crate::domain::event::{Change, NewEvent, Resource};
-use crate::domain::filter::SuccessFilter;
+use crate::domain::filter::{AccountScope, SuccessFilter};
 use crate::domain::success::{
     Part, ReuseScope, Success, SuccessDraft, SuccessFields, SuccessPatch,
 };
@@ -100,11 +100,9 @@ impl App {
     }
 
     async fn stored_success(&self, p: &Principal, id: Uuid) -> Result<Success, AppError> {
-        p.require(Role::Read)?;
-        self.store
-            .success(p.workspace_id, id)
-            .await?
-            .ok_or(AppError::NotFound(SUCCESS))
+        p.require_within_reach(Role::Read)?;
+        let found = self.store.success(p.workspace_id, id).await?;
+        p.reveal(found, |s| s.account_id, SUCCESS)
     }
 
     /// A success, its anatomy judged at `as_of` (default today).
@@ -124,7 +122,7 @@ impl App {
         query: &SuccessQuery,
         page: &PageRequest,
     ) -> Result<Listed<AssessedSuccess>, AppError> {
-        p.require(Role::Read)?;
+        p.require_within_reach(Role::Read)?;
         let (page, size) = page.resolve()?;
         if query.min_score.is_some_and(|m| !(0..=5).contains(&m)) {
             return Err(Invalid::single("min_score", "must be 0 to 5").into());
@@ -136,6 +134,7 @@ impl App {
         let filter = SuccessFilter {
             account_id: query.account_id,
             updated_since: query.updated_since,
+            accounts: p.narrow(AccountScope::default()),
             ..SuccessFilter::default()
         };
         let filter = &filter;

@@ -16,7 +16,7 @@ use super::{App, AppError, Listed, PageRequest, Principal, now, sha256_hex};
 use crate::domain::api_key::check_new_key;
 use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::validation::check_text;
-use crate::domain::{ApiKey, Invalid, Role};
+use crate::domain::{ApiKey, Invalid, Reach, Role};
 use crate::store::Tx;
 
 const KEY_PREFIX: &str = "csk_";
@@ -56,7 +56,7 @@ fn hash(secret: &str) -> String {
     sha256_hex(&[secret.as_bytes()])
 }
 
-fn new_key(name: &str, role: Role, secret: String) -> NewKey {
+fn new_key(name: &str, role: Role, reach: Reach, secret: String) -> NewKey {
     let key = ApiKey {
         id: Uuid::now_v7(),
         name: name.to_owned(),
@@ -64,6 +64,7 @@ fn new_key(name: &str, role: Role, secret: String) -> NewKey {
         prefix: secret.chars().take(12).collect(),
         created_at: now(),
         revoked_at: None,
+        reach,
     };
     NewKey { key, secret }
 }
@@ -83,7 +84,7 @@ impl App {
         let principal = Box::pin(self.store.key_owner(&hash))
             .await?
             .ok_or(AppError::Unauthenticated)?;
-        self.keys.put(hash, principal);
+        self.keys.put(hash, principal.clone());
         Ok(principal)
     }
 
@@ -101,7 +102,7 @@ impl App {
         secret: String,
     ) -> Result<(Uuid, NewKey), AppError> {
         let id = Uuid::now_v7();
-        let admin = new_key("admin", Role::Admin, secret);
+        let admin = new_key("admin", Role::Admin, Reach::Workspace, secret);
         let mut tx = self.store.begin(id).await?;
         tx.create_workspace(name, now(), &admin.key, &hash(&admin.secret))
             .await?;
@@ -157,13 +158,13 @@ impl App {
         name: &str,
         role: Role,
     ) -> Result<NewKey, AppError> {
-        check_new_key(name)?;
+        check_new_key(name, role, None)?;
         let ws = self
             .store
             .workspace_named(workspace)
             .await?
             .ok_or(AppError::NotFound("workspace"))?;
-        let created = new_key(name, role, generate_secret());
+        let created = new_key(name, role, Reach::Workspace, generate_secret());
         let mut tx = self.store.begin(ws).await?;
         tx.insert_api_key(&created.key, &hash(&created.secret))
             .await?;
@@ -172,17 +173,24 @@ impl App {
         Ok(created)
     }
 
+    /// Creates a key; with `accounts`, a read key that reaches only those
+    /// accounts (a customer's own view).
     pub async fn create_api_key(
         &self,
         p: &Principal,
         name: &str,
         role: Role,
+        accounts: Option<Vec<Uuid>>,
     ) -> Result<NewKey, AppError> {
         p.require(Role::Admin)?;
-        check_new_key(name)?;
-        let created = new_key(name, role, generate_secret());
+        check_new_key(name, role, accounts.as_deref())?;
+        let reach = accounts.map_or(Reach::Workspace, |ids| Reach::Accounts(ids.into()));
+        let created = new_key(name, role, reach, generate_secret());
         let mut work = self.begin(p).await?;
         let result = async {
+            if let Some(ids) = created.key.reach.accounts() {
+                check_accounts_exist(&mut work, ids).await?;
+            }
             work.insert_api_key(&created.key, &hash(&created.secret))
                 .await?;
             record_key(&mut work, &created.key, Change::Created).await
@@ -240,6 +248,27 @@ impl App {
         self.keys.forget_key(id);
         Ok(())
     }
+}
+
+/// Fails naming `account_ids` unless every one of `ids` is an account of the workspace.
+async fn check_accounts_exist(tx: &mut Tx, ids: &[Uuid]) -> Result<(), AppError> {
+    let mut missing = Vec::new();
+    for &id in ids {
+        if tx.account(id).await?.is_none() {
+            missing.push(id.to_string());
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Invalid::single(
+        "account_ids",
+        format!(
+            "names accounts this workspace does not have: {}",
+            missing.join(", ")
+        ),
+    )
+    .into())
 }
 
 /// Records a key's creation or revocation: the key as listed, never its secret.

@@ -18,6 +18,8 @@ pub struct AccountFilter {
     pub q: Option<String>,
     /// Only accounts changed strictly after this time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only these accounts: those a limited key reaches.
+    pub within: Option<std::sync::Arc<[Uuid]>>,
 }
 
 /// Filters of assessment lists; all optional, combined with AND.
@@ -30,6 +32,8 @@ pub struct AssessmentFilter {
     pub from: Option<DateTime<Utc>>,
     /// Assessed strictly before.
     pub to: Option<DateTime<Utc>>,
+    /// Only these accounts': those a limited key reaches.
+    pub within: Option<std::sync::Arc<[Uuid]>>,
 }
 
 /// Which accounts a portfolio view covers.
@@ -42,6 +46,8 @@ pub struct AccountScope {
     pub after: Option<Uuid>,
     /// Only accounts whose id is this one or before it.
     pub through: Option<Uuid>,
+    /// Only these accounts: those a limited key reaches.
+    pub within: Option<std::sync::Arc<[Uuid]>>,
 }
 
 impl AccountScope {
@@ -51,6 +57,7 @@ impl AccountScope {
             && self.owner.is_none()
             && self.after.is_none()
             && self.through.is_none()
+            && self.within.is_none()
     }
 
     /// The accounts of this scope from after `after` through `through`.
@@ -105,4 +112,6 @@ pub struct ObservationFilter {
     pub from: Option<DateTime<Utc>>,
     /// Observed strictly before.
     pub to: Option<DateTime<Utc>>,
+    /// Only these accounts': those a limited key reaches.
+    pub within: Option<std::sync::Arc<[Uuid]>>,
 }

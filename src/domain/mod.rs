@@ -70,7 +70,7 @@ pub mod validation;
 pub mod webhook;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
-pub use api_key::{ApiKey, Principal, Role};
+pub use api_key::{ApiKey, Principal, Reach, Role};
 pub use external_ref::{ExternalRef, RecordKey};
 pub use stakeholder::{Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};
 pub use validation::{FieldError, Invalid};

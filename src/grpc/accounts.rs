@@ -72,6 +72,7 @@ impl AccountService for AccountGrpc {
                 lifecycle_stage,
                 q: m.q,
                 updated_since,
+                within: None,
             };
             let listed = self
                 .0

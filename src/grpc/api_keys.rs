@@ -18,6 +18,11 @@ fn key_to_pb(k: Key) -> ApiKey {
         prefix: k.prefix,
         created_at: Some(timestamp(k.created_at)),
         revoked_at: k.revoked_at.map(timestamp),
+        account_ids: k
+            .reach
+            .accounts()
+            .map(|ids| ids.iter().map(ToString::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -28,16 +33,23 @@ impl ApiKeyService for ApiKeyGrpc {
         req: Request<CreateApiKeyRequest>,
     ) -> Result<Response<CreateApiKeyResponse>, Status> {
         call!(self.0, "CreateApiKey", req, |p, m| {
-            let role: Role = m.role.parse().map_err(|()| {
-                super::status::invalid_argument(Invalid::single(
-                    "role",
-                    "must be admin, write or read",
-                ))
-            })?;
+            let mut bad = Invalid::default();
+            let role = m.role.parse::<Role>().unwrap_or_else(|()| {
+                bad.push("role", "must be admin, write or read");
+                Role::Read
+            });
+            let accounts: Vec<_> = m
+                .account_ids
+                .iter()
+                .enumerate()
+                .map(|(i, raw)| convert::parse_id(&mut bad, &format!("account_ids[{i}]"), raw))
+                .collect();
+            bad.into_result().map_err(super::status::invalid_argument)?;
+            let accounts = (!accounts.is_empty()).then_some(accounts);
             let created = self
                 .0
                 .app
-                .create_api_key(&p, &m.name, role)
+                .create_api_key(&p, &m.name, role, accounts)
                 .await
                 .map_err(status_of)?;
             Ok::<_, Status>(CreateApiKeyResponse {

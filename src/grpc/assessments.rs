@@ -146,6 +146,7 @@ impl AssessmentService for AssessmentGrpc {
                 framework: m.framework,
                 from: parse_timestamp(&mut e, "from", m.from),
                 to: parse_timestamp(&mut e, "to", m.to),
+                within: None,
             };
             e.into_result().map_err(invalid)?;
             let listed = self

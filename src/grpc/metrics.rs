@@ -301,6 +301,7 @@ impl MetricService for MetricGrpc {
                 metric: m.metric,
                 from: parse_timestamp(&mut e, "from", m.from),
                 to: parse_timestamp(&mut e, "to", m.to),
+                within: None,
             };
             e.into_result().map_err(invalid)?;
             let page = convert::page(m.page_size, String::new());

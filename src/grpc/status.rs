@@ -19,7 +19,9 @@ pub fn status_of(e: AppError) -> Status {
             Status::failed_precondition(message)
         }
         AppError::Unauthenticated => Status::unauthenticated(message),
-        AppError::Forbidden(_) | AppError::ReadOnly(_) => Status::permission_denied(message),
+        AppError::Forbidden(_) | AppError::BeyondReach | AppError::ReadOnly(_) => {
+            Status::permission_denied(message)
+        }
         AppError::RateLimited(exhausted) => Status::with_error_details(
             Code::ResourceExhausted,
             message,

@@ -177,6 +177,7 @@ pub async fn list(
         lifecycle_stage: q.lifecycle_stage,
         q: q.q,
         updated_since: q.updated_since,
+        within: None,
     };
     let page = PageRequest {
         page_size: q.page_size,

@@ -19,11 +19,16 @@ pub struct ApiKeyInput {
     #[schema(min_length = 1, max_length = 100, pattern = r"[^ \t\n\r\f\v]")]
     pub name: String,
     pub role: Role,
+    /// Limits the key to these accounts (role `read` only): lists and
+    /// portfolio views then hold only them, and any other account's records
+    /// are not found. A key to hand to a customer. Left out: the whole workspace.
+    #[schema(min_items = 1, max_items = 100)]
+    pub account_ids: Option<Vec<uuid::Uuid>>,
 }
 
 impl Checked for ApiKeyInput {
     fn check(&self) -> Result<(), crate::domain::Invalid> {
-        crate::domain::api_key::check_new_key(&self.name)
+        crate::domain::api_key::check_new_key(&self.name, self.role, self.account_ids.as_deref())
     }
 }
 
@@ -61,7 +66,9 @@ pub async fn create(
     Caller(p): Caller,
     Json(input): Json<ApiKeyInput>,
 ) -> Result<Response, Problem> {
-    let created = app.create_api_key(&p, &input.name, input.role).await?;
+    let created = app
+        .create_api_key(&p, &input.name, input.role, input.account_ids)
+        .await?;
     let location = format!("/v1/api-keys/{}", created.key.id);
     let shown_once = CreatedApiKey {
         api_key: created.key.into(),

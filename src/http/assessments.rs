@@ -153,6 +153,7 @@ pub async fn list(
         framework: q.framework,
         from: q.from,
         to: q.to,
+        within: None,
     };
     let page = PageRequest {
         page_size: q.page_size,

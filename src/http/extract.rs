@@ -25,7 +25,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
         parts
             .extensions
             .get::<Principal>()
-            .copied()
+            .cloned()
             .map(Caller)
             .ok_or_else(|| Problem::new(StatusCode::UNAUTHORIZED, "missing API key"))
     }

@@ -242,7 +242,7 @@ struct RawBatch<'a> {
 async fn answer<I: Importer>(app: App, p: Principal, req: Request) -> Result<Response, Problem> {
     if let Some(items) = streamed::items_of(req.headers(), I::KINDS) {
         let import = move |items| {
-            let app = app.clone();
+            let (app, p) = (app.clone(), p.clone());
             async move { I::import(&app, &p, items, false).await }
         };
         return Ok(streamed::answer(items, req.into_body(), parse::<I>, import).await);

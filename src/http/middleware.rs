@@ -227,7 +227,7 @@ where
         };
     }
     let deleting = (req.method() == Method::DELETE)
-        .then(|| req.extensions().get::<Principal>().copied())
+        .then(|| req.extensions().get::<Principal>().cloned())
         .flatten()
         .map(|p| (p, req.uri().path().to_owned()));
     let res = next(req).await;
@@ -250,9 +250,10 @@ where
     N: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
-    let principal = *req
+    let principal = req
         .extensions()
         .get::<Principal>()
+        .cloned()
         .ok_or_else(|| AppError::Unauthenticated.into_response())?;
     let raw = req
         .headers()

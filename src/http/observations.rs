@@ -269,6 +269,7 @@ pub async fn list(
         metric: q.metric,
         from: q.from,
         to: q.to,
+        within: None,
     };
     let listed = app
         .observations(&p, &filter, q.page_size, q.page_token.as_deref())

@@ -135,7 +135,9 @@ impl From<AppError> for Problem {
             }
             AppError::Expired(_) => StatusCode::GONE,
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::ReadOnly(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::BeyondReach | AppError::ReadOnly(_) => {
+                StatusCode::FORBIDDEN
+            }
             AppError::Unavailable(reason) => {
                 tracing::warn!(%reason, "store unavailable");
                 StatusCode::SERVICE_UNAVAILABLE

@@ -156,6 +156,9 @@ super::for_each_backend! {
         if let Some(v) = filter.updated_since {
             q = q.filter(t::updated_at.gt(to_micros(v)));
         }
+        if let Some(ids) = &filter.within {
+            q = q.filter(t::id.eq_any(crate::store::id_texts(ids)));
+        }
         let rows: Vec<AccountRow> = q
             .order_by(t::id)
             .limit(i64::try_from(page.limit).unwrap_or(i64::MAX))

@@ -345,6 +345,9 @@ super::for_each_backend! {
         if let Some(v) = filter.to {
             q = q.filter(t::assessed_at.lt(to_micros(v)));
         }
+        if let Some(ids) = &filter.within {
+            q = q.filter(t::account_id.eq_any(crate::store::id_texts(ids)));
+        }
         let rows: Vec<AssessmentRow> = q.order_by(t::id).limit(limit(page)).load(c).await?;
         rows.into_iter().map(AssessmentRow::into_assessment).collect()
     }

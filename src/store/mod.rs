@@ -95,10 +95,18 @@ macro_rules! in_scope {
         if let Some(id) = scope.through {
             q = q.filter(scoped::id.le(id.to_string()));
         }
+        if let Some(ids) = &scope.within {
+            q = q.filter(scoped::id.eq_any($crate::store::id_texts(ids)));
+        }
         q
     }};
 }
 pub(crate) use in_scope;
+
+/// Ids as the store keeps them, for an `IN` list.
+pub(crate) fn id_texts(ids: &[uuid::Uuid]) -> Vec<String> {
+    ids.iter().map(uuid::Uuid::to_string).collect()
+}
 
 /// Keeps the rows of `$q` whose `$col` names an account of workspace `$ws`
 /// (a string) in `$scope`: a subquery on accounts, none for everyone.

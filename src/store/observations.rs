@@ -352,6 +352,9 @@ super::for_each_backend! {
         if let Some(v) = f.to {
             q = q.filter(o::observed_at.lt(to_micros(v)));
         }
+        if let Some(ids) = &f.within {
+            q = q.filter(o::account_id.eq_any(crate::store::id_texts(ids)));
+        }
         if let Some(k) = after {
             let (acc, at) = (k.account_id.to_string(), to_micros(k.observed_at));
             q = q.filter(

@@ -22,6 +22,7 @@ diesel::table! {
         prefix -> Text,
         created_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        account_ids -> Nullable<Text>,
     }
 }
 

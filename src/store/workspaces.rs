@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::schema::{api_keys as k, workspaces as t};
 use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
-use crate::domain::{ApiKey, Principal, Role};
+use crate::domain::{ApiKey, Principal, Reach, Role};
 
 /// A workspace's settings as stored: (fiscal_year_start_month, rate_limit, version).
 pub type StoredSettings = (i32, Option<String>, i64);
@@ -23,6 +23,7 @@ struct KeyRow {
     prefix: String,
     created_at: i64,
     revoked_at: Option<i64>,
+    account_ids: Option<String>,
 }
 
 impl KeyRow {
@@ -36,7 +37,22 @@ impl KeyRow {
             prefix: key.prefix.clone(),
             created_at: to_micros(key.created_at),
             revoked_at: key.revoked_at.map(to_micros),
+            account_ids: key
+                .reach
+                .accounts()
+                .map(|ids| serde_json::to_string(&**ids).unwrap_or_else(|_| "[]".to_owned())),
         }
+    }
+
+    /// The accounts the key reaches, as stored.
+    fn reach(&self) -> Result<Reach, StoreError> {
+        let Some(text) = &self.account_ids else {
+            return Ok(Reach::Workspace);
+        };
+        let ids: Vec<Uuid> = serde_json::from_str(text).map_err(|e| {
+            StoreError::Internal(format!("stored key {}: bad account_ids: {e}", self.id))
+        })?;
+        Ok(Reach::Accounts(ids.into()))
     }
 
     fn role(&self) -> Result<Role, StoreError> {
@@ -49,6 +65,7 @@ impl KeyRow {
         Ok(ApiKey {
             id: parse_id(&self.id)?,
             role: self.role()?,
+            reach: self.reach()?,
             name: self.name,
             prefix: self.prefix,
             created_at: from_micros(self.created_at),
@@ -120,6 +137,7 @@ super::for_each_backend! {
                 workspace_id: parse_id(&r.workspace_id)?,
                 key_id: parse_id(&r.id)?,
                 role: r.role()?,
+                reach: r.reach()?,
                 workspace_rate_limit: limit.and_then(|l| l.parse().ok()),
             })
         })

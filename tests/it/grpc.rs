@@ -180,7 +180,7 @@ on_both_backends! {
     async fn api_keys_over_grpc(app: &TestApp) {
         let mut k = app.keys_client().await;
         let created = k
-            .create_api_key(authed(ADMIN_KEY, pb::CreateApiKeyRequest { name: "connector".into(), role: "write".into() }))
+            .create_api_key(authed(ADMIN_KEY, pb::CreateApiKeyRequest { name: "connector".into(), role: "write".into(), account_ids: vec![] }))
             .await
             .unwrap()
             .into_inner();

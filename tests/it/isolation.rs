@@ -381,7 +381,7 @@ on_both_backends! {
         assert_eq!(send(app, &write, (Method::GET, "/v1/api-keys".into(), None)).await, 403);
         assert_eq!(send(app, &write, (Method::POST, "/v1/api-keys".into(), Some(json!({"name": "k", "role": "admin"})))).await, 403);
         let mut k = app.keys_client().await;
-        let denied = k.create_api_key(authed(&write, pb::CreateApiKeyRequest { name: "k".into(), role: "admin".into() })).await;
+        let denied = k.create_api_key(authed(&write, pb::CreateApiKeyRequest { name: "k".into(), role: "admin".into(), account_ids: vec![] })).await;
         assert_eq!(denied.unwrap_err().code(), Code::PermissionDenied);
         unchanged(app, &seed).await;
         let res = app

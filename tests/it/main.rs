@@ -24,6 +24,7 @@ mod merge_upsert;
 mod metrics;
 mod openapi;
 mod rate_limits;
+mod reach;
 mod stakeholders;
 mod success_plans;
 mod success_plans_grpc;

@@ -115,6 +115,9 @@ pub struct ApiKeyView {
     pub prefix: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// The only accounts the key reaches; absent for a key of the whole workspace.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<Uuid>>,
 }
 
 impl From<ApiKey> for ApiKeyView {
@@ -126,6 +129,7 @@ impl From<ApiKey> for ApiKeyView {
             prefix: k.prefix,
             created_at: k.created_at,
             revoked_at: k.revoked_at,
+            account_ids: k.reach.accounts().map(|ids| ids.to_vec()),
         }
     }
 }
