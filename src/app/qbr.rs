@@ -18,7 +18,7 @@ use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::observation::Observation;
 use crate::domain::qbr::{
-    ALIGNMENT_MATRIX, AccountRecord, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
+    ALIGNMENT_MATRIX, AccountRecord, Audience, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
     READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
@@ -82,6 +82,8 @@ pub struct Qbr {
     pub quarter: Quarter,
     pub period: Period,
     pub fiscal_year_start_month: u32,
+    /// Who the pack is for: a customer's holds no working notes.
+    pub audience: Audience,
     /// One review per metric set asked for, in the order asked.
     pub sections: Vec<SetReview>,
     /// The latest classification of the account and its stakeholders on
@@ -300,15 +302,24 @@ impl App {
         })
     }
 
-    /// The QBR pack of an account for a quarter (default: the current one).
+    /// The QBR pack of an account for a quarter (default: the current one),
+    /// for `audience`: by default the team's, and a customer's for a key
+    /// limited to accounts, which may not ask for the team's.
     pub async fn qbr(
         &self,
         p: &Principal,
         account_id: Uuid,
         set_keys: &[String],
         quarter: Option<&str>,
+        audience: Option<Audience>,
     ) -> Result<Qbr, AppError> {
         p.require_within_reach(Role::Read)?;
+        let audience = match (audience, p.reach.accounts()) {
+            (Some(Audience::Team), Some(_)) => return Err(AppError::BeyondReach),
+            (Some(chosen), _) => chosen,
+            (None, Some(_)) => Audience::Customer,
+            (None, None) => Audience::Team,
+        };
         let cal = self.fiscal_calendar(p).await?;
         let field = if set_keys.len() == 1 {
             "metric_set"
@@ -347,9 +358,12 @@ impl App {
             .iter()
             .map(|s| review(s, &defs, &record, &periods))
             .collect();
-        let classifications = self
-            .account_classifications(p, account_id)
-            .await?
+        let classifications = if audience.sees_working_notes() {
+            self.account_classifications(p, account_id).await?
+        } else {
+            Vec::new()
+        };
+        let classifications = classifications
             .into_iter()
             .filter_map(|h| {
                 h.history
@@ -374,12 +388,19 @@ impl App {
             .iter()
             .filter(|s| period.holds_day(s.fields.achieved_on))
             .map(|s| AssessedSuccess::at(s.clone(), as_of))
+            .map(|mut s| {
+                if !audience.sees_working_notes() {
+                    s.missing.clear();
+                }
+                s
+            })
             .collect();
         Ok(Qbr {
             account,
             quarter,
             period,
             fiscal_year_start_month: cal.start_month(),
+            audience,
             sections,
             classifications,
             as_of,

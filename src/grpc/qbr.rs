@@ -92,6 +92,7 @@ fn qbr_to_pb(q: AppQbr) -> pb::Qbr {
         period_start: Some(timestamp(q.period.start)),
         period_end: Some(timestamp(q.period.end)),
         fiscal_year_start_month: q.fiscal_year_start_month as i32,
+        audience: q.audience.as_str().to_owned(),
         sections: q.sections.iter().map(section_to_pb).collect(),
         classifications: q.classifications.into_iter().map(placement_to_pb).collect(),
         as_of: q.as_of.to_string(),
@@ -155,7 +156,10 @@ fn set_or_default(key: String) -> String {
 impl QbrService for QbrGrpc {
     async fn get_qbr(&self, req: Request<GetQbrRequest>) -> Result<Response<pb::Qbr>, Status> {
         call!(self.0, "GetQbr", req, |p, m| {
-            let id = convert::id("account_id", &m.account_id).map_err(invalid)?;
+            let mut e = Invalid::default();
+            let id = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let audience = convert::parse_opt(&mut e, "audience", m.audience, "team or customer");
+            e.into_result().map_err(invalid)?;
             let sets = if m.metric_sets.is_empty() {
                 vec![DEFAULT_METRIC_SET.to_owned()]
             } else {
@@ -163,7 +167,7 @@ impl QbrService for QbrGrpc {
             };
             self.0
                 .app
-                .qbr(&p, id, &sets, m.quarter.as_deref())
+                .qbr(&p, id, &sets, m.quarter.as_deref(), audience)
                 .await
                 .map(qbr_to_pb)
                 .map_err(status_of)

@@ -22,7 +22,7 @@ use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::metric::{Category, Direction, Horizon, Unit};
 use crate::domain::metric_set::{Health, Rag};
-use crate::domain::qbr::{MetricReview, Period, SetReview};
+use crate::domain::qbr::{Audience, MetricReview, Period, SetReview};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthView {
@@ -271,6 +271,8 @@ pub struct QbrView {
     pub previous_quarter: String,
     pub period: PeriodView,
     pub fiscal_year_start_month: u32,
+    /// Who the pack is for; a customer's has no classifications and no anatomy gaps.
+    pub audience: Audience,
     /// One per metric set asked for (`metric_set`, or each of `compare`).
     pub sections: Vec<QbrSectionView>,
     /// The latest classification per matrix and subject as of the quarter's end.
@@ -295,6 +297,7 @@ impl From<Qbr> for QbrView {
             previous_quarter: q.quarter.previous().to_string(),
             period: q.period.into(),
             fiscal_year_start_month: q.fiscal_year_start_month,
+            audience: q.audience,
             sections: q
                 .sections
                 .iter()
@@ -350,6 +353,10 @@ pub struct QbrQuery {
     /// `YYYY-Qn` of the workspace's fiscal year (years 1000–9998); defaults to the current quarter.
     #[param(pattern = "^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-Q[1-4]$")]
     pub quarter: Option<String>,
+    /// Who the pack is for: `team` (the default) or `customer`, which leaves out the team's
+    /// working notes (plays, cells, closeness, anatomy gaps). A key limited to accounts gets
+    /// `customer` and may not ask for `team`.
+    pub audience: Option<Audience>,
 }
 
 /// An account's health on a metric set, quarter to date.
@@ -455,7 +462,9 @@ pub async fn qbr(
 ) -> Result<Response, Problem> {
     let format = negotiate(&headers)?;
     let sets = chosen_sets(&q).map_err(Problem::invalid)?;
-    let qbr = app.qbr(&p, id, &sets, q.quarter.as_deref()).await?;
+    let qbr = app
+        .qbr(&p, id, &sets, q.quarter.as_deref(), q.audience)
+        .await?;
     let (body, content_type) = match format {
         Format::Json => return Ok(axum::Json(QbrView::from(qbr)).into_response()),
         Format::Csv => (crate::present::report::csv(&qbr), "text/csv; charset=utf-8"),

@@ -1,6 +1,9 @@
 //! The QBR as a customer can be shown it: CSV (one row per metric) and a
 //! self-contained HTML report (inline CSS and SVG sparklines; no scripts,
-//! fonts or links), laid out to print cleanly.
+//! fonts or links), laid out to print cleanly. The team's report leads with
+//! the metrics and ends with where each person stands and what to do; the
+//! customer's leads with their plans and successes and speaks in plain
+//! words, with none of the team's working notes.
 
 use std::fmt::Write;
 
@@ -10,7 +13,7 @@ use super::escape_html as esc;
 use crate::app::Qbr;
 use crate::domain::metric::{Horizon, Unit};
 use crate::domain::metric_set::Rag;
-use crate::domain::qbr::{MetricReview, SetReview};
+use crate::domain::qbr::{Audience, MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
 use crate::domain::success_plan::PlanHealth;
 
@@ -144,6 +147,26 @@ fn sparkline(trend: &[(Quarter, Option<f64>)]) -> String {
     )
 }
 
+/// A colour in plain words, for a customer.
+fn rag_words(rag: Rag) -> &'static str {
+    match rag {
+        Rag::Green => "On track",
+        Rag::Amber => "Needs attention",
+        Rag::Red => "At risk",
+        Rag::NoData => "No data yet",
+    }
+}
+
+/// An enum's text as words: `on_track` → "On track".
+fn words(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 fn badge(rag: Rag, text: &str) -> String {
     format!(
         "<span class=\"badge {}\">{}</span>",
@@ -152,7 +175,7 @@ fn badge(rag: Rag, text: &str) -> String {
     )
 }
 
-fn metric_row(m: &MetricReview, currency: &str) -> String {
+fn metric_row(m: &MetricReview, currency: &str, audience: Audience) -> String {
     let unit = m.metric.unit;
     let value = match m.reading {
         Ok(v) => shown(v, unit, currency),
@@ -178,6 +201,7 @@ fn metric_row(m: &MetricReview, currency: &str) -> String {
         format!("{}{att}", shown(t, unit, currency))
     });
     let status = match (m.rating, m.setting.green_at.is_some()) {
+        (Some(r), _) if audience == Audience::Customer => badge(r.rag, rag_words(r.rag)),
         (Some(r), _) => badge(
             r.rag,
             &format!("{} · {}", r.rag.as_str(), grouped(r.score, 0)),
@@ -193,8 +217,11 @@ fn metric_row(m: &MetricReview, currency: &str) -> String {
     )
 }
 
-fn section_html(s: &SetReview, currency: &str) -> String {
+fn section_html(s: &SetReview, currency: &str, audience: Audience) -> String {
     let health = match s.health.score {
+        Some(_) if audience == Audience::Customer => {
+            format!("Overall: {}", rag_words(s.health.colour).to_lowercase())
+        }
         Some(score) => format!(
             "Health {} · {}",
             grouped(score, 0),
@@ -215,7 +242,7 @@ fn section_html(s: &SetReview, currency: &str) -> String {
             .metrics
             .iter()
             .filter(|m| m.metric.horizon == horizon)
-            .map(|m| metric_row(m, currency))
+            .map(|m| metric_row(m, currency, audience))
             .collect();
         if rows.is_empty() {
             continue;
@@ -276,18 +303,25 @@ fn plans_html(q: &Qbr) -> String {
             .objectives
             .iter()
             .zip(&p.objectives)
-            .map(|(o, op)| format!("<li>{} · {}</li>", esc(&o.title), percent(op.progress)))
+            .map(|(o, op)| {
+                format!(
+                    "<li>{} · {}{}</li>",
+                    esc(&o.title),
+                    percent(op.progress),
+                    milestones_html(o)
+                )
+            })
             .collect();
         let _ = write!(
             out,
             "<tr><th scope=\"row\">{}</th><td>{}</td><td class=\"bar\">{} {}</td><td class=\"num\">{}</td>\
              <td>{}</td><td><ul class=\"objectives\">{}</ul></td><td>{}</td></tr>",
             esc(&plan.fields.name),
-            plan.fields.status.as_str(),
+            words(plan.fields.status.as_str()),
             progress_bar(p.progress, p.expected),
             percent(p.progress),
             percent(p.expected),
-            badge(health_rag(p.health), &p.health.as_str().replace('_', " ")),
+            badge(health_rag(p.health), &words(p.health.as_str())),
             objectives.concat(),
             plan.fields.target_date
         );
@@ -296,15 +330,43 @@ fn plans_html(q: &Qbr) -> String {
     out
 }
 
+/// An objective's milestones, each with its due date or the day it was done.
+fn milestones_html(o: &crate::domain::success_plan::Objective) -> String {
+    if o.milestones.is_empty() {
+        return String::new();
+    }
+    let items: Vec<String> = o
+        .milestones
+        .iter()
+        .map(|m| {
+            let when = match (m.done, m.done_on, m.due_date) {
+                (true, Some(on), _) => format!("done {on}"),
+                (true, None, _) => "done".to_owned(),
+                (false, _, Some(due)) => format!("due {due}"),
+                (false, _, None) => "to do".to_owned(),
+            };
+            format!(
+                "<li>{} <span class=\"none\">({when})</span></li>",
+                esc(&m.title)
+            )
+        })
+        .collect();
+    format!("<ul class=\"milestones\">{}</ul>", items.concat())
+}
+
 fn successes_html(q: &Qbr) -> String {
     if q.successes.is_empty() {
         return String::new();
     }
+    let notes = q.audience.sees_working_notes();
     let mut out = String::from(
         "<section><h2>Successes this quarter</h2><table><thead><tr><th scope=\"col\">Success</th>\
-         <th scope=\"col\">Achieved</th><th scope=\"col\">Outcome</th><th scope=\"col\">Anatomy</th>\
-         <th scope=\"col\">Still to capture</th></tr></thead><tbody>",
+         <th scope=\"col\">Achieved</th><th scope=\"col\">Outcome</th>",
     );
+    if notes {
+        out.push_str("<th scope=\"col\">Anatomy</th><th scope=\"col\">Still to capture</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
     for a in &q.successes {
         let f = &a.success.fields;
         let outcome = f.anatomy.outcome.as_ref().map_or("–".to_owned(), |o| {
@@ -314,19 +376,26 @@ fn successes_html(q: &Qbr) -> String {
                 esc(&o.description)
             )
         });
-        let missing: Vec<&str> = a.missing.iter().map(|p| p.as_str()).collect();
         let _ = write!(
             out,
-            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{outcome}</td><td class=\"num\">{} / 5</td><td>{}</td></tr>",
+            "<tr><th scope=\"row\">{}</th><td>{}</td><td>{outcome}</td>",
             esc(&f.title),
-            f.achieved_on,
-            a.anatomy_score,
-            if missing.is_empty() {
-                "–".to_owned()
-            } else {
-                missing.join(", ")
-            }
+            f.achieved_on
         );
+        if notes {
+            let missing: Vec<&str> = a.missing.iter().map(|p| p.as_str()).collect();
+            let _ = write!(
+                out,
+                "<td class=\"num\">{} / 5</td><td>{}</td>",
+                a.anatomy_score,
+                if missing.is_empty() {
+                    "–".to_owned()
+                } else {
+                    missing.join(", ")
+                }
+            );
+        }
+        out.push_str("</tr>");
     }
     out.push_str("</tbody></table></section>");
     out
@@ -341,68 +410,90 @@ thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{tex
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
 .green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
 .none{color:#8a91a3}.set{min-width:0;overflow-x:auto}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr));gap:32px}\
-ul.objectives{margin:0;padding-left:16px}svg.bar{vertical-align:middle;margin-right:6px}td.bar{white-space:nowrap}\
+ul.objectives,ul.milestones{margin:0;padding-left:16px}ul.milestones{font-size:12px}svg.bar{vertical-align:middle;margin-right:6px}td.bar{white-space:nowrap}\
 footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\
 @media print{body{margin:0;max-width:none;font-size:11px}.compare{grid-template-columns:1fr}section,tr{break-inside:avoid}}";
 
 /// The report as one HTML document; `generated` is stamped in the footer.
 pub fn html(q: &Qbr, generated: DateTime<Utc>) -> String {
     let name = &q.account.fields.name;
-    let currency = &q.account.fields.currency;
     let last_day = q.period.end - Duration::days(1);
-    let sections: Vec<String> = q
-        .sections
-        .iter()
-        .map(|s| section_html(s, currency))
-        .collect();
-    let layout = if sections.len() > 1 {
-        "compare"
-    } else {
-        "single"
-    };
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>QBR · {} · {}</title>\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{STYLE}</style></head><body>\
-         <header><h1>Quarterly business review: {}</h1><p class=\"meta\">{} · {} to {}</p></header>\
-         <div class=\"{layout}\">{}</div>",
+         <header><h1>Quarterly business review: {}</h1><p class=\"meta\">{} · {} to {}</p></header>",
         esc(name),
         q.quarter,
         esc(name),
         q.quarter,
         q.period.start.format("%-d %B %Y"),
         last_day.format("%-d %B %Y"),
-        sections.concat()
     );
-    out.push_str(&plans_html(q));
-    out.push_str(&successes_html(q));
-    if !q.classifications.is_empty() {
-        out.push_str(
-            "<section><h2>Where the account stands</h2><table><thead><tr><th scope=\"col\">Matrix</th>\
-             <th scope=\"col\">Who</th><th scope=\"col\">Cell</th><th scope=\"col\">Closeness to success</th>\
-             <th scope=\"col\">Assessed</th><th scope=\"col\">Recommended play</th></tr></thead><tbody>",
-        );
-        for c in &q.classifications {
-            let p = &c.placement;
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} %</td><td>{}</td><td>{}</td></tr>",
-                esc(&p.matrix),
-                esc(&p.subject_name),
-                esc(&c.cell.label),
-                grouped(p.closeness * 100.0, 0),
-                p.assessed_at.format("%Y-%m-%d"),
-                esc(&c.cell.play)
-            );
+    match q.audience {
+        // What was agreed and achieved first, then the numbers.
+        Audience::Customer => {
+            out.push_str(&plans_html(q));
+            out.push_str(&successes_html(q));
+            out.push_str(&metrics_html(q));
         }
-        out.push_str("</tbody></table></section>");
+        Audience::Team => {
+            out.push_str(&metrics_html(q));
+            out.push_str(&plans_html(q));
+            out.push_str(&successes_html(q));
+            out.push_str(&classifications_html(q));
+        }
     }
+    let month = chrono::Month::try_from(u8::try_from(q.fiscal_year_start_month).unwrap_or(1))
+        .map_or("January", |m| m.name());
     let _ = write!(
         out,
-        "<footer>Prepared with csapi on {}. Quarters run from the first day of their first month \
-         (fiscal year starting in month {}).</footer></body></html>",
+        "<footer>Prepared with csapi on {}. Quarters follow the fiscal year starting in {month}.</footer></body></html>",
         generated.format("%Y-%m-%d %H:%M UTC"),
-        q.fiscal_year_start_month
     );
+    out
+}
+
+/// Each metric set's review, side by side when there are several.
+fn metrics_html(q: &Qbr) -> String {
+    let currency = &q.account.fields.currency;
+    let sections: Vec<String> = q
+        .sections
+        .iter()
+        .map(|s| section_html(s, currency, q.audience))
+        .collect();
+    let layout = if sections.len() > 1 {
+        "compare"
+    } else {
+        "single"
+    };
+    format!("<div class=\"{layout}\">{}</div>", sections.concat())
+}
+
+/// Where the account and each person stand on every matrix, with the play
+/// the team recommends: the team's working notes.
+fn classifications_html(q: &Qbr) -> String {
+    if q.classifications.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<section><h2>Where the account stands</h2><table><thead><tr><th scope=\"col\">Matrix</th>\
+         <th scope=\"col\">Who</th><th scope=\"col\">Cell</th><th scope=\"col\">Closeness to success</th>\
+         <th scope=\"col\">Assessed</th><th scope=\"col\">Recommended play</th></tr></thead><tbody>",
+    );
+    for c in &q.classifications {
+        let p = &c.placement;
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{} %</td><td>{}</td><td>{}</td></tr>",
+            esc(&p.matrix),
+            esc(&p.subject_name),
+            esc(&c.cell.label),
+            grouped(p.closeness * 100.0, 0),
+            p.assessed_at.format("%Y-%m-%d"),
+            esc(&c.cell.play)
+        );
+    }
+    out.push_str("</tbody></table></section>");
     out
 }
 

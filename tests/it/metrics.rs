@@ -345,7 +345,7 @@ on_both_backends! {
         assert_eq!(sets.metric_sets.iter().map(|s| s.key.as_str()).collect::<Vec<_>>(), ["qbr_traditional", "qbr_future", "usage"]);
 
         // api_calls in Q3: 10 + 7 = 17 → (17 − 10)/(20 − 10) × 100 = 70, amber; attainment 0.85.
-        let qbr = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["usage".into(), "qbr_traditional".into()], quarter: Some("2026-Q3".into()) })).await.unwrap().into_inner();
+        let qbr = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["usage".into(), "qbr_traditional".into()], quarter: Some("2026-Q3".into()), audience: None })).await.unwrap().into_inner();
         let usage = &qbr.sections[0];
         let calls = usage.metrics[0].current.as_ref().unwrap();
         assert_eq!((calls.value, calls.score, calls.rag.as_deref()), (Some(17.0), Some(70.0), Some("amber")));
@@ -379,7 +379,7 @@ on_both_backends! {
         assert_eq!(bad.code(), Code::InvalidArgument);
         let now = workspace.get_workspace_settings(authed(ADMIN_KEY, pb::GetWorkspaceSettingsRequest {})).await.unwrap().into_inner();
         assert_eq!(now.fiscal_year_start_month, 4);
-        let fiscal = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme, metric_sets: vec![], quarter: Some("2027-Q2".into()) })).await.unwrap().into_inner();
+        let fiscal = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme, metric_sets: vec![], quarter: Some("2027-Q2".into()), audience: None })).await.unwrap().into_inner();
         assert_eq!(fiscal.period_start.unwrap().seconds, 1_782_864_000, "2026-07-01");
         assert_eq!(fiscal.sections[0].health.as_ref().unwrap().score, Some(50.0));
     }

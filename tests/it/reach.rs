@@ -94,7 +94,7 @@ async fn book(app: &TestApp, name: &str, reference: &str) -> Book {
         app,
         "/v1/assessments",
         json!({"account_id": account, "framework": "readiness",
-               "scores": {"goal_clarity": 8, "priority": 3}}),
+               "scores": {"goal_clarity": 8, "priority": 3}, "assessed_at": "2026-02-01T00:00:00Z"}),
     )
     .await;
     let plan = created(
@@ -355,5 +355,85 @@ on_both_backends! {
             .await
             .unwrap_err();
         assert_eq!(denied.code(), Code::PermissionDenied);
+    }
+}
+
+/// The customer's HTML pack of `account` for 2026-Q1, as `key` asks for it.
+async fn customer_html(app: &TestApp, key: &str, account: &str, audience: &str) -> (u16, String) {
+    let res = app
+        .req_as(
+            key,
+            Method::GET,
+            &format!("/v1/accounts/{account}/qbr?quarter=2026-Q1{audience}"),
+        )
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+on_both_backends! {
+    async fn the_customer_pack_holds_no_working_notes(app: &TestApp) {
+        let ours = book(app, "Northwind", "001").await;
+        created(app, "/v1/assessments", json!({"account_id": ours.account, "stakeholder_id": ours.stakeholder,
+            "framework": "purpose_intent", "scores": {"purpose": 2, "intent": 9},
+            "assessed_at": "2026-02-01T00:00:00Z"})).await;
+        let key = limited_key(app, &[&ours.account]).await;
+        let (_, matrices) = app.send(ADMIN_KEY, Method::GET, "/v1/matrices", None).await;
+        let mut internal: Vec<String> = vec!["Closeness".into(), "closeness".into(), "Still to capture".into(),
+            "Recommended play".into(), "readiness".into(), "purpose_intent".into(), "on_track".into(),
+            "off_track".into(), "month 1".into()];
+        for m in matrices["items"].as_array().unwrap() {
+            for cell in m["cells"].as_array().unwrap() {
+                internal.push(cell["label"].as_str().unwrap().to_owned());
+                internal.push(cell["play"].as_str().unwrap().to_owned());
+            }
+        }
+
+        // The team's pack has the working notes this test looks for.
+        let (status, team) = customer_html(app, ADMIN_KEY, &ours.account, "").await;
+        assert_eq!(status, 200);
+        for note in ["Recommended play", "Still to capture", "Dreamer", "Northwind champion"] {
+            assert!(team.contains(note), "the team's pack shows {note:?}");
+        }
+        for (who, audience) in [(ADMIN_KEY, "&audience=customer"), (key.as_str(), "")] {
+            let (status, html) = customer_html(app, who, &ours.account, audience).await;
+            assert_eq!(status, 200, "{html}");
+            for note in &internal {
+                assert!(!html.contains(note.as_str()), "the customer's pack shows {note:?}");
+            }
+            for shown in ["Northwind rollout", "Go live", "Kick-off", "Northwind live", "Quarterly business review: Northwind",
+                "fiscal year starting in January", "Draft"] {
+                assert!(html.contains(shown), "the customer's pack shows {shown:?}");
+            }
+            let plans = html.find("Success plans").unwrap();
+            let metrics = html.find("Traditional view").unwrap();
+            assert!(plans < metrics, "plans come before the numbers");
+            assert!(!html.contains("<script") && !html.contains("http"), "self-contained");
+        }
+
+        let (status, json) = app.send(&key, Method::GET, &format!("/v1/accounts/{}/qbr?quarter=2026-Q1", ours.account), None).await;
+        assert_eq!(status, 200);
+        assert_eq!((&json["audience"], &json["classifications"]), (&json!("customer"), &json!([])));
+        assert_eq!(json["successes"][0]["missing"], json!([]));
+        let (_, team) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{}/qbr?quarter=2026-Q1", ours.account), None).await;
+        assert_eq!(team["audience"], "team");
+        assert_eq!(team["classifications"].as_array().unwrap().len(), 2);
+        assert_ne!(team["successes"][0]["missing"], json!([]));
+
+        let (status, problem) = app.send(&key, Method::GET,
+            &format!("/v1/accounts/{}/qbr?audience=team", ours.account), None).await;
+        assert_eq!(status, 403, "{problem}");
+        let mut qbr = pb::qbr_service_client::QbrServiceClient::new(app.channel().await);
+        let refused = qbr.get_qbr(authed(&key, pb::GetQbrRequest { account_id: ours.account.clone(),
+            audience: Some("team".into()), ..Default::default() })).await.unwrap_err();
+        assert_eq!(refused.code(), Code::PermissionDenied);
+        let pack = qbr.get_qbr(authed(&key, pb::GetQbrRequest { account_id: ours.account.clone(),
+            quarter: Some("2026-Q1".into()), ..Default::default() })).await.unwrap().into_inner();
+        assert_eq!((pack.audience.as_str(), pack.classifications.len()), ("customer", 0));
+        let bad = qbr.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: ours.account.clone(),
+            audience: Some("board".into()), ..Default::default() })).await.unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidArgument);
     }
 }

@@ -609,7 +609,7 @@ on_both_backends! {
             .text()
             .await
             .unwrap();
-        for part in ["<h2>Success plans</h2>", "Onboarding", "28 %", "off track", "<h2>Successes this quarter</h2>", "First report", "1 / 5"] {
+        for part in ["<h2>Success plans</h2>", "Onboarding", "28 %", "Off track", "<h2>Successes this quarter</h2>", "First report", "1 / 5"] {
             assert!(html.contains(part), "{part} in the report");
         }
         assert!(!html.contains("Go-live"), "achieved after the quarter");
@@ -620,6 +620,7 @@ on_both_backends! {
                 account_id: acme.clone(),
                 metric_sets: vec!["qbr_future".into()],
                 quarter: Some("2026-Q1".into()),
+                audience: None,
             }))
             .await
             .unwrap()

@@ -25,6 +25,26 @@ pub const EXPANSION_EQUATION: &str = "expansion";
 /// How many quarters a trend shows, the reviewed one last.
 pub const TREND_QUARTERS: usize = 4;
 
+str_enum! {
+    /// Who a QBR pack is for. `team`: everything the CS team acts on, with
+    /// recommended plays, each person's cell and closeness, and what a
+    /// success still lacks. `customer`: only what both sides agreed on and
+    /// achieved, in plain words; what a key limited to accounts and a share
+    /// link get.
+    pub enum Audience {
+        Team = "team",
+        Customer = "customer",
+    }
+}
+
+impl Audience {
+    /// Whether this audience sees the team's working notes: plays, cells of
+    /// people and accounts, closeness, the gaps of a success's anatomy.
+    pub fn sees_working_notes(self) -> bool {
+        self == Audience::Team
+    }
+}
+
 /// A span of time, start inclusive, end exclusive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {

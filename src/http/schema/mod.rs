@@ -27,7 +27,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
     account, api_key, equation, framework, hierarchy, matrix, metric, metric_set, prioritization,
-    scale, stakeholder, success, success_plan,
+    qbr, scale, stakeholder, success, success_plan,
 };
 
 /// Gives each domain type (left) the schema and name of its twin (right).
@@ -91,6 +91,7 @@ str_enum_schema!(
     metric::Source,
     metric_set::Rag,
     prioritization::Tier,
+    qbr::Audience,
     stakeholder::StakeholderRole,
     success::Part,
     success::ReuseScope,
