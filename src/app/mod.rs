@@ -19,6 +19,7 @@ mod policies;
 mod portfolio;
 mod precondition;
 mod qbr;
+mod qbr_links;
 mod rate_limit;
 mod stakeholders;
 mod success_plans;
@@ -50,6 +51,7 @@ pub use precondition::{IfMatch, etag_of};
 pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
 };
+pub use qbr_links::{SHARE_PATH, SharedQbr};
 pub use rate_limit::{Allowance, Exhausted, RateLimit, RateLimits};
 pub use stakeholders::UpsertedStakeholder;
 pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};

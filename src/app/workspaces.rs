@@ -47,12 +47,18 @@ pub enum Bootstrap {
 }
 
 fn generate_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes))
+    random_token(KEY_PREFIX)
 }
 
-fn hash(secret: &str) -> String {
+/// `prefix` and 32 random bytes, URL-safe: an API key or a share link's token.
+pub(super) fn random_token(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// How a secret is kept: its SHA-256, never the secret.
+pub(super) fn hash(secret: &str) -> String {
     sha256_hex(&[secret.as_bytes()])
 }
 

@@ -58,10 +58,12 @@ pub enum Resource {
     /// A batch of observations written at once (`observations.ingested`).
     Observations,
     Webhook,
+    /// A link that shows a customer their QBR without a key.
+    QbrLink,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 14] = [
+    pub const ALL: [Resource; 15] = [
         Resource::Account,
         Resource::Stakeholder,
         Resource::Assessment,
@@ -76,6 +78,7 @@ impl Resource {
         Resource::Classification,
         Resource::Observations,
         Resource::Webhook,
+        Resource::QbrLink,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -94,6 +97,7 @@ impl Resource {
             Resource::Classification => "classification",
             Resource::Observations => "observations",
             Resource::Webhook => "webhook",
+            Resource::QbrLink => "qbr_link",
         }
     }
 }

@@ -60,6 +60,7 @@ pub mod patch;
 pub mod portfolio;
 pub mod prioritization;
 pub mod qbr;
+pub mod qbr_link;
 pub mod quarter;
 pub mod rate_limit;
 pub mod scale;

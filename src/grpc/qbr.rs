@@ -11,13 +11,28 @@ use super::success_plans::{plan_to_pb, success_to_pb};
 use super::{GrpcState, call, status_of};
 use crate::app::{
     AccountHealth as AppHealth, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio, Qbr as AppQbr,
+    SHARE_PATH,
 };
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::metric_set::{Health as DomainHealth, Rag};
 use crate::domain::qbr::{MetricReview, SetReview};
+use crate::domain::qbr_link::{QbrLink as QbrLinkRecord, ShareRequest};
 
 pub struct QbrGrpc(pub GrpcState);
+
+fn link_to_pb(l: QbrLinkRecord) -> pb::QbrLink {
+    pb::QbrLink {
+        id: l.id.to_string(),
+        account_id: l.account_id.to_string(),
+        metric_set: l.metric_set,
+        created_at: Some(timestamp(l.created_at)),
+        expires_at: Some(timestamp(l.expires_at)),
+        revoked_at: l.revoked_at.map(timestamp),
+        last_opened_at: l.last_opened_at.map(timestamp),
+        open_count: l.open_count,
+    }
+}
 
 fn health_to_pb(h: DomainHealth) -> pb::Health {
     pb::Health {
@@ -214,6 +229,61 @@ impl QbrService for QbrGrpc {
                 .await
                 .map(portfolio_to_pb)
                 .map_err(status_of)
+        })
+    }
+
+    async fn share_qbr(
+        &self,
+        req: Request<ShareQbrRequest>,
+    ) -> Result<Response<ShareQbrResponse>, Status> {
+        call!(self.0, "ShareQbr", req, |p, m| {
+            let mut e = Invalid::default();
+            let account = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let set = set_or_default(m.metric_set.unwrap_or_default());
+            let request = ShareRequest::new(set, m.expires_in_days);
+            let request = match (e.into_result(), request) {
+                (Ok(()), Ok(r)) => r,
+                (Err(mut e), Err(more)) => {
+                    e.0.extend(more.0);
+                    return Err(invalid(e));
+                }
+                (Err(e), _) | (_, Err(e)) => return Err(invalid(e)),
+            };
+            let shared = self
+                .0
+                .app
+                .share_qbr(&p, account, request)
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(ShareQbrResponse {
+                url: format!("{SHARE_PATH}{}", shared.token),
+                link: Some(link_to_pb(shared.link)),
+            })
+        })
+    }
+
+    async fn list_qbr_links(
+        &self,
+        req: Request<ListQbrLinksRequest>,
+    ) -> Result<Response<ListQbrLinksResponse>, Status> {
+        call!(self.0, "ListQbrLinks", req, |p, m| {
+            let account = convert::id("account_id", &m.account_id).map_err(invalid)?;
+            let page = convert::page(m.page_size, m.page_token);
+            let listed = self.0.app.qbr_links(&p, account, &page).await;
+            listed.map_err(status_of).map(|l| ListQbrLinksResponse {
+                links: l.items.into_iter().map(link_to_pb).collect(),
+                next_page_token: l.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn revoke_qbr_link(
+        &self,
+        req: Request<RevokeQbrLinkRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "RevokeQbrLink", req, |p, m| {
+            let id = convert::id("id", &m.id).map_err(invalid)?;
+            self.0.app.revoke_qbr_link(&p, id).await.map_err(status_of)
         })
     }
 }

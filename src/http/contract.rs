@@ -22,8 +22,9 @@ use super::problem::{PROBLEM_JSON, Problem};
 /// Where the README's first command serves the API.
 const LOCAL_SERVER: &str = "http://127.0.0.1:8080";
 
-/// Operations anyone may call: probes and the metrics scrape.
-const OPEN: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+/// Operations anyone may call: probes, the metrics scrape and a shared QBR
+/// (its link's token is the key); none is revalidated by ETag.
+const OPEN: [&str; 4] = ["/healthz", "/readyz", "/metrics", "/share/qbr/{token}"];
 
 /// `api` as the module says.
 pub fn tidy(mut api: OpenApi) -> OpenApi {

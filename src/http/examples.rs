@@ -97,6 +97,7 @@ examples! {
         "role": "executive_sponsor"
     },
     "create_api_key": crate::http::api_keys::ApiKeyInput = {"name": "salesforce-sync", "role": "write"},
+    "share_qbr": crate::http::qbr_links::ShareInput = {"metric_set": "qbr_future", "expires_in_days": 14},
     "create_webhook": crate::http::webhooks::WebhookInput = {
         "url": "https://hooks.example.com/csapi", "event_types": ["account.*", "classification.changed"],
         "description": "Salesforce sync"

@@ -27,6 +27,7 @@ mod policies;
 mod portfolio;
 pub mod problem;
 mod qbr;
+mod qbr_links;
 mod reply;
 mod schema;
 mod stakeholders;
@@ -163,6 +164,8 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(changes::list))
         .routes(routes!(api_keys::create, api_keys::list))
         .routes(routes!(api_keys::revoke))
+        .routes(routes!(qbr_links::create, qbr_links::list))
+        .routes(routes!(qbr_links::revoke))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::test))
@@ -268,6 +271,7 @@ fn ops_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(ops::metrics))
+        .routes(routes!(qbr_links::open))
 }
 
 /// The OpenAPI document, as committed in `openapi/openapi.json`.

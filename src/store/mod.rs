@@ -31,6 +31,7 @@ pub mod idempotency;
 mod migrate;
 pub mod observations;
 mod pool;
+pub mod qbr_links;
 mod schema;
 pub mod stakeholders;
 mod statistics;

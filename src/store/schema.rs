@@ -277,3 +277,18 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(webhooks, webhook_deliveries);
+
+diesel::table! {
+    qbr_links (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        metric_set -> Text,
+        token_hash -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        revoked_at -> Nullable<BigInt>,
+        last_opened_at -> Nullable<BigInt>,
+        open_count -> BigInt,
+    }
+}

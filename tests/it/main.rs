@@ -23,6 +23,7 @@ mod lifecycle;
 mod merge_upsert;
 mod metrics;
 mod openapi;
+mod qbr_links;
 mod rate_limits;
 mod reach;
 mod stakeholders;

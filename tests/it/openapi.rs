@@ -191,6 +191,9 @@ const PARITY: &[(&str, &str)] = &[
         "csapi.v1.MetricService/DeleteMetricSet",
     ),
     ("get_qbr", "csapi.v1.QbrService/GetQbr"),
+    ("share_qbr", "csapi.v1.QbrService/ShareQbr"),
+    ("list_qbr_links", "csapi.v1.QbrService/ListQbrLinks"),
+    ("revoke_qbr_link", "csapi.v1.QbrService/RevokeQbrLink"),
     ("get_account_health", "csapi.v1.QbrService/GetAccountHealth"),
     (
         "get_portfolio_health",
@@ -298,7 +301,8 @@ const PARITY: &[(&str, &str)] = &[
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).
-const REST_ONLY: &[&str] = &["healthz", "readyz", "metrics"];
+/// Operational routes, and the shared QBR page a browser opens.
+const REST_ONLY: &[&str] = &["healthz", "readyz", "metrics", "open_shared_qbr"];
 
 fn assert_committed(file: &str, generated: &str, command: &str) {
     let path = format!("{}/openapi/{file}", env!("CARGO_MANIFEST_DIR"));

@@ -11,6 +11,7 @@ mod evaluation;
 mod events;
 mod exports;
 mod plans;
+mod qbr_links;
 mod successes;
 
 pub use definitions::{ApiKeyView, MetricDefinitionView, MetricSetView, PolicyView};
@@ -23,6 +24,7 @@ pub use exports::{
     ExportCellView, ExportEquationView, ExportHealthView, ExportPlanView, ExportedAccountView,
 };
 pub use plans::{PlanView, ProgressSummary, TemplateView};
+pub use qbr_links::QbrLinkView;
 pub use successes::SuccessView;
 
 use super::etag_of;

@@ -1,0 +1,1 @@
+DROP TABLE qbr_links;
