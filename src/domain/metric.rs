@@ -21,6 +21,20 @@ str_enum! {
     }
 }
 
+impl Unit {
+    /// The decimals a value of this unit is worth showing: whole months and
+    /// yes/no, tenths of days, hundredths of the rest (an average count,
+    /// money, a percentage, a score). A sheet rounds to them, so that
+    /// `0.06000000000000005` reads `0.06`.
+    pub fn decimals(self) -> usize {
+        match self {
+            Unit::Boolean | Unit::Months => 0,
+            Unit::Days => 1,
+            Unit::Count | Unit::Currency | Unit::Percent | Unit::Score => 2,
+        }
+    }
+}
+
 str_enum! {
     /// How a quarter's observations become the quarter's value.
     pub enum Aggregation {

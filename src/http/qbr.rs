@@ -465,6 +465,7 @@ pub async fn qbr(
     let qbr = app
         .qbr(&p, id, &sets, q.quarter.as_deref(), q.audience)
         .await?;
+    let qbr_quarter = qbr.quarter;
     let (body, content_type) = match format {
         Format::Json => return Ok(axum::Json(QbrView::from(qbr)).into_response()),
         Format::Csv => (crate::present::report::csv(&qbr), "text/csv; charset=utf-8"),
@@ -476,5 +477,14 @@ pub async fn qbr(
     let mut res = body.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if format == Format::Csv {
+        let name = format!(
+            "attachment; filename=\"qbr-{quarter}-{id}.csv\"",
+            quarter = qbr_quarter
+        );
+        if let Ok(v) = HeaderValue::from_str(&name) {
+            res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
     Ok(res)
 }

@@ -17,35 +17,61 @@ use crate::domain::qbr::{Audience, MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
 use crate::domain::success_plan::PlanHealth;
 
-/// One row per metric of each section, with the trend's quarters as columns.
+/// The columns of a quarter's values, newest first: named by their place
+/// from the reviewed quarter, so the sheet's header is the same every
+/// quarter; the `quarter` column says which quarter `this_quarter` is.
+const QUARTER_COLUMNS: [&str; 4] = [
+    "this_quarter",
+    "previous_quarter",
+    "quarter_minus_2",
+    "quarter_minus_3",
+];
+
+/// One row per metric of each section: the account, the metric, its value
+/// in each of the last four quarters (newest first), target and rating.
+/// Numbers are rounded to their unit's decimals ([`Unit::decimals`]).
 pub fn csv(q: &Qbr) -> String {
-    let quarters: Vec<Quarter> = (0..4).rev().map(|n| q.quarter.back(n)).collect();
-    let mut out =
-        String::from("metric_set,metric,name,horizon,unit,value,previous,change,change_pct");
-    for quarter in &quarters {
-        let _ = write!(out, ",{quarter}");
+    let mut out = String::from(
+        "account_id,account_name,account_refs,quarter,metric_set,metric,name,horizon,unit",
+    );
+    for column in QUARTER_COLUMNS {
+        let _ = write!(out, ",{column}");
     }
-    out.push_str(",target,attainment,weight,score,rag,missing_reason\r\n");
+    out.push_str(",change,change_pct,target,attainment,weight,score,rag,missing_reason\r\n");
+    let account = &q.account;
+    let refs: Vec<String> = account
+        .fields
+        .external_refs
+        .iter()
+        .map(|r| format!("{}:{}", r.system, r.id))
+        .collect();
+    let who = [
+        account.id.to_string(),
+        field(&account.fields.name),
+        field(&refs.join(" ")),
+        q.quarter.to_string(),
+    ];
     for section in &q.sections {
         for m in &section.metrics {
-            let num = |v: Option<f64>| v.map(|v| v.to_string()).unwrap_or_default();
-            let mut cells = vec![
+            let unit = m.metric.unit;
+            let num =
+                |v: Option<f64>, decimals: usize| v.map_or(String::new(), |v| rounded(v, decimals));
+            let mut cells = who.to_vec();
+            cells.extend([
                 field(&section.set.key),
                 field(&m.metric.key),
                 field(&m.metric.name),
                 m.metric.horizon.as_str().to_owned(),
-                m.metric.unit.as_str().to_owned(),
-                num(m.reading.ok()),
-                num(m.previous),
-                num(m.change),
-                num(m.change_pct),
-            ];
-            cells.extend(m.trend.iter().map(|(_, v)| num(*v)));
+                unit.as_str().to_owned(),
+            ]);
+            cells.extend(m.trend.iter().rev().map(|(_, v)| num(*v, unit.decimals())));
             cells.extend([
-                num(m.setting.target),
-                num(m.attainment),
-                m.setting.weight.to_string(),
-                num(m.rating.map(|r| r.score)),
+                num(m.change, unit.decimals()),
+                num(m.change_pct, 2),
+                num(m.setting.target, unit.decimals()),
+                num(m.attainment, 4),
+                rounded(m.setting.weight, 4),
+                num(m.rating.map(|r| r.score), 2),
                 m.rating
                     .map(|r| r.rag.as_str())
                     .unwrap_or_default()
@@ -57,6 +83,21 @@ pub fn csv(q: &Qbr) -> String {
         }
     }
     out
+}
+
+/// `v` to at most `decimals` decimals, without trailing zeros (`-0` is `0`).
+fn rounded(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    if s == "-0" {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// An RFC 4180 field: quoted when it holds a comma, quote or line break.
@@ -500,6 +541,19 @@ fn classifications_html(q: &Qbr) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sheet_numbers_are_rounded_to_their_unit() {
+        assert_eq!(
+            rounded(0.06000000000000005, Unit::Percent.decimals()),
+            "0.06"
+        );
+        assert_eq!(rounded(1234.5, Unit::Months.decimals()), "1234");
+        assert_eq!(rounded(2.25, Unit::Days.decimals()), "2.2");
+        assert_eq!(rounded(175.0, Unit::Count.decimals()), "175");
+        assert_eq!(rounded(-0.001, 2), "0");
+        assert_eq!(rounded(-12.5, 2), "-12.5");
+    }
 
     #[test]
     fn numbers_read_well() {

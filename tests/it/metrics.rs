@@ -240,11 +240,14 @@ on_both_backends! {
         // CSV: a header row, then one row per metric.
         let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/csv").send().await.unwrap();
         assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+        assert_eq!(res.headers()["content-disposition"].to_str().unwrap(), format!("attachment; filename=\"qbr-2026-Q3-{acme}.csv\""));
         let csv = res.text().await.unwrap();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "metric_set,metric,name,horizon,unit,value,previous,change,change_pct,2025-Q4,2026-Q1,2026-Q2,2026-Q3,target,attainment,weight,score,rag,missing_reason");
+        // The same header every quarter; `quarter` says which one `this_quarter` is.
+        assert_eq!(lines[0], "account_id,account_name,account_refs,quarter,metric_set,metric,name,horizon,unit,this_quarter,previous_quarter,quarter_minus_2,quarter_minus_3,change,change_pct,target,attainment,weight,score,rag,missing_reason");
         assert_eq!(lines.len(), 12);
-        assert!(lines.contains(&"qbr_traditional,logins,Logins,traditional,count,175,100,75,75,80,,100,175,,,1,,,"), "{csv}");
+        let logins = format!("{acme},Acme,salesforce:001ACME,2026-Q3,qbr_traditional,logins,Logins,traditional,count,175,100,,80,75,75,,,1,,,");
+        assert!(lines.contains(&logins.as_str()), "{csv}");
 
         // HTML: self-contained, with the health badge and a sparkline per metric.
         let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/html").send().await.unwrap();
