@@ -256,25 +256,13 @@ impl App {
     }
 }
 
-/// Fails naming `account_ids` unless every one of `ids` is an account of the workspace.
+/// Not found unless every one of `ids` is an account of the workspace, as
+/// for any write that names an account.
 async fn check_accounts_exist(tx: &mut Tx, ids: &[Uuid]) -> Result<(), AppError> {
-    let mut missing = Vec::new();
     for &id in ids {
-        if tx.account(id).await?.is_none() {
-            missing.push(id.to_string());
-        }
+        tx.account(id).await?.ok_or(AppError::NotFound("account"))?;
     }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Err(Invalid::single(
-        "account_ids",
-        format!(
-            "names accounts this workspace does not have: {}",
-            missing.join(", ")
-        ),
-    )
-    .into())
+    Ok(())
 }
 
 /// Records a key's creation or revocation: the key as listed, never its secret.

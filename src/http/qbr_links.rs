@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::Listing;
+use super::dto::{Listing, whole_number};
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created_with_secret, no_content};
@@ -24,6 +24,7 @@ pub struct ShareInput {
     pub metric_set: Option<String>,
     /// Days until the link stops working; 30 unless given.
     #[schema(minimum = 1, maximum = 365)]
+    #[serde(default, deserialize_with = "whole_number")]
     pub expires_in_days: Option<i64>,
 }
 

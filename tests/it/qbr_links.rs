@@ -137,10 +137,14 @@ on_both_backends! {
         }
         let (status, _) = app.send(ADMIN_KEY, Method::POST, &format!("/v1/accounts/{acme}/qbr-links"), Some(json!({"metric_set": "nope"}))).await;
         assert_eq!(status, 404, "an unknown set");
+        let (status, link) = app.send(ADMIN_KEY, Method::POST, &format!("/v1/accounts/{acme}/qbr-links"), Some(json!({"expires_in_days": 93.0}))).await;
+        assert_eq!((status, &link["open_count"]), (201, &json!(0)), "93.0 is a whole number: {link}");
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("/v1/qbr-links/{}", link["id"].as_str().unwrap()), None).await;
+        assert_eq!(status, 204);
         let stranger = uuid::Uuid::now_v7();
         let (status, _) = app.send(ADMIN_KEY, Method::POST, &format!("/v1/accounts/{stranger}/qbr-links"), Some(json!({}))).await;
         assert_eq!(status, 404);
-        assert!(links(app, &acme).await.is_empty(), "nothing was made");
+        assert_eq!(links(app, &acme).await.len(), 1, "nothing else was made");
     }
 
     async fn opens_at_once_all_count(app: &TestApp) {
