@@ -3,14 +3,14 @@
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::dto::Listing;
+use super::dto::{Listing, PageQuery};
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created_with_secret, no_content};
+use crate::app::App;
 pub use crate::app::views::ApiKeyView;
-use crate::app::{App, PageRequest};
 use crate::domain::Role;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -40,16 +40,6 @@ pub struct CreatedApiKey {
     /// Use as `Authorization: Bearer <key>`. Shown once: never stored, so
     /// an idempotent replay of this answer has `null` here.
     pub key: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ApiKeyListQuery {
-    #[param(minimum = 1, maximum = 1000)]
-    pub page_size: Option<i64>,
-    /// `next_page_token` of the previous page.
-    #[param(pattern = "^[0-9a-f]{32}$")]
-    pub page_token: Option<String>,
 }
 
 /// Create an API key.
@@ -87,19 +77,15 @@ pub async fn create(
 ///
 /// Names, roles, creation and revocation times; a secret is shown only once, when its key is
 /// made. Admin role.
-#[utoipa::path(operation_id = "list_api_keys", get, path = "/v1/api-keys", tag = "api-keys", params(ApiKeyListQuery),
+#[utoipa::path(operation_id = "list_api_keys", get, path = "/v1/api-keys", tag = "api-keys", params(PageQuery),
     responses((status = 200, description = "A page of keys", body = Listing<ApiKeyView>), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn list(
     State(app): State<App>,
     Caller(p): Caller,
-    Query(q): Query<ApiKeyListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, Problem> {
-    let page = PageRequest {
-        page_size: q.page_size,
-        page_token: q.page_token,
-    };
-    let listed = app.api_keys(&p, &page).await?;
+    let listed = app.api_keys(&p, &q.into()).await?;
     Ok(axum::Json(Listing::from_listed(listed, ApiKeyView::from)).into_response())
 }
 

@@ -3,10 +3,10 @@
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 
-use crate::app::Listed;
 pub use crate::app::views::{ExternalRefDto, refs_from};
+use crate::app::{Listed, PageRequest};
 use crate::domain::currency::CODES;
 pub use crate::domain::patch::{double_option, present};
 
@@ -51,5 +51,25 @@ pub fn whole_number<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::E
         None => Ok(None),
         Some(v) if v.fract() == 0.0 && v.abs() < 9.0e15 => Ok(Some(v as i64)),
         Some(_) => Err(serde::de::Error::custom("must be a whole number")),
+    }
+}
+
+/// A page of a list that takes no filters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    /// `next_page_token` of the previous page.
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+impl From<PageQuery> for PageRequest {
+    fn from(q: PageQuery) -> Self {
+        PageRequest {
+            page_size: q.page_size,
+            page_token: q.page_token,
+        }
     }
 }

@@ -8,12 +8,12 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::dto::{Listing, whole_number};
+use super::dto::{Listing, PageQuery, whole_number};
 use super::extract::{Caller, Checked, Json, PathId, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created_with_secret, no_content};
 use crate::app::views::QbrLinkView;
-use crate::app::{App, DEFAULT_METRIC_SET, PageRequest, SHARE_PATH};
+use crate::app::{App, DEFAULT_METRIC_SET, SHARE_PATH};
 use crate::domain::qbr_link::ShareRequest;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -49,16 +49,6 @@ pub struct CreatedQbrLink {
     /// The page's path on this server (`/share/qbr/<token>`), to send the customer. Shown
     /// once: never stored, so an idempotent replay of this answer has `null` here.
     pub url: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct QbrLinkListQuery {
-    #[param(minimum = 1, maximum = 1000)]
-    pub page_size: Option<i64>,
-    /// `next_page_token` of the previous page.
-    #[param(pattern = "^[0-9a-f]{32}$")]
-    pub page_token: Option<String>,
 }
 
 /// Share an account's QBR with its customer.
@@ -98,20 +88,16 @@ pub async fn create(
 /// Live, expired and revoked, with how often each was opened; never their addresses. Any
 /// role of the whole workspace.
 #[utoipa::path(operation_id = "list_qbr_links", get, path = "/v1/accounts/{id}/qbr-links", tag = "qbr",
-    params(("id" = Uuid, Path, description = "The account"), QbrLinkListQuery),
+    params(("id" = Uuid, Path, description = "The account"), PageQuery),
     responses((status = 200, description = "A page of links", body = Listing<QbrLinkView>), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn list(
     State(app): State<App>,
     Caller(p): Caller,
     PathId(account): PathId,
-    Query(q): Query<QbrLinkListQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, Problem> {
-    let page = PageRequest {
-        page_size: q.page_size,
-        page_token: q.page_token,
-    };
-    let listed = app.qbr_links(&p, account, &page).await?;
+    let listed = app.qbr_links(&p, account, &q.into()).await?;
     Ok(axum::Json(Listing::from_listed(listed, QbrLinkView::from)).into_response())
 }
 
