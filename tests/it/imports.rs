@@ -171,22 +171,6 @@ on_both_backends! {
     }
 }
 
-/// The feed's events of `types`, read from its start until at least `n`
-/// have settled (on PostgreSQL an event shows once no older transaction is
-/// still open, which other tests' writes can delay).
-async fn settled(app: &TestApp, types: &str, n: usize) -> Vec<Value> {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let path = format!("/v1/changes?types={types}&wait=1");
-        let (status, feed) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
-        assert_eq!(status, 200, "{feed}");
-        let events = feed["events"].as_array().unwrap().clone();
-        if events.len() >= n || std::time::Instant::now() > deadline {
-            return events;
-        }
-    }
-}
-
 async fn stakeholder_batch(app: &TestApp, body: Value) -> (u16, Value) {
     app.send(
         ADMIN_KEY,
@@ -246,7 +230,7 @@ on_both_backends! {
         let kinds: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["account.created", "account.created", "stakeholder.created", "stakeholder.created",
             "stakeholder.updated"], "the second run recorded nothing");
-        let feed = settled(app, "stakeholder.*", 3).await;
+        let feed = app.settled_feed("stakeholder.*", 3).await;
         let kinds: Vec<&str> = feed.iter().map(|e| e["type"].as_str().unwrap()).collect();
         assert_eq!(kinds, ["stakeholder.created", "stakeholder.created", "stakeholder.updated"]);
         assert_eq!(feed[2]["data"]["title"], "VP Operations");
@@ -426,7 +410,7 @@ on_both_backends! {
         assert_eq!(again["items"][0]["id"], json!(g1));
         let (_, listed) = app.send(ADMIN_KEY, Method::GET, "/v1/assessments", None).await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 3);
-        let feed = settled(app, "assessment.*", 3).await;
+        let feed = app.settled_feed("assessment.*", 3).await;
         assert_eq!(feed.len(), 3, "one event per assessment recorded");
 
         // Other scores under a recorded ref fail: assessments do not change.

@@ -326,6 +326,28 @@ impl TestApp {
         (status, res.json().await.unwrap_or(Value::Null))
     }
 
+    /// The feed's events of `types` (`*`: all), once there are at least `n`:
+    /// on PostgreSQL an event shows once no transaction that began before it
+    /// still runs, and other tests' writes on the same server can delay that.
+    pub async fn settled_feed(&self, types: &str, n: usize) -> Vec<Value> {
+        let path = format!("/v1/changes?types={types}&page_size=1000");
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, feed) = self.send(ADMIN_KEY, Method::GET, &path, None).await;
+            assert_eq!(status, 200, "{feed}");
+            let events = feed["events"].as_array().unwrap().clone();
+            if events.len() >= n {
+                return events;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "fewer than {n} events of {types}: {}",
+                events.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// A gRPC channel to the server.
     pub async fn channel(&self) -> Channel {
         Channel::from_shared(self.grpc_addr.clone())

@@ -140,29 +140,6 @@ async fn settled(app: &TestApp, hook: &str) -> Vec<Value> {
     );
 }
 
-/// The feed's events of `types`, once there are `n` (10 s at most): an
-/// event is read once no transaction that began before it still runs,
-/// and the webhook worker runs short ones all the time.
-async fn feed(app: &TestApp, types: &str, n: usize) -> Vec<Value> {
-    for _ in 0..200 {
-        let (status, page) = app
-            .send(
-                ADMIN_KEY,
-                Method::GET,
-                &format!("/v1/changes?types={types}"),
-                None,
-            )
-            .await;
-        assert_eq!(status, 200, "{page}");
-        let events = page["events"].as_array().unwrap().clone();
-        if events.len() >= n {
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("fewer than {n} events of {types}");
-}
-
 on_both_backends! {
     start = start_webhooks;
 
@@ -196,7 +173,7 @@ on_both_backends! {
         assert_eq!(got[0].id, d["event_id"].as_str().unwrap());
 
         // The body is the event as the feed has it.
-        let events = feed(app, "account.created", 1).await;
+        let events = app.settled_feed("account.created", 1).await;
         let event = &events[0];
         let sent: Value = serde_json::from_str(&got[0].body).unwrap();
         assert_eq!(&sent, event);
@@ -305,7 +282,7 @@ on_both_backends! {
         assert_eq!(status, 404);
 
         // Each change of the webhook is in the feed, never with a secret.
-        let events = feed(app, "webhook.*", 4).await;
+        let events = app.settled_feed("webhook.*", 4).await;
         let kinds: Vec<&str> = events
             .iter()
             .map(|e| e["type"].as_str().unwrap())
@@ -485,7 +462,7 @@ on_both_backends! {
         }
         assert_eq!(off["enabled"], false, "{off}");
         assert!(off["disabled_reason"].as_str().unwrap().starts_with("every delivery has failed since "), "{off}");
-        let events = feed(app, "webhook.disabled", 1).await;
+        let events = app.settled_feed("webhook.disabled", 1).await;
         assert_eq!(events[0]["resource_id"], id.as_str());
         assert_eq!(events[0]["data"]["enabled"], false);
 
