@@ -180,7 +180,7 @@ impl App {
                 }
             }
         }
-        let day = today();
+        let day = today(p.zone);
         let rows = accounts
             .into_iter()
             .zip(book.records)
@@ -201,7 +201,7 @@ impl App {
                     .plans
                     .iter()
                     .map(|plan| AssessedPlan {
-                        progress: record.plan_progress(plan, day),
+                        progress: record.plan_progress(plan, day, p.zone),
                         plan: plan.clone(),
                     })
                     .collect(),

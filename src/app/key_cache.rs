@@ -99,6 +99,7 @@ mod tests {
             role: Role::Read,
             reach: Default::default(),
             workspace_rate_limit: None,
+            zone: crate::domain::time::Zone::default(),
         }
     }
 

@@ -13,6 +13,7 @@ use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::time::Zone;
 use crate::domain::{Invalid, Role};
 use crate::store::definitions::{Kind, Versioned};
 use crate::store::workspaces::StoredSettings;
@@ -57,6 +58,8 @@ impl Catalogued for MetricSet {
 pub struct WorkspaceSettings {
     /// 1 (January) to 12: quarters are counted from this month.
     pub fiscal_year_start_month: u32,
+    /// Where quarters turn, "today" is, and the day a bare date names.
+    pub time_zone: Zone,
     /// All its keys' requests together, in place of the replica's default.
     pub rate_limit: Option<RateLimit>,
     /// The settings' version, their ETag.
@@ -68,20 +71,29 @@ pub struct WorkspaceSettings {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SettingsChange {
     pub fiscal_year_start_month: Option<i64>,
+    pub time_zone: Option<String>,
     pub rate_limit: Option<Option<String>>,
 }
 
 impl WorkspaceSettings {
-    fn stored((month, rate_limit, version): StoredSettings) -> Self {
-        let calendar = u32::try_from(month)
-            .ok()
-            .and_then(FiscalCalendar::starting_in)
-            .unwrap_or_default();
+    fn stored((month, rate_limit, version, zone): StoredSettings) -> Self {
+        let calendar = stored_calendar(month, &zone);
         Self {
             fiscal_year_start_month: calendar.start_month(),
+            time_zone: calendar.zone(),
             rate_limit: rate_limit.and_then(|l| l.parse().ok()),
             version,
         }
+    }
+
+    /// As stored: (fiscal_year_start_month, rate_limit, version, time_zone).
+    fn to_stored(self) -> StoredSettings {
+        (
+            self.fiscal_year_start_month as i32,
+            self.rate_limit.map(|l| l.to_string()),
+            self.version,
+            self.time_zone.to_string(),
+        )
     }
 
     /// These settings with `change` applied, or every bad field.
@@ -92,6 +104,12 @@ impl WorkspaceSettings {
             match u32::try_from(m).ok().and_then(FiscalCalendar::starting_in) {
                 Some(calendar) => next.fiscal_year_start_month = calendar.start_month(),
                 None => e.push("fiscal_year_start_month", "must be a month from 1 to 12"),
+            }
+        }
+        if let Some(zone) = change.time_zone {
+            match zone.parse() {
+                Ok(zone) => next.time_zone = zone,
+                Err(why) => e.push("time_zone", why),
             }
         }
         match change.rate_limit {
@@ -277,13 +295,8 @@ impl App {
             if next == current {
                 return Ok(current);
             }
-            let limit = next.rate_limit.map(|l| l.to_string());
             let took = work
-                .set_workspace_settings(
-                    next.fiscal_year_start_month as i32,
-                    limit.as_deref(),
-                    current.version,
-                )
+                .set_workspace_settings(next.to_stored(), current.version)
                 .await?;
             written(
                 took,
@@ -302,10 +315,17 @@ impl App {
     }
 
     pub(super) async fn fiscal_calendar(&self, p: &Principal) -> Result<FiscalCalendar, AppError> {
-        let month = self.store.fiscal_year_start(p.workspace_id).await?;
-        Ok(u32::try_from(month)
-            .ok()
-            .and_then(FiscalCalendar::starting_in)
-            .unwrap_or_default())
+        let (month, zone) = self.store.calendar(p.workspace_id).await?;
+        Ok(stored_calendar(month, &zone))
     }
+}
+
+/// The calendar stored settings describe; a value no longer valid reads as
+/// its default.
+fn stored_calendar(month: i32, zone: &str) -> FiscalCalendar {
+    u32::try_from(month)
+        .ok()
+        .and_then(FiscalCalendar::starting_in)
+        .unwrap_or_default()
+        .in_zone(zone.parse().unwrap_or_default())
 }

@@ -164,6 +164,7 @@ pub(super) fn quarter_period(cal: FiscalCalendar, q: Quarter) -> Period {
     Period {
         start: cal.start(q),
         end: cal.end(q),
+        zone: cal.zone(),
     }
 }
 
@@ -287,6 +288,7 @@ impl App {
         let period = Period {
             start: cal.start(quarter),
             end: as_of + Duration::microseconds(1),
+            zone: cal.zone(),
         };
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let record = self
@@ -371,15 +373,13 @@ impl App {
                     .find(|c| c.placement.assessed_at < period.end)
             })
             .collect();
-        let as_of = (period.end - Duration::microseconds(1))
-            .date_naive()
-            .min(today());
+        let as_of = period.last_day().min(today(cal.zone()));
         let plans = record
             .plans
             .iter()
             .filter(|p| p.fields.start_date <= as_of)
             .map(|p| AssessedPlan {
-                progress: record.plan_progress(p, as_of),
+                progress: record.plan_progress(p, as_of, cal.zone()),
                 plan: p.clone(),
             })
             .collect();
@@ -535,8 +535,8 @@ impl App {
         if needs.successes {
             let in_period = SuccessFilter {
                 accounts: scope.clone(),
-                achieved_from: Some(period.start.date_naive()),
-                achieved_before: Some(period.end.date_naive()),
+                achieved_from: Some(period.zone.day_of(period.start)),
+                achieved_before: Some(period.zone.day_of(period.end)),
                 ..SuccessFilter::default()
             };
             for s in self.store.successes(ws, &in_period, Page::all()).await? {

@@ -125,6 +125,7 @@ impl App {
             role: Role::Read,
             reach: Reach::Accounts(vec![link.account_id].into()),
             workspace_rate_limit: None,
+            zone: crate::domain::time::Zone::default(),
         };
         let sets = [link.metric_set];
         self.qbr(

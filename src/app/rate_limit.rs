@@ -194,6 +194,7 @@ mod tests {
             role: Role::Read,
             reach: Default::default(),
             workspace_rate_limit: None,
+            zone: crate::domain::time::Zone::default(),
         }
     }
 
@@ -265,6 +266,7 @@ mod tests {
         let t0 = Instant::now();
         let own = Principal {
             workspace_rate_limit: Some("2/min".parse().unwrap()),
+            zone: crate::domain::time::Zone::default(),
             ..who(1, 9)
         };
         let a = l.admit(&own, t0).unwrap().unwrap();

@@ -19,11 +19,11 @@ use crate::domain::event::{Change, NewEvent, Resource};
 use crate::domain::filter::{Accounts, PlanFilter};
 use crate::domain::metric::MetricDefinition;
 use crate::domain::observation::Observation;
-use crate::domain::qbr::end_of;
 use crate::domain::success_plan::{
     NewPlan, Objective, ObjectiveDraft, ObjectivePart, ObjectivePatch, Patch, PlanHealth,
     PlanPatch, PlanProgress, PlanStatus, PlanTemplate, SuccessPlan, TemplateFields, TemplatePatch,
 };
+use crate::domain::time::Zone;
 use crate::domain::validation::all_of as merged;
 use crate::domain::{Invalid, Role};
 use crate::store::Tx;
@@ -54,9 +54,10 @@ pub struct PlanQuery {
     pub health: Option<PlanHealth>,
 }
 
-/// Today in UTC: the default date of progress and of new plans.
-pub(super) fn today() -> NaiveDate {
-    now().date_naive()
+/// Today in the workspace's time zone: the default date of progress and of
+/// new plans.
+pub(super) fn today(zone: Zone) -> NaiveDate {
+    zone.day_of(now())
 }
 
 /// Whether a removal found what it was to remove.
@@ -190,7 +191,7 @@ impl App {
                 )?),
             };
         let mut template = template.map(|t| t.fields);
-        let (account_id, fields) = new.into_fields(today(), template.as_ref())?;
+        let (account_id, fields) = new.into_fields(today(p.zone), template.as_ref())?;
         let objectives = match &mut template {
             Some(t) => {
                 t.link(&self.metrics_by_key(p).await?).map_err(|_| {
@@ -220,8 +221,8 @@ impl App {
             let linked = plan.linked_metrics();
             hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
             work.insert_plan(&plan).await?;
-            let observed = observed_in(&mut work, &plan, &plan).await?;
-            let created = assessed(plan, today(), &observed);
+            let observed = observed_in(&mut work, &plan, &plan, p.zone).await?;
+            let created = assessed(plan, today(p.zone), &observed);
             record_plan(&mut work, &created, Change::Created).await?;
             Ok(created)
         }
@@ -249,7 +250,7 @@ impl App {
         } else {
             let one = Accounts::One(plan.account_id);
             self.store
-                .latest_observations(p.workspace_id, one, &metrics, end_of(as_of))
+                .latest_observations(p.workspace_id, one, &metrics, p.zone.end_of(as_of))
                 .await?
         };
         Ok(assessed(plan, as_of, &observed))
@@ -258,7 +259,7 @@ impl App {
     /// A plan with its progress today.
     pub async fn plan(&self, p: &Principal, id: Uuid) -> Result<AssessedPlan, AppError> {
         let plan = self.stored_plan(p, id).await?;
-        self.assess(p, plan, today()).await
+        self.assess(p, plan, today(p.zone)).await
     }
 
     /// A plan's progress at `as_of` (default today).
@@ -269,7 +270,8 @@ impl App {
         as_of: Option<NaiveDate>,
     ) -> Result<AssessedPlan, AppError> {
         let plan = self.stored_plan(p, id).await?;
-        self.assess(p, plan, as_of.unwrap_or_else(today)).await
+        self.assess(p, plan, as_of.unwrap_or_else(|| today(p.zone)))
+            .await
     }
 
     pub async fn plans(
@@ -287,7 +289,7 @@ impl App {
             accounts: p.narrow(query.filter.accounts.clone()),
             ..query.filter.clone()
         };
-        let day = today();
+        let day = today(p.zone);
         let rows = scan(
             page,
             query.health.is_some(),
@@ -392,10 +394,10 @@ impl App {
                 Some(o) => work.update_plan_dropping(&next, current.version, o).await?,
             };
             let next = written(saved, next)?;
-            let observed = observed_in(&mut work, &current, &next).await?;
+            let observed = observed_in(&mut work, &current, &next, p.zone).await?;
             let (before, after) = (
-                assessed(current, today(), &observed),
-                assessed(next, today(), &observed),
+                assessed(current, today(p.zone), &observed),
+                assessed(next, today(p.zone), &observed),
             );
             record_plan(&mut work, &after, Change::Updated).await?;
             record_health_change(&mut work, &before, &after).await?;
@@ -430,7 +432,7 @@ impl App {
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
             let mut o = draft.into_objective();
-            o.settle(today());
+            o.settle(today(p.zone));
             o.check_in(plan.fields.start_date, &metrics)?;
             plan.objectives.push(o.clone());
             plan.check()?;
@@ -509,7 +511,7 @@ impl App {
         self.change_plan(p, plan_id, if_match, |plan| {
             let start = plan.fields.start_date;
             let parts = T::of_mut(objective_of(plan, objective_id)?);
-            part.settle(today());
+            part.settle(today(p.zone));
             part.check_in(start, &metrics)?;
             if parts.len() >= T::MAX {
                 return Err(AppError::Duplicate(format!(
@@ -543,7 +545,7 @@ impl App {
                 .find(|x| x.id() == id)
                 .ok_or(AppError::NotFound(T::NOUN))?;
             patch.apply_to(part);
-            part.settle(today());
+            part.settle(today(p.zone));
             part.check_in(start, &metrics)?;
             Ok(part.clone())
         })
@@ -586,6 +588,7 @@ async fn observed_in(
     tx: &mut Tx,
     before: &SuccessPlan,
     after: &SuccessPlan,
+    zone: Zone,
 ) -> Result<Vec<Observation>, AppError> {
     let mut metrics = before.linked_metrics();
     metrics.extend(after.linked_metrics());
@@ -596,7 +599,7 @@ async fn observed_in(
     }
     let one = Accounts::One(after.account_id);
     Ok(tx
-        .latest_observations(one, &metrics, end_of(today()))
+        .latest_observations(one, &metrics, zone.end_of(today(zone)))
         .await?)
 }
 

@@ -76,11 +76,11 @@ impl App {
         draft: SuccessDraft,
     ) -> Result<AssessedSuccess, AppError> {
         p.require(Role::Write)?;
-        let (account_id, fields) = draft.into_fields(today());
+        let (account_id, fields) = draft.into_fields(today(p.zone));
         let mut work = self.begin(p).await?;
         let result = async {
             hold_account(&mut work, account_id).await?;
-            checked(&mut work, account_id, &fields).await?;
+            checked(&mut work, account_id, &fields, today(p.zone)).await?;
             let at = now();
             let s = Success {
                 id: Uuid::now_v7(),
@@ -91,7 +91,7 @@ impl App {
                 updated_at: at,
             };
             work.insert_success(&s).await?;
-            let created = AssessedSuccess::at(s, today());
+            let created = AssessedSuccess::at(s, today(p.zone));
             record_success(&mut work, &created, &[Change::Created, Change::Captured]).await?;
             Ok(created)
         }
@@ -113,7 +113,10 @@ impl App {
         as_of: Option<NaiveDate>,
     ) -> Result<AssessedSuccess, AppError> {
         let s = self.stored_success(p, id).await?;
-        Ok(AssessedSuccess::at(s, as_of.unwrap_or_else(today)))
+        Ok(AssessedSuccess::at(
+            s,
+            as_of.unwrap_or_else(|| today(p.zone)),
+        ))
     }
 
     pub async fn successes(
@@ -130,7 +133,7 @@ impl App {
         if let Some(a) = query.account_id {
             self.account(p, a).await?;
         }
-        let as_of = query.as_of.unwrap_or_else(today);
+        let as_of = query.as_of.unwrap_or_else(|| today(p.zone));
         let filter = SuccessFilter {
             account_id: query.account_id,
             updated_since: query.updated_since,
@@ -168,7 +171,7 @@ impl App {
             let current = locked_success(&mut work, id).await?;
             let mut fields = current.fields.clone();
             patch.apply_to(&mut fields);
-            checked(&mut work, current.account_id, &fields).await?;
+            checked(&mut work, current.account_id, &fields, today(p.zone)).await?;
             if_match.check(SUCCESS, current.version)?;
             let next = Success {
                 fields,
@@ -177,7 +180,7 @@ impl App {
                 ..current
             };
             let took = work.update_success(&next, current.version).await?;
-            let next = written(took, AssessedSuccess::at(next, today()))?;
+            let next = written(took, AssessedSuccess::at(next, today(p.zone)))?;
             record_success(&mut work, &next, &[Change::Updated]).await?;
             Ok(next)
         }
@@ -240,8 +243,13 @@ async fn locked_success(tx: &mut Tx, id: Uuid) -> Result<Success, AppError> {
 
 /// Checks the fields and what they name, every error in one answer. The
 /// plan a success proves is locked, so it cannot go before the success is saved.
-async fn checked(tx: &mut Tx, account_id: Uuid, f: &SuccessFields) -> Result<(), AppError> {
-    let mut e = f.check(today()).err().unwrap_or_default();
+async fn checked(
+    tx: &mut Tx,
+    account_id: Uuid,
+    f: &SuccessFields,
+    today: NaiveDate,
+) -> Result<(), AppError> {
+    let mut e = f.check(today).err().unwrap_or_default();
     if let Some(plan_id) = f.plan_id {
         let plan = match tx.lock_plan(plan_id).await? {
             true => tx.plan(plan_id).await?,

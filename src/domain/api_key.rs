@@ -200,4 +200,6 @@ pub struct Principal {
     pub reach: Reach,
     /// The workspace's own limit on its requests, when an admin set one.
     pub workspace_rate_limit: Option<super::rate_limit::RateLimit>,
+    /// The workspace's time zone: where the days of its dates begin.
+    pub zone: super::time::Zone,
 }

@@ -67,6 +67,7 @@ pub mod scale;
 pub mod stakeholder;
 pub mod success;
 pub mod success_plan;
+pub mod time;
 pub mod validation;
 pub mod webhook;
 

@@ -1,5 +1,5 @@
-//! Quarters: the period a QBR reviews. Calendar quarters in UTC, shifted by
-//! the workspace's fiscal year; a quarter starts inclusive and ends exclusive,
+//! Quarters: the period a QBR reviews. Calendar quarters in the workspace's
+//! time zone, shifted by its fiscal year; a quarter starts inclusive and ends exclusive,
 //! so an observation exactly at a quarter's start belongs to that quarter.
 //!
 //! A fiscal year is named after the calendar year in which it **ends** (the
@@ -11,7 +11,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use super::time::Zone;
 
 /// One quarter of a fiscal year, as in `2026-Q3`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -85,24 +87,38 @@ impl Quarter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FiscalCalendar {
     start_month: u32,
+    zone: Zone,
 }
 
 impl Default for FiscalCalendar {
     fn default() -> Self {
-        Self { start_month: 1 }
+        Self {
+            start_month: 1,
+            zone: Zone::default(),
+        }
     }
 }
 
 impl FiscalCalendar {
     /// `None` unless `start_month` is 1–12.
     pub fn starting_in(start_month: u32) -> Option<Self> {
-        (1..=12)
-            .contains(&start_month)
-            .then_some(Self { start_month })
+        (1..=12).contains(&start_month).then_some(Self {
+            start_month,
+            zone: Zone::default(),
+        })
+    }
+
+    /// This calendar with its days drawn in `zone`.
+    pub fn in_zone(self, zone: Zone) -> Self {
+        Self { zone, ..self }
     }
 
     pub fn start_month(self) -> u32 {
         self.start_month
+    }
+
+    pub fn zone(self) -> Zone {
+        self.zone
     }
 
     /// Months since January of year 0 at which `q` starts.
@@ -114,16 +130,8 @@ impl FiscalCalendar {
     /// The first instant of `q`.
     pub fn start(self, q: Quarter) -> DateTime<Utc> {
         let i = self.start_index(q);
-        Utc.with_ymd_and_hms(
-            i.div_euclid(12) as i32,
-            i.rem_euclid(12) as u32 + 1,
-            1,
-            0,
-            0,
-            0,
-        )
-        .single()
-        .unwrap_or_default()
+        let day = NaiveDate::from_ymd_opt(i.div_euclid(12) as i32, i.rem_euclid(12) as u32 + 1, 1);
+        self.zone.start_of(day.unwrap_or_default())
     }
 
     /// The first instant after `q` (exclusive end).
@@ -133,6 +141,7 @@ impl FiscalCalendar {
 
     /// The quarter `t` falls in.
     pub fn containing(self, t: DateTime<Utc>) -> Quarter {
+        let t = self.zone.day_of(t);
         let months =
             i64::from(t.year()) * 12 + i64::from(t.month0()) - i64::from(self.start_month - 1);
         let fiscal_year = months.div_euclid(12) + i64::from(self.start_month > 1);
@@ -146,6 +155,7 @@ impl FiscalCalendar {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use proptest::prelude::*;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -207,12 +217,38 @@ mod tests {
         assert!(FiscalCalendar::starting_in(13).is_none());
     }
 
+    /// Sydney is ten hours ahead in June: 15:00 UTC on 30 June is already
+    /// 1 July there, the first day of Q3.
+    #[test]
+    fn quarters_turn_at_the_workspace_midnight() {
+        let sydney = FiscalCalendar::default().in_zone("Australia/Sydney".parse().unwrap());
+        let t = Utc.with_ymd_and_hms(2026, 6, 30, 15, 0, 0).unwrap();
+        assert_eq!(sydney.containing(t).to_string(), "2026-Q3");
+        assert_eq!(
+            FiscalCalendar::default().containing(t).to_string(),
+            "2026-Q2"
+        );
+        let q3: Quarter = "2026-Q3".parse().unwrap();
+        assert_eq!(
+            sydney.start(q3),
+            Utc.with_ymd_and_hms(2026, 6, 30, 14, 0, 0).unwrap()
+        );
+        assert_eq!(
+            sydney.end(q3),
+            Utc.with_ymd_and_hms(2026, 9, 30, 14, 0, 0).unwrap()
+        );
+    }
+
     proptest! {
         /// Every instant lies in exactly the quarter that contains it, and
         /// consecutive quarters tile time without gaps.
         #[test]
-        fn quarters_tile_time(month in 1u32..=12, secs in 0i64..4_000_000_000) {
-            let cal = FiscalCalendar::starting_in(month).unwrap();
+        fn quarters_tile_time(
+            month in 1u32..=12,
+            secs in 0i64..4_000_000_000,
+            zone in prop::sample::select(vec!["UTC", "Australia/Sydney", "America/Los_Angeles", "Asia/Kolkata", "America/Santiago"]),
+        ) {
+            let cal = FiscalCalendar::starting_in(month).unwrap().in_zone(zone.parse().unwrap());
             let t = Utc.timestamp_opt(secs, 0).unwrap();
             let q = cal.containing(t);
             prop_assert!(cal.start(q) <= t && t < cal.end(q));

@@ -403,6 +403,7 @@ fn settings_to_pb(s: AppSettings) -> pb::WorkspaceSettings {
     pb::WorkspaceSettings {
         fiscal_year_start_month: s.fiscal_year_start_month as i32,
         rate_limit: s.rate_limit.map(|l| l.to_string()),
+        time_zone: s.time_zone.to_string(),
         etag: etag_of(s.version),
     }
 }
@@ -440,6 +441,7 @@ impl WorkspaceService for WorkspaceGrpc {
                         settings.fiscal_year_start_month != 0,
                     ),
                     ("rate_limit", settings.rate_limit.is_some()),
+                    ("time_zone", !settings.time_zone.is_empty()),
                 ],
             );
             for path in paths {
@@ -449,6 +451,7 @@ impl WorkspaceService for WorkspaceGrpc {
                             Some(i64::from(settings.fiscal_year_start_month))
                     }
                     "rate_limit" => change.rate_limit = Some(settings.rate_limit.clone()),
+                    "time_zone" => change.time_zone = Some(settings.time_zone.clone()),
                     other => unknown_path(&mut e, other, "WorkspaceSettings"),
                 }
             }

@@ -3,7 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -17,6 +17,7 @@ pub use crate::app::views::AccountView;
 use crate::app::{App, PageRequest, Upsert, Upserted};
 use crate::domain::currency::DEFAULT_CURRENCY;
 use crate::domain::filter::AccountFilter;
+use crate::domain::time::When;
 use crate::domain::{AccountFields, AccountPatch, ExternalRef, Invalid, LifecycleStage};
 
 /// A new account, or the whole of one (PUT by ref).
@@ -133,7 +134,9 @@ pub struct AccountListQuery {
     /// Case-insensitive substring of the name.
     pub q: Option<String>,
     /// Only accounts changed after this time (RFC 3339).
-    pub updated_since: Option<DateTime<Utc>>,
+    /// Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<When>,
 }
 
 /// Create an account.
@@ -176,7 +179,7 @@ pub async fn list(
         owner: q.owner,
         lifecycle_stage: q.lifecycle_stage,
         q: q.q,
-        updated_since: q.updated_since,
+        updated_since: q.updated_since.map(|w| w.instant(p.zone)),
         within: None,
     };
     let page = PageRequest {

@@ -19,6 +19,7 @@ use crate::app::{App, PageRequest};
 use crate::domain::assessment::AssessmentDraft;
 use crate::domain::filter::AssessmentFilter;
 use crate::domain::framework::Scores;
+use crate::domain::time::When;
 use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -101,10 +102,12 @@ pub struct AssessmentListQuery {
     pub stakeholder_id: Option<Uuid>,
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub framework: Option<String>,
-    /// Assessed at or after.
-    pub from: Option<DateTime<Utc>>,
-    /// Assessed before.
-    pub to: Option<DateTime<Utc>>,
+    /// Assessed at or after. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<When>,
+    /// Assessed before. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<When>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     /// `next_page_token` of the previous page.
@@ -151,8 +154,8 @@ pub async fn list(
         account_id: q.account_id,
         stakeholder_id: q.stakeholder_id,
         framework: q.framework,
-        from: q.from,
-        to: q.to,
+        from: q.from.map(|w| w.instant(p.zone)),
+        to: q.to.map(|w| w.instant(p.zone)),
         within: None,
     };
     let page = PageRequest {

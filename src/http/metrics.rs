@@ -224,6 +224,10 @@ pub struct SettingsView {
     /// 1 (January) to 12. Quarters count from this month; a fiscal year is
     /// named after the calendar year it ends in.
     pub fiscal_year_start_month: u32,
+    /// An IANA time zone name (default `UTC`). Quarters turn at midnight
+    /// here; "today" and the day a bare date (`2026-09-30`) names are its days.
+    #[schema(example = "Australia/Sydney")]
+    pub time_zone: String,
     /// The workspace's own limit on all its keys' requests together
     /// (`600/min`), in place of the server's default; null when none.
     pub rate_limit: Option<String>,
@@ -235,6 +239,7 @@ impl From<WorkspaceSettings> for SettingsView {
     fn from(s: WorkspaceSettings) -> Self {
         Self {
             fiscal_year_start_month: s.fiscal_year_start_month,
+            time_zone: s.time_zone.to_string(),
             rate_limit: s.rate_limit.map(|l| l.to_string()),
             etag: etag_of(s.version),
         }
@@ -248,6 +253,9 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "whole_number")]
     #[schema(minimum = 1, maximum = 12)]
     pub fiscal_year_start_month: Option<i64>,
+    /// An IANA time zone name, as `Europe/Paris` or `Australia/Sydney`.
+    #[schema(min_length = 1, max_length = 64, example = "Australia/Sydney")]
+    pub time_zone: Option<String>,
     /// A quota per window (`600/min`, `10/s`, `5000/h`) for all the
     /// workspace's keys together; null returns to the server's default.
     #[serde(default, deserialize_with = "double_option")]
@@ -259,7 +267,8 @@ impl Checked for SettingsPatch {}
 
 /// The workspace's settings.
 ///
-/// The fiscal year's first month, which names quarters across the API. Any role.
+/// The fiscal year's first month, which names quarters across the API, and
+/// the time zone its days are drawn in. Any role.
 #[utoipa::path(get, path = "/v1/workspace/settings", operation_id = "get_workspace_settings", tag = "workspace",
     responses((status = 200, description = "The settings", body = SettingsView, headers(("ETag" = String))), ProblemResponses),
     security(("bearer" = [])))]
@@ -291,6 +300,7 @@ pub async fn patch_settings(
             &p,
             SettingsChange {
                 fiscal_year_start_month: patch.fiscal_year_start_month,
+                time_zone: patch.time_zone,
                 rate_limit: patch.rate_limit,
             },
             &if_match,

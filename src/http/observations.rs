@@ -17,6 +17,7 @@ use crate::app::{App, BatchOutcome, ObservationBatch};
 use crate::domain::filter::ObservationFilter;
 use crate::domain::observation::Observation;
 use crate::domain::observation::{AccountKey, ObservationDraft, check_metric_key};
+use crate::domain::time::When;
 use crate::domain::{ExternalRef, Invalid};
 
 /// The largest batch body: 10,000 rows naming accounts by long external ids fit.
@@ -221,10 +222,12 @@ pub struct ObservationQuery {
     pub account_id: Option<Uuid>,
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric: Option<String>,
-    /// Observed at or after (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Observed strictly before (RFC 3339).
-    pub to: Option<DateTime<Utc>>,
+    /// Observed at or after (RFC 3339). Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub from: Option<When>,
+    /// Observed strictly before (RFC 3339). Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<When>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     #[param(pattern = "^([0-9a-f]{2}){25,89}$")]
@@ -267,8 +270,8 @@ pub async fn list(
     let filter = ObservationFilter {
         account_id: q.account_id,
         metric: q.metric,
-        from: q.from,
-        to: q.to,
+        from: q.from.map(|w| w.instant(p.zone)),
+        to: q.to.map(|w| w.instant(p.zone)),
         within: None,
     };
     let listed = app

@@ -19,6 +19,7 @@ use crate::app::{App, PageRequest, Placed, Portfolio, RankedAccount, SubjectHist
 use crate::domain::filter::AccountScope;
 use crate::domain::matrix::Cell;
 use crate::domain::prioritization::Tier;
+use crate::domain::time::When;
 
 /// One subject's classification on a matrix.
 #[derive(Debug, Serialize, ToSchema)]
@@ -201,8 +202,9 @@ pub struct PrioritizationView {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PortfolioQuery {
-    /// Defaults to now.
-    pub as_of: Option<DateTime<Utc>>,
+    /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<When>,
     pub segment: Option<String>,
     pub owner: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
@@ -214,10 +216,12 @@ pub struct PortfolioQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TransitionsQuery {
-    /// Where subjects stood at the start.
-    pub from: DateTime<Utc>,
-    /// Where they stand at the end; defaults to now.
-    pub to: Option<DateTime<Utc>>,
+    /// Where subjects stood at the start. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = String, format = DateTime)]
+    pub from: When,
+    /// Where they stand at the end; defaults to now. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<When>,
     pub segment: Option<String>,
     pub owner: Option<String>,
 }
@@ -225,8 +229,9 @@ pub struct TransitionsQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChartQuery {
-    /// Defaults to now.
-    pub as_of: Option<DateTime<Utc>>,
+    /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<When>,
     pub segment: Option<String>,
     pub owner: Option<String>,
 }
@@ -291,7 +296,9 @@ pub async fn portfolio(
         page_size: q.page_size,
         page_token: q.page_token,
     };
-    let portfolio = app.portfolio(&p, &key, q.as_of, &scope, &page).await?;
+    let portfolio = app
+        .portfolio(&p, &key, q.as_of.map(|w| w.instant(p.zone)), &scope, &page)
+        .await?;
     Ok(axum::Json(PortfolioView::from(portfolio)).into_response())
 }
 
@@ -314,7 +321,15 @@ pub async fn transitions(
         owner: q.owner,
         ..AccountScope::default()
     };
-    let t = app.transitions(&p, &key, q.from, q.to, &scope).await?;
+    let t = app
+        .transitions(
+            &p,
+            &key,
+            q.from.instant(p.zone),
+            q.to.map(|w| w.instant(p.zone)),
+            &scope,
+        )
+        .await?;
     Ok(axum::Json(TransitionsView::from(t)).into_response())
 }
 
@@ -337,7 +352,9 @@ pub async fn chart(
         owner: q.owner,
         ..AccountScope::default()
     };
-    let chart = app.portfolio_chart(&p, &key, q.as_of, &scope).await?;
+    let chart = app
+        .portfolio_chart(&p, &key, q.as_of.map(|w| w.instant(p.zone)), &scope)
+        .await?;
     let svg = crate::present::chart::svg(&chart);
     let mut res = svg.into_response();
     res.headers_mut().insert(

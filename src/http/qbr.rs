@@ -23,6 +23,7 @@ use crate::domain::filter::AccountScope;
 use crate::domain::metric::{Category, Direction, Horizon, Unit};
 use crate::domain::metric_set::{Health, Rag};
 use crate::domain::qbr::{Audience, MetricReview, Period, SetReview};
+use crate::domain::time::When;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HealthView {
@@ -323,8 +324,9 @@ pub struct AccountHealthQuery {
     /// The set's key; defaults to `qbr_traditional`.
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub metric_set: Option<String>,
-    /// Defaults to now; values cover its quarter (of a year from 1000 to 9998) up to this instant.
-    pub as_of: Option<DateTime<Utc>>,
+    /// Defaults to now; values cover its quarter (of a year from 1000 to 9998) up to this instant. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub as_of: Option<When>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -375,7 +377,9 @@ pub async fn account_health(
     Query(q): Query<AccountHealthQuery>,
 ) -> Result<Response, Problem> {
     let set = q.metric_set.as_deref().unwrap_or(DEFAULT_METRIC_SET);
-    let health = app.account_health(&p, id, set, q.as_of).await?;
+    let health = app
+        .account_health(&p, id, set, q.as_of.map(|w| w.instant(p.zone)))
+        .await?;
     Ok(axum::Json(AccountHealthView::from(health)).into_response())
 }
 

@@ -3,7 +3,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -16,6 +15,7 @@ use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 pub use crate::app::views::StakeholderView;
 use crate::app::{App, PageRequest, Upsert, UpsertedStakeholder};
+use crate::domain::time::When;
 use crate::domain::{
     ExternalRef, Invalid, RecordKey, StakeholderFields, StakeholderPatch, StakeholderRole,
 };
@@ -109,7 +109,9 @@ pub struct StakeholderListQuery {
     /// `next_page_token` of the previous page.
     #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
-    pub updated_since: Option<DateTime<Utc>>,
+    /// Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<When>,
 }
 
 /// Add a stakeholder to an account.
@@ -155,7 +157,12 @@ pub async fn list(
         page_token: q.page_token,
     };
     let listed = app
-        .stakeholders(&p, account_id, q.updated_since, &page)
+        .stakeholders(
+            &p,
+            account_id,
+            q.updated_since.map(|w| w.instant(p.zone)),
+            &page,
+        )
         .await?;
     Ok(axum::Json(Listing::from_listed(listed, StakeholderView::from)).into_response())
 }

@@ -3,7 +3,6 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
@@ -15,6 +14,7 @@ use super::reply::{created, no_content, with_etag};
 pub use crate::app::views::SuccessView;
 use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery};
 use crate::domain::success::{Part, ReuseScope, SuccessDraft, SuccessPatch};
+use crate::domain::time::When;
 
 /// The use cases check these whole, with the plan they name.
 impl Checked for SuccessDraft {}
@@ -36,9 +36,12 @@ pub struct SuccessListQuery {
     pub missing: Option<Part>,
     /// Only wins with a reuse record of this scope.
     pub reusable_in: Option<ReuseScope>,
-    /// When the anatomy is judged (permanence needs 90 days by then); default today.
-    pub as_of: Option<NaiveDate>,
-    pub updated_since: Option<DateTime<Utc>>,
+    /// When the anatomy is judged (permanence needs 90 days by then); default today. Also a date-time: the day it falls on in the workspace's time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<When>,
+    /// Only successes changed after this time. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<When>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -48,8 +51,9 @@ pub struct SuccessListQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
-    /// When the anatomy is judged; default today.
-    pub as_of: Option<NaiveDate>,
+    /// When the anatomy is judged; default today. Also a date-time: the day it falls on in the workspace's time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<When>,
 }
 
 /// Capture a success.
@@ -90,8 +94,8 @@ pub async fn list(
         min_score: q.min_score,
         missing: q.missing,
         reusable_in: q.reusable_in,
-        as_of: q.as_of,
-        updated_since: q.updated_since,
+        as_of: q.as_of.map(|w| w.day(p.zone)),
+        updated_since: q.updated_since.map(|w| w.instant(p.zone)),
     };
     let page = PageRequest {
         page_size: q.page_size,
@@ -116,7 +120,7 @@ pub async fn get(
 ) -> Result<Response, Problem> {
     Ok(success_reply(
         StatusCode::OK,
-        app.success(&p, id, q.as_of).await?,
+        app.success(&p, id, q.as_of.map(|w| w.day(p.zone))).await?,
     ))
 }
 

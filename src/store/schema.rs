@@ -9,6 +9,7 @@ diesel::table! {
         fiscal_year_start_month -> Integer,
         version -> BigInt,
         rate_limit -> Nullable<Text>,
+        time_zone -> Text,
     }
 }
 

@@ -9,8 +9,9 @@ use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ApiKey, Principal, Reach, Role};
 
-/// A workspace's settings as stored: (fiscal_year_start_month, rate_limit, version).
-pub type StoredSettings = (i32, Option<String>, i64);
+/// A workspace's settings as stored: (fiscal_year_start_month, rate_limit,
+/// version, time_zone).
+pub type StoredSettings = (i32, Option<String>, i64, String);
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = k)]
@@ -95,18 +96,20 @@ super::for_each_backend! {
         Ok(())
     }
 
-    pub(crate) async fn fiscal_year_start(c: &mut Conn, ws: Uuid) -> Result<i32, StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select(t::fiscal_year_start_month).first(c).await?)
+    /// (fiscal_year_start_month, time_zone).
+    pub(crate) async fn calendar(c: &mut Conn, ws: Uuid) -> Result<(i32, String), StoreError> {
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::time_zone)).first(c).await?)
     }
 
-    /// (fiscal_year_start_month, rate_limit, version).
+    /// (fiscal_year_start_month, rate_limit, version, time_zone).
     pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<StoredSettings, StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version)).first(c).await?)
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version, t::time_zone)).first(c).await?)
     }
 
-    pub(crate) async fn set_settings(c: &mut Conn, ws: Uuid, month: i32, rate_limit: Option<&str>, expected_version: i64) -> Result<bool, StoreError> {
+    pub(crate) async fn set_settings(c: &mut Conn, ws: Uuid, settings: StoredSettings, expected_version: i64) -> Result<bool, StoreError> {
+        let (month, rate_limit, _, time_zone) = settings;
         let n = diesel::update(t::table.filter(t::id.eq(ws.to_string())).filter(t::version.eq(expected_version)))
-            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::version.eq(expected_version + 1)))
+            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::time_zone.eq(time_zone), t::version.eq(expected_version + 1)))
             .execute(c)
             .await?;
         Ok(n == 1)
@@ -124,21 +127,22 @@ super::for_each_backend! {
 
     /// The key's principal, with its workspace's own rate limit (one query).
     pub(crate) async fn owner(c: &mut Conn, hash: &str) -> Result<Option<Principal>, StoreError> {
-        let row: Option<(KeyRow, Option<String>)> = k::table
+        let row: Option<(KeyRow, Option<String>, String)> = k::table
             .inner_join(t::table.on(t::id.eq(k::workspace_id)))
             .filter(k::key_hash.eq(hash))
             .filter(k::revoked_at.is_null())
-            .select((KeyRow::as_select(), t::rate_limit))
+            .select((KeyRow::as_select(), t::rate_limit, t::time_zone))
             .first(c)
             .await
             .optional()?;
-        row.map(|(r, limit)| {
+        row.map(|(r, limit, zone)| {
             Ok(Principal {
                 workspace_id: parse_id(&r.workspace_id)?,
                 key_id: parse_id(&r.id)?,
                 role: r.role()?,
                 reach: r.reach()?,
                 workspace_rate_limit: limit.and_then(|l| l.parse().ok()),
+                zone: zone.parse().unwrap_or_default(),
             })
         })
         .transpose()
@@ -207,9 +211,9 @@ super::for_each_backend! {
 }
 
 impl Store {
-    /// The month (1–12) the workspace's fiscal year starts in.
-    pub async fn fiscal_year_start(&self, ws: Uuid) -> Result<i32, StoreError> {
-        run_read!(self, fiscal_year_start(ws))
+    /// The month (1–12) the workspace's fiscal year starts in, and its time zone.
+    pub async fn calendar(&self, ws: Uuid) -> Result<(i32, String), StoreError> {
+        run_read!(self, calendar(ws))
     }
 
     /// The workspace's settings.
@@ -259,11 +263,10 @@ impl Tx {
     /// Writes every setting; `false` when they are not at `expected_version`.
     pub async fn set_workspace_settings(
         &mut self,
-        month: i32,
-        rate_limit: Option<&str>,
+        settings: StoredSettings,
         expected_version: i64,
     ) -> Result<bool, StoreError> {
-        in_tx!(self, set_settings(month, rate_limit, expected_version))
+        in_tx!(self, set_settings(settings, expected_version))
     }
 
     /// Creates the transaction's workspace together with its first admin key.

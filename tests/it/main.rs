@@ -29,4 +29,5 @@ mod reach;
 mod stakeholders;
 mod success_plans;
 mod success_plans_grpc;
+mod time_zones;
 mod webhooks;

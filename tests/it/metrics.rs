@@ -534,7 +534,7 @@ on_both_backends! {
         let (status, usage) = app.send(ADMIN_KEY, Method::PUT, "/v1/metric-sets/usage", Some(json!({"key": "usage", "label": "Usage v2", "metrics": [{"metric": "logins", "weight": 2}]}))).await;
         assert_eq!((status, usage["label"].as_str(), usage["metrics"][0]["weight"].as_f64()), (200, Some("Usage v2"), Some(2.0)));
         let (_, settings) = app.send(&read, Method::GET, "/v1/workspace/settings", None).await;
-        assert_eq!(settings, json!({"fiscal_year_start_month": 1, "rate_limit": null, "etag": "\"1\""}));
+        assert_eq!(settings, json!({"fiscal_year_start_month": 1, "time_zone": "UTC", "rate_limit": null, "etag": "\"1\""}));
         for path in ["/v1/metric-definitions/api_calls", "/v1/metric-sets/usage"] {
             let (status, _) = app.send(ADMIN_KEY, Method::GET, path, None).await;
             assert_eq!(status, 200, "{path}");

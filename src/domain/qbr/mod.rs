@@ -13,6 +13,7 @@ use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, h
 use super::quarter::Quarter;
 use super::success::Success;
 use super::success_plan::{PlanProgress, PlanStatus, SuccessPlan};
+use super::time::Zone;
 
 /// The matrix whose closeness is `readiness_score`.
 pub const READINESS_MATRIX: &str = "readiness";
@@ -50,6 +51,8 @@ impl Audience {
 pub struct Period {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
+    /// Where the period's days are drawn: the workspace's time zone.
+    pub zone: Zone,
 }
 
 impl Period {
@@ -60,23 +63,18 @@ impl Period {
     /// Whether a day (its first instant) falls in the period: a success
     /// achieved that day counts in it.
     pub fn holds_day(&self, day: NaiveDate) -> bool {
-        self.contains(start_of(day))
+        self.contains(self.zone.start_of(day))
+    }
+
+    /// The day of the period's last instant.
+    pub fn last_day(&self) -> NaiveDate {
+        self.zone.day_of(self.last_instant())
     }
 
     /// The last instant of the period: derived metrics are read as of it.
     fn last_instant(&self) -> DateTime<Utc> {
         self.end - Duration::microseconds(1)
     }
-}
-
-/// The first instant of a day (UTC).
-pub fn start_of(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
-}
-
-/// The instant after a day ends: what happened before it happened by that day.
-pub fn end_of(day: NaiveDate) -> DateTime<Utc> {
-    start_of(day) + Duration::days(1)
 }
 
 /// Why a metric has no value in a period: shown, never read as zero.
@@ -173,7 +171,7 @@ impl AccountRecord {
         match d {
             Derivation::TenureMonths => {
                 let since = self.customer_since.ok_or(NoData::NoCustomerSince)?;
-                let until = period.end.date_naive();
+                let until = period.zone.day_of(period.end);
                 match whole_months(since, until) {
                     Some(m) if since < until => Ok(f64::from(m)),
                     _ => Err(NoData::NotYetCustomer),
@@ -210,12 +208,12 @@ impl AccountRecord {
                 .map(|(_, v)| v * 100.0)
                 .ok_or(NoData::NotAssessed(EXPANSION_FRAMEWORK)),
             Derivation::OutcomeAttainment => {
-                let day = at.date_naive();
+                let day = period.last_day();
                 let progress: Vec<f64> = self
                     .plans
                     .iter()
                     .filter(|p| p.fields.status == PlanStatus::Active && p.fields.start_date <= day)
-                    .map(|p| self.plan_progress(p, day).progress)
+                    .map(|p| self.plan_progress(p, day, period.zone).progress)
                     .collect();
                 if progress.is_empty() {
                     return Err(NoData::NoActivePlans);
@@ -232,8 +230,8 @@ impl AccountRecord {
 
     /// A plan's progress at the end of `day`, its linked KPIs read from
     /// [`AccountRecord::kpi_observations`].
-    pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate) -> PlanProgress {
-        let at = end_of(day) - Duration::microseconds(1);
+    pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate, zone: Zone) -> PlanProgress {
+        let at = zone.end_of(day) - Duration::microseconds(1);
         plan.progress(day, |m| self.kpi_value(m, at))
     }
 

@@ -91,6 +91,7 @@ fn periods(cal: FiscalCalendar, reviewed: &str) -> Vec<(Quarter, Period)> {
                 Period {
                     start: cal.start(q),
                     end: cal.end(q),
+                    zone: Zone::default(),
                 },
             )
         })
@@ -270,6 +271,7 @@ fn derived_from_assessments() {
     let q3 = Period {
         start: day(2026, 7, 1),
         end: at(2026, 10, 1, 0, 0, 0),
+        zone: Zone::default(),
     };
     let read = |key: &str| r.reading(builtin::metric(key).unwrap(), q3);
     assert_eq!(read("readiness_score"), Ok(50.0));
@@ -282,6 +284,7 @@ fn derived_from_assessments() {
     let early = Period {
         start: day(2025, 7, 1),
         end: day(2025, 10, 1),
+        zone: Zone::default(),
     };
     assert_eq!(
         r.reading(builtin::metric("readiness_score").unwrap(), early),
@@ -382,10 +385,12 @@ fn outcome_attainment_and_successes_captured() {
     let q3 = Period {
         start: midnight(2026, 7, 1),
         end: midnight(2026, 10, 1),
+        zone: Zone::default(),
     };
     let q4 = Period {
         start: midnight(2026, 10, 1),
         end: midnight(2027, 1, 1),
+        zone: Zone::default(),
     };
     let read = |key: &str, p| r.reading(builtin::metric(key).unwrap(), p);
     // Q3: A only, (0.5 + 40/100) / 2 = 0.45.
@@ -397,6 +402,7 @@ fn outcome_attainment_and_successes_captured() {
     let before = Period {
         start: midnight(2026, 4, 1),
         end: midnight(2026, 7, 1),
+        zone: Zone::default(),
     };
     assert_eq!(
         read("outcome_attainment", before),

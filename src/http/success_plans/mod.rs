@@ -6,7 +6,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -17,6 +17,7 @@ use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
 use crate::app::{App, AssessedPlan, PageRequest, PlanQuery, etag_of};
 use crate::domain::filter::PlanFilter;
+use crate::domain::time::When;
 mod parts;
 
 pub use parts::*;
@@ -130,7 +131,9 @@ pub struct TemplateListQuery {
     pub page_size: Option<i64>,
     #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
-    pub updated_since: Option<DateTime<Utc>>,
+    /// Only templates changed after this time. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<When>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -141,7 +144,9 @@ pub struct PlanListQuery {
     pub owner: Option<String>,
     /// Health today.
     pub health: Option<PlanHealth>,
-    pub updated_since: Option<DateTime<Utc>>,
+    /// Only plans changed after this time. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub updated_since: Option<When>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -151,8 +156,9 @@ pub struct PlanListQuery {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
-    /// Default today (UTC).
-    pub as_of: Option<NaiveDate>,
+    /// Default today in the workspace's time zone. Also a date-time: the day it falls on in the workspace's time zone.
+    #[param(value_type = Option<String>, format = Date)]
+    pub as_of: Option<When>,
 }
 
 /// How a POST with an `Idempotency-Key` behaves (shared by the parts).
@@ -196,7 +202,9 @@ pub async fn list_templates(
         page_size: q.page_size,
         page_token: q.page_token,
     };
-    let listed = app.templates(&p, q.updated_since, &page).await?;
+    let listed = app
+        .templates(&p, q.updated_since.map(|w| w.instant(p.zone)), &page)
+        .await?;
     Ok(axum::Json(Listing::from_listed(listed, TemplateView::from)).into_response())
 }
 
@@ -290,7 +298,7 @@ pub async fn list_plans(
             account_id: q.account_id,
             status: q.status,
             owner: q.owner,
-            updated_since: q.updated_since,
+            updated_since: q.updated_since.map(|w| w.instant(p.zone)),
             ..PlanFilter::default()
         },
         health: q.health,
@@ -374,7 +382,9 @@ pub async fn progress(
     PathId(id): PathId,
     Query(q): Query<ProgressQuery>,
 ) -> Result<Response, Problem> {
-    let a = app.plan_progress(&p, id, q.as_of).await?;
+    let a = app
+        .plan_progress(&p, id, q.as_of.map(|w| w.day(p.zone)))
+        .await?;
     Ok(with_etag(
         StatusCode::OK,
         a.plan.version,
