@@ -444,15 +444,21 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(format!("portfolio health: {e}")))?;
-        let counts = [Rag::Green, Rag::Amber, Rag::Red, Rag::NoData]
-            .into_iter()
-            .map(|c| {
-                (
-                    c,
-                    rows.iter().filter(|r| r.health.colour == c).count() as u64,
-                )
-            })
-            .collect();
+        let counts = [
+            Rag::Green,
+            Rag::Amber,
+            Rag::Red,
+            Rag::NoData,
+            Rag::InsufficientData,
+        ]
+        .into_iter()
+        .map(|c| {
+            (
+                c,
+                rows.iter().filter(|r| r.health.colour == c).count() as u64,
+            )
+        })
+        .collect();
         Ok(PortfolioHealth {
             metric_set: set,
             quarter,

@@ -13,6 +13,9 @@ use super::validation::{Invalid, check_opt_text, check_text};
 pub const GREEN_HEALTH: f64 = 70.0;
 /// Health at or above this (and below green) is amber.
 pub const AMBER_HEALTH: f64 = 40.0;
+/// Below this share (percent) of its rated metrics with data, a health has
+/// too little under it for a colour: it is `insufficient_data`.
+pub const MIN_COVERAGE: f64 = 50.0;
 pub const MAX_SET_METRICS: usize = 100;
 
 str_enum! {
@@ -22,6 +25,7 @@ str_enum! {
         Amber = "amber",
         Red = "red",
         NoData = "no_data",
+        InsufficientData = "insufficient_data",
     }
 }
 
@@ -74,6 +78,9 @@ pub struct Health {
     /// `None` when no rated metric has data.
     pub score: Option<f64>,
     pub colour: Rag,
+    /// Percent of the rated metrics with data: how much the score rests on.
+    /// `None` when the set rates no metric.
+    pub coverage: Option<f64>,
 }
 
 impl MetricSet {
@@ -146,6 +153,11 @@ impl SetMetric {
 
     /// 100 at or beyond `green_at`, 0 at or beyond `red_at`, linear between;
     /// `None` without thresholds.
+    /// Whether the metric counts in the health: it has both thresholds.
+    pub fn is_rated(&self) -> bool {
+        self.green_at.is_some() && self.red_at.is_some()
+    }
+
     pub fn rate(&self, value: f64) -> Option<Rating> {
         let (green, red) = (self.green_at?, self.red_at?);
         let beyond = |v: f64, edge: f64, toward: f64| {
@@ -185,21 +197,34 @@ pub fn attainment(value: f64, target: f64, direction: Direction) -> f64 {
     }
 }
 
-/// Weighted mean of the scores of rated metrics with data: `(weight, score)`.
-pub fn health(rated: impl IntoIterator<Item = (f64, f64)>) -> Health {
-    let (mut weights, mut sum) = (0.0, 0.0);
+/// Weighted mean of the scores of rated metrics with data, from every rated
+/// metric's `(weight, score)` (`None` without data). A score resting on less
+/// than [`MIN_COVERAGE`] of the rated metrics gets no colour: a green over
+/// mostly missing data would mislead.
+pub fn health(rated: impl IntoIterator<Item = (f64, Option<f64>)>) -> Health {
+    let (mut weights, mut sum, mut with_data, mut all) = (0.0, 0.0, 0u32, 0u32);
     for (w, s) in rated {
-        weights += w;
-        sum += w * s;
+        all += 1;
+        if let Some(s) = s {
+            with_data += 1;
+            weights += w;
+            sum += w * s;
+        }
     }
     let score = (weights > 0.0).then(|| sum / weights);
+    let coverage = (all > 0).then(|| f64::from(with_data) / f64::from(all) * 100.0);
     let colour = match score {
         None => Rag::NoData,
+        Some(_) if coverage.is_some_and(|c| c < MIN_COVERAGE) => Rag::InsufficientData,
         Some(s) if s >= GREEN_HEALTH => Rag::Green,
         Some(s) if s >= AMBER_HEALTH => Rag::Amber,
         Some(_) => Rag::Red,
     };
-    Health { score, colour }
+    Health {
+        score,
+        colour,
+        coverage,
+    }
 }
 
 /// Worst first: red before amber before green by score, no data last.
@@ -250,19 +275,38 @@ mod tests {
 
     #[test]
     fn health_colours() {
-        assert_eq!(health([(1.0, 70.0)]).colour, Rag::Green);
-        assert_eq!(health([(1.0, 69.9)]).colour, Rag::Amber);
-        assert_eq!(health([(1.0, 40.0)]).colour, Rag::Amber);
-        assert_eq!(health([(1.0, 39.9)]).colour, Rag::Red);
+        assert_eq!(health([(1.0, Some(70.0))]).colour, Rag::Green);
+        assert_eq!(health([(1.0, Some(69.9))]).colour, Rag::Amber);
+        assert_eq!(health([(1.0, Some(40.0))]).colour, Rag::Amber);
+        assert_eq!(health([(1.0, Some(39.9))]).colour, Rag::Red);
         assert_eq!(
             health([]),
             Health {
                 score: None,
-                colour: Rag::NoData
+                colour: Rag::NoData,
+                coverage: None,
             }
         );
-        let h = health([(2.0, 100.0), (1.0, 25.0)]);
-        assert_eq!(h.score, Some(75.0));
+        let h = health([(2.0, Some(100.0)), (1.0, Some(25.0))]);
+        assert_eq!((h.score, h.coverage), (Some(75.0), Some(100.0)));
+    }
+
+    /// 3 of 11 rated metrics with data (27.3 %) is too little for a colour;
+    /// half of them is enough.
+    #[test]
+    fn health_below_half_coverage_has_no_colour() {
+        let mut rated = vec![(1.0, Some(100.0)); 3];
+        rated.extend([(1.0, None); 8]);
+        let h = health(rated);
+        assert_eq!((h.score, h.colour), (Some(100.0), Rag::InsufficientData));
+        assert!((h.coverage.unwrap() - 300.0 / 11.0).abs() < 1e-9);
+        let half = health([(1.0, Some(100.0)), (3.0, None)]);
+        assert_eq!((half.colour, half.coverage), (Rag::Green, Some(50.0)));
+        let none = health([(1.0, None), (1.0, None)]);
+        assert_eq!(
+            (none.score, none.colour, none.coverage),
+            (None, Rag::NoData, Some(0.0))
+        );
     }
 
     #[test]

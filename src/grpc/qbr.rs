@@ -38,6 +38,7 @@ fn health_to_pb(h: DomainHealth) -> pb::Health {
     pb::Health {
         score: h.score,
         colour: h.colour.as_str().to_owned(),
+        coverage: h.coverage,
     }
 }
 
@@ -143,6 +144,7 @@ fn portfolio_to_pb(h: AppPortfolio) -> pb::PortfolioHealth {
             amber: count(Rag::Amber),
             red: count(Rag::Red),
             no_data: count(Rag::NoData),
+            insufficient_data: count(Rag::InsufficientData),
         }),
         accounts: h
             .accounts

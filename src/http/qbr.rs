@@ -29,8 +29,12 @@ use crate::domain::time::When;
 pub struct HealthView {
     /// Weighted mean of the scores of rated metrics with data, 0–100; null without any.
     pub score: Option<f64>,
-    /// ≥ 70 green, ≥ 40 amber, else red; `no_data` without a score.
+    /// ≥ 70 green, ≥ 40 amber, else red; `no_data` without a score;
+    /// `insufficient_data` when `coverage` is below 50.
     pub colour: Rag,
+    /// Percent (0–100) of the set's rated metrics with data: how much the score rests on.
+    /// Null when the set rates no metric.
+    pub coverage: Option<f64>,
 }
 
 impl From<Health> for HealthView {
@@ -38,6 +42,7 @@ impl From<Health> for HealthView {
         Self {
             score: h.score,
             colour: h.colour,
+            coverage: h.coverage,
         }
     }
 }
@@ -195,6 +200,7 @@ pub struct HealthCounts {
     pub amber: u64,
     pub red: u64,
     pub no_data: u64,
+    pub insufficient_data: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -241,6 +247,7 @@ impl From<PortfolioHealth> for PortfolioHealthView {
                 amber: count(Rag::Amber),
                 red: count(Rag::Red),
                 no_data: count(Rag::NoData),
+                insufficient_data: count(Rag::InsufficientData),
             },
             items: h.accounts.items.into_iter().map(Into::into).collect(),
             next_page_token: h.accounts.next_page_token,

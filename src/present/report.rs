@@ -195,6 +195,7 @@ fn rag_words(rag: Rag) -> &'static str {
         Rag::Amber => "Needs attention",
         Rag::Red => "At risk",
         Rag::NoData => "No data yet",
+        Rag::InsufficientData => "Not enough data yet",
     }
 }
 
@@ -264,9 +265,10 @@ fn section_html(s: &SetReview, currency: &str, audience: Audience) -> String {
             format!("Overall: {}", rag_words(s.health.colour).to_lowercase())
         }
         Some(score) => format!(
-            "Health {} · {}",
+            "Health {} · {} · {} % of metrics with data",
             grouped(score, 0),
-            s.health.colour.as_str()
+            words(s.health.colour.as_str()).to_lowercase(),
+            grouped(s.health.coverage.unwrap_or_default(), 0)
         ),
         None => "Health: no data".to_owned(),
     };
@@ -449,7 +451,7 @@ h3{font-size:14px;color:#3d4660;margin:16px 0 6px;text-transform:uppercase;lette
 table{border-collapse:collapse;width:100%;margin-bottom:8px}th,td{padding:5px 6px;border-bottom:1px solid #e3e6ee;text-align:left;vertical-align:middle}\
 thead th{font-size:12px;color:#5a6275;border-bottom:2px solid #c9cfdd}td.num{text-align:right;white-space:nowrap}\
 .badge{display:inline-block;padding:2px 8px;border-radius:10px;font-size:12px;font-weight:600;white-space:nowrap}\
-.green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data{background:#eceef3;color:#5a6275}\
+.green{background:#d8f3e0;color:#17612f}.amber{background:#fdecc8;color:#8a5300}.red{background:#fbd9d9;color:#9b1c1c}.no_data,.insufficient_data{background:#eceef3;color:#5a6275}\
 .none{color:#8a91a3}.set{min-width:0;overflow-x:auto}.compare{display:grid;grid-template-columns:repeat(auto-fit,minmax(min(100%,640px),1fr));gap:32px}\
 ul.objectives,ul.milestones{margin:0;padding-left:16px}ul.milestones{font-size:12px}svg.bar{vertical-align:middle;margin-right:6px}td.bar{white-space:nowrap}\
 footer{margin-top:32px;color:#8a91a3;font-size:12px;border-top:1px solid #e3e6ee;padding-top:8px}\

@@ -19,7 +19,8 @@
 //! arr_growth 0.2 → green; open cases (6 − 10)/(2 − 10) × 100 = 50 amber;
 //! paid_up 0 = red_at → red; tenure 26 months (previous 23);
 //! health (100 + 2·0 + 50 + 100)/5 = 50 → amber.
-//! Globex (paid_up 1, nps 45 in Q3) scores (2·100 + 100)/3 = 100 → green.
+//! Globex (paid_up 1, nps 45 in Q3) scores (2·100 + 100)/3 = 100 → green, on 2 of
+//! the 4 rated metrics (coverage 50 %, just enough for a colour).
 
 use csapi::grpc::pb;
 use csapi::grpc::pb::metric_service_client::MetricServiceClient;
@@ -200,7 +201,10 @@ fn check_quarter(s: &Value, quarters: [&str; 4]) {
         (Some(26.0), Some(23.0))
     );
 
-    assert_eq!(s["health"], json!({"score": 50.0, "colour": "amber"}));
+    assert_eq!(
+        s["health"],
+        json!({"score": 50.0, "colour": "amber", "coverage": 100.0})
+    );
     let missing: Vec<&str> = s["missing"]
         .as_array()
         .unwrap()
@@ -232,10 +236,11 @@ on_both_backends! {
         let outcome = metric(&both["sections"][1], "outcome_attainment");
         assert_eq!((&outcome["value"], outcome["rag"].as_str()), (&Value::Null, Some("no_data")));
         assert_eq!(outcome["missing_reason"], "no active success plan by the end of the period");
-        // No success captured in the quarter: 0 = red_at, the one rated metric with data.
+        // No success captured in the quarter: 0 = red_at, the one rated metric
+        // with data of eight (12.5 %): too little under the score for a colour.
         let captured = metric(&both["sections"][1], "successes_captured");
         assert_eq!((captured["value"].as_f64(), captured["rag"].as_str()), (Some(0.0), Some("red")));
-        assert_eq!(both["sections"][1]["health"], json!({"score": 0.0, "colour": "red"}));
+        assert_eq!(both["sections"][1]["health"], json!({"score": 0.0, "colour": "insufficient_data", "coverage": 12.5}));
 
         // CSV: a header row, then one row per metric.
         let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr?quarter=2026-Q3")).header("accept", "text/csv").send().await.unwrap();
@@ -263,17 +268,17 @@ on_both_backends! {
 
         // Health quarter to date: as of the quarter's last second, the same numbers.
         let (_, health) = get(format!("/v1/accounts/{acme}/health?as_of=2026-09-30T23:59:59Z")).await;
-        assert_eq!((health["quarter"].as_str(), &health["health"]), (Some("2026-Q3"), &json!({"score": 50.0, "colour": "amber"})));
+        assert_eq!((health["quarter"].as_str(), &health["health"]), (Some("2026-Q3"), &json!({"score": 50.0, "colour": "amber", "coverage": 100.0})));
         assert_eq!(metric(&health, "logins")["value"].as_f64(), Some(175.0));
         let (_, early) = get(format!("/v1/accounts/{acme}/health?as_of=2026-08-01T00:00:00Z")).await;
         assert_eq!(metric(&early, "logins")["value"].as_f64(), Some(100.0), "only July so far");
 
         // Portfolio health: worst first, counts over all accounts.
         let (_, book) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3".to_owned()).await;
-        assert_eq!(book["counts"], json!({"green": 1, "amber": 1, "red": 0, "no_data": 0}));
+        assert_eq!(book["counts"], json!({"green": 1, "amber": 1, "red": 0, "no_data": 0, "insufficient_data": 0}));
         let order: Vec<&str> = book["items"].as_array().unwrap().iter().map(|r| r["account_id"].as_str().unwrap()).collect();
         assert_eq!(order, [acme.as_str(), globex.as_str()]);
-        assert_eq!(book["items"][1]["health"], json!({"score": 100.0, "colour": "green"}));
+        assert_eq!(book["items"][1]["health"], json!({"score": 100.0, "colour": "green", "coverage": 50.0}));
         let (_, smb) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3&segment=smb&page_size=1".to_owned()).await;
         assert_eq!((smb["items"].as_array().unwrap().len(), &smb["next_page_token"]), (1, &Value::Null));
 
@@ -485,7 +490,7 @@ on_both_backends! {
         let (_, theirs) = app.send(&stranger, Method::GET, "/v1/observations", None).await;
         assert_eq!(theirs["items"], json!([]));
         let (_, book) = app.send(&stranger, Method::GET, "/v1/metric-sets/qbr_traditional/health", None).await;
-        assert_eq!(book["counts"], json!({"green": 0, "amber": 0, "red": 0, "no_data": 0}));
+        assert_eq!(book["counts"], json!({"green": 0, "amber": 0, "red": 0, "no_data": 0, "insufficient_data": 0}));
         let (status, problem) = app.send(&stranger, Method::POST, "/v1/observations", Some(json!({"observations": [
             row(json!(acme), "logins", "2026-08-01T00:00:00Z", 1.0), row(json!({"system": "salesforce", "id": "001ACME"}), "logins", "2026-08-01T00:00:00Z", 1.0)]}))).await;
         assert_eq!((status, problem_fields(&problem)), (422, vec!["observations[0].account_id".to_owned(), "observations[1].account_ref".to_owned()]));

@@ -324,7 +324,7 @@ impl MetricReview {
     /// The metric's colour: its rating's, `no_data` when it has thresholds
     /// but no value, `None` when it has no thresholds.
     pub fn rag(&self) -> Option<Rag> {
-        let rated = self.setting.green_at.is_some() && self.setting.red_at.is_some();
+        let rated = self.setting.is_rated();
         self.rating.map(|r| r.rag).or(rated.then_some(Rag::NoData))
     }
 }
@@ -342,7 +342,8 @@ impl SetReview {
         let health = health(
             metrics
                 .iter()
-                .filter_map(|m| m.rating.map(|r| (m.setting.weight, r.score))),
+                .filter(|m| m.setting.is_rated())
+                .map(|m| (m.setting.weight, m.rating.map(|r| r.score))),
         );
         Self {
             set,
@@ -398,9 +399,13 @@ pub fn set_health<'a>(
         let Some(def) = definitions.get(&s.metric) else {
             continue;
         };
-        match record.reading(def, period) {
-            Ok(v) => rated.extend(s.rate(v).map(|r| (s.weight, r.score))),
-            Err(_) => missing.push(s.metric.as_str()),
+        let reading = record.reading(def, period);
+        if reading.is_err() {
+            missing.push(s.metric.as_str());
+        }
+        if s.is_rated() {
+            let score = reading.ok().and_then(|v| s.rate(v)).map(|r| r.score);
+            rated.push((s.weight, score));
         }
     }
     (health(rated), missing)
