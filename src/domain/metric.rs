@@ -9,7 +9,9 @@ use super::framework::is_key;
 use super::validation::{Invalid, check_opt_text, check_text};
 
 str_enum! {
-    /// What a value measures, which bounds the values it accepts.
+    /// What a value measures, which bounds the values it accepts. One
+    /// representation per unit: a percent is 0–100 (growth rates too), so an
+    /// observed percent strictly between 0 and 1 is refused as a fraction.
     pub enum Unit {
         Count = "count",
         Currency = "currency",
@@ -155,7 +157,7 @@ impl Unit {
             && match self {
                 Unit::Count => value >= 0.0 && value.fract() == 0.0,
                 Unit::Currency => true,
-                Unit::Percent => (0.0..=100.0).contains(&value),
+                Unit::Percent => value == 0.0 || (1.0..=100.0).contains(&value),
                 Unit::Score => (-100.0..=100.0).contains(&value),
                 Unit::Boolean => value == 0.0 || value == 1.0,
                 Unit::Days | Unit::Months => value >= 0.0,
@@ -166,6 +168,9 @@ impl Unit {
         Err(match self {
             Unit::Count => "must be a whole number >= 0 (unit count)",
             Unit::Currency => "must be a finite amount (unit currency)",
+            Unit::Percent if value > 0.0 && value < 1.0 => {
+                "must be a percent from 0 to 100 (82 for 82 %), not a fraction from 0 to 1 (unit percent)"
+            }
             Unit::Percent => "must be between 0 and 100 (unit percent)",
             Unit::Score => "must be between -100 and 100 (unit score)",
             Unit::Boolean => "must be 0 or 1 (unit boolean)",
@@ -253,7 +258,11 @@ mod tests {
                 &[-5.0, 0.0, 1e12],
                 &[f64::INFINITY, f64::NAN],
             ),
-            (Unit::Percent, &[0.0, 55.5, 100.0], &[-0.1, 100.1]),
+            (
+                Unit::Percent,
+                &[0.0, 1.0, 55.5, 100.0],
+                &[-0.1, 0.82, 100.1],
+            ),
             (Unit::Score, &[-100.0, 0.0, 100.0], &[-101.0, 100.5]),
             (Unit::Boolean, &[0.0, 1.0], &[0.5, 2.0, -1.0]),
             (Unit::Days, &[0.0, 12.5], &[-1.0]),
@@ -267,6 +276,11 @@ mod tests {
                 assert!(unit.check(*v).is_err(), "{unit:?} {v}");
             }
         }
+        let fraction = Unit::Percent.check(0.82).unwrap_err();
+        assert!(
+            fraction.contains("not a fraction from 0 to 1"),
+            "{fraction}"
+        );
     }
 
     #[test]

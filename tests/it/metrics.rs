@@ -16,7 +16,7 @@
 //! 999 logins at 2026-10-01 00:00 belong to Q4. Hence: logins change 75 (75 %);
 //! NPS change 30, change % null (previous 0), score 100 green (at green_at 30),
 //! attainment 30/50 = 0.6; arr change % 15,000/105,000 × 100 = 14.285714;
-//! arr_growth 0.2 → green; open cases (6 − 10)/(2 − 10) × 100 = 50 amber;
+//! arr_growth 20 % → green; open cases (6 − 10)/(2 − 10) × 100 = 50 amber;
 //! paid_up 0 = red_at → red; tenure 26 months (previous 23);
 //! health (100 + 2·0 + 50 + 100)/5 = 50 → amber.
 //! Globex (paid_up 1, nps 45 in Q3) scores (2·100 + 100)/3 = 100 → green, on 2 of
@@ -177,7 +177,10 @@ fn check_quarter(s: &Value, quarters: [&str; 4]) {
     );
     assert!(close(&arr["change_pct"], 14.285_714_285_714_286));
     let growth = metric(s, "arr_growth");
-    assert!(close(&growth["value"], 0.2) && close(&growth["previous"], 0.05));
+    assert_eq!(
+        (&growth["value"], &growth["previous"]),
+        (&json!(20.0), &json!(5.0))
+    );
     assert_eq!(
         (growth["rag"].as_str(), growth["attainment"].as_f64()),
         (Some("green"), Some(1.0))
@@ -409,11 +412,14 @@ on_both_backends! {
             {"account_id": acme, "account_ref": {"system": "salesforce", "id": "001ACME"}, "metric": "logins", "observed_at": "2026-08-01T00:00:00Z", "value": 1},
             {"metric": "logins", "observed_at": "yesterday", "value": "many"},
             row(a.clone(), "logins", "2026-08-02T00:00:00Z", 5.0),
+            row(a.clone(), "active_users_pct", "2026-08-01T00:00:00Z", 0.82),
         ]);
         let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": rows}))).await;
         assert_eq!(status, 422, "{problem}");
+        let fraction = problem["errors"].as_array().unwrap().iter().find(|e| e["field"] == "observations[11].value").unwrap();
+        assert_eq!(fraction["message"], "must be a percent from 0 to 100 (82 for 82 %), not a fraction from 0 to 1 (unit percent)");
         assert_eq!(problem_fields(&problem), [
-            "observations[0].value", "observations[1].value", "observations[2].value", "observations[3].metric",
+            "observations[0].value", "observations[11].value", "observations[1].value", "observations[2].value", "observations[3].metric",
             "observations[4].account_ref", "observations[5].account_id", "observations[6].metric",
             "observations[7].observed_at", "observations[8].account_ref", "observations[9].account_id",
             "observations[9].observed_at", "observations[9].value",

@@ -185,7 +185,7 @@ impl AccountRecord {
                 let arr = self
                     .aggregate("arr", Aggregation::Last, period)
                     .map_err(|_| NoData::NoArr)?;
-                Ok(arr / base - 1.0)
+                Ok((arr - base) * 100.0 / base)
             }
             Derivation::ReadinessScore => self
                 .current(READINESS_MATRIX, at)

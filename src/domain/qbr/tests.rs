@@ -15,7 +15,8 @@
 //! - survey_nps: change 30, change % null (previous 0); green_at 30 → 100, green
 //!   (edge); target 50 → attainment 0.6.
 //! - arr: change 15,000, change % 15,000 / 105,000 × 100 = 14.285714…
-//! - arr_growth: Q3 120,000 / 100,000 − 1 = 0.2 → 100, green; Q2 0.05 (the green edge).
+//! - arr_growth: Q3 (120,000 − 100,000) × 100 / 100,000 = 20 % → 100, green; Q2 5 %
+//!   (the green edge).
 //! - open_support_cases: (6 − 10) / (2 − 10) × 100 = 50, amber; attainment 2 / 6.
 //! - paid_up: 0 = red_at → 0, red; weight 2.
 //! - tenure_months: 2024-07-15 → 2026-10-01 = 26 whole months (Q2: 23).
@@ -183,8 +184,7 @@ fn check_q3(r: &SetReview, names: [&str; 4]) {
     assert!(close(arr.change_pct, 14.285_714_285_714_286));
 
     let growth = line(r, "arr_growth");
-    assert!(close(growth.reading.ok(), 0.2));
-    assert!(close(growth.previous, 0.05));
+    assert_eq!((growth.reading, growth.previous), (Ok(20.0), Some(5.0)));
     assert_eq!(growth.rating.map(|r| r.rag), Some(Rag::Green));
     assert_eq!(growth.attainment, Some(1.0));
 
