@@ -18,8 +18,8 @@ use crate::domain::metric::{Derivation, MetricDefinition, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::observation::Observation;
 use crate::domain::qbr::{
-    ALIGNMENT_MATRIX, AccountRecord, Audience, EXPANSION_EQUATION, EXPANSION_FRAMEWORK, Period,
-    READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
+    ALIGNMENT_MATRIX, AccountRecord, Audience, Comparison, EXPANSION_EQUATION, EXPANSION_FRAMEWORK,
+    Period, READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
@@ -82,6 +82,12 @@ pub struct Qbr {
     pub quarter: Quarter,
     pub period: Period,
     pub fiscal_year_start_month: u32,
+    /// What the values cover: the quarter, or its start up to now while it runs.
+    pub reviewed: Period,
+    /// What `previous` means in each metric.
+    pub comparison: Comparison,
+    /// The whole previous quarter.
+    pub previous_period: Period,
     /// Who the pack is for: a customer's holds no working notes.
     pub audience: Audience,
     /// One review per metric set asked for, in the order asked.
@@ -294,7 +300,13 @@ impl App {
         let record = self
             .account_record(p, &account, &needs, period.start, period.end)
             .await?;
-        let review = review(&set, &defs, &record, &[(quarter, period)]);
+        let review = review(
+            &set,
+            &defs,
+            &record,
+            &[(quarter, period)],
+            Comparison::PreviousQuarter,
+        );
         Ok(AccountHealth {
             account,
             as_of,
@@ -340,11 +352,17 @@ impl App {
             (_, Err(e)) => return Err(e),
         };
         let account = self.account(p, account_id).await?;
-        let periods: Vec<(Quarter, Period)> = (0..TREND_QUARTERS as i64)
+        let mut periods: Vec<(Quarter, Period)> = (0..TREND_QUARTERS as i64)
             .rev()
             .map(|n| (quarter.back(n), quarter_period(cal, quarter.back(n))))
             .collect();
         let period = quarter_period(cal, quarter);
+        let previous = quarter_period(cal, quarter.previous());
+        let end_of_today = cal.zone().end_of(today(cal.zone()));
+        let (reviewed, comparison) = Comparison::at(period, previous, end_of_today);
+        if let Some(last) = periods.last_mut() {
+            last.1 = reviewed;
+        }
         let mut needs = Needs::of(
             sets.iter()
                 .flat_map(|s| &s.metrics)
@@ -358,7 +376,7 @@ impl App {
             .await?;
         let sections = sets
             .iter()
-            .map(|s| review(s, &defs, &record, &periods))
+            .map(|s| review(s, &defs, &record, &periods, comparison))
             .collect();
         let classifications = if audience.sees_working_notes() {
             self.account_classifications(p, account_id).await?
@@ -400,6 +418,9 @@ impl App {
             quarter,
             period,
             fiscal_year_start_month: cal.start_month(),
+            reviewed,
+            comparison,
+            previous_period: previous,
             audience,
             sections,
             classifications,

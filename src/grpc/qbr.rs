@@ -82,6 +82,7 @@ fn section_to_pb(s: &SetReview) -> QbrSection {
             .map(|m| QbrMetric {
                 current: Some(score_to_pb(m)),
                 previous: m.previous,
+                previous_full_quarter: m.previous_full_quarter,
                 change: m.change,
                 change_pct: m.change_pct,
                 trend: m
@@ -109,6 +110,10 @@ fn qbr_to_pb(q: AppQbr) -> pb::Qbr {
         period_end: Some(timestamp(q.period.end)),
         fiscal_year_start_month: q.fiscal_year_start_month as i32,
         audience: q.audience.as_str().to_owned(),
+        comparison: q.comparison.basis().to_owned(),
+        reviewed_end: Some(timestamp(q.reviewed.end)),
+        previous_start: Some(timestamp(q.comparison.previous(q.previous_period).start)),
+        previous_end: Some(timestamp(q.comparison.previous(q.previous_period).end)),
         sections: q.sections.iter().map(section_to_pb).collect(),
         classifications: q.classifications.into_iter().map(placement_to_pb).collect(),
         as_of: q.as_of.to_string(),

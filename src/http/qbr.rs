@@ -121,7 +121,11 @@ pub struct TrendPoint {
 pub struct QbrMetricView {
     #[serde(flatten)]
     pub current: MetricScoreView,
+    /// The value `compared_with.previous` covers: the previous quarter, or its same elapsed
+    /// span while the quarter runs.
     pub previous: Option<f64>,
+    /// The whole previous quarter's value.
+    pub previous_full_quarter: Option<f64>,
     pub change: Option<f64>,
     /// `change / |previous| × 100`; null when the previous value is 0 or missing.
     pub change_pct: Option<f64>,
@@ -134,6 +138,7 @@ impl From<&MetricReview> for QbrMetricView {
         Self {
             current: m.into(),
             previous: m.previous,
+            previous_full_quarter: m.previous_full_quarter,
             change: m.change,
             change_pct: m.change_pct,
             trend: m
@@ -271,6 +276,19 @@ pub struct QbrAccountView {
     pub currency: String,
 }
 
+/// Like for like: a running quarter to date against the same elapsed span of the previous one.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonView {
+    /// `previous_quarter` (a quarter that has ended, against the whole previous one) or
+    /// `same_span_of_previous_quarter` (the quarter to date, day 58 against day 58).
+    #[schema(pattern = "^(previous_quarter|same_span_of_previous_quarter)$")]
+    pub basis: String,
+    /// What the quarter's values cover: the quarter, or its start up to now.
+    pub reviewed: PeriodView,
+    /// What each metric's `previous` covers.
+    pub previous: PeriodView,
+}
+
 /// The QBR pack of one account and quarter.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct QbrView {
@@ -279,6 +297,8 @@ pub struct QbrView {
     pub previous_quarter: String,
     pub period: PeriodView,
     pub fiscal_year_start_month: u32,
+    /// What the values cover and what each metric's `previous` is.
+    pub compared_with: ComparisonView,
     /// Who the pack is for; a customer's has no classifications and no anatomy gaps.
     pub audience: Audience,
     /// One per metric set asked for (`metric_set`, or each of `compare`).
@@ -305,6 +325,11 @@ impl From<Qbr> for QbrView {
             previous_quarter: q.quarter.previous().to_string(),
             period: q.period.into(),
             fiscal_year_start_month: q.fiscal_year_start_month,
+            compared_with: ComparisonView {
+                basis: q.comparison.basis().to_owned(),
+                reviewed: q.reviewed.into(),
+                previous: q.comparison.previous(q.previous_period).into(),
+            },
             audience: q.audience,
             sections: q
                 .sections

@@ -13,7 +13,7 @@ use super::escape_html as esc;
 use crate::app::Qbr;
 use crate::domain::metric::{Horizon, Unit};
 use crate::domain::metric_set::Rag;
-use crate::domain::qbr::{Audience, MetricReview, SetReview};
+use crate::domain::qbr::{Audience, Comparison, MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
 use crate::domain::success_plan::PlanHealth;
 
@@ -226,9 +226,16 @@ fn metric_row(m: &MetricReview, currency: &str, audience: Audience) -> String {
             esc(&why.to_string())
         ),
     };
-    let previous = m
+    let mut previous = m
         .previous
         .map_or("–".to_owned(), |v| shown(v, unit, currency));
+    if let Some(whole) = m.previous_full_quarter.filter(|w| Some(*w) != m.previous) {
+        let _ = write!(
+            previous,
+            "<br><span class=\"none\">whole quarter {}</span>",
+            shown(whole, unit, currency)
+        );
+    }
     let change = match (m.change, m.change_pct) {
         (Some(_), Some(pct)) => {
             format!("{}{} %", if pct >= 0.0 { "+" } else { "" }, grouped(pct, 1))
@@ -259,7 +266,16 @@ fn metric_row(m: &MetricReview, currency: &str, audience: Audience) -> String {
     )
 }
 
-fn section_html(s: &SetReview, currency: &str, audience: Audience) -> String {
+fn section_html(
+    s: &SetReview,
+    currency: &str,
+    audience: Audience,
+    comparison: Comparison,
+) -> String {
+    let (this, previous) = match comparison {
+        Comparison::PreviousQuarter => ("This quarter", "Previous quarter"),
+        Comparison::SameSpan(_) => ("Quarter to date", "Same span of previous quarter"),
+    };
     let health = match s.health.score {
         Some(_) if audience == Audience::Customer => {
             format!("Overall: {}", rag_words(s.health.colour).to_lowercase())
@@ -292,8 +308,8 @@ fn section_html(s: &SetReview, currency: &str, audience: Audience) -> String {
         }
         let _ = write!(
             out,
-            "<h3>{title}</h3><table><thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">This quarter</th>\
-             <th scope=\"col\">Previous</th><th scope=\"col\">Change</th><th scope=\"col\">Last 4 quarters</th>\
+            "<h3>{title}</h3><table><thead><tr><th scope=\"col\">Metric</th><th scope=\"col\">{this}</th>\
+             <th scope=\"col\">{previous}</th><th scope=\"col\">Change</th><th scope=\"col\">Last 4 quarters</th>\
              <th scope=\"col\">Target</th><th scope=\"col\">Status</th></tr></thead><tbody>{}</tbody></table>",
             rows.concat()
         );
@@ -502,7 +518,7 @@ fn metrics_html(q: &Qbr) -> String {
     let sections: Vec<String> = q
         .sections
         .iter()
-        .map(|s| section_html(s, currency, q.audience))
+        .map(|s| section_html(s, currency, q.audience, q.comparison))
         .collect();
     let layout = if sections.len() > 1 {
         "compare"

@@ -269,7 +269,11 @@ pub struct MetricReview {
     pub setting: SetMetric,
     /// The reviewed period's value, or why there is none.
     pub reading: Reading,
+    /// What the reviewed period is compared with: the previous quarter, or
+    /// its same elapsed span while the reviewed quarter runs.
     pub previous: Option<f64>,
+    /// The whole previous quarter's value, shown beside a to-date comparison.
+    pub previous_full_quarter: Option<f64>,
     pub change: Option<f64>,
     /// `change / |previous| × 100`; `None` when the previous value is 0 or missing.
     pub change_pct: Option<f64>,
@@ -282,16 +286,23 @@ pub struct MetricReview {
 impl MetricReview {
     /// Reviews one metric from its readings, oldest first; the last is the
     /// reviewed period's, the one before it the previous quarter's.
+    /// `same_span` is the previous quarter's reading over the reviewed
+    /// period's elapsed span, when the reviewed quarter is still running.
     pub fn new(
         metric: MetricDefinition,
         setting: SetMetric,
         readings: Vec<(Quarter, Reading)>,
+        same_span: Option<Reading>,
     ) -> Self {
         let n = readings.len();
         let reading = readings
             .last()
             .map_or(Err(NoData::NoObservations), |(_, r)| *r);
-        let previous = n.checked_sub(2).and_then(|i| readings[i].1.ok());
+        let previous_full_quarter = n.checked_sub(2).and_then(|i| readings[i].1.ok());
+        let previous = match same_span {
+            Some(r) => r.ok(),
+            None => previous_full_quarter,
+        };
         let value = reading.ok();
         let change = value.zip(previous).map(|(v, p)| v - p);
         let change_pct = change
@@ -312,6 +323,7 @@ impl MetricReview {
             setting,
             reading,
             previous,
+            previous_full_quarter,
             change,
             change_pct,
             attainment,
@@ -360,6 +372,56 @@ impl SetReview {
     }
 }
 
+/// How a review compares its quarter with the previous one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// A quarter that has ended, against the whole previous quarter.
+    PreviousQuarter,
+    /// A running quarter to date, against the previous quarter's same
+    /// elapsed span (day 58 against day 58): a part of a quarter against a
+    /// whole one would read as a fall.
+    SameSpan(Period),
+}
+
+impl Comparison {
+    /// The part of `quarter` to review when days up to `through` (exclusive:
+    /// the end of today) have begun, and what to compare it with: a running
+    /// quarter to date against the `previous` quarter's first as much time
+    /// (day 58 against day 58); any other quarter whole, against the whole
+    /// previous one. Whole days keep a pack the same all day long.
+    pub fn at(quarter: Period, previous: Period, through: DateTime<Utc>) -> (Period, Self) {
+        if through >= quarter.end || through <= quarter.start {
+            return (quarter, Comparison::PreviousQuarter);
+        }
+        let span = Period {
+            start: previous.start,
+            end: (previous.start + (through - quarter.start)).min(previous.end),
+            zone: previous.zone,
+        };
+        let to_date = Period {
+            end: through,
+            ..quarter
+        };
+        (to_date, Comparison::SameSpan(span))
+    }
+
+    /// `previous_quarter` or `same_span_of_previous_quarter`.
+    pub fn basis(self) -> &'static str {
+        match self {
+            Comparison::PreviousQuarter => "previous_quarter",
+            Comparison::SameSpan(_) => "same_span_of_previous_quarter",
+        }
+    }
+
+    /// What `previous` covers, given the whole previous quarter.
+    pub fn previous(self, whole: Period) -> Period {
+        match self {
+            Comparison::PreviousQuarter => whole,
+            Comparison::SameSpan(span) => span,
+        }
+    }
+}
+
 /// Reviews `set` for `record`: `periods` are the quarters to read, oldest
 /// first, the reviewed one last; `definitions` resolve the set's metric keys.
 pub fn review(
@@ -367,6 +429,7 @@ pub fn review(
     definitions: &HashMap<String, MetricDefinition>,
     record: &AccountRecord,
     periods: &[(Quarter, Period)],
+    comparison: Comparison,
 ) -> SetReview {
     let metrics = set
         .metrics
@@ -377,7 +440,16 @@ pub fn review(
                 .iter()
                 .map(|(q, p)| (*q, record.reading(def, *p)))
                 .collect();
-            Some(MetricReview::new(def.clone(), s.clone(), readings))
+            let same_span = match comparison {
+                Comparison::SameSpan(span) => Some(record.reading(def, span)),
+                Comparison::PreviousQuarter => None,
+            };
+            Some(MetricReview::new(
+                def.clone(),
+                s.clone(),
+                readings,
+                same_span,
+            ))
         })
         .collect();
     SetReview::new(set.clone(), metrics)

@@ -108,7 +108,13 @@ fn review_of(cal: FiscalCalendar, reviewed: &str) -> SetReview {
         .iter()
         .find(|s| s.key == "qbr_traditional")
         .unwrap();
-    review(set, &defs, &record(), &periods(cal, reviewed))
+    review(
+        set,
+        &defs,
+        &record(),
+        &periods(cal, reviewed),
+        Comparison::PreviousQuarter,
+    )
 }
 
 #[test]
@@ -124,7 +130,7 @@ fn set_health_says_what_the_review_says() {
         ] {
             let periods = periods(cal, "2026-Q3");
             for record in [record(), AccountRecord::default()] {
-                let full = review(set, &defs, &record, &periods);
+                let full = review(set, &defs, &record, &periods, Comparison::PreviousQuarter);
                 let (health, missing) =
                     set_health(set, &defs, &record, periods[periods.len() - 1].1);
                 assert_eq!(health, full.health, "{}", set.key);
@@ -407,5 +413,73 @@ fn outcome_attainment_and_successes_captured() {
     assert_eq!(
         read("outcome_attainment", before),
         Err(NoData::NoActivePlans)
+    );
+}
+
+/// Weekly logins rose, yet a running quarter read against a whole one falls.
+/// Today is 2026-08-27, day 58 of Q3: 58 days to its end. The previous
+/// quarter's same span runs from 1 April to the end of 28 May.
+/// Q2 logins: 40 (10 Apr) + 42 (20 May) in the span, 900 (15 Jun) after it:
+/// 82 like for like, 982 whole. Q3 to date: 45 (10 Jul) + 54 (20 Aug) = 99;
+/// 120 on 1 Sep is after now. Change 99 − 82 = 17, 17 / 82 × 100 = 20.731707 %.
+#[test]
+fn a_running_quarter_is_compared_with_the_same_span_of_the_previous_one() {
+    let logins = vec![
+        (day(2026, 4, 10), 40.0),
+        (day(2026, 5, 20), 42.0),
+        (day(2026, 6, 15), 900.0),
+        (day(2026, 7, 10), 45.0),
+        (day(2026, 8, 20), 54.0),
+        (day(2026, 9, 1), 120.0),
+    ];
+    let record = AccountRecord {
+        observations: [("logins".to_owned(), logins)].into(),
+        ..AccountRecord::default()
+    };
+    let cal = FiscalCalendar::default();
+    let mut periods = periods(cal, "2026-Q3");
+    let (q2, q3) = (periods[2].1, periods[3].1);
+    let end_of_today = at(2026, 8, 28, 0, 0, 0);
+    let (reviewed, comparison) = Comparison::at(q3, q2, end_of_today);
+    assert_eq!(reviewed.end, end_of_today);
+    let Comparison::SameSpan(span) = comparison else {
+        panic!("a running quarter compares like for like")
+    };
+    assert_eq!((span.start, span.end), (q2.start, at(2026, 5, 29, 0, 0, 0)));
+    periods[3].1 = reviewed;
+    let defs = builtin::metrics()
+        .iter()
+        .map(|m| (m.key.clone(), m.clone()))
+        .collect();
+    let set = MetricSet {
+        key: "usage".into(),
+        label: "Usage".into(),
+        description: None,
+        metrics: vec![SetMetric {
+            metric: "logins".into(),
+            target: None,
+            weight: 1.0,
+            green_at: None,
+            red_at: None,
+        }],
+    };
+    let r = review(&set, &defs, &record, &periods, comparison);
+    let l = line(&r, "logins");
+    assert_eq!(
+        (l.reading, l.previous, l.previous_full_quarter),
+        (Ok(99.0), Some(82.0), Some(982.0))
+    );
+    assert_eq!(l.change, Some(17.0));
+    assert!(close(l.change_pct, 20.731_707_317_073_17));
+    assert_eq!(comparison.basis(), "same_span_of_previous_quarter");
+
+    // An ended quarter (or one not begun) is read whole against the whole previous one.
+    assert_eq!(
+        Comparison::at(q3, q2, q3.end),
+        (q3, Comparison::PreviousQuarter)
+    );
+    assert_eq!(
+        Comparison::at(q3, q2, day(2026, 6, 1)),
+        (q3, Comparison::PreviousQuarter)
     );
 }
