@@ -86,8 +86,8 @@ pub struct Qbr {
     pub reviewed: Period,
     /// What `previous` means in each metric.
     pub comparison: Comparison,
-    /// The whole previous quarter.
-    pub previous_period: Period,
+    /// What each metric's `previous` covers.
+    pub compared_with: Period,
     /// Who the pack is for: a customer's holds no working notes.
     pub audience: Audience,
     /// One review per metric set asked for, in the order asked.
@@ -357,7 +357,7 @@ impl App {
             .map(|n| (quarter.back(n), quarter_period(cal, quarter.back(n))))
             .collect();
         let period = quarter_period(cal, quarter);
-        let previous = quarter_period(cal, quarter.previous());
+        let previous = periods[periods.len() - 2].1;
         let end_of_today = cal.zone().end_of(today(cal.zone()));
         let (reviewed, comparison) = Comparison::at(period, previous, end_of_today);
         if let Some(last) = periods.last_mut() {
@@ -420,7 +420,7 @@ impl App {
             fiscal_year_start_month: cal.start_month(),
             reviewed,
             comparison,
-            previous_period: previous,
+            compared_with: comparison.previous(previous),
             audience,
             sections,
             classifications,
@@ -465,21 +465,16 @@ impl App {
         })
         .await
         .map_err(|e| AppError::Internal(format!("portfolio health: {e}")))?;
-        let counts = [
-            Rag::Green,
-            Rag::Amber,
-            Rag::Red,
-            Rag::NoData,
-            Rag::InsufficientData,
-        ]
-        .into_iter()
-        .map(|c| {
-            (
-                c,
-                rows.iter().filter(|r| r.health.colour == c).count() as u64,
-            )
-        })
-        .collect();
+        let counts = Rag::ALL
+            .iter()
+            .copied()
+            .map(|c| {
+                (
+                    c,
+                    rows.iter().filter(|r| r.health.colour == c).count() as u64,
+                )
+            })
+            .collect();
         Ok(PortfolioHealth {
             metric_set: set,
             quarter,

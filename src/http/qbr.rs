@@ -328,7 +328,7 @@ impl From<Qbr> for QbrView {
             compared_with: ComparisonView {
                 basis: q.comparison.basis().to_owned(),
                 reviewed: q.reviewed.into(),
-                previous: q.comparison.previous(q.previous_period).into(),
+                previous: q.compared_with.into(),
             },
             audience: q.audience,
             sections: q
