@@ -14,18 +14,19 @@ use crate::domain::filter::PlanFilter;
 use crate::domain::filter::SuccessFilter;
 use crate::domain::filter::{AccountScope, Accounts};
 use crate::domain::framework::is_key;
-use crate::domain::metric::{Derivation, MetricDefinition, Source};
+use crate::domain::metric::{Derivation, MetricDefinition, MetricKind, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
 use crate::domain::observation::Observation;
 use crate::domain::qbr::{
-    ALIGNMENT_MATRIX, AccountRecord, Audience, Comparison, EXPANSION_EQUATION, EXPANSION_FRAMEWORK,
-    Period, READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
+    ALIGNMENT_MATRIX, ARR, AccountRecord, Audience, Comparison, EXPANSION_EQUATION,
+    EXPANSION_FRAMEWORK, Period, READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
 use crate::store::assessments::AccountBrief;
+use crate::store::observations::Holders;
 
 /// The set reviewed when a request names none.
 pub const DEFAULT_METRIC_SET: &str = "qbr_traditional";
@@ -108,6 +109,9 @@ pub struct Qbr {
 #[derive(Debug, Clone)]
 pub(super) struct Needs {
     observed: Vec<String>,
+    /// The observed metrics that are levels: their latest value before
+    /// the periods read is carried into a period without observations.
+    stocks: Vec<String>,
     matrices: Vec<&'static str>,
     expansion: bool,
     pub(super) plans: bool,
@@ -118,6 +122,7 @@ impl Needs {
     pub(super) fn of<'a>(metrics: impl IntoIterator<Item = &'a MetricDefinition>) -> Self {
         let mut n = Needs {
             observed: Vec::new(),
+            stocks: Vec::new(),
             matrices: Vec::new(),
             expansion: false,
             plans: false,
@@ -125,8 +130,16 @@ impl Needs {
         };
         for m in metrics {
             match (m.source, Derivation::of(&m.key)) {
-                (Source::Observed, _) => n.observed.push(m.key.clone()),
-                (_, Some(Derivation::ArrGrowth)) => n.observed.push("arr".to_owned()),
+                (Source::Observed, _) => {
+                    n.observed.push(m.key.clone());
+                    if m.kind == MetricKind::Stock {
+                        n.stocks.push(m.key.clone());
+                    }
+                }
+                (_, Some(Derivation::ArrGrowth)) => {
+                    n.observed.push(ARR.to_owned());
+                    n.stocks.push(ARR.to_owned());
+                }
                 (_, Some(Derivation::ReadinessScore)) => n.matrices.push(READINESS_MATRIX),
                 (_, Some(Derivation::StakeholderAlignment)) => n.matrices.push(ALIGNMENT_MATRIX),
                 (_, Some(Derivation::ExpansionReadiness)) => n.expansion = true,
@@ -135,8 +148,10 @@ impl Needs {
                 _ => {}
             }
         }
-        n.observed.sort();
-        n.observed.dedup();
+        for keys in [&mut n.observed, &mut n.stocks] {
+            keys.sort();
+            keys.dedup();
+        }
         n.matrices.sort();
         n.matrices.dedup();
         n
@@ -212,11 +227,16 @@ impl App {
             ..AccountRecord::default()
         };
         if !needs.observed.is_empty() {
-            for o in self
+            let one = Accounts::One(account.id);
+            let levels = self
                 .store
-                .observations_in_period(ws, Accounts::One(account.id), &needs.observed, from, to)
-                .await?
-            {
+                .latest_observations(ws, one, Holders::Every, &needs.stocks, from)
+                .await?;
+            let in_period = self
+                .store
+                .observations_in_period(ws, one, &needs.observed, from, to)
+                .await?;
+            for o in levels.into_iter().chain(in_period) {
                 add(&mut record.observations, o);
             }
         }
@@ -499,11 +519,15 @@ impl App {
         let in_scope = Accounts::InScope(scope);
         let mut book = Book::of(accounts);
         if !needs.observed.is_empty() {
-            for o in self
+            let levels = self
+                .store
+                .latest_observations(ws, in_scope, Holders::Every, &needs.stocks, period.start)
+                .await?;
+            let in_period = self
                 .store
                 .observations_in_period(ws, in_scope, &needs.observed, period.start, period.end)
-                .await?
-            {
+                .await?;
+            for o in levels.into_iter().chain(in_period) {
                 if let Some(r) = book.record(o.account_id) {
                     add(&mut r.observations, o);
                 }
@@ -541,7 +565,7 @@ impl App {
             let linked = linked_metrics(&plans);
             for o in self
                 .store
-                .latest_observations(ws, in_scope, &linked, period.end)
+                .latest_observations(ws, in_scope, Holders::Planned, &linked, period.end)
                 .await?
             {
                 if let Some(r) = book.record(o.account_id) {

@@ -27,6 +27,7 @@ use crate::domain::time::Zone;
 use crate::domain::validation::all_of as merged;
 use crate::domain::{Invalid, Role};
 use crate::store::Tx;
+use crate::store::observations::Holders;
 
 const PLAN: &str = "success plan";
 const TEMPLATE: &str = "success plan template";
@@ -250,7 +251,13 @@ impl App {
         } else {
             let one = Accounts::One(plan.account_id);
             self.store
-                .latest_observations(p.workspace_id, one, &metrics, p.zone.end_of(as_of))
+                .latest_observations(
+                    p.workspace_id,
+                    one,
+                    Holders::Every,
+                    &metrics,
+                    p.zone.end_of(as_of),
+                )
                 .await?
         };
         Ok(assessed(plan, as_of, &observed))

@@ -48,6 +48,30 @@ str_enum! {
 }
 
 str_enum! {
+    /// What a metric's value is. `flow`: what happened in a period (logins,
+    /// page views), summed or averaged over it, nothing when nothing was
+    /// observed. `stock`: a level that holds until it changes (ARR, NPS,
+    /// renewals count), so a period without an observation carries the last
+    /// one before it. A custom metric without one is `stock` when its
+    /// aggregation is `last`, `flow` otherwise.
+    pub enum MetricKind {
+        Flow = "flow",
+        Stock = "stock",
+    }
+}
+
+impl Aggregation {
+    /// The kind a metric aggregated this way most likely is: the last value
+    /// is a level's, a sum, mean or peak a flow's.
+    pub fn usual_kind(self) -> MetricKind {
+        match self {
+            Aggregation::Last => MetricKind::Stock,
+            Aggregation::Sum | Aggregation::Avg | Aggregation::Max => MetricKind::Flow,
+        }
+    }
+}
+
+str_enum! {
     pub enum Direction {
         HigherIsBetter = "higher_is_better",
         LowerIsBetter = "lower_is_better",
@@ -86,7 +110,7 @@ pub const MAX_METRIC_DESCRIPTION_LEN: usize = 2000;
 
 /// A metric: what it is, how a quarter sums it up, and which way is good.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "StoredMetric")]
 pub struct MetricDefinition {
     pub key: String,
     pub name: String,
@@ -94,10 +118,61 @@ pub struct MetricDefinition {
     pub description: Option<String>,
     pub unit: Unit,
     pub aggregation: Aggregation,
+    pub kind: MetricKind,
     pub direction: Direction,
     pub category: Category,
     pub horizon: Horizon,
     pub source: Source,
+}
+
+/// A definition as stored: those written before metrics had a kind have
+/// none, and take their aggregation's usual one.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoredMetric {
+    key: String,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    unit: Unit,
+    aggregation: Aggregation,
+    #[serde(default)]
+    kind: Option<MetricKind>,
+    direction: Direction,
+    category: Category,
+    horizon: Horizon,
+    source: Source,
+}
+
+impl From<StoredMetric> for MetricDefinition {
+    fn from(m: StoredMetric) -> Self {
+        Self {
+            key: m.key,
+            name: m.name,
+            description: m.description,
+            unit: m.unit,
+            kind: m.kind.unwrap_or(m.aggregation.usual_kind()),
+            aggregation: m.aggregation,
+            direction: m.direction,
+            category: m.category,
+            horizon: m.horizon,
+            source: m.source,
+        }
+    }
+}
+
+impl MetricDefinition {
+    /// The range a score of this metric lies on, to show beside its value:
+    /// a derived score is a closeness or an equation's value × 100 (0 to
+    /// 100), an observed one a survey's own (an NPS runs -100 to 100).
+    /// `None` for other units, whose value speaks for itself.
+    pub fn scale(&self) -> Option<(f64, f64)> {
+        match (self.unit, self.source) {
+            (Unit::Score, Source::Derived) => Some((0.0, 100.0)),
+            (Unit::Score, Source::Observed) => Some((-100.0, 100.0)),
+            _ => None,
+        }
+    }
 }
 
 /// What an admin submits for a custom metric: always observed.
@@ -110,6 +185,8 @@ pub struct NewMetric {
     pub description: Option<String>,
     pub unit: Unit,
     pub aggregation: Aggregation,
+    /// Default: the aggregation's usual kind.
+    pub kind: Option<MetricKind>,
     pub direction: Direction,
     pub category: Category,
     pub horizon: Horizon,
@@ -141,6 +218,7 @@ impl NewMetric {
             name: self.name,
             description: self.description,
             unit: self.unit,
+            kind: self.kind.unwrap_or(self.aggregation.usual_kind()),
             aggregation: self.aggregation,
             direction: self.direction,
             category: self.category,
@@ -310,6 +388,7 @@ mod tests {
             description: Some("x".repeat(2001)),
             unit: Unit::Count,
             aggregation: Aggregation::Sum,
+            kind: None,
             direction: Direction::HigherIsBetter,
             category: Category::Usage,
             horizon: Horizon::Future,

@@ -16,7 +16,8 @@ use crate::app::{
 };
 use crate::domain::filter::ObservationFilter;
 use crate::domain::metric::{
-    Aggregation, Category, Direction, Horizon, MetricDefinition as DomainMetric, NewMetric, Unit,
+    Aggregation, Category, Direction, Horizon, MetricDefinition as DomainMetric, MetricKind,
+    NewMetric, Unit,
 };
 use crate::domain::metric_set::{MetricSet as DomainSet, SetMetric as DomainSetMetric};
 use crate::domain::observation::{AccountKey, ObservationDraft, check_metric_key};
@@ -33,6 +34,7 @@ fn metric_to_pb(p: Published<DomainMetric>) -> pb::MetricDefinition {
         description: m.description,
         unit: m.unit.as_str().to_owned(),
         aggregation: m.aggregation.as_str().to_owned(),
+        kind: m.kind.as_str().to_owned(),
         direction: m.direction.as_str().to_owned(),
         category: m.category.as_str().to_owned(),
         horizon: m.horizon.as_str().to_owned(),
@@ -90,14 +92,32 @@ fn new_metric_from_pb(m: pb::MetricDefinition) -> Result<NewMetric, Invalid> {
         &m.horizon,
         Horizon::ALL.iter().map(|v| v.as_str()),
     );
-    match (unit, aggregation, direction, category, horizon) {
-        (Some(unit), Some(aggregation), Some(direction), Some(category), Some(horizon)) => {
+    let kind = match m.kind.as_str() {
+        "" => Some(None),
+        raw => choice(
+            &mut e,
+            &at("kind"),
+            raw,
+            MetricKind::ALL.iter().map(|v| v.as_str()),
+        )
+        .map(Some),
+    };
+    match (unit, aggregation, kind, direction, category, horizon) {
+        (
+            Some(unit),
+            Some(aggregation),
+            Some(kind),
+            Some(direction),
+            Some(category),
+            Some(horizon),
+        ) => {
             let metric = NewMetric {
                 key: m.key,
                 name: m.name,
                 description: m.description,
                 unit,
                 aggregation,
+                kind,
                 direction,
                 category,
                 horizon,

@@ -52,12 +52,14 @@ fn score_to_pb(m: &MetricReview) -> MetricScore {
         direction: m.metric.direction.as_str().to_owned(),
         value: m.reading.ok(),
         missing_reason: m.reading.err().map(|why| why.to_string()),
+        observed_at: m.last_observed.map(|o| timestamp(o.at)),
+        carried_forward: m.last_observed.is_some_and(|o| o.carried_forward),
         target: m.setting.target,
         attainment: m.attainment,
         weight: m.setting.weight,
         green_at: m.setting.green_at,
         red_at: m.setting.red_at,
-        score: m.rating.map(|r| r.score),
+        normalised_score: m.rating.map(|r| r.score),
         rag: m.rag().map(|r| r.as_str().to_owned()),
     }
 }

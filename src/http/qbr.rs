@@ -73,17 +73,24 @@ pub struct MetricScoreView {
     pub category: Category,
     pub horizon: Horizon,
     pub direction: Direction,
-    /// Null when there is no data; `missing_reason` says why.
+    /// On the metric's own scale (an NPS from -100 to 100, a percent from 0 to 100); null
+    /// when there is no data, and `missing_reason` says why.
     pub value: Option<f64>,
     pub missing_reason: Option<String>,
+    /// For a stock metric (a level, such as ARR or NPS): when `value` was observed.
+    pub observed_at: Option<DateTime<Utc>>,
+    /// True when a stock metric had no observation in the period and `value` is the level
+    /// it was left at: the latest observation before the period, at `observed_at`.
+    pub carried_forward: bool,
     pub target: Option<f64>,
     /// 0–1, 1 = target met or beaten; null without a value or target.
     pub attainment: Option<f64>,
     pub weight: f64,
     pub green_at: Option<f64>,
     pub red_at: Option<f64>,
-    /// 0–100 between `red_at` and `green_at`; null when not rated.
-    pub score: Option<f64>,
+    /// Not on the metric's scale: where `value` sits between `red_at` (0) and `green_at`
+    /// (100), clamped; what the health score weighs. Null when not rated.
+    pub normalised_score: Option<f64>,
     /// Null for metrics without thresholds; `no_data` for rated metrics without a value.
     pub rag: Option<Rag>,
 }
@@ -99,12 +106,14 @@ impl From<&MetricReview> for MetricScoreView {
             direction: m.metric.direction,
             value: m.reading.ok(),
             missing_reason: m.reading.err().map(|why| why.to_string()),
+            observed_at: m.last_observed.map(|o| o.at),
+            carried_forward: m.last_observed.is_some_and(|o| o.carried_forward),
             target: m.setting.target,
             attainment: m.attainment,
             weight: m.setting.weight,
             green_at: m.setting.green_at,
             red_at: m.setting.red_at,
-            score: m.rating.map(|r| r.score),
+            normalised_score: m.rating.map(|r| r.score),
             rag: m.rag(),
         }
     }

@@ -7,7 +7,7 @@
 
 use std::fmt::Write;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
 
 use super::escape_html as esc;
 use crate::app::Qbr;
@@ -37,7 +37,9 @@ pub fn csv(q: &Qbr) -> String {
     for column in QUARTER_COLUMNS {
         let _ = write!(out, ",{column}");
     }
-    out.push_str(",change,change_pct,target,attainment,weight,score,rag,missing_reason\r\n");
+    out.push_str(
+        ",change,change_pct,target,attainment,weight,normalised_score,rag,observed_at,missing_reason\r\n",
+    );
     let account = &q.account;
     let refs: Vec<String> = account
         .fields
@@ -76,6 +78,9 @@ pub fn csv(q: &Qbr) -> String {
                     .map(|r| r.rag.as_str())
                     .unwrap_or_default()
                     .to_owned(),
+                m.last_observed
+                    .map(|o| o.at.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+                    .unwrap_or_default(),
                 field(&m.reading.err().map(|w| w.to_string()).unwrap_or_default()),
             ]);
             out.push_str(&cells.join(","));
@@ -217,11 +222,28 @@ fn badge(rag: Rag, text: &str) -> String {
     )
 }
 
+/// A score with the range it lies on: "42.8 of 0 to 100", "29 of -100 to 100".
+fn on_scale(shown: String, scale: Option<(f64, f64)>) -> String {
+    match scale {
+        Some((lo, hi)) => format!(
+            "{shown} <span class=\"none\">of {} to {}</span>",
+            grouped(lo, 0),
+            grouped(hi, 0)
+        ),
+        None => shown,
+    }
+}
+
 fn metric_row(m: &MetricReview, currency: &str, audience: Audience) -> String {
     let unit = m.metric.unit;
-    let value = match m.reading {
-        Ok(v) => shown(v, unit, currency),
-        Err(why) => format!(
+    let value = match (m.reading, m.last_observed) {
+        (Ok(v), Some(o)) if o.carried_forward => format!(
+            "{}<br><span class=\"none\">last known, {}</span>",
+            on_scale(shown(v, unit, currency), m.metric.scale()),
+            o.at.format("%-d %b %Y")
+        ),
+        (Ok(v), _) => on_scale(shown(v, unit, currency), m.metric.scale()),
+        (Err(why), _) => format!(
             "<span class=\"none\" title=\"{}\">no data</span>",
             esc(&why.to_string())
         ),
@@ -251,10 +273,7 @@ fn metric_row(m: &MetricReview, currency: &str, audience: Audience) -> String {
     });
     let status = match (m.rating, m.setting.green_at.is_some()) {
         (Some(r), _) if audience == Audience::Customer => badge(r.rag, rag_words(r.rag)),
-        (Some(r), _) => badge(
-            r.rag,
-            &format!("{} · {}", r.rag.as_str(), grouped(r.score, 0)),
-        ),
+        (Some(r), _) => badge(r.rag, r.rag.as_str()),
         (None, true) => badge(Rag::NoData, "no data"),
         (None, false) => "–".to_owned(),
     };

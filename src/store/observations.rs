@@ -268,32 +268,56 @@ fn latest_sql(metrics: usize, admitted: &str) -> String {
     )
 }
 
-/// The condition admitting the accounts of `scope` with an active plan;
-/// its values are pushed onto `binds` (numbered after `$1`, `$2`).
-fn planned_accounts(scope: &AccountScope, binds: &mut Vec<String>) -> String {
-    let mut sql = String::from(
-        "account_id IN (SELECT account_id FROM success_plans \
-         WHERE workspace_id = $1 AND status = 'active')",
-    );
-    if scope.is_everyone() {
-        return sql;
+/// Whose latest observations a read wants: a scope's accounts, or only
+/// those of them with an active plan (whose KPIs read them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holders {
+    Every,
+    Planned,
+}
+
+/// The condition admitting the accounts of `scope` (with an active plan,
+/// for [`Holders::Planned`]); its values are pushed onto `binds` (numbered
+/// after `$1`, `$2`).
+fn admitted_accounts(scope: &AccountScope, holders: Holders, binds: &mut Vec<String>) -> String {
+    let mut conditions = Vec::new();
+    if holders == Holders::Planned {
+        conditions.push(String::from(
+            "account_id IN (SELECT account_id FROM success_plans \
+             WHERE workspace_id = $1 AND status = 'active')",
+        ));
     }
-    sql.push_str(" AND account_id IN (SELECT id FROM accounts WHERE workspace_id = $1");
-    let after = scope.after.map(|id| id.to_string());
-    let through = scope.through.map(|id| id.to_string());
-    for (condition, value) in [
-        ("segment =", &scope.segment),
-        ("owner =", &scope.owner),
-        ("id >", &after),
-        ("id <=", &through),
-    ] {
-        if let Some(v) = value {
-            binds.push(v.clone());
-            sql.push_str(&format!(" AND {condition} ${}", binds.len() + 2));
+    if !scope.is_everyone() {
+        let mut sql =
+            String::from("account_id IN (SELECT id FROM accounts WHERE workspace_id = $1");
+        let after = scope.after.map(|id| id.to_string());
+        let through = scope.through.map(|id| id.to_string());
+        for (condition, value) in [
+            ("segment =", &scope.segment),
+            ("owner =", &scope.owner),
+            ("id >", &after),
+            ("id <=", &through),
+        ] {
+            if let Some(v) = value {
+                binds.push(v.clone());
+                sql.push_str(&format!(" AND {condition} ${}", binds.len() + 2));
+            }
         }
+        if let Some(within) = &scope.within {
+            let mut list = Vec::with_capacity(within.len());
+            for id in within.iter() {
+                binds.push(id.to_string());
+                list.push(format!("${}", binds.len() + 2));
+            }
+            sql.push_str(&format!(" AND id IN ({})", list.join(", ")));
+        }
+        sql.push(')');
+        conditions.push(sql);
     }
-    sql.push(')');
-    sql
+    if conditions.is_empty() {
+        return String::from("1 = 1");
+    }
+    conditions.join(" AND ")
 }
 
 fn observation((account, metric, at, value): Stored) -> Result<Observation, StoreError> {
@@ -399,11 +423,12 @@ super::for_each_backend! {
     }
 
     /// Each metric's latest observation before `before`, for one account or
-    /// for every account of a scope with an active plan: one statement.
+    /// for the `holders` of a scope: one statement.
     pub(crate) async fn latest(
         c: &mut Conn,
         ws: Uuid,
         accounts: Accounts<'_>,
+        holders: Holders,
         metrics: &[String],
         before: i64,
     ) -> Result<Vec<Observation>, StoreError> {
@@ -417,7 +442,7 @@ super::for_each_backend! {
                 binds.push(account.to_string());
                 format!("account_id = ${}", binds.len() + 2)
             }
-            Accounts::InScope(scope) => planned_accounts(scope, &mut binds),
+            Accounts::InScope(scope) => admitted_accounts(scope, holders, &mut binds),
         };
         let mut q = diesel::sql_query(latest_sql(metrics.len(), &admitted))
             .into_boxed::<<Conn as diesel_async::AsyncConnectionCore>::Backend>()
@@ -565,15 +590,19 @@ impl Store {
     }
 
     /// Each metric's latest observation before `before`: of one account, or
-    /// of every account in a scope that has an active plan.
+    /// of the `holders` of a scope.
     pub async fn latest_observations(
         &self,
         ws: Uuid,
         accounts: Accounts<'_>,
+        holders: Holders,
         metrics: &[String],
         before: DateTime<Utc>,
     ) -> Result<Vec<Observation>, StoreError> {
-        run_read!(self, latest(ws, accounts, metrics, to_micros(before)))
+        run_read!(
+            self,
+            latest(ws, accounts, holders, metrics, to_micros(before))
+        )
     }
 
     /// Observations of `metrics` in [from, to), of one account or a scope's.
@@ -660,7 +689,10 @@ impl Tx {
         metrics: &[String],
         before: DateTime<Utc>,
     ) -> Result<Vec<Observation>, StoreError> {
-        in_tx!(self, latest(accounts, metrics, to_micros(before)))
+        in_tx!(
+            self,
+            latest(accounts, Holders::Every, metrics, to_micros(before))
+        )
     }
 
     pub async fn delete_metric(&mut self, key: &str) -> Result<bool, StoreError> {

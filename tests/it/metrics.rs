@@ -165,7 +165,7 @@ fn check_quarter(s: &Value, quarters: [&str; 4]) {
         (Some(30.0), &Value::Null)
     );
     assert_eq!(
-        (nps["score"].as_f64(), nps["rag"].as_str()),
+        (nps["normalised_score"].as_f64(), nps["rag"].as_str()),
         (Some(100.0), Some("green"))
     );
     assert!(close(&nps["attainment"], 0.6));
@@ -188,14 +188,14 @@ fn check_quarter(s: &Value, quarters: [&str; 4]) {
 
     let cases = metric(s, "open_support_cases");
     assert_eq!(
-        (cases["value"].as_f64(), cases["score"].as_f64()),
+        (cases["value"].as_f64(), cases["normalised_score"].as_f64()),
         (Some(6.0), Some(50.0))
     );
     assert_eq!(cases["rag"], "amber");
     assert!(close(&cases["attainment"], 2.0 / 6.0));
     let paid = metric(s, "paid_up");
     assert_eq!(
-        (paid["score"].as_f64(), paid["rag"].as_str()),
+        (paid["normalised_score"].as_f64(), paid["rag"].as_str()),
         (Some(0.0), Some("red"))
     );
     let tenure = metric(s, "tenure_months");
@@ -252,9 +252,9 @@ on_both_backends! {
         let csv = res.text().await.unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         // The same header every quarter; `quarter` says which one `this_quarter` is.
-        assert_eq!(lines[0], "account_id,account_name,account_refs,quarter,metric_set,metric,name,horizon,unit,this_quarter,previous_quarter,quarter_minus_2,quarter_minus_3,change,change_pct,target,attainment,weight,score,rag,missing_reason");
+        assert_eq!(lines[0], "account_id,account_name,account_refs,quarter,metric_set,metric,name,horizon,unit,this_quarter,previous_quarter,quarter_minus_2,quarter_minus_3,change,change_pct,target,attainment,weight,normalised_score,rag,observed_at,missing_reason");
         assert_eq!(lines.len(), 12);
-        let logins = format!("{acme},Acme,salesforce:001ACME,2026-Q3,qbr_traditional,logins,Logins,traditional,count,175,100,,80,75,75,,,1,,,");
+        let logins = format!("{acme},Acme,salesforce:001ACME,2026-Q3,qbr_traditional,logins,Logins,traditional,count,175,100,,80,75,75,,,1,,,,");
         assert!(lines.contains(&logins.as_str()), "{csv}");
 
         // HTML: self-contained, with the health badge and a sparkline per metric.
@@ -359,7 +359,7 @@ on_both_backends! {
         let qbr = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["usage".into(), "qbr_traditional".into()], quarter: Some("2026-Q3".into()), audience: None })).await.unwrap().into_inner();
         let usage = &qbr.sections[0];
         let calls = usage.metrics[0].current.as_ref().unwrap();
-        assert_eq!((calls.value, calls.score, calls.rag.as_deref()), (Some(17.0), Some(70.0), Some("amber")));
+        assert_eq!((calls.value, calls.normalised_score, calls.rag.as_deref()), (Some(17.0), Some(70.0), Some("amber")));
         assert!((calls.attainment.unwrap() - 0.85).abs() < 1e-9);
         assert_eq!(usage.health.as_ref().unwrap().score, Some(70.0));
         let traditional = qbr.sections[1].health.as_ref().unwrap();
@@ -393,6 +393,80 @@ on_both_backends! {
         let fiscal = qbrs.get_qbr(authed(ADMIN_KEY, pb::GetQbrRequest { account_id: acme, metric_sets: vec![], quarter: Some("2027-Q2".into()), audience: None })).await.unwrap().into_inner();
         assert_eq!(fiscal.period_start.unwrap().seconds, 1_782_864_000, "2026-07-01");
         assert_eq!(fiscal.sections[0].health.as_ref().unwrap().score, Some(50.0));
+    }
+
+    // 2026-Q4 has no observation of a stock metric. As of 2026-11-01, Acme's
+    // levels carry from Q3: arr 120,000 (2026-09-15) → arr_growth 20 % → 100;
+    // paid_up 0 → 0 (weight 2); open cases 6 → 50; NPS the last survey, 20
+    // (2026-09-01) → 20 / 30 × 100 = 66.67. Health (100 + 0 + 50 + 66.67) / 5
+    // = 43.33, amber, on all 4 rated metrics. Logins, a flow, count Q4's own
+    // 999 only. Globex answers an NPS of −40 on 2026-10-15, on its own scale
+    // (−100 to 100): below red_at 0, so 0 and red; with paid_up 1 carried,
+    // health (2·100 + 0) / 3 = 66.67, amber, on 2 of 4 (coverage 50).
+    async fn stock_metrics_carry_their_last_level_and_nps_keeps_its_scale(app: &TestApp) {
+        let (acme, globex) = seed(app).await;
+        let nps = vec![row(json!(globex), "survey_nps", "2026-10-15T09:00:00Z", -40.0)];
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": nps}))).await;
+        assert_eq!(status, 200);
+        let beyond = vec![row(json!(globex), "survey_nps", "2026-10-16T09:00:00Z", -101.0)];
+        let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": beyond}))).await;
+        assert_eq!((status, problem_fields(&problem)), (422, vec!["observations[0].value".to_owned()]), "{problem}");
+
+        let (status, health) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/health?as_of=2026-11-01"), None).await;
+        assert_eq!((status, health["quarter"].as_str()), (200, Some("2026-Q4")), "{health}");
+        let arr = metric(&health, "arr");
+        assert_eq!((arr["value"].as_f64(), arr["observed_at"].as_str(), &arr["carried_forward"]), (Some(120000.0), Some("2026-09-15T12:00:00Z"), &json!(true)));
+        let survey = metric(&health, "survey_nps");
+        assert_eq!((survey["value"].as_f64(), survey["observed_at"].as_str()), (Some(20.0), Some("2026-09-01T12:00:00Z")));
+        assert!(close(&survey["normalised_score"], 200.0 / 3.0));
+        assert_eq!(metric(&health, "open_support_cases")["value"].as_f64(), Some(6.0));
+        assert_eq!(metric(&health, "arr_growth")["value"].as_f64(), Some(20.0));
+        let logins = metric(&health, "logins");
+        assert_eq!((logins["value"].as_f64(), &logins["observed_at"], &logins["carried_forward"]), (Some(999.0), &Value::Null, &json!(false)));
+        assert!(close(&health["health"]["score"], 130.0 / 3.0));
+        assert_eq!((health["health"]["colour"].as_str(), health["health"]["coverage"].as_f64()), (Some("amber"), Some(100.0)));
+
+        let (_, theirs) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{globex}/health?as_of=2026-11-01"), None).await;
+        let survey = metric(&theirs, "survey_nps");
+        assert_eq!((survey["value"].as_f64(), survey["normalised_score"].as_f64(), survey["rag"].as_str()), (Some(-40.0), Some(0.0), Some("red")));
+        assert_eq!((&survey["observed_at"], &survey["carried_forward"]), (&json!("2026-10-15T09:00:00Z"), &json!(false)));
+        assert!(close(&theirs["health"]["score"], 200.0 / 3.0));
+
+        // The book's health of the whole quarter carries the same levels.
+        let (_, book) = app.send(ADMIN_KEY, Method::GET, "/v1/metric-sets/qbr_traditional/health?quarter=2026-Q4", None).await;
+        assert_eq!(book["counts"], json!({"green": 0, "amber": 2, "red": 0, "no_data": 0, "insufficient_data": 0}));
+        let scores: Vec<(&str, f64)> = book["items"].as_array().unwrap().iter().map(|r| (r["account_id"].as_str().unwrap(), r["health"]["score"].as_f64().unwrap())).collect();
+        assert_eq!(scores.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [acme.as_str(), globex.as_str()]);
+        assert!((scores[0].1 - 130.0 / 3.0).abs() < 1e-9 && (scores[1].1 - 200.0 / 3.0).abs() < 1e-9, "{scores:?}");
+
+        // The pack says so in words: the NPS on its own scale, a carried level as last known.
+        let res = app.req(Method::GET, &format!("/v1/accounts/{globex}/qbr?quarter=2026-Q4")).header("accept", "text/html").send().await.unwrap();
+        let html = res.text().await.unwrap();
+        assert!(html.contains("-40 <span class=\"none\">of -100 to 100</span>"), "{html}");
+        assert!(html.contains("yes<br><span class=\"none\">last known, 1 Aug 2026</span>"), "{html}");
+
+        // gRPC says the same, and a custom metric takes its aggregation's kind.
+        let channel = app.channel().await;
+        let mut qbrs = QbrServiceClient::new(channel.clone());
+        let mut metrics = MetricServiceClient::new(channel);
+        let health = qbrs.get_account_health(authed(ADMIN_KEY, pb::GetAccountHealthRequest { account_id: acme, metric_set: String::new(),
+            as_of: Some(prost_types::Timestamp { seconds: 1_793_491_200, nanos: 0 }) })).await.unwrap().into_inner();
+        let arr = health.metrics.iter().find(|m| m.metric == "arr").unwrap();
+        assert_eq!((arr.value, arr.observed_at.as_ref().map(|t| t.seconds), arr.carried_forward), (Some(120000.0), Some(1_789_473_600), true));
+        let custom = |key: &str, aggregation: &str, kind: &str| pb::CreateMetricDefinitionRequest {
+            metric_definition: Some(pb::MetricDefinition { key: key.into(), name: key.into(), unit: "count".into(), aggregation: aggregation.into(),
+                kind: kind.into(), direction: "higher_is_better".into(), category: "usage".into(), horizon: "future".into(), ..Default::default() }),
+        };
+        let seats = metrics.create_metric_definition(authed(ADMIN_KEY, custom("seats", "last", ""))).await.unwrap().into_inner();
+        let peak = metrics.create_metric_definition(authed(ADMIN_KEY, custom("peak_users", "max", "stock"))).await.unwrap().into_inner();
+        assert_eq!((seats.kind.as_str(), peak.kind.as_str()), ("stock", "stock"));
+        let bad = metrics.create_metric_definition(authed(ADMIN_KEY, custom("calls", "sum", "level"))).await.unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidArgument);
+        let (status, def) = app.send(ADMIN_KEY, Method::POST, "/v1/metric-definitions", Some(json!({"key": "api_calls", "name": "API calls",
+            "unit": "count", "aggregation": "sum", "direction": "higher_is_better", "category": "usage", "horizon": "future"}))).await;
+        assert_eq!((status, def["kind"].as_str()), (201, Some("flow")), "{def}");
+        let (_, builtin) = app.send(ADMIN_KEY, Method::GET, "/v1/metric-definitions/survey_nps", None).await;
+        assert_eq!(builtin["kind"], "stock");
     }
 
     async fn bad_input_names_rows_and_fields_and_writes_nothing(app: &TestApp) {

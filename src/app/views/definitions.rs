@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::super::{Published, etag_of};
 use crate::domain::metric::{
-    Aggregation, Category, Direction, Horizon, MetricDefinition, Source, Unit,
+    Aggregation, Category, Direction, Horizon, MetricDefinition, MetricKind, Source, Unit,
 };
 use crate::domain::metric_set::{MetricSet, SetMetric};
 use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
@@ -22,6 +22,7 @@ pub struct MetricDefinitionView {
     pub unit: Unit,
     /// How a quarter's observations become its value.
     pub aggregation: Aggregation,
+    pub kind: MetricKind,
     pub direction: Direction,
     pub category: Category,
     /// `traditional` (lagging) or `future` (leading).
@@ -43,6 +44,7 @@ impl From<Published<MetricDefinition>> for MetricDefinitionView {
             description: m.description,
             unit: m.unit,
             aggregation: m.aggregation,
+            kind: m.kind,
             direction: m.direction,
             category: m.category,
             horizon: m.horizon,

@@ -8,7 +8,7 @@ use std::fmt;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use uuid::Uuid;
 
-use super::metric::{Aggregation, Derivation, MetricDefinition, Source, whole_months};
+use super::metric::{Aggregation, Derivation, MetricDefinition, MetricKind, Source, whole_months};
 use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, health};
 use super::quarter::Quarter;
 use super::success::Success;
@@ -20,6 +20,8 @@ pub const READINESS_MATRIX: &str = "readiness";
 /// The stakeholder matrix and cell behind `stakeholder_alignment`.
 pub const ALIGNMENT_MATRIX: &str = "purpose_intent";
 pub const ALIGNED_CELL: &str = "committed";
+/// The observed metric behind `arr_growth`.
+pub const ARR: &str = "arr";
 /// The framework and equation behind `expansion_readiness`.
 pub const EXPANSION_FRAMEWORK: &str = "success_equation";
 pub const EXPANSION_EQUATION: &str = "expansion";
@@ -125,7 +127,8 @@ pub struct Classified {
 pub struct AccountRecord {
     pub customer_since: Option<NaiveDate>,
     pub original_arr: Option<f64>,
-    /// Observations by metric key: `(observed_at, value)`.
+    /// Observations by metric key: `(observed_at, value)`; for a stock
+    /// metric, also the latest one before the first period read.
     pub observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
     /// Classifications on the readiness and alignment matrices, any order.
     pub classifications: Vec<Classified>,
@@ -144,7 +147,9 @@ impl AccountRecord {
     /// The metric's value in `period`.
     pub fn reading(&self, metric: &MetricDefinition, period: Period) -> Reading {
         match metric.source {
-            Source::Observed => self.aggregate(&metric.key, metric.aggregation, period),
+            Source::Observed => {
+                self.aggregate(&metric.key, metric.aggregation, metric.kind, period)
+            }
             Source::Derived => match Derivation::of(&metric.key) {
                 Some(d) => self.derive(d, period),
                 None => Err(NoData::NotComputable),
@@ -152,18 +157,41 @@ impl AccountRecord {
         }
     }
 
-    fn aggregate(&self, key: &str, aggregation: Aggregation, period: Period) -> Reading {
-        let inside: Vec<(DateTime<Utc>, f64)> = self
-            .observations
-            .get(key)
-            .map(|obs| {
-                obs.iter()
-                    .copied()
-                    .filter(|(t, _)| period.contains(*t))
-                    .collect()
-            })
-            .unwrap_or_default();
-        aggregation.apply(&inside).ok_or(NoData::NoObservations)
+    /// A period's observations aggregated; for a stock without any, the
+    /// level it was left at: the latest observation before the period.
+    fn aggregate(
+        &self,
+        key: &str,
+        aggregation: Aggregation,
+        kind: MetricKind,
+        period: Period,
+    ) -> Reading {
+        let observed = self.observations.get(key).map_or(&[][..], Vec::as_slice);
+        let inside: Vec<(DateTime<Utc>, f64)> = observed
+            .iter()
+            .copied()
+            .filter(|(t, _)| period.contains(*t))
+            .collect();
+        match aggregation.apply(&inside) {
+            Some(value) => Ok(value),
+            None if kind == MetricKind::Stock => latest_before(observed, period.start)
+                .map(|(_, v)| v)
+                .ok_or(NoData::NoObservations),
+            None => Err(NoData::NoObservations),
+        }
+    }
+
+    /// When a stock metric's value in `period` was last observed, and
+    /// whether that was before the period (the value carried forward).
+    pub fn last_observed(&self, metric: &MetricDefinition, period: Period) -> Option<LastObserved> {
+        if metric.source != Source::Observed || metric.kind != MetricKind::Stock {
+            return None;
+        }
+        let (at, _) = latest_before(self.observations.get(&metric.key)?, period.end)?;
+        Some(LastObserved {
+            at,
+            carried_forward: at < period.start,
+        })
     }
 
     fn derive(&self, d: Derivation, period: Period) -> Reading {
@@ -183,7 +211,7 @@ impl AccountRecord {
                     .filter(|a| *a != 0.0)
                     .ok_or(NoData::NoOriginalArr)?;
                 let arr = self
-                    .aggregate("arr", Aggregation::Last, period)
+                    .aggregate(ARR, Aggregation::Last, MetricKind::Stock, period)
                     .map_err(|_| NoData::NoArr)?;
                 Ok((arr - base) * 100.0 / base)
             }
@@ -262,6 +290,26 @@ impl AccountRecord {
     }
 }
 
+/// The latest observation strictly before `t`.
+fn latest_before(
+    observed: &[(DateTime<Utc>, f64)],
+    t: DateTime<Utc>,
+) -> Option<(DateTime<Utc>, f64)> {
+    observed
+        .iter()
+        .copied()
+        .filter(|(at, _)| *at < t)
+        .max_by_key(|(at, _)| *at)
+}
+
+/// When a stock metric's reviewed value was observed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LastObserved {
+    pub at: DateTime<Utc>,
+    /// Observed before the period: the level it was left at, carried forward.
+    pub carried_forward: bool,
+}
+
 /// One metric of a review.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricReview {
@@ -281,6 +329,8 @@ pub struct MetricReview {
     pub trend: Vec<(Quarter, Option<f64>)>,
     pub attainment: Option<f64>,
     pub rating: Option<Rating>,
+    /// For a stock metric, when its reviewed value was observed.
+    pub last_observed: Option<LastObserved>,
 }
 
 impl MetricReview {
@@ -328,6 +378,7 @@ impl MetricReview {
             change_pct,
             attainment,
             rating,
+            last_observed: None,
         }
     }
 }
@@ -444,12 +495,13 @@ pub fn review(
                 Comparison::SameSpan(span) => Some(record.reading(def, span)),
                 Comparison::PreviousQuarter => None,
             };
-            Some(MetricReview::new(
-                def.clone(),
-                s.clone(),
-                readings,
-                same_span,
-            ))
+            let last_observed = periods
+                .last()
+                .and_then(|(_, reviewed)| record.last_observed(def, *reviewed));
+            Some(MetricReview {
+                last_observed,
+                ..MetricReview::new(def.clone(), s.clone(), readings, same_span)
+            })
         })
         .collect();
     SetReview::new(set.clone(), metrics)

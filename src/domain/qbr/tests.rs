@@ -483,3 +483,51 @@ fn a_running_quarter_is_compared_with_the_same_span_of_the_previous_one() {
         (q3, Comparison::PreviousQuarter)
     );
 }
+
+/// 2026-Q4 has no observation of any stock metric: each carries the level
+/// it was left at in Q3, with when that was observed. A flow does not.
+/// - arr: 120,000 observed 2026-09-15, as in Q3 → change 0; arr_growth 20 %.
+/// - survey_nps: the last survey, 20 on 2026-09-01 (not Q3's average 30).
+/// - open_support_cases: 6 from 2026-09-20; nothing before 2026-08-01, so
+///   Q1 and Q2 have no value to carry.
+/// - logins (flow): only Q4's own 999.
+#[test]
+fn stock_metrics_carry_their_last_level_into_a_quarter_without_observations() {
+    let r = review_of(FiscalCalendar::default(), "2026-Q4");
+    let carried = |at| {
+        Some(LastObserved {
+            at,
+            carried_forward: true,
+        })
+    };
+    let arr = line(&r, "arr");
+    assert_eq!(
+        (arr.reading, arr.previous, arr.change),
+        (Ok(120_000.0), Some(120_000.0), Some(0.0))
+    );
+    assert_eq!(arr.last_observed, carried(day(2026, 9, 15)));
+    assert_eq!(line(&r, "arr_growth").reading, Ok(20.0));
+    assert_eq!(line(&r, "arr_growth").last_observed, None, "derived");
+    let nps = line(&r, "survey_nps");
+    assert_eq!((nps.reading, nps.previous), (Ok(20.0), Some(30.0)));
+    assert_eq!(nps.last_observed, carried(day(2026, 9, 1)));
+    let cases = line(&r, "open_support_cases");
+    let trend: Vec<Option<f64>> = cases.trend.iter().map(|(_, v)| *v).collect();
+    assert_eq!(trend, [None, None, Some(6.0), Some(6.0)]);
+    assert_eq!(cases.last_observed, carried(day(2026, 9, 20)));
+    let logins = line(&r, "logins");
+    assert_eq!((logins.reading, logins.last_observed), (Ok(999.0), None));
+    assert!(
+        r.missing()
+            .all(|(k, _)| !["arr", "survey_nps", "open_support_cases", "paid_up"].contains(&k))
+    );
+
+    let q3 = review_of(FiscalCalendar::default(), "2026-Q3");
+    assert_eq!(
+        line(&q3, "arr").last_observed,
+        Some(LastObserved {
+            at: day(2026, 9, 15),
+            carried_forward: false
+        })
+    );
+}

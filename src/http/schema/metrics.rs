@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use crate::domain::metric::{Aggregation, Category, Direction, Horizon, Unit};
+use crate::domain::metric::{Aggregation, Category, Direction, Horizon, MetricKind, Unit};
 
 /// What an admin submits for a custom metric: always observed.
 #[derive(Deserialize, ToSchema)]
@@ -18,6 +18,9 @@ pub(super) struct NewMetric {
     description: Option<String>,
     unit: Unit,
     aggregation: Aggregation,
+    /// Default: `stock` when `aggregation` is `last`, `flow` otherwise.
+    #[serde(default)]
+    kind: Option<MetricKind>,
     direction: Direction,
     category: Category,
     horizon: Horizon,

@@ -85,6 +85,7 @@ str_enum_schema!(
     framework::Subject,
     metric::Unit,
     metric::Aggregation,
+    metric::MetricKind,
     metric::Direction,
     metric::Category,
     metric::Horizon,
