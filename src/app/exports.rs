@@ -200,9 +200,8 @@ impl App {
                 plans: record
                     .plans
                     .iter()
-                    .map(|plan| AssessedPlan {
-                        progress: record.plan_progress(plan, day, p.zone),
-                        plan: plan.clone(),
+                    .map(|plan| {
+                        AssessedPlan::new(plan.clone(), record.plan_progress(plan, day, p.zone))
                     })
                     .collect(),
                 account,

@@ -416,10 +416,7 @@ impl App {
             .plans
             .iter()
             .filter(|p| p.fields.start_date <= as_of)
-            .map(|p| AssessedPlan {
-                progress: record.plan_progress(p, as_of, cal.zone()),
-                plan: p.clone(),
-            })
+            .map(|p| AssessedPlan::new(p.clone(), record.plan_progress(p, as_of, cal.zone())))
             .collect();
         let successes = record
             .successes

@@ -40,6 +40,15 @@ pub struct AssessedPlan {
     pub progress: PlanProgress,
 }
 
+impl AssessedPlan {
+    /// The plan with its progress, its linked KPIs showing the values the
+    /// progress read.
+    pub fn new(mut plan: SuccessPlan, progress: PlanProgress) -> Self {
+        progress.show_linked_values(&mut plan);
+        Self { plan, progress }
+    }
+}
+
 /// What adding or changing a part of a plan returns: the part as it now is
 /// and the plan with its recomputed progress.
 #[derive(Debug, Clone)]
@@ -193,7 +202,7 @@ impl App {
             };
         let mut template = template.map(|t| t.fields);
         let (account_id, fields) = new.into_fields(today(p.zone), template.as_ref())?;
-        let objectives = match &mut template {
+        let mut objectives = match &mut template {
             Some(t) => {
                 t.link(&self.metrics_by_key(p).await?).map_err(|_| {
                     Invalid::single(
@@ -206,6 +215,9 @@ impl App {
             None => Vec::new(),
         };
         let at = now();
+        for o in &mut objectives {
+            o.settle(at, p.zone);
+        }
         let plan = SuccessPlan {
             id: Uuid::now_v7(),
             account_id,
@@ -223,7 +235,7 @@ impl App {
             hold::<MetricDefinition>(&mut work, linked.iter().map(String::as_str)).await?;
             work.insert_plan(&plan).await?;
             let observed = observed_in(&mut work, &plan, &plan, p.zone).await?;
-            let created = assessed(plan, today(p.zone), &observed);
+            let created = assessed(plan, today(p.zone), p.zone, &observed);
             record_plan(&mut work, &created, Change::Created).await?;
             Ok(created)
         }
@@ -260,7 +272,7 @@ impl App {
                 )
                 .await?
         };
-        Ok(assessed(plan, as_of, &observed))
+        Ok(assessed(plan, as_of, p.zone, &observed))
     }
 
     /// A plan with its progress today.
@@ -403,8 +415,8 @@ impl App {
             let next = written(saved, next)?;
             let observed = observed_in(&mut work, &current, &next, p.zone).await?;
             let (before, after) = (
-                assessed(current, today(p.zone), &observed),
-                assessed(next, today(p.zone), &observed),
+                assessed(current, today(p.zone), p.zone, &observed),
+                assessed(next, today(p.zone), p.zone, &observed),
             );
             record_plan(&mut work, &after, Change::Updated).await?;
             record_health_change(&mut work, &before, &after).await?;
@@ -439,7 +451,7 @@ impl App {
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
             let mut o = draft.into_objective();
-            o.settle(today(p.zone));
+            o.settle(now(), p.zone);
             o.check_in(plan.fields.start_date, &metrics)?;
             plan.objectives.push(o.clone());
             plan.check()?;
@@ -464,6 +476,7 @@ impl App {
                 .objective_mut(objective_id)
                 .ok_or(AppError::NotFound(OBJECTIVE))?;
             patch.apply_to(o);
+            o.settle(now(), p.zone);
             o.check_in(start, &metrics)?;
             Ok(o.clone())
         })
@@ -518,7 +531,7 @@ impl App {
         self.change_plan(p, plan_id, if_match, |plan| {
             let start = plan.fields.start_date;
             let parts = T::of_mut(objective_of(plan, objective_id)?);
-            part.settle(today(p.zone));
+            part.settle(now(), p.zone);
             part.check_in(start, &metrics)?;
             if parts.len() >= T::MAX {
                 return Err(AppError::Duplicate(format!(
@@ -552,7 +565,7 @@ impl App {
                 .find(|x| x.id() == id)
                 .ok_or(AppError::NotFound(T::NOUN))?;
             patch.apply_to(part);
-            part.settle(today(p.zone));
+            part.settle(now(), p.zone);
             part.check_in(start, &metrics)?;
             Ok(part.clone())
         })
@@ -579,14 +592,20 @@ impl App {
     }
 }
 
-/// The plan with its progress at `as_of`, its linked KPIs read from `observed`.
-fn assessed(plan: SuccessPlan, as_of: NaiveDate, observed: &[Observation]) -> AssessedPlan {
+/// The plan with its progress at the end of `as_of` in `zone`, its linked
+/// KPIs read from `observed`.
+fn assessed(
+    plan: SuccessPlan,
+    as_of: NaiveDate,
+    zone: Zone,
+    observed: &[Observation],
+) -> AssessedPlan {
     let latest: HashMap<&str, (f64, DateTime<Utc>)> = observed
         .iter()
         .map(|o| (o.metric.as_str(), (o.value, o.observed_at)))
         .collect();
-    let progress = plan.progress(as_of, |m| latest.get(m).copied());
-    AssessedPlan { plan, progress }
+    let progress = plan.progress(as_of, zone, |m| latest.get(m).copied());
+    AssessedPlan::new(plan, progress)
 }
 
 /// The latest observations of every metric either version of a plan links,

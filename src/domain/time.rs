@@ -57,6 +57,11 @@ impl Zone {
             .map_or(DateTime::<Utc>::MAX_UTC, |next| self.start_of(next))
     }
 
+    /// The last instant of `day` here: what was known by the end of it.
+    pub fn last_instant_of(self, day: NaiveDate) -> DateTime<Utc> {
+        self.end_of(day) - chrono::Duration::microseconds(1)
+    }
+
     /// The day `t` falls on here.
     pub fn day_of(self, t: DateTime<Utc>) -> NaiveDate {
         t.with_timezone(&self.0).date_naive()

@@ -15,7 +15,7 @@ use crate::domain::metric::{Horizon, Unit};
 use crate::domain::metric_set::Rag;
 use crate::domain::qbr::{Audience, Comparison, MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
-use crate::domain::success_plan::PlanHealth;
+use crate::domain::success_plan::{Objective, PlanHealth, PlanProgress};
 
 /// The columns of a quarter's values, newest first: named by their place
 /// from the reviewed quarter, so the sheet's header is the same every
@@ -377,16 +377,14 @@ fn plans_html(q: &Qbr) -> String {
     );
     for a in &q.plans {
         let (plan, p) = (&a.plan, &a.progress);
-        let objectives: Vec<String> = plan
-            .objectives
-            .iter()
-            .zip(&p.objectives)
+        let objectives: Vec<String> = p
+            .objectives_of(plan)
             .map(|(o, op)| {
                 format!(
                     "<li>{} · {}{}</li>",
                     esc(&o.title),
                     percent(op.progress),
-                    milestones_html(o)
+                    milestones_html(o, p)
                 )
             })
             .collect();
@@ -409,15 +407,14 @@ fn plans_html(q: &Qbr) -> String {
 }
 
 /// An objective's milestones, each with its due date or the day it was done.
-fn milestones_html(o: &crate::domain::success_plan::Objective) -> String {
-    if o.milestones.is_empty() {
-        return String::new();
-    }
+/// The objective's milestones as they stood at the progress's date.
+fn milestones_html(o: &Objective, p: &PlanProgress) -> String {
     let items: Vec<String> = o
         .milestones
         .iter()
+        .filter(|m| m.existed_by(p.known_by))
         .map(|m| {
-            let when = match (m.done, m.done_on, m.due_date) {
+            let when = match (m.done_by(p.as_of), m.done_on, m.due_date) {
                 (true, Some(on), _) => format!("done {on}"),
                 (true, None, _) => "done".to_owned(),
                 (false, _, Some(due)) => format!("due {due}"),
@@ -429,6 +426,9 @@ fn milestones_html(o: &crate::domain::success_plan::Objective) -> String {
             )
         })
         .collect();
+    if items.is_empty() {
+        return String::new();
+    }
     format!("<ul class=\"milestones\">{}</ul>", items.concat())
 }
 

@@ -174,6 +174,15 @@ on_both_backends! {
         assert!(close(&feb["progress"], 0.40625));
         assert_eq!(feb["health"], "on_track");
 
+        // The plan and its progress agree on the linked KPI: the latest logins, 150.
+        let (_, now) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans/{id}/progress"), None).await;
+        let (_, whole) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans/{id}"), None).await;
+        assert_eq!((&now["objectives"][0]["kpis"][0]["current"], &whole["objectives"][0]["kpis"][0]["current"]), (&json!(150.0), &json!(150.0)));
+        // A value typed by hand is kept with when it was typed; parts say when they were added.
+        let typed = &whole["objectives"][1]["kpis"][0];
+        assert_eq!(typed["history"].as_array().map(|h| (h.len(), h[0]["value"].clone())), Some((1, json!(7.0))), "{typed}");
+        assert!(typed["history"][0]["at"].is_string() && typed["created_at"].is_string() && whole["objectives"][0]["created_at"].is_string(), "{whole}");
+
         let march = progress(app, &id, "2026-03-20").await;
         assert!(close(&march["expected_progress"], 78.0 / 90.0));
         assert!(close(&march["progress"], 0.59375));

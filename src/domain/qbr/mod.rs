@@ -259,8 +259,8 @@ impl AccountRecord {
     /// A plan's progress at the end of `day`, its linked KPIs read from
     /// [`AccountRecord::kpi_observations`].
     pub fn plan_progress(&self, plan: &SuccessPlan, day: NaiveDate, zone: Zone) -> PlanProgress {
-        let at = zone.end_of(day) - Duration::microseconds(1);
-        plan.progress(day, |m| self.kpi_value(m, at))
+        let at = zone.last_instant_of(day);
+        plan.progress(day, zone, |m| self.kpi_value(m, at))
     }
 
     /// A KPI metric's latest observation at or before `at`.

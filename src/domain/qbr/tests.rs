@@ -314,6 +314,7 @@ fn outcome_attainment_and_successes_captured() {
         status: ObjectiveStatus::InProgress,
         kpis,
         milestones,
+        created_at: None,
     };
     let milestone = |done| Milestone {
         id: Uuid::now_v7(),
@@ -322,6 +323,7 @@ fn outcome_attainment_and_successes_captured() {
         due_date: None,
         done,
         done_on: None,
+        created_at: None,
     };
     let logins = Kpi {
         id: Uuid::now_v7(),
@@ -331,6 +333,8 @@ fn outcome_attainment_and_successes_captured() {
         baseline: 0.0,
         target: 100.0,
         current: None,
+        created_at: None,
+        history: Vec::new(),
     };
     let plan = |status, start, objectives| SuccessPlan {
         id: Uuid::now_v7(),

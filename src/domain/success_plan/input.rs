@@ -30,6 +30,8 @@ impl KpiDraft {
             baseline: self.baseline,
             target: self.target,
             current: self.current,
+            created_at: None,
+            history: Vec::new(),
         }
     }
 }
@@ -85,6 +87,7 @@ impl MilestoneDraft {
             due_date: self.due_date,
             done: self.done.unwrap_or(false),
             done_on: self.done_on,
+            created_at: None,
         }
     }
 }
@@ -155,6 +158,7 @@ impl ObjectiveDraft {
                 .into_iter()
                 .map(MilestoneDraft::into_milestone)
                 .collect(),
+            created_at: None,
         }
     }
 }

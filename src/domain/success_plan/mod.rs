@@ -14,6 +14,7 @@ use super::framework::is_key;
 use std::collections::HashMap;
 
 use super::metric::{MetricDefinition, Source, Unit};
+use super::time::Zone;
 
 use super::validation::{Invalid, all_of, check_opt_text, check_text};
 
@@ -69,8 +70,60 @@ pub struct Kpi {
     pub unit: Option<Unit>,
     pub baseline: f64,
     pub target: f64,
-    /// Entered by hand; always null for a KPI linked to a metric.
+    /// Entered by hand; for a KPI linked to a metric, set by the service: the metric's
+    /// latest observation, as the plan's progress reads it.
     pub current: Option<f64>,
+    /// When it was added: a progress of an earlier day leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
+    /// Every value entered by hand, oldest first: a progress of an earlier
+    /// day reads the value known then, not today's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<KpiValue>,
+}
+
+/// A value of a KPI entered by hand, and when; `None` when it was cleared.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct KpiValue {
+    pub value: Option<f64>,
+    pub at: DateTime<Utc>,
+}
+
+/// When a part of a plan was added: one written before parts were dated
+/// counts as always there.
+fn existed_by(created_at: Option<DateTime<Utc>>, known_by: DateTime<Utc>) -> bool {
+    created_at.is_none_or(|t| t <= known_by)
+}
+
+impl Kpi {
+    /// The hand-entered value known at `known_by`: the latest entered by
+    /// then; `current` for a KPI entered before values were kept.
+    pub fn value_known_at(&self, known_by: DateTime<Utc>) -> Option<f64> {
+        if self.history.is_empty() {
+            return self.current;
+        }
+        self.history
+            .iter()
+            .rev()
+            .find(|v| v.at <= known_by)
+            .and_then(|v| v.value)
+    }
+
+    /// Dates a new KPI, and keeps a changed `current` in its history.
+    pub fn settle(&mut self, now: DateTime<Utc>) {
+        self.created_at.get_or_insert(now);
+        let known = self.history.last().map(|v| v.value);
+        let changed = match known {
+            Some(value) => value != self.current,
+            None => self.current.is_some(),
+        };
+        if changed {
+            self.history.push(KpiValue {
+                value: self.current,
+                at: now,
+            });
+        }
+    }
 }
 
 impl Kpi {
@@ -164,6 +217,9 @@ pub struct Milestone {
     pub done: bool,
     /// When it was done: a past quarter's progress counts it only from then.
     pub done_on: Option<NaiveDate>,
+    /// When it was added: a progress of an earlier day leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl Milestone {
@@ -178,11 +234,18 @@ impl Milestone {
         e.into_result()
     }
 
-    /// Dates a milestone marked done without a date: it was done `today`.
-    pub fn settle(&mut self, today: NaiveDate) {
+    /// Dates a new milestone, and one marked done without a date: it was
+    /// done today (in `zone`).
+    pub fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
+        self.created_at.get_or_insert(now);
         if self.done {
-            self.done_on.get_or_insert(today);
+            self.done_on.get_or_insert(zone.day_of(now));
         }
+    }
+
+    /// Whether it had been added by `known_by`.
+    pub fn existed_by(&self, known_by: DateTime<Utc>) -> bool {
+        existed_by(self.created_at, known_by)
     }
 
     /// Whether it counts as done at `as_of`.
@@ -202,8 +265,9 @@ pub trait ObjectivePart: Clone {
     fn of_mut(o: &mut Objective) -> &mut Vec<Self>;
     /// Checks it as a part of a plan starting on `plan_start`.
     fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid>;
-    /// Fills in what a write leaves implicit, as of `today`.
-    fn settle(&mut self, _today: NaiveDate) {}
+    /// Fills in what a write leaves implicit (when it was added, and
+    /// changed), as of `now` in `zone`.
+    fn settle(&mut self, now: DateTime<Utc>, zone: Zone);
 }
 
 /// A merge patch of a `T`.
@@ -230,6 +294,10 @@ impl ObjectivePart for Kpi {
     fn check_in(&mut self, _: NaiveDate, metrics: &Metrics) -> Result<(), Invalid> {
         all_of([self.check(), self.link(metrics)])
     }
+
+    fn settle(&mut self, now: DateTime<Utc>, _: Zone) {
+        Kpi::settle(self, now);
+    }
 }
 
 impl ObjectivePart for Milestone {
@@ -252,8 +320,8 @@ impl ObjectivePart for Milestone {
         self.check(plan_start)
     }
 
-    fn settle(&mut self, today: NaiveDate) {
-        Milestone::settle(self, today);
+    fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
+        Milestone::settle(self, now, zone);
     }
 }
 
@@ -268,6 +336,9 @@ pub struct Objective {
     pub status: ObjectiveStatus,
     pub kpis: Vec<Kpi>,
     pub milestones: Vec<Milestone>,
+    /// When it was added: a progress of an earlier day leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 impl Objective {
@@ -315,10 +386,15 @@ impl Objective {
         e.into_result()
     }
 
-    /// Fills in what a write leaves implicit in its milestones, as of `today`.
-    pub fn settle(&mut self, today: NaiveDate) {
+    /// Fills in what a write leaves implicit in it and its parts, as of
+    /// `now` in `zone`.
+    pub fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
+        self.created_at.get_or_insert(now);
+        for k in &mut self.kpis {
+            k.settle(now);
+        }
         for m in &mut self.milestones {
-            m.settle(today);
+            m.settle(now, zone);
         }
     }
 
@@ -471,54 +547,79 @@ impl SuccessPlan {
         keys
     }
 
-    /// Progress and health at `as_of`; `observed` gives a linked metric's
-    /// latest value (and when it was observed) as of then.
+    /// Progress and health at the end of `as_of` (in `zone`), from what
+    /// was known then: the objectives, KPIs and milestones added by then
+    /// and the values entered by then. A plan is taken as it stood at the
+    /// end of the day it was entered, so one entered after the fact reads
+    /// as entered from its start; what is added or changed on a later day
+    /// counts only from then, and a past progress stays as it was.
+    /// `observed` gives a linked metric's latest value (and when it was
+    /// observed) as of then.
     pub fn progress(
         &self,
         as_of: NaiveDate,
+        zone: Zone,
         observed: impl Fn(&str) -> Option<(f64, DateTime<Utc>)>,
     ) -> PlanProgress {
-        let objectives: Vec<ObjectiveProgress> =
-            self.objectives
-                .iter()
-                .map(|o| {
-                    let kpis: Vec<KpiProgress> =
-                        o.kpis
-                            .iter()
-                            .map(|k| {
-                                let (current, observed_at) = match &k.metric_key {
-                                    Some(m) => observed(m)
-                                        .map_or((None, None), |(v, t)| (Some(v), Some(t))),
-                                    None => (k.current, None),
-                                };
-                                KpiProgress {
-                                    kpi_id: k.id,
-                                    current,
-                                    observed_at,
-                                    attainment: k.attainment(current),
-                                }
-                            })
-                            .collect();
-                    let attainments: Vec<f64> = kpis.iter().map(|k| k.attainment).collect();
-                    let done = o.milestones.iter().filter(|m| m.done_by(as_of)).count();
-                    ObjectiveProgress {
-                        objective_id: o.id,
-                        weight: o.weight,
-                        progress: Objective::progress(&attainments, done, o.milestones.len()),
-                        kpis,
-                        milestones_done: done,
-                        milestones_total: o.milestones.len(),
-                    }
-                })
-                .collect();
+        let entered = zone.last_instant_of(zone.day_of(self.created_at));
+        let known_by = zone.last_instant_of(as_of).max(entered);
+        let objectives: Vec<ObjectiveProgress> = self
+            .objectives
+            .iter()
+            .filter(|o| existed_by(o.created_at, known_by))
+            .map(|o| o.progress_at(as_of, known_by, &observed))
+            .collect();
         let progress = weighted_progress(&objectives);
         let expected = expected_progress(self.fields.start_date, self.fields.target_date, as_of);
         PlanProgress {
             as_of,
+            known_by,
             progress,
             expected,
             health: plan_health(progress, expected),
             objectives,
+        }
+    }
+}
+
+impl Objective {
+    fn progress_at(
+        &self,
+        as_of: NaiveDate,
+        known_by: DateTime<Utc>,
+        observed: &impl Fn(&str) -> Option<(f64, DateTime<Utc>)>,
+    ) -> ObjectiveProgress {
+        let kpis: Vec<KpiProgress> = self
+            .kpis
+            .iter()
+            .filter(|k| existed_by(k.created_at, known_by))
+            .map(|k| {
+                let (current, observed_at) = match &k.metric_key {
+                    Some(m) => observed(m).map_or((None, None), |(v, t)| (Some(v), Some(t))),
+                    None => (k.value_known_at(known_by), None),
+                };
+                KpiProgress {
+                    kpi_id: k.id,
+                    current,
+                    observed_at,
+                    attainment: k.attainment(current),
+                }
+            })
+            .collect();
+        let attainments: Vec<f64> = kpis.iter().map(|k| k.attainment).collect();
+        let milestones: Vec<&Milestone> = self
+            .milestones
+            .iter()
+            .filter(|m| m.existed_by(known_by))
+            .collect();
+        let done = milestones.iter().filter(|m| m.done_by(as_of)).count();
+        ObjectiveProgress {
+            objective_id: self.id,
+            weight: self.weight,
+            progress: Objective::progress(&attainments, done, milestones.len()),
+            kpis,
+            milestones_done: done,
+            milestones_total: milestones.len(),
         }
     }
 }
@@ -545,10 +646,58 @@ pub struct ObjectiveProgress {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanProgress {
     pub as_of: NaiveDate,
+    /// What the progress rests on: what was entered by this instant.
+    pub known_by: DateTime<Utc>,
     pub progress: f64,
     pub expected: f64,
     pub health: PlanHealth,
     pub objectives: Vec<ObjectiveProgress>,
+}
+
+impl PlanProgress {
+    /// Fills each linked KPI of `plan` with the metric's value this progress
+    /// read, so that a plan shown beside its progress agrees with it.
+    pub fn show_linked_values(&self, plan: &mut SuccessPlan) {
+        for op in &self.objectives {
+            let Some(o) = plan.objective_mut(op.objective_id) else {
+                continue;
+            };
+            for kp in &op.kpis {
+                if let Some(k) = o.kpis.iter_mut().find(|k| k.id == kp.kpi_id)
+                    && k.metric_key.is_some()
+                {
+                    k.current = kp.current;
+                }
+            }
+        }
+    }
+
+    /// Each objective the progress covers (those added by `known_by`), with
+    /// its progress.
+    pub fn objectives_of<'a>(
+        &'a self,
+        plan: &'a SuccessPlan,
+    ) -> impl Iterator<Item = (&'a Objective, &'a ObjectiveProgress)> {
+        self.objectives
+            .iter()
+            .filter_map(|op| plan.objective(op.objective_id).map(|o| (o, op)))
+    }
+}
+
+impl ObjectiveProgress {
+    /// Each KPI the progress covers, with its progress.
+    pub fn kpis_of<'a>(
+        &'a self,
+        objective: &'a Objective,
+    ) -> impl Iterator<Item = (&'a Kpi, &'a KpiProgress)> {
+        self.kpis.iter().filter_map(|kp| {
+            objective
+                .kpis
+                .iter()
+                .find(|k| k.id == kp.kpi_id)
+                .map(|k| (k, kp))
+        })
+    }
 }
 
 /// Weight-averaged objective progress; 0 without objectives (or weight).

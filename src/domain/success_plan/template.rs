@@ -154,8 +154,10 @@ impl TemplateFields {
                         due_date: due(m.due_offset_days),
                         done: false,
                         done_on: None,
+                        created_at: None,
                     })
                     .collect(),
+                created_at: None,
             })
             .collect()
     }
@@ -175,6 +177,8 @@ fn kpi_of(k: &TemplateKpi) -> Kpi {
         baseline: k.baseline,
         target: k.target,
         current: None,
+        created_at: None,
+        history: Vec::new(),
     }
 }
 

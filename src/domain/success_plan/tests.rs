@@ -1,4 +1,5 @@
 use super::*;
+use chrono::TimeZone;
 use proptest::prelude::*;
 
 fn kpi(baseline: f64, target: f64) -> Kpi {
@@ -10,6 +11,8 @@ fn kpi(baseline: f64, target: f64) -> Kpi {
         baseline,
         target,
         current: None,
+        created_at: None,
+        history: Vec::new(),
     }
 }
 
@@ -59,6 +62,7 @@ fn milestones(done: usize, of: usize) -> Vec<Milestone> {
             due_date: None,
             done: i < done,
             done_on: None,
+            created_at: None,
         })
         .collect()
 }
@@ -73,6 +77,7 @@ fn objective(weight: f64, kpis: Vec<Kpi>, ms: Vec<Milestone>) -> Objective {
         status: ObjectiveStatus::InProgress,
         kpis,
         milestones: ms,
+        created_at: None,
     }
 }
 
@@ -110,7 +115,7 @@ fn plan_progress_is_weighted_and_reads_linked_metrics() {
         objective(1.0, vec![logins], vec![]),
     ]);
     let seen = Utc::now();
-    let progress = p.progress(date(2026, 2, 20), |m| {
+    let progress = p.progress(date(2026, 2, 20), Zone::default(), |m| {
         (m == "logins").then_some((150.0, seen))
     });
     assert_eq!(progress.progress, 0.8125);
@@ -118,10 +123,12 @@ fn plan_progress_is_weighted_and_reads_linked_metrics() {
     assert_eq!(progress.health, PlanHealth::OnTrack);
     assert_eq!(progress.objectives[1].kpis[0].current, Some(150.0));
     assert_eq!(progress.objectives[1].kpis[0].observed_at, Some(seen));
-    let unobserved = p.progress(date(2026, 2, 20), |_| None);
+    let unobserved = p.progress(date(2026, 2, 20), Zone::default(), |_| None);
     assert_eq!(unobserved.progress, 0.75);
     assert_eq!(
-        plan(vec![]).progress(date(2026, 1, 1), |_| None).progress,
+        plan(vec![])
+            .progress(date(2026, 1, 1), Zone::default(), |_| None)
+            .progress,
         0.0
     );
 }
@@ -131,10 +138,21 @@ fn a_milestone_counts_from_when_it_was_done() {
     let mut p = plan(vec![objective(1.0, vec![], milestones(0, 2))]);
     let m = &mut p.objectives[0].milestones[0];
     m.done = true;
-    m.settle(date(2026, 2, 1));
+    m.settle(
+        Utc.with_ymd_and_hms(2026, 2, 1, 9, 0, 0).unwrap(),
+        Zone::default(),
+    );
     assert_eq!(m.done_on, Some(date(2026, 2, 1)));
-    assert_eq!(p.progress(date(2026, 1, 31), |_| None).progress, 0.0);
-    assert_eq!(p.progress(date(2026, 2, 1), |_| None).progress, 0.5);
+    assert_eq!(
+        p.progress(date(2026, 1, 31), Zone::default(), |_| None)
+            .progress,
+        0.0
+    );
+    assert_eq!(
+        p.progress(date(2026, 2, 1), Zone::default(), |_| None)
+            .progress,
+        0.5
+    );
     let m = &mut p.objectives[0].milestones[1];
     m.done_on = Some(date(2026, 1, 5));
     assert_eq!(m.check(date(2026, 1, 1)).unwrap_err().fields(), ["done_on"]);
@@ -282,7 +300,59 @@ proptest! {
     #[test]
     fn plan_progress_is_a_share(weights in proptest::collection::vec(0.01f64..1000.0, 0..6), done in 0usize..5) {
         let objectives: Vec<Objective> = weights.iter().map(|w| objective(*w, vec![], milestones(done.min(4), 4))).collect();
-        let p = plan(objectives).progress(date(2026, 3, 1), |_| None);
+        let p = plan(objectives).progress(date(2026, 3, 1), Zone::default(), |_| None);
         prop_assert!((0.0..=1.0 + 1e-12).contains(&p.progress));
     }
+}
+
+/// A plan entered on 2026-08-01 (start 2026-07-01) with objective A: a KPI
+/// typed by hand, 0 → 100, at 30 that morning and 40 that afternoon (the
+/// day it was entered, so it reads as the plan's value from its start).
+/// On 2026-12-02 the CSM adds objective B (one milestone, done) and types
+/// 80 on A's KPI. Progress at 2026-09-30 stays A alone at 40 → 0.4; today
+/// it is (0.8 + 1.0) / 2 = 0.9.
+#[test]
+fn a_past_progress_stays_as_it_was_when_parts_and_values_come_later() {
+    let at = |m, d, h| Utc.with_ymd_and_hms(2026, m, d, h, 0, 0).unwrap();
+    let zone = Zone::default();
+    let mut typed = Kpi {
+        current: Some(30.0),
+        ..kpi(0.0, 100.0)
+    };
+    typed.settle(at(8, 1, 9));
+    typed.current = Some(40.0);
+    typed.settle(at(8, 1, 15));
+    let mut p = SuccessPlan {
+        created_at: at(8, 1, 9),
+        ..plan(vec![objective(1.0, vec![typed], vec![])])
+    };
+    p.fields.start_date = date(2026, 7, 1);
+    p.fields.target_date = date(2027, 1, 1);
+    p.objectives[0].settle(at(8, 1, 9), zone);
+    let before = p.progress(date(2026, 9, 30), zone, |_| None);
+    assert_eq!(before.progress, 0.4);
+    assert_eq!(
+        p.progress(date(2026, 7, 15), zone, |_| None).progress,
+        0.4,
+        "entered after the fact, read from the start"
+    );
+
+    let today = at(12, 2, 9);
+    let kpi = &mut p.objectives[0].kpis[0];
+    kpi.current = Some(80.0);
+    kpi.settle(today);
+    let mut b = objective(1.0, vec![], milestones(1, 1));
+    b.settle(today, zone);
+    p.objectives.push(b);
+
+    assert_eq!(p.progress(date(2026, 9, 30), zone, |_| None), before);
+    let now = p.progress(date(2026, 12, 2), zone, |_| None);
+    assert_eq!(now.progress, 0.9);
+    assert_eq!(now.objectives[0].kpis[0].current, Some(80.0));
+    let history: Vec<Option<f64>> = p.objectives[0].kpis[0]
+        .history
+        .iter()
+        .map(|v| v.value)
+        .collect();
+    assert_eq!(history, [Some(30.0), Some(40.0), Some(80.0)]);
 }

@@ -56,6 +56,15 @@ pub(super) fn kpi_to_pb(k: DomainKpi) -> pb::Kpi {
         baseline: Some(k.baseline),
         target: Some(k.target),
         current: k.current,
+        created_at: k.created_at.map(timestamp),
+        history: k
+            .history
+            .into_iter()
+            .map(|v| pb::KpiValue {
+                value: v.value,
+                at: Some(timestamp(v.at)),
+            })
+            .collect(),
     }
 }
 
@@ -67,6 +76,7 @@ pub(super) fn milestone_to_pb(m: DomainMilestone) -> pb::Milestone {
         due_date: m.due_date.map(date),
         done: Some(m.done),
         done_on: m.done_on.map(date),
+        created_at: m.created_at.map(timestamp),
     }
 }
 
@@ -80,6 +90,7 @@ pub(super) fn objective_to_pb(o: DomainObjective) -> pb::Objective {
         status: Some(o.status.as_str().to_owned()),
         kpis: o.kpis.into_iter().map(kpi_to_pb).collect(),
         milestones: o.milestones.into_iter().map(milestone_to_pb).collect(),
+        created_at: o.created_at.map(timestamp),
     }
 }
 
@@ -160,19 +171,15 @@ pub(in crate::grpc) fn plan_to_pb(a: AssessedPlan) -> pb::SuccessPlan {
 
 pub(super) fn progress_to_pb(a: &AssessedPlan) -> pb::PlanProgress {
     let objectives = a
-        .plan
-        .objectives
-        .iter()
-        .zip(&a.progress.objectives)
+        .progress
+        .objectives_of(&a.plan)
         .map(|(o, op)| pb::ObjectiveProgress {
             objective_id: o.id.to_string(),
             title: o.title.clone(),
             weight: o.weight,
             progress: op.progress,
-            kpis: o
-                .kpis
-                .iter()
-                .zip(&op.kpis)
+            kpis: op
+                .kpis_of(o)
                 .map(|(k, kp)| pb::KpiProgress {
                     kpi_id: k.id.to_string(),
                     name: k.name.clone(),

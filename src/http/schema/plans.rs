@@ -1,6 +1,6 @@
 //! Twins of success plans, their parts and templates, as read and as written.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -185,8 +185,21 @@ pub(super) struct Kpi {
     unit: Option<Unit>,
     baseline: f64,
     target: f64,
-    /// Entered by hand; always null for a KPI linked to a metric.
+    /// Entered by hand; for a KPI linked to a metric, set by the service: the metric's
+    /// latest observation, as the plan's progress reads it.
     current: Option<f64>,
+    /// Set by the service: when it was added; a progress of an earlier day leaves it out.
+    created_at: Option<DateTime<Utc>>,
+    /// Set by the service: every value entered by hand, oldest first; a progress of an
+    /// earlier day reads the value entered by then.
+    history: Option<Vec<KpiValue>>,
+}
+
+/// A value of a KPI entered by hand, and when; `value` null when it was cleared.
+#[derive(Deserialize, ToSchema)]
+pub(super) struct KpiValue {
+    value: Option<f64>,
+    at: DateTime<Utc>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -198,6 +211,8 @@ pub(super) struct Milestone {
     done: bool,
     /// When it was done: a past quarter's progress counts it only from then.
     done_on: Option<NaiveDate>,
+    /// Set by the service: when it was added; a progress of an earlier day leaves it out.
+    created_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -211,6 +226,8 @@ pub(super) struct Objective {
     status: ObjectiveStatus,
     kpis: Vec<Kpi>,
     milestones: Vec<Milestone>,
+    /// Set by the service: when it was added; a progress of an earlier day leaves it out.
+    created_at: Option<DateTime<Utc>>,
 }
 
 /// A reusable plan: objectives with KPIs and milestones whose due dates are

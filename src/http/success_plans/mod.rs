@@ -82,19 +82,15 @@ pub struct ProgressView {
 impl From<&AssessedPlan> for ProgressView {
     fn from(a: &AssessedPlan) -> Self {
         let objectives = a
-            .plan
-            .objectives
-            .iter()
-            .zip(&a.progress.objectives)
+            .progress
+            .objectives_of(&a.plan)
             .map(|(o, op)| ObjectiveProgressView {
                 objective_id: o.id,
                 title: o.title.clone(),
                 weight: o.weight,
                 progress: op.progress,
-                kpis: o
-                    .kpis
-                    .iter()
-                    .zip(&op.kpis)
+                kpis: op
+                    .kpis_of(o)
                     .map(|(k, kp)| KpiProgressView {
                         kpi_id: k.id,
                         name: k.name.clone(),
