@@ -469,6 +469,50 @@ on_both_backends! {
         assert_eq!(builtin["kind"], "stock");
     }
 
+    // Today's quarter, whatever today is (UTC): 10 logins on its first day;
+    // the previous quarter 5 on its first day and, when the quarter so far
+    // is shorter than the previous one, 100 just after the same elapsed span.
+    // To date: 10 against 5 (+100 %), the whole previous quarter 5 or 105.
+    async fn a_running_quarter_is_compared_like_for_like_over_rest(app: &TestApp) {
+        use chrono::{Datelike, Duration, NaiveDate, Utc};
+        let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
+        let today = Utc::now().date_naive();
+        let first_month = (today.month0() / 3) * 3 + 1;
+        let start = NaiveDate::from_ymd_opt(today.year(), first_month, 1).unwrap();
+        let previous = start.checked_sub_months(chrono::Months::new(3)).unwrap();
+        let tomorrow = today + Duration::days(1);
+        let span_end = (previous + (tomorrow - start)).min(start);
+        let noon = |d: NaiveDate| format!("{d}T12:00:00Z");
+        let mut rows = vec![row(json!(acme), "logins", &noon(start), 10.0), row(json!(acme), "logins", &noon(previous), 5.0)];
+        let after_span = span_end < start;
+        if after_span {
+            rows.push(row(json!(acme), "logins", &noon(span_end), 100.0));
+        }
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/observations", Some(json!({"observations": rows}))).await;
+        assert_eq!(status, 200);
+
+        let (status, qbr) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/qbr"), None).await;
+        assert_eq!(status, 200, "{qbr}");
+        let midnight = |d: NaiveDate| format!("{d}T00:00:00Z");
+        // On a quarter's last day it has run its course: whole against whole.
+        let running = tomorrow < start.checked_add_months(chrono::Months::new(3)).unwrap();
+        let basis = if running { "same_span_of_previous_quarter" } else { "previous_quarter" };
+        assert_eq!(qbr["compared_with"], json!({
+            "basis": basis,
+            "reviewed": {"start": midnight(start), "end": midnight(tomorrow)},
+            "previous": {"start": midnight(previous), "end": midnight(span_end)},
+        }));
+        let logins = metric(&qbr["sections"][0], "logins");
+        let whole = if after_span { 105.0 } else { 5.0 };
+        assert_eq!(
+            (logins["value"].as_f64(), logins["previous"].as_f64(), logins["change_pct"].as_f64(), logins["previous_full_quarter"].as_f64()),
+            (Some(10.0), Some(5.0), Some(100.0), Some(whole))
+        );
+        let res = app.req(Method::GET, &format!("/v1/accounts/{acme}/qbr")).header("accept", "text/html").send().await.unwrap();
+        let html = res.text().await.unwrap();
+        assert_eq!(html.contains("Quarter to date") && html.contains("Same span of previous quarter"), running, "{html}");
+    }
+
     async fn bad_input_names_rows_and_fields_and_writes_nothing(app: &TestApp) {
         let (acme, _) = seed(app).await;
         let count = || async { app.send(ADMIN_KEY, Method::GET, "/v1/observations?page_size=1000", None).await.1["items"].as_array().unwrap().len() };
