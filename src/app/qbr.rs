@@ -42,6 +42,12 @@ pub struct AccountHealth {
     pub quarter: Quarter,
     pub period: Period,
     pub review: SetReview,
+    /// The previous quarter's same elapsed span (its whole, once the
+    /// quarter has ended), which each metric's `previous` covers.
+    pub compared_with: Period,
+    /// The set's health over `compared_with`: where the account stood at
+    /// the same point of the previous quarter.
+    pub previous_health: Health,
 }
 
 /// One account's line in a portfolio's health.
@@ -311,28 +317,25 @@ impl App {
         if !YEARS.contains(&quarter.year) {
             return Err(Invalid::single("as_of", YEARS_MESSAGE).into());
         }
-        let period = Period {
-            start: cal.start(quarter),
-            end: as_of + Duration::microseconds(1),
-            zone: cal.zone(),
-        };
+        let previous = quarter_period(cal, quarter.previous());
+        let through = as_of + Duration::microseconds(1);
+        let (period, comparison) = Comparison::at(quarter_period(cal, quarter), previous, through);
+        let compared_with = comparison.previous(previous);
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let record = self
-            .account_record(p, &account, &needs, period.start, period.end)
+            .account_record(p, &account, &needs, previous.start, period.end)
             .await?;
-        let review = review(
-            &set,
-            &defs,
-            &record,
-            &[(quarter, period)],
-            Comparison::PreviousQuarter,
-        );
+        let periods = [(quarter.previous(), previous), (quarter, period)];
+        let review = review(&set, &defs, &record, &periods, comparison);
+        let (previous_health, _) = set_health(&set, &defs, &record, compared_with);
         Ok(AccountHealth {
             account,
             as_of,
             quarter,
             period,
             review,
+            compared_with,
+            previous_health,
         })
     }
 

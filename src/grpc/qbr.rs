@@ -136,6 +136,9 @@ fn health_view_to_pb(h: AppHealth) -> pb::AccountHealth {
         health: Some(health_to_pb(h.review.health)),
         metrics: h.review.metrics.iter().map(score_to_pb).collect(),
         missing: missing_to_pb(&h.review),
+        previous_health: Some(health_to_pb(h.previous_health)),
+        previous_start: Some(timestamp(h.compared_with.start)),
+        previous_end: Some(timestamp(h.compared_with.end)),
     }
 }
 

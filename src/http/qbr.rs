@@ -187,9 +187,19 @@ pub struct AccountHealthView {
     pub quarter: String,
     pub period: PeriodView,
     pub health: HealthView,
+    /// The same rule as a QBR's: the health over the previous quarter's same elapsed span
+    /// (day 58 against day 58; its whole once the quarter has ended).
+    pub previous: PreviousHealthView,
     pub metrics: Vec<MetricScoreView>,
     /// Metrics without data, and why.
     pub missing: Vec<MissingView>,
+}
+
+/// Where the account stood at the same point of the previous quarter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousHealthView {
+    pub period: PeriodView,
+    pub health: HealthView,
 }
 
 impl From<AccountHealth> for AccountHealthView {
@@ -202,6 +212,10 @@ impl From<AccountHealth> for AccountHealthView {
             quarter: h.quarter.to_string(),
             period: h.period.into(),
             health: h.review.health.into(),
+            previous: PreviousHealthView {
+                period: h.compared_with.into(),
+                health: h.previous_health.into(),
+            },
             metrics: h.review.metrics.iter().map(Into::into).collect(),
             missing: missing(&h.review),
         }

@@ -273,6 +273,10 @@ on_both_backends! {
         let (_, health) = get(format!("/v1/accounts/{acme}/health?as_of=2026-09-30T23:59:59Z")).await;
         assert_eq!((health["quarter"].as_str(), &health["health"]), (Some("2026-Q3"), &json!({"score": 50.0, "colour": "amber", "coverage": 100.0})));
         assert_eq!(metric(&health, "logins")["value"].as_f64(), Some(175.0));
+        // Against the same span of Q2, which is all of it (Q3 runs a day longer): NPS 0 → 0,
+        // arr_growth 5 % → 100; paid_up and cases without data: (0 + 100) / 2 = 50 on 2 of 4.
+        assert_eq!(health["previous"], json!({"period": {"start": "2026-04-01T00:00:00Z", "end": "2026-07-01T00:00:00Z"},
+            "health": {"score": 50.0, "colour": "amber", "coverage": 50.0}}));
         let (_, early) = get(format!("/v1/accounts/{acme}/health?as_of=2026-08-01T00:00:00Z")).await;
         assert_eq!(metric(&early, "logins")["value"].as_f64(), Some(100.0), "only July so far");
 
@@ -370,6 +374,7 @@ on_both_backends! {
         let health = qbrs.get_account_health(authed(ADMIN_KEY, pb::GetAccountHealthRequest { account_id: acme.clone(), metric_set: String::new(),
             as_of: Some(prost_types::Timestamp { seconds: 1_790_812_799, nanos: 0 }) })).await.unwrap().into_inner();
         assert_eq!((health.quarter.as_str(), health.health.unwrap().score), ("2026-Q3", Some(50.0)));
+        assert_eq!((health.previous_health.unwrap().score, health.previous_end.map(|t| t.seconds)), (Some(50.0), Some(1_782_864_000)), "all of Q2");
         let book = qbrs.get_portfolio_health(authed(ADMIN_KEY, pb::GetPortfolioHealthRequest { metric_set: "qbr_traditional".into(), quarter: Some("2026-Q3".into()), ..Default::default() })).await.unwrap().into_inner();
         let counts = book.counts.unwrap();
         assert_eq!((counts.green, counts.amber, book.accounts[0].account_id.as_str()), (1, 1, acme.as_str()));
