@@ -216,7 +216,7 @@ impl App {
         };
         let at = now();
         for o in &mut objectives {
-            o.settle(at, p.zone);
+            o.enter(at, p.zone);
         }
         let plan = SuccessPlan {
             id: Uuid::now_v7(),
@@ -451,7 +451,7 @@ impl App {
         let metrics = self.metrics_by_key(p).await?;
         self.change_plan(p, plan_id, if_match, |plan| {
             let mut o = draft.into_objective();
-            o.settle(now(), p.zone);
+            o.enter(now(), p.zone);
             o.check_in(plan.fields.start_date, &metrics)?;
             plan.objectives.push(o.clone());
             plan.check()?;
@@ -531,7 +531,7 @@ impl App {
         self.change_plan(p, plan_id, if_match, |plan| {
             let start = plan.fields.start_date;
             let parts = T::of_mut(objective_of(plan, objective_id)?);
-            part.settle(now(), p.zone);
+            part.enter(now(), p.zone);
             part.check_in(start, &metrics)?;
             if parts.len() >= T::MAX {
                 return Err(AppError::Duplicate(format!(

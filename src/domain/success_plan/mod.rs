@@ -109,9 +109,12 @@ impl Kpi {
             .and_then(|v| v.value)
     }
 
-    /// Dates a new KPI, and keeps a changed `current` in its history.
+    /// Keeps a changed `current` in its history. A KPI added before values
+    /// were kept (undated) keeps none: its one value reads as always known.
     pub fn settle(&mut self, now: DateTime<Utc>) {
-        self.created_at.get_or_insert(now);
+        if self.created_at.is_none() {
+            return;
+        }
         let known = self.history.last().map(|v| v.value);
         let changed = match known {
             Some(value) => value != self.current,
@@ -234,10 +237,9 @@ impl Milestone {
         e.into_result()
     }
 
-    /// Dates a new milestone, and one marked done without a date: it was
-    /// done today (in `zone`).
+    /// Dates a milestone marked done without a date: it was done today (in
+    /// `zone`).
     pub fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
-        self.created_at.get_or_insert(now);
         if self.done {
             self.done_on.get_or_insert(zone.day_of(now));
         }
@@ -265,9 +267,16 @@ pub trait ObjectivePart: Clone {
     fn of_mut(o: &mut Objective) -> &mut Vec<Self>;
     /// Checks it as a part of a plan starting on `plan_start`.
     fn check_in(&mut self, plan_start: NaiveDate, metrics: &Metrics) -> Result<(), Invalid>;
-    /// Fills in what a write leaves implicit (when it was added, and
-    /// changed), as of `now` in `zone`.
+    /// Fills in what a write leaves implicit (a value's history, a done
+    /// date), as of `now` in `zone`.
     fn settle(&mut self, now: DateTime<Utc>, zone: Zone);
+    fn created_at_mut(&mut self) -> &mut Option<DateTime<Utc>>;
+
+    /// Dates a part being added, then settles it.
+    fn enter(&mut self, now: DateTime<Utc>, zone: Zone) {
+        *self.created_at_mut() = Some(now);
+        self.settle(now, zone);
+    }
 }
 
 /// A merge patch of a `T`.
@@ -298,6 +307,10 @@ impl ObjectivePart for Kpi {
     fn settle(&mut self, now: DateTime<Utc>, _: Zone) {
         Kpi::settle(self, now);
     }
+
+    fn created_at_mut(&mut self) -> &mut Option<DateTime<Utc>> {
+        &mut self.created_at
+    }
 }
 
 impl ObjectivePart for Milestone {
@@ -322,6 +335,10 @@ impl ObjectivePart for Milestone {
 
     fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
         Milestone::settle(self, now, zone);
+    }
+
+    fn created_at_mut(&mut self) -> &mut Option<DateTime<Utc>> {
+        &mut self.created_at
     }
 }
 
@@ -389,12 +406,22 @@ impl Objective {
     /// Fills in what a write leaves implicit in it and its parts, as of
     /// `now` in `zone`.
     pub fn settle(&mut self, now: DateTime<Utc>, zone: Zone) {
-        self.created_at.get_or_insert(now);
         for k in &mut self.kpis {
             k.settle(now);
         }
         for m in &mut self.milestones {
             m.settle(now, zone);
+        }
+    }
+
+    /// Dates an objective being added, with its parts, then settles it.
+    pub fn enter(&mut self, now: DateTime<Utc>, zone: Zone) {
+        self.created_at = Some(now);
+        for k in &mut self.kpis {
+            k.enter(now, zone);
+        }
+        for m in &mut self.milestones {
+            m.enter(now, zone);
         }
     }
 

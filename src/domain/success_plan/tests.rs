@@ -319,7 +319,7 @@ fn a_past_progress_stays_as_it_was_when_parts_and_values_come_later() {
         current: Some(30.0),
         ..kpi(0.0, 100.0)
     };
-    typed.settle(at(8, 1, 9));
+    typed.enter(at(8, 1, 9), zone);
     typed.current = Some(40.0);
     typed.settle(at(8, 1, 15));
     let mut p = SuccessPlan {
@@ -328,7 +328,7 @@ fn a_past_progress_stays_as_it_was_when_parts_and_values_come_later() {
     };
     p.fields.start_date = date(2026, 7, 1);
     p.fields.target_date = date(2027, 1, 1);
-    p.objectives[0].settle(at(8, 1, 9), zone);
+    p.objectives[0].enter(at(8, 1, 9), zone);
     let before = p.progress(date(2026, 9, 30), zone, |_| None);
     assert_eq!(before.progress, 0.4);
     assert_eq!(
@@ -338,11 +338,11 @@ fn a_past_progress_stays_as_it_was_when_parts_and_values_come_later() {
     );
 
     let today = at(12, 2, 9);
-    let kpi = &mut p.objectives[0].kpis[0];
-    kpi.current = Some(80.0);
-    kpi.settle(today);
+    let typed = &mut p.objectives[0].kpis[0];
+    typed.current = Some(80.0);
+    typed.settle(today);
     let mut b = objective(1.0, vec![], milestones(1, 1));
-    b.settle(today, zone);
+    b.enter(today, zone);
     p.objectives.push(b);
 
     assert_eq!(p.progress(date(2026, 9, 30), zone, |_| None), before);
@@ -355,4 +355,15 @@ fn a_past_progress_stays_as_it_was_when_parts_and_values_come_later() {
         .map(|v| v.value)
         .collect();
     assert_eq!(history, [Some(30.0), Some(40.0), Some(80.0)]);
+
+    // A KPI from before values were kept keeps its one value for every day.
+    let mut undated = Kpi {
+        current: Some(12.0),
+        ..kpi(0.0, 100.0)
+    };
+    undated.settle(today);
+    assert_eq!(
+        (undated.history.len(), undated.value_known_at(at(1, 1, 0))),
+        (0, Some(12.0))
+    );
 }
