@@ -162,14 +162,14 @@ impl From<StoredMetric> for MetricDefinition {
 }
 
 impl MetricDefinition {
-    /// The range a score of this metric lies on, to show beside its value:
-    /// a derived score is a closeness or an equation's value × 100 (0 to
-    /// 100), an observed one a survey's own (an NPS runs -100 to 100).
-    /// `None` for other units, whose value speaks for itself.
+    /// The range a score of this metric lies on, where csapi knows it, to
+    /// show beside its value: a derived score is a closeness or an
+    /// equation's value × 100, so 0 to 100. An observed score keeps the
+    /// scale of the survey it came from (an NPS -100 to 100, a CSAT often
+    /// 0 to 100), which its value is already on.
     pub fn scale(&self) -> Option<(f64, f64)> {
         match (self.unit, self.source) {
             (Unit::Score, Source::Derived) => Some((0.0, 100.0)),
-            (Unit::Score, Source::Observed) => Some((-100.0, 100.0)),
             _ => None,
         }
     }

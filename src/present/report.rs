@@ -222,7 +222,7 @@ fn badge(rag: Rag, text: &str) -> String {
     )
 }
 
-/// A score with the range it lies on: "42.8 of 0 to 100", "29 of -100 to 100".
+/// A score with the range it lies on, where it is known: "42.8 of 0 to 100".
 fn on_scale(shown: String, scale: Option<(f64, f64)>) -> String {
     match scale {
         Some((lo, hi)) => format!(

@@ -444,10 +444,10 @@ on_both_backends! {
         assert_eq!(scores.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [acme.as_str(), globex.as_str()]);
         assert!((scores[0].1 - 130.0 / 3.0).abs() < 1e-9 && (scores[1].1 - 200.0 / 3.0).abs() < 1e-9, "{scores:?}");
 
-        // The pack says so in words: the NPS on its own scale, a carried level as last known.
+        // The pack says so in words: the NPS as surveyed, a carried level as last known.
         let res = app.req(Method::GET, &format!("/v1/accounts/{globex}/qbr?quarter=2026-Q4")).header("accept", "text/html").send().await.unwrap();
         let html = res.text().await.unwrap();
-        assert!(html.contains("-40 <span class=\"none\">of -100 to 100</span>"), "{html}");
+        assert!(html.contains("<td class=\"num\">-40</td>"), "{html}");
         assert!(html.contains("yes<br><span class=\"none\">last known, 1 Aug 2026</span>"), "{html}");
 
         // gRPC says the same, and a custom metric takes its aggregation's kind.
