@@ -127,8 +127,9 @@ pub struct AccountListQuery {
     /// `next_page_token` of the previous page.
     #[param(pattern = "^[0-9a-f]{32}$")]
     pub page_token: Option<String>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
-    /// Owner email.
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
     pub lifecycle_stage: Option<LifecycleStage>,
     /// Case-insensitive substring of the name.

@@ -24,9 +24,9 @@ use crate::present::export;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExportQuery {
-    /// Only accounts of this segment.
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
-    /// Only accounts of this owner.
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
     /// Comma-separated metric set keys whose health to give; every set by default.
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,19}$")]

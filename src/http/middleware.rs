@@ -5,9 +5,11 @@
 //! The steps are one service, [`V1Steps`], not a layer each: a layer per
 //! step clones the route and allocates several times per step and request.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::{Body, to_bytes};
@@ -15,6 +17,7 @@ use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tower::{Layer, Service, ServiceExt};
+use utoipa::openapi::path::ParameterIn;
 
 use super::HttpState;
 use super::caching::conditional_get;
@@ -31,15 +34,79 @@ const REPLAYED_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATIO
 
 /// Puts [`V1Steps`] around a route.
 #[derive(Clone)]
-pub struct V1StepsLayer(pub HttpState);
+pub struct V1StepsLayer {
+    pub state: HttpState,
+    pub queries: Arc<QueryNames>,
+}
 
 impl<S> Layer<S> for V1StepsLayer {
     type Service = V1Steps<S>;
 
     fn layer(&self, route: S) -> V1Steps<S> {
         V1Steps {
-            state: self.0.clone(),
+            state: self.state.clone(),
+            queries: self.queries.clone(),
             route,
+        }
+    }
+}
+
+/// The query parameters each `/v1` operation takes, by method and route
+/// template, as the contract names them: a parameter it does not name is a
+/// 422, as an unknown body field is, rather than a filter silently ignored.
+#[derive(Debug, Default)]
+pub struct QueryNames(HashMap<(Method, String), Box<[String]>>);
+
+impl QueryNames {
+    /// The names of the operations in `docs`.
+    pub fn of(docs: &[&utoipa::openapi::OpenApi]) -> Self {
+        let mut names = HashMap::new();
+        for (path, item) in docs.iter().flat_map(|d| &d.paths.paths) {
+            let operations = [
+                (Method::GET, &item.get),
+                (Method::PUT, &item.put),
+                (Method::POST, &item.post),
+                (Method::DELETE, &item.delete),
+                (Method::PATCH, &item.patch),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op else { continue };
+                let query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
+                    .map(|p| p.name.clone())
+                    .collect();
+                names.insert((method, path.clone()), query);
+            }
+        }
+        Self(names)
+    }
+
+    /// What is wrong with `query` for the operation at `template`: each
+    /// parameter the operation does not take, named.
+    fn check(&self, method: &Method, template: &str, query: &str, bad: &mut Invalid) {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        let Some(known) = self.0.get(&(method.clone(), template.to_owned())) else {
+            return;
+        };
+        for (name, _) in form_urlencoded::parse(query.as_bytes()) {
+            if !known.iter().any(|k| *k == name) && !has_control(&name) {
+                let takes = if known.is_empty() {
+                    String::from("it takes none")
+                } else {
+                    format!("it takes {}", known.join(", "))
+                };
+                bad.push(
+                    name.into_owned(),
+                    format!("is not a query parameter of this operation; {takes}"),
+                );
+            }
         }
     }
 }
@@ -49,6 +116,7 @@ impl<S> Layer<S> for V1StepsLayer {
 #[derive(Clone)]
 pub struct V1Steps<S> {
     state: HttpState,
+    queries: Arc<QueryNames>,
     route: S,
 }
 
@@ -67,6 +135,7 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         let (state, route) = (self.state.clone(), self.route.clone());
+        let queries = self.queries.clone();
         Box::pin(async move {
             let route = |req| async move {
                 match route.oneshot(req).await {
@@ -77,7 +146,7 @@ where
             let app = &state.app;
             Ok(authenticate(app, req, |req| {
                 idempotency(&state, req, |req| {
-                    conditional_get(req, |req| plain_text(req, route))
+                    conditional_get(req, |req| plain_text(&queries, req, route))
                 })
             })
             .await)
@@ -144,18 +213,21 @@ fn rate_limit_headers(headers: &mut axum::http::HeaderMap, a: &Allowance) {
     }
 }
 
-/// Refuses control characters in path parameters and query parameters, and
-/// query dates outside RFC 3339's years, with a 422 naming each (bodies are
-/// checked by the JSON extractor): nothing csapi stores or filters on may
-/// hold one, PostgreSQL cannot hold NUL, and an answer could not write such
-/// a date back.
-async fn plain_text<N, F>(req: Request, next: N) -> Response
+/// Refuses control characters in path parameters and query parameters,
+/// query dates outside RFC 3339's years and query parameters the operation
+/// does not take, with a 422 naming each (bodies are checked by the JSON
+/// extractor): nothing csapi stores or filters on may hold one, PostgreSQL
+/// cannot hold NUL, an answer could not write such a date back, and a
+/// misspelt filter would otherwise answer as if it were not there.
+async fn plain_text<N, F>(queries: &QueryNames, req: Request, next: N) -> Response
 where
     N: FnOnce(Request) -> F,
     F: Future<Output = Response>,
 {
     let mut bad = Invalid::default();
+    let query = req.uri().query().unwrap_or_default();
     if let Some(template) = req.extensions().get::<MatchedPath>() {
+        queries.check(req.method(), template.as_str(), query, &mut bad);
         for (name, raw) in template
             .as_str()
             .split('/')
@@ -170,7 +242,7 @@ where
             }
         }
     }
-    for (name, value) in form_urlencoded::parse(req.uri().query().unwrap_or_default().as_bytes()) {
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         if has_control(&name) {
             bad.push("query", format!("parameter names {CONTROL}"));
         } else if has_control(&value) {

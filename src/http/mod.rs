@@ -331,14 +331,19 @@ pub fn router(
     + Sync
     + 'static,
 > {
-    let (v1, _) = v1_routes().split_for_parts();
-    let (batch, _) = batch_routes().split_for_parts();
+    let (v1, v1_doc) = v1_routes().split_for_parts();
+    let (batch, batch_doc) = batch_routes().split_for_parts();
+    let queries = std::sync::Arc::new(middleware::QueryNames::of(&[&v1_doc, &batch_doc]));
+    drop((v1_doc, batch_doc));
     let (ops, _) = ops_routes().split_for_parts();
     let batch_limit = body_limit_of("/v1/accounts/batch", options.body_limit)
         .max(body_limit_of("/v1/observations", options.body_limit));
     let v1 = v1
         .merge(batch.layer(DefaultBodyLimit::max(batch_limit)))
-        .route_layer(middleware::V1StepsLayer(state.clone()));
+        .route_layer(middleware::V1StepsLayer {
+            state: state.clone(),
+            queries,
+        });
     let routes = Router::new()
         .merge(v1)
         .merge(ops)

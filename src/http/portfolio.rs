@@ -205,7 +205,9 @@ pub struct PortfolioQuery {
     /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<When>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
@@ -222,7 +224,9 @@ pub struct TransitionsQuery {
     /// Where they stand at the end; defaults to now. Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub to: Option<When>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
 }
 
@@ -232,7 +236,9 @@ pub struct ChartQuery {
     /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<When>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
 }
 
@@ -242,7 +248,9 @@ pub struct PrioritizationQuery {
     /// The policy's key; defaults to `default`.
     #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
     pub policy: Option<String>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
     pub tier: Option<Tier>,
     #[param(minimum = 1, maximum = 1000)]

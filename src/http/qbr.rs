@@ -390,7 +390,9 @@ pub struct PortfolioHealthQuery {
     /// `YYYY-Qn` of the workspace's fiscal year (years 1000–9998); defaults to the current quarter.
     #[param(pattern = "^(1[0-9]{3}|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-Q[1-4]$")]
     pub quarter: Option<String>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,

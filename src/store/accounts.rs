@@ -13,15 +13,11 @@ use super::external_refs::{Entity, joined};
 use super::schema::{accounts as t, external_refs as r, stakeholders as s};
 use super::tx::in_tx;
 use super::{
-    CHUNK, Page, Store, StoreError, Tx, from_micros, like_escaped, parse_id, run_read, to_micros,
+    CHUNK, Page, Store, StoreError, Tx, from_micros, like_escaped, lower, parse_id, run_read,
+    same_text, to_micros,
 };
 use crate::domain::filter::AccountFilter;
 use crate::domain::{Account, AccountFields, ExternalRef};
-
-#[diesel::declare_sql_function]
-extern "SQL" {
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
 
 impl AccountRow {
     fn new(ws: Uuid, a: &Account) -> Result<Self, StoreError> {
@@ -142,10 +138,10 @@ super::for_each_backend! {
             q = q.filter(t::id.gt(after.to_string()));
         }
         if let Some(v) = &filter.segment {
-            q = q.filter(t::segment.eq(v.clone()));
+            q = q.filter(same_text(t::segment, v));
         }
         if let Some(v) = &filter.owner {
-            q = q.filter(t::owner.eq(v.clone()));
+            q = q.filter(same_text(t::owner, v));
         }
         if let Some(v) = filter.lifecycle_stage {
             q = q.filter(t::lifecycle_stage.eq(v.as_str()));

@@ -78,17 +78,30 @@ macro_rules! for_each_backend {
 }
 pub(crate) use for_each_backend;
 
+#[diesel::declare_sql_function]
+extern "SQL" {
+    /// SQL `lower`: names and filters people type match in any case.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+
+    /// SQL `lower` of a column that may be NULL.
+    #[sql_name = "lower"]
+    fn lower_nullable(
+        x: diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// Keeps the accounts in `$scope` (a query of accounts, or joined with them).
+/// Segment and owner match in any case: `Enterprise` finds `enterprise`.
 macro_rules! in_scope {
     ($q:expr, $scope:expr) => {{
         use $crate::store::schema::accounts as scoped;
         let scope: &$crate::domain::filter::AccountScope = $scope;
         let mut q = $q;
         if let Some(v) = &scope.segment {
-            q = q.filter(scoped::segment.eq(v.clone()));
+            q = q.filter($crate::store::same_text(scoped::segment, v));
         }
         if let Some(v) = &scope.owner {
-            q = q.filter(scoped::owner.eq(v.clone()));
+            q = q.filter($crate::store::same_text(scoped::owner, v));
         }
         if let Some(id) = scope.after {
             q = q.filter(scoped::id.gt(id.to_string()));
@@ -103,6 +116,23 @@ macro_rules! in_scope {
     }};
 }
 pub(crate) use in_scope;
+
+/// `column` equals `value` in any case, as SQL `lower` folds them.
+pub(crate) fn same_text<C>(
+    column: C,
+    value: &str,
+) -> diesel::dsl::Eq<
+    lower_nullable<C>,
+    lower_nullable<
+        diesel::dsl::AsExprOf<String, diesel::sql_types::Nullable<diesel::sql_types::Text>>,
+    >,
+>
+where
+    C: diesel::expression::AsExpression<diesel::sql_types::Nullable<diesel::sql_types::Text>>,
+{
+    use diesel::ExpressionMethods;
+    lower_nullable(column).eq(lower_nullable(value.to_owned()))
+}
 
 /// Ids as the store keeps them, for an `IN` list.
 pub(crate) fn id_texts(ids: &[uuid::Uuid]) -> Vec<String> {

@@ -293,14 +293,14 @@ fn admitted_accounts(scope: &AccountScope, holders: Holders, binds: &mut Vec<Str
         let after = scope.after.map(|id| id.to_string());
         let through = scope.through.map(|id| id.to_string());
         for (condition, value) in [
-            ("segment =", &scope.segment),
-            ("owner =", &scope.owner),
+            ("lower(segment) = lower", &scope.segment),
+            ("lower(owner) = lower", &scope.owner),
             ("id >", &after),
             ("id <=", &through),
         ] {
             if let Some(v) = value {
                 binds.push(v.clone());
-                sql.push_str(&format!(" AND {condition} ${}", binds.len() + 2));
+                sql.push_str(&format!(" AND {condition}(${})", binds.len() + 2));
             }
         }
         if let Some(within) = &scope.within {

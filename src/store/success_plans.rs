@@ -12,7 +12,7 @@ use super::schema::{
     success_plan_metrics as l, success_plan_templates as tt, success_plans as t, successes as s,
 };
 use super::tx::in_tx;
-use super::{Page, Store, StoreError, Tx, of_accounts_in, run_read, to_micros};
+use super::{Page, Store, StoreError, Tx, of_accounts_in, run_read, same_text, to_micros};
 use crate::domain::filter::PlanFilter;
 use crate::domain::success_plan::{PlanTemplate, SuccessPlan};
 
@@ -92,7 +92,7 @@ super::for_each_backend! {
         }
         let mut q = of_accounts_in!(q, t::account_id, ws.to_string(), &f.accounts);
         if let Some(o) = &f.owner {
-            q = q.filter(t::owner.eq(o.clone()));
+            q = q.filter(same_text(t::owner, o));
         }
         if let Some(v) = f.updated_since {
             q = q.filter(t::updated_at.gt(to_micros(v)));

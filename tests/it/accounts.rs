@@ -5,7 +5,9 @@ use std::collections::HashSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, on_both_backends};
+use csapi::grpc::pb;
+
+use crate::support::{ADMIN_KEY, TestApp, authed, on_both_backends};
 
 async fn list(app: &TestApp, query: &str) -> Value {
     let res = app
@@ -177,6 +179,21 @@ on_both_backends! {
         assert_eq!(names(&list(app, "q=acm").await), ["ACME Corp", "Acme Labs"]);
         assert_eq!(names(&list(app, "q=%25").await), ["100% Initech"]);
         assert_eq!(names(&list(app, "q=acme&segment=smb").await), ["Acme Labs"]);
+    }
+
+    async fn segment_and_owner_match_in_any_case(app: &TestApp) {
+        app.account(json!({"name": "ACME Corp", "segment": "enterprise", "owner": "jane@cs.io"})).await;
+        app.account(json!({"name": "Acme Labs", "segment": "Enterprise Plus", "owner": "Jane@CS.io"})).await;
+        app.account(json!({"name": "Globex", "segment": "smb", "owner": "raj@cs.io"})).await;
+        assert_eq!(names(&list(app, "segment=Enterprise").await), ["ACME Corp"]);
+        assert_eq!(names(&list(app, "segment=ENTERPRISE%20plus").await), ["Acme Labs"]);
+        assert_eq!(names(&list(app, "owner=JANE@cs.io").await), ["ACME Corp", "Acme Labs"]);
+
+        let mut c = app.accounts_client().await;
+        let ask = pb::ListAccountsRequest { segment: Some("EnterPrise".into()), owner: Some("jane@CS.IO".into()), ..Default::default() };
+        let page = c.list_accounts(authed(ADMIN_KEY, ask)).await.unwrap().into_inner();
+        let names: Vec<&str> = page.accounts.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["ACME Corp"]);
     }
 
     async fn updated_since_returns_exactly_later_changes(app: &TestApp) {

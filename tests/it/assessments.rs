@@ -177,7 +177,7 @@ on_both_backends! {
         let (_, february) = get("/v1/matrices/readiness/portfolio?as_of=2026-02-01T00:00:00Z".to_owned()).await;
         assert_eq!(counts(&february), cells(&[("wanderer", 1), ("dreamer", 0), ("soldier", 0), ("achiever", 0)]));
         assert_eq!(february["items"][0]["account_name"], "Acme");
-        let (_, smb) = get("/v1/matrices/readiness/portfolio?segment=smb".to_owned()).await;
+        let (_, smb) = get("/v1/matrices/readiness/portfolio?segment=SMB".to_owned()).await;
         assert_eq!(smb["total"], 1);
         assert_eq!(smb["items"][0]["cell"]["key"], "dreamer");
         let (_, first) = get("/v1/matrices/readiness/portfolio?page_size=1".to_owned()).await;

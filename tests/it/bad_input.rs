@@ -232,3 +232,71 @@ mod control_characters {
         }
     }
 }
+
+mod unknown_query_parameters {
+    use reqwest::Method;
+    use serde_json::Value;
+
+    use crate::support::{ADMIN_KEY, on_both_backends, problem_fields};
+
+    /// A value each path parameter accepts, so that the query is the only
+    /// thing wrong with the request.
+    fn path_value(name: &str) -> String {
+        match name {
+            "key" => "readiness".into(),
+            "version" => "1".into(),
+            "system" => "crm".into(),
+            "external_id" => "001".into(),
+            _ => uuid::Uuid::now_v7().to_string(),
+        }
+    }
+
+    fn concrete(template: &str) -> String {
+        template
+            .split('/')
+            .map(
+                |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                    Some(name) => path_value(name),
+                    None => seg.to_owned(),
+                },
+            )
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    on_both_backends! {
+        async fn every_operation_names_a_query_parameter_it_does_not_take(app: &TestApp) {
+            let spec: Value = app.anonymous(Method::GET, "/openapi.json").send().await.unwrap().json().await.unwrap();
+            let before = app.send(ADMIN_KEY, Method::GET, "/v1/accounts?page_size=1000", None).await;
+            let mut checked = 0;
+            for (template, item) in spec["paths"].as_object().unwrap() {
+                if !template.starts_with("/v1/") {
+                    continue;
+                }
+                for method in ["get", "post", "put", "patch", "delete"] {
+                    if item.get(method).is_none() {
+                        continue;
+                    }
+                    let path = format!("{}?region=EMEA", concrete(template));
+                    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+                    let (status, problem) = app.send(ADMIN_KEY, method.clone(), &path, None).await;
+                    assert_eq!(status, 422, "{method} {template}: {problem}");
+                    assert_eq!(problem_fields(&problem), ["region"], "{method} {template}: {problem}");
+                    let message = problem["errors"][0]["message"].as_str().unwrap();
+                    assert!(message.starts_with("is not a query parameter of this operation; it takes "), "{message}");
+                    checked += 1;
+                }
+            }
+            assert!(checked >= 80, "only {checked} operations");
+            let (status, problem) = app.send(ADMIN_KEY, Method::GET, "/v1/accounts?segment=x&regoin=EMEA&lifecycle_stage=onboarding", None).await;
+            assert_eq!((status, problem_fields(&problem)), (422, vec!["regoin".to_owned()]));
+            assert_eq!(
+                problem["errors"][0]["message"],
+                "is not a query parameter of this operation; it takes page_size, page_token, segment, owner, lifecycle_stage, q, updated_since"
+            );
+            let (status, problem) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks?page_size=2", None).await;
+            assert_eq!((status, problem["errors"][0]["message"].as_str()), (422, Some("is not a query parameter of this operation; it takes none")));
+            assert_eq!(app.send(ADMIN_KEY, Method::GET, "/v1/accounts?page_size=1000", None).await, before, "nothing changed");
+        }
+    }
+}

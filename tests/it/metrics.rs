@@ -286,7 +286,7 @@ on_both_backends! {
         let order: Vec<&str> = book["items"].as_array().unwrap().iter().map(|r| r["account_id"].as_str().unwrap()).collect();
         assert_eq!(order, [acme.as_str(), globex.as_str()]);
         assert_eq!(book["items"][1]["health"], json!({"score": 100.0, "colour": "green", "coverage": 50.0}));
-        let (_, smb) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3&segment=smb&page_size=1".to_owned()).await;
+        let (_, smb) = get("/v1/metric-sets/qbr_traditional/health?quarter=2026-Q3&segment=Smb&page_size=1".to_owned()).await;
         assert_eq!((smb["items"].as_array().unwrap().len(), &smb["next_page_token"]), (1, &Value::Null));
 
         // The same quarter with the fiscal year starting in April is FY2027-Q2.

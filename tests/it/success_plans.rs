@@ -119,6 +119,10 @@ on_both_backends! {
             .collect();
         assert_eq!(due, ["2026-01-08", "2026-01-31"]);
         assert_eq!(plan["objectives"][1]["due_date"], Value::Null);
+        for (owner, found) in [("JANE@Vendor.example", 1), ("raj@vendor.example", 0)] {
+            let (status, page) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/success-plans?owner={owner}"), None).await;
+            assert_eq!((status, page["items"].as_array().unwrap().len()), (200, found), "owner={owner}");
+        }
 
         // Editing the template later leaves the plan as it was made.
         let (status, _) = app

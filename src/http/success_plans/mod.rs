@@ -137,6 +137,7 @@ pub struct TemplateListQuery {
 pub struct PlanListQuery {
     pub account_id: Option<Uuid>,
     pub status: Option<PlanStatus>,
+    /// Only plans of this owner (email), matched in any case.
     pub owner: Option<String>,
     /// Health today.
     pub health: Option<PlanHealth>,
