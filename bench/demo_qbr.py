@@ -95,17 +95,17 @@ call("POST", f"/v1/success-plans/{expansion['id']}/objectives", {
         {"title": "Pilot scoped", "done": True, "done_on": "2026-08-27"},
         {"title": "Business case approved"}]})
 call("POST", "/v1/successes", {
-    "account_id": acme, "title": "Spreadsheets retired at the pilot site", "achieved_on": "2026-07-20",
+    "account_id": acme, "title": "Spreadsheets retired at the pilot site", "achieved_on": "2026-07-01",
     "plan_id": rollout["id"], "objective_id": rollout["objectives"][0]["id"],
     "outcome": {"description": "Shift handover from 40 to 10 minutes", "purposeful": True},
     "story": "How the night shift stopped re-keying the floor plan",
     "reuse": [{"scope": "company", "description": "The same handover view for every site"}],
-    "measurable": {"metric": "Handover minutes", "baseline": 40, "result": 10},
-    "permanence": {"behaviour_change": "Handover runs from the shared board", "sustained_since": "2026-05-04"}})
+    "measurable": {"metric": "Handover minutes", "baseline": 40, "result": 10, "target": 15},
+    "permanence": {"behaviour_change": "Handover runs from the shared board", "sustained_since": "2026-07-01"}})
 call("POST", "/v1/successes", {
     "account_id": acme, "title": "Finance closed August in 8 days", "achieved_on": "2026-09-08",
     "outcome": {"description": "Month-end close two days faster", "purposeful": True},
-    "measurable": {"metric": "Days to close", "baseline": 10, "result": 8}})
+    "measurable": {"metric": "Days to close", "baseline": 10, "result": 8, "target": 6}})
 with open(out, "wb") as f:
     f.write(call("GET", f"/v1/accounts/{acme}/qbr?quarter=2026-Q3&compare=qbr_traditional,qbr_future",
                  accept="text/html"))

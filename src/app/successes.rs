@@ -260,13 +260,16 @@ async fn checked(
             Some(plan) if plan.account_id != account_id => {
                 e.push("plan_id", "is a plan of another account")
             }
-            Some(plan) => {
-                if let Some(o) = f.objective_id
-                    && plan.objective(o).is_none()
-                {
-                    e.push("objective_id", "is not an objective of plan_id");
+            Some(plan) => match f.objective_id.map(|o| plan.objective(o)) {
+                Some(None) => e.push("objective_id", "is not an objective of plan_id"),
+                Some(Some(objective)) => {
+                    let kpi = f.anatomy.measurable.as_ref().and_then(|m| m.kpi_id);
+                    if kpi.is_some_and(|k| !objective.kpis.iter().any(|x| x.id == k)) {
+                        e.push("measurable.kpi_id", "is not a KPI of objective_id");
+                    }
                 }
-            }
+                None => {}
+            },
         }
     }
     Ok(e.into_result()?)

@@ -53,7 +53,8 @@ pub struct Reuse {
     pub description: String,
 }
 
-/// The evidence in numbers.
+/// The evidence in numbers: a change from a baseline, against what was
+/// aimed for (a target, or the KPI of the objective it proves).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Measurable {
@@ -61,6 +62,42 @@ pub struct Measurable {
     pub metric: String,
     pub baseline: f64,
     pub result: f64,
+    /// What was aimed for; needed unless `kpi_id` names the aim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<f64>,
+    /// A KPI of the success's objective, whose target is the aim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kpi_id: Option<Uuid>,
+}
+
+impl Measurable {
+    /// A number proves a win only when it moved and was measured against an
+    /// aim: a result equal to its baseline, or one with nothing to reach,
+    /// is an anecdote.
+    fn check(&self, e: &mut Invalid) {
+        check_text(e, "measurable.metric", &self.metric, MAX_NAME_LEN);
+        for (field, v) in [
+            ("measurable.baseline", Some(self.baseline)),
+            ("measurable.result", Some(self.result)),
+            ("measurable.target", self.target),
+        ] {
+            if v.is_some_and(|v| !v.is_finite()) {
+                e.push(field, "must be a finite number");
+            }
+        }
+        if self.result == self.baseline {
+            e.push(
+                "measurable.result",
+                "must differ from the baseline: an unchanged number shows no win",
+            );
+        }
+        if self.target.is_none() && self.kpi_id.is_none() {
+            e.push(
+                "measurable.target",
+                "is needed unless measurable.kpi_id names a KPI of the objective",
+            );
+        }
+    }
 }
 
 /// The behaviour change that makes the win last.
@@ -132,15 +169,7 @@ impl Anatomy {
             );
         }
         if let Some(m) = &self.measurable {
-            check_text(e, "measurable.metric", &m.metric, MAX_NAME_LEN);
-            for (field, v) in [
-                ("measurable.baseline", m.baseline),
-                ("measurable.result", m.result),
-            ] {
-                if !v.is_finite() {
-                    e.push(field, "must be a finite number");
-                }
-            }
+            m.check(e);
         }
         if let Some(p) = &self.permanence {
             check_text(
@@ -180,10 +209,27 @@ impl SuccessFields {
             e.push("achieved_on", "must not be in the future");
         }
         self.anatomy.check(&mut e);
-        if let Some(p) = &self.anatomy.permanence
-            && p.sustained_since > today
+        if let Some(p) = &self.anatomy.permanence {
+            if p.sustained_since > today {
+                e.push("permanence.sustained_since", "must not be in the future");
+            } else if p.sustained_since < self.achieved_on {
+                e.push(
+                    "permanence.sustained_since",
+                    "must not precede achieved_on: a change cannot last from before the win",
+                );
+            }
+        }
+        if self
+            .anatomy
+            .measurable
+            .as_ref()
+            .is_some_and(|m| m.kpi_id.is_some())
+            && self.objective_id.is_none()
         {
-            e.push("permanence.sustained_since", "must not be in the future");
+            e.push(
+                "measurable.kpi_id",
+                "needs objective_id: a KPI belongs to an objective",
+            );
         }
         e.into_result()
     }
@@ -316,6 +362,8 @@ mod tests {
                 metric: "close_days".into(),
                 baseline: 10.0,
                 result: 6.0,
+                target: Some(5.0),
+                kpi_id: None,
             }),
             permanence: Some(permanence(date(2026, 5, 1))),
         }
@@ -364,5 +412,54 @@ mod tests {
                 "permanence.sustained_since"
             ]
         );
+    }
+
+    fn fields(anatomy: Anatomy) -> SuccessFields {
+        SuccessFields {
+            title: "Faster close".into(),
+            plan_id: None,
+            objective_id: None,
+            achieved_on: date(2026, 5, 1),
+            anatomy,
+        }
+    }
+
+    fn problems(f: &SuccessFields) -> Vec<String> {
+        f.check(date(2026, 9, 30))
+            .err()
+            .map(|e| e.fields().iter().map(|f| f.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_measurable_win_moved_and_had_an_aim() {
+        assert!(problems(&fields(full())).is_empty());
+        let mut unmoved = full();
+        unmoved.measurable.as_mut().unwrap().result = 10.0;
+        assert_eq!(problems(&fields(unmoved)), ["measurable.result"]);
+        let mut aimless = full();
+        aimless.measurable.as_mut().unwrap().target = None;
+        assert_eq!(problems(&fields(aimless.clone())), ["measurable.target"]);
+        aimless.measurable.as_mut().unwrap().kpi_id = Some(Uuid::nil());
+        assert_eq!(
+            problems(&fields(aimless.clone())),
+            ["measurable.kpi_id"],
+            "a KPI needs its objective"
+        );
+        let mut of_objective = fields(aimless);
+        (of_objective.plan_id, of_objective.objective_id) = (Some(Uuid::nil()), Some(Uuid::nil()));
+        assert!(
+            problems(&of_objective).is_empty(),
+            "the KPI's target is the aim"
+        );
+    }
+
+    #[test]
+    fn permanence_cannot_start_before_the_win() {
+        let mut f = fields(full());
+        f.achieved_on = date(2026, 5, 2);
+        assert_eq!(problems(&f), ["permanence.sustained_since"]);
+        f.achieved_on = date(2026, 5, 1);
+        assert!(problems(&f).is_empty(), "the same day is fine");
     }
 }

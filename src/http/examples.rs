@@ -214,7 +214,7 @@ examples! {
         "account_id": ACCOUNT, "title": "Live in 40 days", "plan_id": PLAN, "objective_id": OBJECTIVE,
         "achieved_on": "2026-08-10",
         "outcome": {"description": "Onboarding done three weeks early", "purposeful": true},
-        "measurable": {"metric": "days to go live", "baseline": 60, "result": 40}
+        "measurable": {"metric": "days to go live", "baseline": 60, "result": 40, "target": 30}
     },
     "update_success": crate::domain::success::SuccessPatch = {
         "story": "The admins trained their own teams, so go-live came three weeks early.",

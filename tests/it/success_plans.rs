@@ -323,11 +323,11 @@ on_both_backends! {
 
         // Successes: the anatomy at as_of; permanence needs 90 days.
         let full = json!({"account_id": acme, "title": "Finance closes in 6 days", "plan_id": id,
-            "objective_id": objective, "achieved_on": "2026-03-01",
+            "objective_id": objective, "achieved_on": "2026-01-10",
             "outcome": {"description": "Month-end close from 10 to 6 days", "purposeful": true},
             "story": "How finance got its Fridays back",
             "reuse": [{"scope": "department", "description": "Procurement runs the same close"}],
-            "measurable": {"metric": "close_days", "baseline": 10, "result": 6},
+            "measurable": {"metric": "close_days", "baseline": 10, "result": 6, "target": 5},
             "permanence": {"behaviour_change": "close runs on the new flow", "sustained_since": "2026-01-15"}});
         let (status, win) = app.send(ADMIN_KEY, Method::POST, "/v1/successes", Some(full)).await;
         assert_eq!(status, 201, "{win}");
@@ -676,5 +676,70 @@ on_both_backends! {
         assert_eq!(enterprise["items"][0]["account_id"], acme);
         assert_eq!(enterprise["items"][0]["health"], acme_row["health"]);
         assert_eq!(enterprise["items"][0]["missing"], acme_row["missing"]);
+    }
+}
+
+on_both_backends! {
+    async fn a_win_counts_as_measured_only_when_it_moved_against_an_aim(app: &TestApp) {
+        let (acme, _, plan) = seed(app).await;
+        let (plan_id, go_live) = (plan["id"].as_str().unwrap(), &plan["objectives"][0]);
+        let logins = go_live["kpis"][0]["id"].as_str().unwrap();
+        let cases = plan["objectives"][1]["kpis"][0]["id"].as_str().unwrap();
+        let win = |extra: Value| {
+            let mut w = json!({"account_id": acme, "title": "Logins up", "plan_id": plan_id,
+                "objective_id": go_live["id"], "achieved_on": "2026-02-01"});
+            w.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+            w
+        };
+        let list = || async { app.send(ADMIN_KEY, Method::GET, "/v1/successes", None).await.1["items"].as_array().unwrap().len() };
+        let refused = [
+            (json!({"measurable": {"metric": "logins", "baseline": 40, "result": 40, "target": 200}}), vec!["measurable.result"]),
+            (json!({"measurable": {"metric": "logins", "baseline": 40, "result": 90}}), vec!["measurable.target"]),
+            (json!({"measurable": {"metric": "cases", "baseline": 10, "result": 6, "kpi_id": cases}}), vec!["measurable.kpi_id"]),
+            (json!({"objective_id": null, "measurable": {"metric": "logins", "baseline": 40, "result": 90, "kpi_id": logins}}), vec!["measurable.kpi_id"]),
+            (json!({"permanence": {"behaviour_change": "daily stand-up on the dashboard", "sustained_since": "2026-01-31"}}), vec!["permanence.sustained_since"]),
+        ];
+        for (extra, fields) in refused {
+            let (status, p) = app.send(ADMIN_KEY, Method::POST, "/v1/successes", Some(win(extra.clone()))).await;
+            assert_eq!((status, problem_fields(&p)), (422, fields.iter().map(|f| f.to_string()).collect()), "{extra}: {p}");
+        }
+        assert_eq!(list().await, 0, "nothing written");
+
+        // The objective's own KPI is an aim; so is a target; permanence may start the day of the win.
+        let (status, w) = app
+            .send(ADMIN_KEY, Method::POST, "/v1/successes", Some(win(json!({
+                "measurable": {"metric": "logins", "baseline": 40, "result": 90, "kpi_id": logins},
+                "permanence": {"behaviour_change": "daily stand-up on the dashboard", "sustained_since": "2026-02-01"}}))))
+            .await;
+        assert_eq!(status, 201, "{w}");
+        assert_eq!(w["measurable"], json!({"metric": "logins", "baseline": 40.0, "result": 90.0, "kpi_id": logins}));
+        assert_eq!(w["missing"], json!(["outcome", "story", "reuse"]), "permanence counts from 2026-05-02 on; today is later");
+        let id = w["id"].as_str().unwrap();
+        let (status, p) = app
+            .send(ADMIN_KEY, Method::PATCH, &format!("/v1/successes/{id}"), Some(json!({"achieved_on": "2026-02-02"})))
+            .await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["permanence.sustained_since".to_owned()]), "{p}");
+        let (_, now) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}"), None).await;
+        assert_eq!(now["etag"], w["etag"], "a refused patch changes nothing");
+
+        // gRPC: the same rules, named under the message.
+        let mut c = csapi::grpc::pb::success_plan_service_client::SuccessPlanServiceClient::new(app.channel().await);
+        let draft = |m: pb::SuccessMeasurable| pb::CreateSuccessRequest {
+            success: Some(pb::Success {
+                account_id: acme.clone(), title: "Cases down".into(), plan_id: Some(plan_id.into()),
+                objective_id: plan["objectives"][1]["id"].as_str().map(String::from),
+                achieved_on: Some("2026-02-01".into()), measurable: Some(m), ..Default::default()
+            }),
+        };
+        let unmoved = pb::SuccessMeasurable { metric: "cases".into(), baseline: 10.0, result: 10.0, ..Default::default() };
+        let bad = c.create_success(authed(ADMIN_KEY, draft(unmoved))).await.unwrap_err();
+        assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+        for field in ["success.measurable.result", "success.measurable.target"] {
+            assert!(bad.message().contains(field), "{field} in {}", bad.message());
+        }
+        let measured = pb::SuccessMeasurable { metric: "cases".into(), baseline: 10.0, result: 6.0, kpi_id: Some(cases.into()), ..Default::default() };
+        let made = c.create_success(authed(ADMIN_KEY, draft(measured))).await.unwrap().into_inner();
+        assert_eq!(made.measurable.and_then(|m| m.kpi_id).as_deref(), Some(cases));
+        assert_eq!(list().await, 2);
     }
 }

@@ -191,7 +191,7 @@ pub(super) fn success_draft(e: &mut Invalid, here: &str, s: pb::Success) -> Succ
         outcome: s.outcome.map(outcome),
         story: s.story,
         reuse: Some(each(e, at(here, "reuse"), s.reuse, reuse)),
-        measurable: s.measurable.map(measurable),
+        measurable: s.measurable.map(|m| measurable(e, here, m)),
         permanence: s.permanence.map(|p| permanence(e, here, p)),
     }
 }
@@ -212,11 +212,13 @@ fn reuse(e: &mut Invalid, here: &str, r: pb::SuccessReuse) -> Reuse {
     }
 }
 
-fn measurable(m: pb::SuccessMeasurable) -> Measurable {
+fn measurable(e: &mut Invalid, here: &str, m: pb::SuccessMeasurable) -> Measurable {
     Measurable {
         metric: m.metric,
         baseline: m.baseline,
         result: m.result,
+        target: m.target,
+        kpi_id: opt_id(e, at(here, "measurable.kpi_id"), m.kpi_id),
     }
 }
 
@@ -445,7 +447,9 @@ pub(super) fn success_patch(
             "reuse" => {
                 patch.reuse = Some(each(e, "success.reuse".into(), take(&mut s.reuse), reuse))
             }
-            "measurable" => patch.measurable = Some(s.measurable.take().map(measurable)),
+            "measurable" => {
+                patch.measurable = Some(s.measurable.take().map(|m| measurable(e, "success", m)))
+            }
             "permanence" => {
                 patch.permanence = Some(s.permanence.take().map(|p| permanence(e, "success", p)))
             }

@@ -231,6 +231,8 @@ pub(in crate::grpc) fn success_to_pb(a: AssessedSuccess) -> pb::Success {
             metric: m.metric,
             baseline: m.baseline,
             result: m.result,
+            target: m.target,
+            kpi_id: m.kpi_id.map(|k| k.to_string()),
         }),
         permanence: anatomy.permanence.map(|p| pb::SuccessPermanence {
             behaviour_change: p.behaviour_change,

@@ -34,7 +34,12 @@ pub(super) struct Measurable {
     #[schema(min_length = 1, max_length = 200, pattern = r"[^ \t\n\r\f\v]")]
     metric: String,
     baseline: f64,
+    /// Must differ from the baseline.
     result: f64,
+    /// What was aimed for; needed unless `kpi_id` names the aim.
+    target: Option<f64>,
+    /// A KPI of the success's objective, whose target is the aim.
+    kpi_id: Option<Uuid>,
 }
 
 /// The behaviour change that makes the win last.
