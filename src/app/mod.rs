@@ -46,7 +46,9 @@ pub use key_cache::{DEFAULT_TTL as DEFAULT_KEY_CACHE_TTL, MAX_TTL as MAX_KEY_CAC
 pub use metrics::{SettingsChange, WorkspaceSettings};
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
-pub use portfolio::{CellCount, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
+pub use portfolio::{
+    CellCount, Movement, Movements, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions,
+};
 pub use precondition::{IfMatch, etag_of};
 pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,

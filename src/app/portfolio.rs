@@ -7,15 +7,16 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::page::{paginate, paginate_ranked};
+use super::page::{paginate, paginate_ranked, scan};
 use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::framework::{Subject, is_key};
 use crate::domain::matrix::{self, Cell, Matrix};
-use crate::domain::portfolio::{self, Placement, Transition};
+use crate::domain::portfolio::{self, MoveFilter, Placement, Transition};
 use crate::domain::portfolio::{ChartMarks, MAX_CHART_POINTS, PortfolioChart};
 use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
+use crate::domain::validation::all_of;
 
 /// A subject's placement with its cell as the matrix defines it (label, play).
 #[derive(Debug, Clone)]
@@ -57,6 +58,25 @@ pub struct Transitions {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub items: Vec<Transition>,
+}
+
+/// A subject that changed cells between two instants.
+#[derive(Debug, Clone)]
+pub struct Movement {
+    /// The cell it sat in at the start; `None` when not yet assessed.
+    pub from: Option<Cell>,
+    /// Where it sits at the end, by the latest assessment up to then.
+    pub to: Placed,
+}
+
+/// The subjects that moved on a matrix between two instants, a page at a time.
+#[derive(Debug, Clone)]
+pub struct Movements {
+    pub matrix: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// By subject id.
+    pub moves: Listed<Movement>,
 }
 
 /// One subject on one matrix: where it sits now and where it sat before, newest first.
@@ -212,6 +232,64 @@ impl App {
             from,
             to,
             items: portfolio::transitions(&before, after.iter().map(|(s, c)| (*s, c.as_str()))),
+        })
+    }
+
+    /// Which subjects moved between `from` and `to` (default now), and from
+    /// and to which cells, so a CSM can act on each one rather than on a
+    /// count. A cell the filter names must be one of the matrix's.
+    pub async fn movements(
+        &self,
+        p: &Principal,
+        matrix_key: &str,
+        (from, to): (DateTime<Utc>, Option<DateTime<Utc>>),
+        filter: &MoveFilter,
+        scope: &AccountScope,
+        page: &PageRequest,
+    ) -> Result<Movements, AppError> {
+        let to = to.unwrap_or_else(now);
+        let matrix = self.matrix(p, matrix_key).await?.matrix;
+        let paged = page.resolve();
+        all_of([
+            check_range(from, to),
+            filter.check(&matrix),
+            paged.as_ref().map(|_| ()).map_err(Clone::clone),
+        ])?;
+        let (page, size) = paged?;
+        let scope = &p.narrow(scope.clone());
+        let ws = p.workspace_id;
+        let before: HashMap<Uuid, String> = self
+            .store
+            .cells(ws, matrix_key, from, scope)
+            .await?
+            .into_iter()
+            .collect();
+        let was = |s: &Placement| before.get(&s.subject_id).map(String::as_str);
+        let rows = scan(
+            page,
+            true,
+            |page| async move {
+                Ok(self
+                    .store
+                    .placements(ws, matrix_key, to, scope, page)
+                    .await?)
+            },
+            |s| filter.keeps(was(s), &s.cell),
+            |s| s.subject_id,
+        )
+        .await?;
+        let moves = rows
+            .into_iter()
+            .map(|s| Movement {
+                from: was(&s).map(|c| cell_of(&matrix, c)),
+                to: placed(&matrix, s),
+            })
+            .collect();
+        Ok(Movements {
+            matrix: matrix_key.to_owned(),
+            from,
+            to,
+            moves: paginate(moves, size, |m: &Movement| m.to.placement.subject_id),
         })
     }
 

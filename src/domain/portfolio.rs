@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::framework::Dimension;
 use super::matrix::Matrix;
+use super::validation::Invalid;
 
 /// Above this many subjects, a portfolio chart shows where they crowd
 /// (density) instead of one point each.
@@ -79,9 +80,63 @@ pub fn transitions<'a>(
     out
 }
 
+/// Which moves a CSM asks to see: from and to which cells (any when `None`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoveFilter {
+    pub from_cell: Option<String>,
+    pub to_cell: Option<String>,
+}
+
+impl MoveFilter {
+    /// Each cell named must be one of `m`'s: a misspelt cell would otherwise
+    /// answer that nobody moved.
+    pub fn check(&self, m: &Matrix) -> Result<(), Invalid> {
+        let mut e = Invalid::default();
+        for (field, cell) in [("from_cell", &self.from_cell), ("to_cell", &self.to_cell)] {
+            if cell
+                .as_ref()
+                .is_some_and(|c| !m.cells.iter().any(|x| &x.key == c))
+            {
+                e.push(field, format!("is not a cell of matrix {}", m.key));
+            }
+        }
+        e.into_result()
+    }
+
+    /// Whether a subject that sat in `from` at the start (`None`: not yet
+    /// assessed) and sits in `to` at the end moved, and is a move asked
+    /// for. Staying in a cell is not a move; a first assessment is.
+    pub fn keeps(&self, from: Option<&str>, to: &str) -> bool {
+        from != Some(to)
+            && self.from_cell.as_deref().is_none_or(|f| from == Some(f))
+            && self.to_cell.as_deref().is_none_or(|t| to == t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_is_a_change_of_cell_the_filter_asks_for() {
+        let any = MoveFilter::default();
+        assert!(any.keeps(Some("wanderer"), "achiever"));
+        assert!(any.keeps(None, "dreamer"), "a first assessment is a move");
+        assert!(!any.keeps(Some("dreamer"), "dreamer"), "staying put is not");
+        let from_wanderer = MoveFilter {
+            from_cell: Some("wanderer".into()),
+            to_cell: None,
+        };
+        assert!(from_wanderer.keeps(Some("wanderer"), "soldier"));
+        assert!(!from_wanderer.keeps(None, "soldier"));
+        assert!(!from_wanderer.keeps(Some("dreamer"), "soldier"));
+        let into_achiever = MoveFilter {
+            from_cell: None,
+            to_cell: Some("achiever".into()),
+        };
+        assert!(into_achiever.keeps(None, "achiever"));
+        assert!(!into_achiever.keeps(Some("soldier"), "dreamer"));
+    }
 
     #[test]
     fn moves_are_counted_from_unassessed_and_between_cells() {

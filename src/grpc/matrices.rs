@@ -1,6 +1,7 @@
 //! `csapi.v1.MatrixService`: the matrix catalogue, stateless classification,
 //! and the book of business through a matrix.
 
+use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, parse_timestamp, timestamp};
@@ -12,6 +13,7 @@ use super::{GrpcState, call, status_of};
 use crate::app::{Placed, Portfolio as AppPortfolio, SubjectHistory as AppHistory};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
+use crate::domain::portfolio::MoveFilter;
 
 pub struct MatrixGrpc(pub GrpcState);
 
@@ -31,6 +33,21 @@ pub(super) fn placement_to_pb(p: Placed) -> pb::Placement {
         assessed_at: Some(timestamp(s.assessed_at)),
         assessment_id: s.assessment_id.to_string(),
     }
+}
+
+/// A required `from` and an optional `to`, each a valid timestamp.
+fn range(
+    from: Option<prost_types::Timestamp>,
+    to: Option<prost_types::Timestamp>,
+) -> Result<(DateTime<Utc>, Option<DateTime<Utc>>), Invalid> {
+    let mut e = Invalid::default();
+    if from.is_none() {
+        e.push("from", "is required");
+    }
+    let from = parse_timestamp(&mut e, "from", from);
+    let to = parse_timestamp(&mut e, "to", to);
+    e.into_result()?;
+    Ok((from.unwrap_or_default(), to))
 }
 
 fn history_to_pb(h: AppHistory) -> pb::SubjectHistory {
@@ -155,13 +172,7 @@ impl MatrixService for MatrixGrpc {
         req: Request<GetTransitionsRequest>,
     ) -> Result<Response<pb::Transitions>, Status> {
         call!(self.0, "GetTransitions", req, |p, m| {
-            let mut e = Invalid::default();
-            let from = parse_timestamp(&mut e, "from", m.from);
-            if m.from.is_none() {
-                e.push("from", "is required");
-            }
-            let to = parse_timestamp(&mut e, "to", m.to);
-            e.into_result().map_err(invalid)?;
+            let (from, to) = range(m.from, m.to).map_err(invalid)?;
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
@@ -170,7 +181,7 @@ impl MatrixService for MatrixGrpc {
             let t = self
                 .0
                 .app
-                .transitions(&p, &m.key, from.unwrap_or_default(), to, &scope)
+                .transitions(&p, &m.key, from, to, &scope)
                 .await
                 .map_err(status_of)?;
             Ok::<_, Status>(pb::Transitions {
@@ -186,6 +197,46 @@ impl MatrixService for MatrixGrpc {
                         count: i.count,
                     })
                     .collect(),
+            })
+        })
+    }
+
+    async fn list_movements(
+        &self,
+        req: Request<ListMovementsRequest>,
+    ) -> Result<Response<ListMovementsResponse>, Status> {
+        call!(self.0, "ListMovements", req, |p, m| {
+            let range = range(m.from, m.to).map_err(invalid)?;
+            let filter = MoveFilter {
+                from_cell: m.from_cell,
+                to_cell: m.to_cell,
+            };
+            let scope = AccountScope {
+                segment: m.segment,
+                owner: m.owner,
+                ..AccountScope::default()
+            };
+            let page = convert::page(m.page_size, m.page_token);
+            let moved = self
+                .0
+                .app
+                .movements(&p, &m.key, range, &filter, &scope, &page)
+                .await
+                .map_err(status_of)?;
+            Ok::<_, Status>(ListMovementsResponse {
+                matrix: moved.matrix,
+                from: Some(timestamp(moved.from)),
+                to: Some(timestamp(moved.to)),
+                items: moved
+                    .moves
+                    .items
+                    .into_iter()
+                    .map(|mv| pb::Movement {
+                        from: mv.from.map(cell),
+                        to: Some(placement_to_pb(mv.to)),
+                    })
+                    .collect(),
+                next_page_token: moved.moves.next_page_token.unwrap_or_default(),
             })
         })
     }

@@ -184,6 +184,7 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(portfolio::classifications))
         .routes(routes!(portfolio::portfolio))
         .routes(routes!(portfolio::transitions))
+        .routes(routes!(portfolio::movements))
         .routes(routes!(portfolio::chart))
         .routes(routes!(portfolio::prioritization))
         .routes(routes!(policies::list, policies::create))

@@ -15,9 +15,12 @@ use uuid::Uuid;
 use super::extract::{Caller, PathId, Query};
 use super::frameworks::Point;
 use super::problem::{Problem, ProblemResponses};
-use crate::app::{App, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions};
+use crate::app::{
+    App, Movements, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions,
+};
 use crate::domain::filter::AccountScope;
 use crate::domain::matrix::Cell;
+use crate::domain::portfolio::MoveFilter;
 use crate::domain::prioritization::Tier;
 use crate::domain::time::When;
 
@@ -164,6 +167,46 @@ impl From<Transitions> for TransitionsView {
     }
 }
 
+/// A subject that changed cells: where it sat at `from` and where it sits at `to`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementView {
+    /// The cell at `from`; null when the subject was not yet assessed.
+    pub from: Option<Cell>,
+    /// Its classification at `to` (the latest assessment up to then).
+    pub to: PlacementView,
+}
+
+/// The subjects that moved between two instants, a page at a time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MovementsView {
+    pub matrix: String,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// By subject id.
+    pub items: Vec<MovementView>,
+    pub next_page_token: Option<String>,
+}
+
+impl From<Movements> for MovementsView {
+    fn from(m: Movements) -> Self {
+        Self {
+            matrix: m.matrix,
+            from: m.from,
+            to: m.to,
+            items: m
+                .moves
+                .items
+                .into_iter()
+                .map(|mv| MovementView {
+                    from: mv.from,
+                    to: mv.to.into(),
+                })
+                .collect(),
+            next_page_token: m.moves.next_page_token,
+        }
+    }
+}
+
 /// An account's priority under a policy, with the closeness behind it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankedAccountView {
@@ -205,6 +248,29 @@ pub struct PortfolioQuery {
     /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<When>,
+    /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
+    pub segment: Option<String>,
+    /// Only accounts of this owner (the CSM's email), matched in any case.
+    pub owner: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
+    pub page_size: Option<i64>,
+    #[param(pattern = "^[0-9a-f]{32}$")]
+    pub page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovementsQuery {
+    /// Where subjects stood at the start. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = String, format = DateTime)]
+    pub from: When,
+    /// Where they stand at the end; defaults to now. Also a date: the start of that day in the workspace's time zone.
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub to: Option<When>,
+    /// Only subjects that sat in this cell at `from`.
+    pub from_cell: Option<String>,
+    /// Only subjects that sit in this cell at `to`.
+    pub to_cell: Option<String>,
     /// Only accounts of this segment, matched in any case (`Enterprise` finds `enterprise`).
     pub segment: Option<String>,
     /// Only accounts of this owner (the CSM's email), matched in any case.
@@ -339,6 +405,42 @@ pub async fn transitions(
         )
         .await?;
     Ok(axum::Json(TransitionsView::from(t)).into_response())
+}
+
+/// Which subjects moved between cells from one time to another.
+///
+/// Each subject whose cell at `to` differs from its cell at `from` (a first assessment in
+/// between is a move from null), by subject id, with where it sits now: the accounts a CSM
+/// acts on, where `transitions` gives counts. `from_cell` and `to_cell` narrow to one move.
+/// Any role.
+#[utoipa::path(get, path = "/v1/matrices/{key}/movements", operation_id = "list_movements", tag = "matrices",
+    params(("key" = String, Path, description = "e.g. readiness"), MovementsQuery),
+    responses((status = 200, description = "A page of the subjects that moved", body = MovementsView), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn movements(
+    State(app): State<App>,
+    Caller(p): Caller,
+    Path(key): Path<String>,
+    Query(q): Query<MovementsQuery>,
+) -> Result<Response, Problem> {
+    let scope = AccountScope {
+        segment: q.segment,
+        owner: q.owner,
+        ..AccountScope::default()
+    };
+    let filter = MoveFilter {
+        from_cell: q.from_cell,
+        to_cell: q.to_cell,
+    };
+    let page = PageRequest {
+        page_size: q.page_size,
+        page_token: q.page_token,
+    };
+    let range = (q.from.instant(p.zone), q.to.map(|w| w.instant(p.zone)));
+    let moved = app
+        .movements(&p, &key, range, &filter, &scope, &page)
+        .await?;
+    Ok(axum::Json(MovementsView::from(moved)).into_response())
 }
 
 /// The portfolio as a self-contained SVG chart.

@@ -644,3 +644,75 @@ on_both_backends! {
         assert_eq!(created.results.unwrap().classifications[0].cell.as_ref().unwrap().key, "wanderer");
     }
 }
+
+on_both_backends! {
+    // From the book above: Acme wanderer (01-10) → achiever (03-10); Globex
+    // first assessed 02-10 as dreamer; Raj and Mia first placed 03-11.
+    async fn movements_list_exactly_the_subjects_that_moved(app: &TestApp) {
+        let b = seed(app).await;
+        let moves = |q: &str| {
+            let path = format!("/v1/matrices/{q}");
+            async move {
+                let (status, m) = app.send(ADMIN_KEY, Method::GET, &path, None).await;
+                assert_eq!(status, 200, "{path}: {m}");
+                m
+            }
+        };
+        let summary = |m: &Value| -> Vec<(String, Value, String)> {
+            m["items"].as_array().unwrap().iter()
+                .map(|i| (i["to"]["subject_name"].as_str().unwrap().to_owned(), i["from"]["key"].clone(), i["to"]["cell"]["key"].as_str().unwrap().to_owned()))
+                .collect()
+        };
+        let row = |who: &str, from: Option<&str>, to: &str| (who.to_owned(), from.map_or(Value::Null, |f| json!(f)), to.to_owned());
+
+        let spring = moves("readiness/movements?from=2026-02-01&to=2026-04-01T00:00:00Z").await;
+        assert_eq!(summary(&spring), [row("Acme", Some("wanderer"), "achiever"), row("Globex", None, "dreamer")]);
+        let acme = &spring["items"][0];
+        assert_eq!((&acme["from"]["label"], &acme["to"]["account_id"], &acme["to"]["assessed_at"]), (&json!("Wanderer"), &json!(b.acme), &json!("2026-03-10T00:00:00Z")));
+        assert_eq!(acme["to"]["assessment_id"], b.acme_march_readiness);
+        assert_eq!((spring["from"].as_str(), spring["to"].as_str(), &spring["next_page_token"]), (Some("2026-02-01T00:00:00Z"), Some("2026-04-01T00:00:00Z"), &Value::Null));
+        assert_eq!(summary(&moves("readiness/movements?from=2026-02-15").await), [row("Acme", Some("wanderer"), "achiever")], "Globex stayed a dreamer");
+        assert_eq!(summary(&moves("readiness/movements?from=2026-01-01&to=2026-02-01").await), [row("Acme", None, "wanderer")]);
+        assert!(summary(&moves("readiness/movements?from=2026-04-01").await).is_empty(), "nobody moved since");
+        assert_eq!(summary(&moves("readiness/movements?from=2026-02-01&from_cell=wanderer").await), [row("Acme", Some("wanderer"), "achiever")]);
+        assert_eq!(summary(&moves("readiness/movements?from=2026-02-01&to_cell=dreamer").await), [row("Globex", None, "dreamer")]);
+        assert!(summary(&moves("readiness/movements?from=2026-02-01&from_cell=achiever").await).is_empty());
+        assert_eq!(summary(&moves("readiness/movements?from=2026-02-01&segment=SMB").await), [row("Globex", None, "dreamer")]);
+        let first = moves("readiness/movements?from=2026-02-01&page_size=1").await;
+        assert_eq!(summary(&first), [row("Acme", Some("wanderer"), "achiever")]);
+        let token = first["next_page_token"].as_str().unwrap();
+        let second = moves(&format!("readiness/movements?from=2026-02-01&page_size=1&page_token={token}")).await;
+        assert_eq!((summary(&second), &second["next_page_token"]), (vec![row("Globex", None, "dreamer")], &Value::Null));
+
+        let people = moves("purpose_intent/movements?from=2026-03-01").await;
+        let mut who: Vec<_> = summary(&people);
+        who.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(who, [row("Mia", None, "directionless"), row("Raj", None, "committed")]);
+        let raj = moves("purpose_intent/movements?from=2026-03-01&to_cell=committed").await;
+        assert_eq!((&raj["items"][0]["to"]["stakeholder_id"], &raj["items"][0]["to"]["account_name"]), (&json!(b.raj), &json!("Acme")));
+        assert_eq!(raj["items"].as_array().unwrap().len(), 1);
+
+        let (status, p) = app.send(ADMIN_KEY, Method::GET, "/v1/matrices/readiness/movements?from=2026-04-01&to=2026-02-01&from_cell=star&page_size=0", None).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["from_cell".to_owned(), "page_size".to_owned(), "to".to_owned()]), "{p}");
+        let (status, p) = app.send(ADMIN_KEY, Method::GET, "/v1/matrices/readiness/movements?to=2026-02-01", None).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["from".to_owned()]), "{p}");
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, "/v1/matrices/nope/movements?from=2026-02-01", None).await;
+        assert_eq!(status, 404);
+
+        // gRPC: the same moves.
+        let mut c = MatrixServiceClient::new(app.channel().await);
+        let at = |s: &str| Some(prost_types::Timestamp { seconds: chrono::DateTime::parse_from_rfc3339(s).unwrap().timestamp(), nanos: 0 });
+        let ask = pb::ListMovementsRequest { key: "readiness".into(), from: at("2026-02-01T00:00:00Z"), to: at("2026-04-01T00:00:00Z"), ..Default::default() };
+        let got = c.list_movements(authed(ADMIN_KEY, ask)).await.unwrap().into_inner();
+        let moved: Vec<(Option<String>, String, String)> = got.items.iter()
+            .map(|m| (m.from.as_ref().map(|c| c.key.clone()), m.to.as_ref().unwrap().cell.as_ref().unwrap().key.clone(), m.to.as_ref().unwrap().account_id.clone()))
+            .collect();
+        assert_eq!(moved, [(Some("wanderer".to_owned()), "achiever".to_owned(), b.acme.clone()), (None, "dreamer".to_owned(), b.globex.clone())]);
+        let ask = pb::ListMovementsRequest { key: "readiness".into(), from: at("2026-02-01T00:00:00Z"), to_cell: Some("star".into()), ..Default::default() };
+        let bad = c.list_movements(authed(ADMIN_KEY, ask)).await.unwrap_err();
+        assert_eq!(bad.code(), Code::InvalidArgument);
+        assert!(bad.message().contains("to_cell"), "{}", bad.message());
+        let bad = c.list_movements(authed(ADMIN_KEY, pb::ListMovementsRequest { key: "readiness".into(), ..Default::default() })).await.unwrap_err();
+        assert!(bad.message().contains("from: is required"), "{}", bad.message());
+    }
+}

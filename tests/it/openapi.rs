@@ -117,6 +117,7 @@ const PARITY: &[(&str, &str)] = &[
     ),
     ("get_portfolio", "csapi.v1.MatrixService/GetPortfolio"),
     ("get_transitions", "csapi.v1.MatrixService/GetTransitions"),
+    ("list_movements", "csapi.v1.MatrixService/ListMovements"),
     (
         "get_portfolio_chart",
         "csapi.v1.MatrixService/GetPortfolioChart",
