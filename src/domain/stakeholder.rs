@@ -20,6 +20,49 @@ str_enum! {
     }
 }
 
+/// How much each stakeholder's view counts where a team's alignment is
+/// summed up: the people who sign and sponsor weigh most, and taking part in
+/// the purchase adds to anyone's weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Influence {
+    /// The economic buyer (`decision_maker`) and the executive sponsor.
+    pub buyer_and_sponsor: f64,
+    pub champion: f64,
+    /// Everyone else, and a stakeholder without a role.
+    pub others: f64,
+    /// Applied on top when `involved_in_purchase`.
+    pub purchase_multiplier: f64,
+}
+
+impl Default for Influence {
+    fn default() -> Self {
+        Self {
+            buyer_and_sponsor: 3.0,
+            champion: 2.0,
+            others: 1.0,
+            purchase_multiplier: 1.5,
+        }
+    }
+}
+
+impl Influence {
+    /// The weight of a stakeholder with this role and part in the purchase.
+    pub fn weight(&self, role: Option<StakeholderRole>, involved_in_purchase: bool) -> f64 {
+        let base = match role {
+            Some(StakeholderRole::DecisionMaker | StakeholderRole::ExecutiveSponsor) => {
+                self.buyer_and_sponsor
+            }
+            Some(StakeholderRole::Champion) => self.champion,
+            _ => self.others,
+        };
+        if involved_in_purchase {
+            base * self.purchase_multiplier
+        } else {
+            base
+        }
+    }
+}
+
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_TITLE_LEN: usize = 200;
 
@@ -132,6 +175,18 @@ impl StakeholderPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buyers_and_sponsors_weigh_most_and_the_purchase_adds_half() {
+        let i = Influence::default();
+        let w = |role, involved| i.weight(role, involved);
+        assert_eq!(w(Some(StakeholderRole::DecisionMaker), false), 3.0);
+        assert_eq!(w(Some(StakeholderRole::ExecutiveSponsor), true), 4.5);
+        assert_eq!(w(Some(StakeholderRole::Champion), false), 2.0);
+        assert_eq!(w(Some(StakeholderRole::User), true), 1.5);
+        assert_eq!(w(Some(StakeholderRole::Influencer), false), 1.0);
+        assert_eq!(w(None, false), 1.0);
+    }
 
     #[test]
     fn a_merge_keeps_what_it_does_not_mention_and_needs_a_name_to_create() {

@@ -6,14 +6,16 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use diesel::upsert::excluded;
-use diesel::{BoolExpressionMethods, ExpressionMethods, QueryDsl};
+use diesel::{
+    BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods, QueryDsl,
+};
 use diesel_async::RunQueryDsl;
 use uuid::Uuid;
 
 use super::definitions::Kind;
 use super::schema::{
     accounts as a, assessments as asm, classifications as c, definitions as d, external_refs as r,
-    observations as o,
+    observations as o, stakeholders as s,
 };
 use super::tx::in_tx;
 use super::{
@@ -329,6 +331,57 @@ fn observation((account, metric, at, value): Stored) -> Result<Observation, Stor
     })
 }
 
+/// A classification and, for a stakeholder's, what their view weighs.
+type ClassifiedRow = (
+    String,
+    String,
+    String,
+    f64,
+    i64,
+    Option<String>,
+    Option<bool>,
+);
+
+/// The columns of a [`ClassifiedRow`].
+macro_rules! classified_columns {
+    () => {
+        (
+            c::matrix,
+            c::subject_id,
+            c::cell,
+            c::closeness,
+            c::assessed_at,
+            s::role.nullable(),
+            s::involved_in_purchase.nullable(),
+        )
+    };
+}
+
+/// Classifications with their stakeholder, if any.
+macro_rules! with_stakeholders {
+    () => {
+        c::table.left_join(
+            s::table.on(s::workspace_id
+                .eq(c::workspace_id)
+                .and(s::id.nullable().eq(c::stakeholder_id))),
+        )
+    };
+}
+
+fn classified(
+    (matrix, subject, cell, closeness, at, role, involved): ClassifiedRow,
+) -> Result<Classified, StoreError> {
+    Ok(Classified {
+        matrix,
+        subject_id: parse_id(&subject)?,
+        cell,
+        closeness,
+        assessed_at: from_micros(at),
+        role: role.as_deref().and_then(|r| r.parse().ok()),
+        involved_in_purchase: involved.unwrap_or(false),
+    })
+}
+
 super::for_each_backend! {
     /// Writes every observation in one transaction; an existing
     /// (account, metric, instant) takes the new value.
@@ -504,18 +557,14 @@ super::for_each_backend! {
         account_id: Uuid,
         matrices: &[&str],
     ) -> Result<Vec<Classified>, StoreError> {
-        let rows: Vec<(String, String, String, f64, i64)> = c::table
+        let rows: Vec<(String, ClassifiedRow)> = with_stakeholders!()
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::account_id.eq(account_id.to_string()))
             .filter(c::matrix.eq_any(matrices))
-            .select((c::matrix, c::subject_id, c::cell, c::closeness, c::assessed_at))
+            .select((c::account_id, classified_columns!()))
             .load(c)
             .await?;
-        rows.into_iter()
-            .map(|(matrix, subject, cell, closeness, at)| {
-                Ok(Classified { matrix, subject_id: parse_id(&subject)?, cell, closeness, assessed_at: from_micros(at) })
-            })
-            .collect()
+        rows.into_iter().map(|(_, row)| classified(row)).collect()
     }
 
     /// Every subject's classification on `matrices` as of `as_of`, by
@@ -527,20 +576,17 @@ super::for_each_backend! {
         matrices: &[&str],
         as_of: i64,
     ) -> Result<Vec<(Uuid, Classified)>, StoreError> {
-        let q = c::table
+        let q = with_stakeholders!()
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
             .filter(c::superseded_at.gt(as_of))
             .filter(c::assessed_at.le(as_of))
-            .select((c::account_id, c::matrix, c::subject_id, c::cell, c::closeness, c::assessed_at))
+            .select((c::account_id, classified_columns!()))
             .into_boxed();
-        let rows: Vec<(String, String, String, String, f64, i64)> =
+        let rows: Vec<(String, ClassifiedRow)> =
             of_accounts_in!(q, c::account_id, ws.to_string(), scope).load(c).await?;
         rows.into_iter()
-            .map(|(account, matrix, subject, cell, closeness, at)| {
-                let classified = Classified { matrix, subject_id: parse_id(&subject)?, cell, closeness, assessed_at: from_micros(at) };
-                Ok((parse_id(&account)?, classified))
-            })
+            .map(|(account, row)| Ok((parse_id(&account)?, classified(row)?)))
             .collect()
     }
 

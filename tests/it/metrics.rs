@@ -726,3 +726,43 @@ on_both_backends! {
         assert!(values.iter().all(|v| *v == values[0]), "one batch committed last, over every row");
     }
 }
+
+on_both_backends! {
+    // An unactivated executive sponsor (directionless, weight 3) and a
+    // committed user (weight 1): alignment 1 / (3 + 1) = 25 %, not the 50 %
+    // a head count gives. With the user in the purchase (1 × 1.5):
+    // 1.5 / (3 + 1.5) = 33.33 %.
+    async fn stakeholder_alignment_weighs_people_by_influence(app: &TestApp) {
+        let acme = app.account(json!({"name": "Acme"})).await["id"].as_str().unwrap().to_owned();
+        let mut ids = Vec::new();
+        for (name, role, purpose) in [("Sam", "executive_sponsor", 1), ("Uma", "user", 10)] {
+            let (status, s) = app
+                .send(ADMIN_KEY, Method::POST, &format!("/v1/accounts/{acme}/stakeholders"), Some(json!({"name": name, "role": role})))
+                .await;
+            assert_eq!(status, 201, "{s}");
+            let id = s["id"].as_str().unwrap().to_owned();
+            let (status, a) = app
+                .send(ADMIN_KEY, Method::POST, "/v1/assessments", Some(json!({"account_id": acme, "stakeholder_id": id,
+                    "framework": "purpose_intent", "scores": {"purpose": purpose, "intent": 10}, "assessed_at": "2026-08-01T00:00:00Z"})))
+                .await;
+            assert_eq!(status, 201, "{a}");
+            ids.push(id);
+        }
+        let alignment = || async {
+            let (status, q) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/qbr?metric_set=qbr_future&quarter=2026-Q3"), None).await;
+            assert_eq!(status, 200, "{q}");
+            let metrics = q["sections"][0]["metrics"].as_array().unwrap().clone();
+            metrics.into_iter().find(|m| m["metric"] == "stakeholder_alignment").unwrap()["value"].as_f64().unwrap()
+        };
+        assert_eq!(alignment().await, 25.0);
+        let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &format!("/v1/stakeholders/{}", ids[1]), Some(json!({"involved_in_purchase": true}))).await;
+        assert_eq!(status, 200);
+        assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9);
+
+        let mut qbrs = QbrServiceClient::new(app.channel().await);
+        let ask = pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["qbr_future".into()], quarter: Some("2026-Q3".into()), audience: None };
+        let qbr = qbrs.get_qbr(authed(ADMIN_KEY, ask)).await.unwrap().into_inner();
+        let value = qbr.sections[0].metrics.iter().map(|m| m.current.as_ref().unwrap()).find(|m| m.metric == "stakeholder_alignment").unwrap().value;
+        assert!((value.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    }
+}

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::metric::{Aggregation, Derivation, MetricDefinition, MetricKind, Source, whole_months};
 use super::metric_set::{Health, MetricSet, Rag, Rating, SetMetric, attainment, health};
 use super::quarter::Quarter;
+use super::stakeholder::{Influence, StakeholderRole};
 use super::success::Success;
 use super::success_plan::{PlanProgress, PlanStatus, SuccessPlan};
 use super::time::Zone;
@@ -120,6 +121,10 @@ pub struct Classified {
     pub cell: String,
     pub closeness: f64,
     pub assessed_at: DateTime<Utc>,
+    /// The stakeholder's role and part in the purchase, for a stakeholder
+    /// matrix: what their view weighs.
+    pub role: Option<StakeholderRole>,
+    pub involved_in_purchase: bool,
 }
 
 /// Everything one account's metrics are computed from.
@@ -141,6 +146,8 @@ pub struct AccountRecord {
     pub kpi_observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
     /// The account's captured successes.
     pub successes: Vec<Success>,
+    /// What each stakeholder's view weighs in `stakeholder_alignment`.
+    pub influence: Influence,
 }
 
 impl AccountRecord {
@@ -225,8 +232,15 @@ impl AccountRecord {
                 if current.is_empty() {
                     return Err(NoData::NotAssessed(ALIGNMENT_MATRIX));
                 }
-                let aligned = current.iter().filter(|c| c.cell == ALIGNED_CELL).count();
-                Ok(aligned as f64 / current.len() as f64 * 100.0)
+                let weight =
+                    |c: &&Classified| self.influence.weight(c.role, c.involved_in_purchase);
+                let all: f64 = current.iter().map(weight).sum();
+                let aligned: f64 = current
+                    .iter()
+                    .filter(|c| c.cell == ALIGNED_CELL)
+                    .map(weight)
+                    .sum();
+                Ok(aligned / all * 100.0)
             }
             Derivation::ExpansionReadiness => self
                 .expansions

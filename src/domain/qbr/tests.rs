@@ -260,6 +260,8 @@ fn derived_from_assessments() {
         cell: cell.into(),
         closeness,
         assessed_at: t,
+        role: None,
+        involved_in_purchase: false,
     };
     let r = AccountRecord {
         classifications: vec![
@@ -534,4 +536,48 @@ fn stock_metrics_carry_their_last_level_into_a_quarter_without_observations() {
             carried_forward: false
         })
     );
+}
+
+/// An unactivated executive sponsor (directionless) and a committed user:
+/// weights 3 and 1, so 1 / (3 + 1) = 25 %; the user in the purchase weighs
+/// 1.5, so 1.5 / 4.5 = 33.3 %; with sponsors weighing as much as users, 50 %.
+#[test]
+fn alignment_weighs_stakeholders_by_influence() {
+    use crate::domain::stakeholder::{Influence, StakeholderRole};
+    let person = |n: u128, role, involved_in_purchase, cell: &str| Classified {
+        matrix: "purpose_intent".into(),
+        subject_id: Uuid::from_u128(n),
+        cell: cell.into(),
+        closeness: 0.5,
+        assessed_at: day(2026, 8, 1),
+        role: Some(role),
+        involved_in_purchase,
+    };
+    let q3 = Period {
+        start: day(2026, 7, 1),
+        end: at(2026, 10, 1, 0, 0, 0),
+        zone: Zone::default(),
+    };
+    let alignment = |involved: bool, influence: Influence| {
+        let r = AccountRecord {
+            classifications: vec![
+                person(1, StakeholderRole::ExecutiveSponsor, false, "directionless"),
+                person(2, StakeholderRole::User, involved, "committed"),
+            ],
+            influence,
+            ..AccountRecord::default()
+        };
+        r.reading(builtin::metric("stakeholder_alignment").unwrap(), q3)
+            .unwrap()
+    };
+    assert_eq!(alignment(false, Influence::default()), 25.0);
+    assert!(close(
+        Some(alignment(true, Influence::default())),
+        100.0 / 3.0
+    ));
+    let flat = Influence {
+        buyer_and_sponsor: 1.0,
+        ..Influence::default()
+    };
+    assert_eq!(alignment(false, flat), 50.0);
 }
