@@ -1,6 +1,6 @@
 //! A stakeholder: a person at a customer whose purpose and intent shape adoption.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::attributes::{self, Attributes};
@@ -74,6 +74,9 @@ pub struct StakeholderFields {
     pub role: Option<StakeholderRole>,
     /// Whether the person took part in the purchase decision.
     pub involved_in_purchase: bool,
+    /// The day they left the customer: from then on their view no longer
+    /// counts, and a departed champion is a risk.
+    pub left_on: Option<NaiveDate>,
     pub attributes: Attributes,
     pub external_refs: Vec<ExternalRef>,
 }
@@ -86,6 +89,7 @@ impl StakeholderFields {
             title: None,
             role: None,
             involved_in_purchase: false,
+            left_on: None,
             attributes: Attributes::new(),
             external_refs: Vec::new(),
         }
@@ -133,6 +137,7 @@ pub struct StakeholderPatch {
     pub title: Option<Option<String>>,
     pub role: Option<Option<StakeholderRole>>,
     pub involved_in_purchase: Option<bool>,
+    pub left_on: Option<Option<NaiveDate>>,
     pub attributes: Option<Attributes>,
     pub external_refs: Option<Vec<ExternalRef>>,
 }
@@ -144,6 +149,7 @@ impl StakeholderPatch {
         set(&mut f.title, self.title);
         set(&mut f.role, self.role);
         set(&mut f.involved_in_purchase, self.involved_in_purchase);
+        set(&mut f.left_on, self.left_on);
         set(&mut f.external_refs, self.external_refs);
         if let Some(a) = self.attributes {
             attributes::merge(&mut f.attributes, a);

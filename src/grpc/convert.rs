@@ -287,6 +287,7 @@ pub fn stakeholder_to_pb(s: Stakeholder) -> pb::Stakeholder {
         title: f.title,
         role: f.role.map(|r| r.as_str().to_owned()),
         involved_in_purchase: f.involved_in_purchase,
+        left_on: f.left_on.map(|d| d.to_string()),
         attributes: Some(to_struct(f.attributes)),
         external_refs: refs_to(f.external_refs),
         created_at: Some(timestamp(s.created_at)),
@@ -308,6 +309,7 @@ pub fn stakeholder_fields(prefix: &str, m: pb::Stakeholder) -> Result<Stakeholde
         email: m.email,
         title: m.title,
         involved_in_purchase: m.involved_in_purchase,
+        left_on: parse_date(&mut e, &format!("{prefix}.left_on"), m.left_on),
         attributes: m.attributes.map(from_struct).unwrap_or_default(),
         external_refs: refs_from(m.external_refs),
     };
@@ -326,6 +328,7 @@ pub fn stakeholder_patch(
             ("title", m.title.is_some()),
             ("role", m.role.is_some()),
             ("involved_in_purchase", m.involved_in_purchase),
+            ("left_on", m.left_on.is_some()),
             ("attributes", m.attributes.is_some()),
             ("external_refs", !m.external_refs.is_empty()),
         ],
@@ -347,6 +350,9 @@ pub fn stakeholder_patch(
                 ))
             }
             "involved_in_purchase" => patch.involved_in_purchase = Some(m.involved_in_purchase),
+            "left_on" => {
+                patch.left_on = Some(parse_date(&mut e, "stakeholder.left_on", m.left_on.take()))
+            }
             "attributes" => {
                 patch.attributes = Some(m.attributes.take().map(from_struct).unwrap_or_default())
             }

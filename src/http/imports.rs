@@ -414,6 +414,7 @@ impl Importer for Stakeholders {
         ("title", Kind::Text),
         ("role", Kind::Text),
         ("involved_in_purchase", Kind::Boolean),
+        ("left_on", Kind::Text),
         ("attributes.*", Kind::Text),
         ("external_refs", Kind::Json),
     ]);

@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{IntoParams, PartialSchema, ToSchema};
@@ -32,6 +33,9 @@ pub struct StakeholderInput {
     pub role: Option<StakeholderRole>,
     /// Took part in the purchase decision; default false.
     pub involved_in_purchase: Option<bool>,
+    /// The day they left the customer: from then on their view no longer counts in the
+    /// account's stakeholder alignment.
+    pub left_on: Option<NaiveDate>,
     #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     pub attributes: Option<Object>,
     pub external_refs: Option<Vec<ExternalRefDto>>,
@@ -53,6 +57,7 @@ impl From<StakeholderInput> for StakeholderFields {
             title: i.title,
             role: i.role,
             involved_in_purchase: i.involved_in_purchase.unwrap_or(false),
+            left_on: i.left_on,
             attributes: i.attributes.unwrap_or_default(),
             external_refs: refs_from(i.external_refs.unwrap_or_default()),
         }
@@ -78,6 +83,8 @@ pub struct StakeholderPatchInput {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub involved_in_purchase: Option<bool>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub left_on: Option<Option<NaiveDate>>,
     #[schema(value_type = Option<BTreeMap<String, serde_json::Value>>)]
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
@@ -95,6 +102,7 @@ impl From<StakeholderPatchInput> for StakeholderPatch {
             title: i.title,
             role: i.role,
             involved_in_purchase: i.involved_in_purchase,
+            left_on: i.left_on,
             attributes: i.attributes,
             external_refs: i.external_refs.map(refs_from),
         }

@@ -340,6 +340,7 @@ type ClassifiedRow = (
     i64,
     Option<String>,
     Option<bool>,
+    Option<String>,
 );
 
 /// The columns of a [`ClassifiedRow`].
@@ -353,6 +354,7 @@ macro_rules! classified_columns {
             c::assessed_at,
             s::role.nullable(),
             s::involved_in_purchase.nullable(),
+            s::left_on.nullable(),
         )
     };
 }
@@ -369,8 +371,14 @@ macro_rules! with_stakeholders {
 }
 
 fn classified(
-    (matrix, subject, cell, closeness, at, role, involved): ClassifiedRow,
+    (matrix, subject, cell, closeness, at, role, involved, left_on): ClassifiedRow,
 ) -> Result<Classified, StoreError> {
+    let left_on = match left_on {
+        Some(d) => Some(d.parse().map_err(|_| {
+            StoreError::Internal(format!("stored stakeholder {subject}: bad left_on"))
+        })?),
+        None => None,
+    };
     Ok(Classified {
         matrix,
         subject_id: parse_id(&subject)?,
@@ -379,6 +387,7 @@ fn classified(
         assessed_at: from_micros(at),
         role: role.as_deref().and_then(|r| r.parse().ok()),
         involved_in_purchase: involved.unwrap_or(false),
+        left_on,
     })
 }
 

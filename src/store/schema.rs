@@ -59,6 +59,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        left_on -> Nullable<Text>,
     }
 }
 

@@ -29,6 +29,7 @@ struct StakeholderRow {
     version: i64,
     created_at: i64,
     updated_at: i64,
+    left_on: Option<String>,
 }
 
 impl StakeholderRow {
@@ -47,6 +48,7 @@ impl StakeholderRow {
             version: s.version,
             created_at: to_micros(s.created_at),
             updated_at: to_micros(s.updated_at),
+            left_on: f.left_on.map(|d| d.to_string()),
         })
     }
 
@@ -54,6 +56,12 @@ impl StakeholderRow {
         let role = match &self.role {
             Some(r) => Some(r.parse().map_err(|()| {
                 StoreError::Internal(format!("stored stakeholder {}: bad role", self.id))
+            })?),
+            None => None,
+        };
+        let left_on = match &self.left_on {
+            Some(d) => Some(d.parse().map_err(|_| {
+                StoreError::Internal(format!("stored stakeholder {}: bad left_on", self.id))
             })?),
             None => None,
         };
@@ -66,6 +74,7 @@ impl StakeholderRow {
                 title: self.title,
                 role,
                 involved_in_purchase: self.involved_in_purchase,
+                left_on,
                 attributes: serde_json::from_str(&self.attributes)?,
                 external_refs,
             },
@@ -164,6 +173,7 @@ super::for_each_backend! {
             t::title.eq(row.title),
             t::role.eq(row.role),
             t::involved_in_purchase.eq(row.involved_in_purchase),
+            t::left_on.eq(row.left_on),
             t::attributes.eq(row.attributes),
             t::version.eq(row.version),
             t::updated_at.eq(row.updated_at),

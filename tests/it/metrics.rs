@@ -758,11 +758,32 @@ on_both_backends! {
         let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &format!("/v1/stakeholders/{}", ids[1]), Some(json!({"involved_in_purchase": true}))).await;
         assert_eq!(status, 200);
         assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9);
+        // The sponsor leaves in the quarter: from then on only Uma counts.
+        let sam = format!("/v1/stakeholders/{}", ids[0]);
+        let (status, s) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": "2026-09-15"}))).await;
+        assert_eq!((status, &s["left_on"]), (200, &json!("2026-09-15")));
+        assert_eq!(alignment().await, 100.0);
+        let (status, p) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": "2026-09-31"}))).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["left_on".to_owned()]));
+        let (status, s) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": null}))).await;
+        assert_eq!((status, &s["left_on"]), (200, &Value::Null));
+        assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9);
+
+        let mut accounts = app.accounts_client().await;
+        let left = pb::Stakeholder { id: ids[0].clone(), left_on: Some("2026-09-30".into()), ..Default::default() };
+        let mask = prost_types::FieldMask { paths: vec!["left_on".into()] };
+        let updated = accounts
+            .update_stakeholder(authed(ADMIN_KEY, pb::UpdateStakeholderRequest { stakeholder: Some(left), update_mask: Some(mask) }))
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(updated.left_on.as_deref(), Some("2026-09-30"));
+        assert_eq!(alignment().await, 100.0, "gone on the quarter's last day");
 
         let mut qbrs = QbrServiceClient::new(app.channel().await);
         let ask = pb::GetQbrRequest { account_id: acme.clone(), metric_sets: vec!["qbr_future".into()], quarter: Some("2026-Q3".into()), audience: None };
         let qbr = qbrs.get_qbr(authed(ADMIN_KEY, ask)).await.unwrap().into_inner();
         let value = qbr.sections[0].metrics.iter().map(|m| m.current.as_ref().unwrap()).find(|m| m.metric == "stakeholder_alignment").unwrap().value;
-        assert!((value.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+        assert_eq!(value, Some(100.0));
     }
 }

@@ -118,6 +118,8 @@ pub struct StakeholderView {
     pub title: Option<String>,
     pub role: Option<StakeholderRole>,
     pub involved_in_purchase: bool,
+    /// The day they left the customer.
+    pub left_on: Option<NaiveDate>,
     #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub attributes: Object,
     pub external_refs: Vec<ExternalRefDto>,
@@ -137,6 +139,7 @@ impl From<Stakeholder> for StakeholderView {
             title: f.title,
             role: f.role,
             involved_in_purchase: f.involved_in_purchase,
+            left_on: f.left_on,
             attributes: f.attributes,
             external_refs: refs_to(f.external_refs),
             created_at: s.created_at,

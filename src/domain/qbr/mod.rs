@@ -125,6 +125,8 @@ pub struct Classified {
     /// matrix: what their view weighs.
     pub role: Option<StakeholderRole>,
     pub involved_in_purchase: bool,
+    /// The day the stakeholder left: from then on their view does not count.
+    pub left_on: Option<NaiveDate>,
 }
 
 /// Everything one account's metrics are computed from.
@@ -228,7 +230,9 @@ impl AccountRecord {
                 .map(|c| c.closeness * 100.0)
                 .ok_or(NoData::NotAssessed(READINESS_MATRIX)),
             Derivation::StakeholderAlignment => {
-                let current = self.current(ALIGNMENT_MATRIX, at);
+                let day = period.last_day();
+                let mut current = self.current(ALIGNMENT_MATRIX, at);
+                current.retain(|c| c.left_on.is_none_or(|left| left > day));
                 if current.is_empty() {
                     return Err(NoData::NotAssessed(ALIGNMENT_MATRIX));
                 }

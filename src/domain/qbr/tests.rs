@@ -262,6 +262,7 @@ fn derived_from_assessments() {
         assessed_at: t,
         role: None,
         involved_in_purchase: false,
+        left_on: None,
     };
     let r = AccountRecord {
         classifications: vec![
@@ -552,6 +553,7 @@ fn alignment_weighs_stakeholders_by_influence() {
         assessed_at: day(2026, 8, 1),
         role: Some(role),
         involved_in_purchase,
+        left_on: None,
     };
     let q3 = Period {
         start: day(2026, 7, 1),
@@ -580,4 +582,19 @@ fn alignment_weighs_stakeholders_by_influence() {
         ..Influence::default()
     };
     assert_eq!(alignment(false, flat), 50.0);
+    let mut gone = person(3, StakeholderRole::Champion, true, "committed");
+    gone.left_on = Some(NaiveDate::from_ymd_opt(2026, 9, 30).unwrap());
+    let r = AccountRecord {
+        classifications: vec![
+            person(1, StakeholderRole::ExecutiveSponsor, false, "directionless"),
+            gone,
+        ],
+        ..AccountRecord::default()
+    };
+    let read = r.reading(builtin::metric("stakeholder_alignment").unwrap(), q3);
+    assert_eq!(
+        read,
+        Ok(0.0),
+        "a champion gone by the quarter's last day no longer counts"
+    );
 }
