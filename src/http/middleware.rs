@@ -55,12 +55,15 @@ impl<S> Layer<S> for V1StepsLayer {
 /// template, as the contract names them: a parameter it does not name is a
 /// 422, as an unknown body field is, rather than a filter silently ignored.
 #[derive(Debug, Default)]
-pub struct QueryNames(HashMap<(Method, String), Box<[String]>>);
+pub struct QueryNames(HashMap<String, Vec<Takes>>);
+
+/// An operation's method and the query parameters it takes.
+type Takes = (Method, Box<[String]>);
 
 impl QueryNames {
     /// The names of the operations in `docs`.
     pub fn of(docs: &[&utoipa::openapi::OpenApi]) -> Self {
-        let mut names = HashMap::new();
+        let mut names: HashMap<String, Vec<Takes>> = HashMap::new();
         for (path, item) in docs.iter().flat_map(|d| &d.paths.paths) {
             let operations = [
                 (Method::GET, &item.get),
@@ -78,7 +81,7 @@ impl QueryNames {
                     .filter(|p| matches!(p.parameter_in, ParameterIn::Query))
                     .map(|p| p.name.clone())
                     .collect();
-                names.insert((method, path.clone()), query);
+                names.entry(path.clone()).or_default().push((method, query));
             }
         }
         Self(names)
@@ -87,12 +90,16 @@ impl QueryNames {
     /// What is wrong with `query` for the operation at `template`: each
     /// parameter the operation does not take, named.
     fn check(&self, method: &Method, template: &str, query: &str, bad: &mut Invalid) {
+        if query.is_empty() {
+            return;
+        }
         let method = if method == Method::HEAD {
             &Method::GET
         } else {
             method
         };
-        let Some(known) = self.0.get(&(method.clone(), template.to_owned())) else {
+        let operations = self.0.get(template).map_or(&[][..], Vec::as_slice);
+        let Some((_, known)) = operations.iter().find(|(m, _)| m == method) else {
             return;
         };
         for (name, _) in form_urlencoded::parse(query.as_bytes()) {

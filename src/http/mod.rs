@@ -335,7 +335,6 @@ pub fn router(
     let (v1, v1_doc) = v1_routes().split_for_parts();
     let (batch, batch_doc) = batch_routes().split_for_parts();
     let queries = std::sync::Arc::new(middleware::QueryNames::of(&[&v1_doc, &batch_doc]));
-    drop((v1_doc, batch_doc));
     let (ops, _) = ops_routes().split_for_parts();
     let batch_limit = body_limit_of("/v1/accounts/batch", options.body_limit)
         .max(body_limit_of("/v1/observations", options.body_limit));
