@@ -47,7 +47,8 @@ pub use metrics::{SettingsChange, WorkspaceSettings};
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use portfolio::{
-    CellCount, Movement, Movements, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions,
+    CellCount, FrameworkPortfolio, Movement, Movements, Placed, Portfolio, RankedAccount,
+    SubjectHistory, Transitions,
 };
 pub use precondition::{IfMatch, etag_of};
 pub use qbr::{

@@ -8,15 +8,31 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::page::{paginate, paginate_ranked, scan};
-use super::{App, AppError, Listed, PageRequest, Principal, PublishedMatrix, now};
+use super::{
+    App, AppError, Listed, PageRequest, Principal, PublishedFramework, PublishedMatrix, now,
+};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::framework::{Subject, is_key};
+use crate::domain::framework_portfolio::{EquationSpread, HierarchySpread, spread};
 use crate::domain::matrix::{self, Cell, Matrix};
 use crate::domain::portfolio::{self, MoveFilter, Placement, Transition};
 use crate::domain::portfolio::{ChartMarks, MAX_CHART_POINTS, PortfolioChart};
 use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
 use crate::domain::validation::all_of;
+
+/// A framework's models counted over the book as of a date.
+#[derive(Debug, Clone)]
+pub struct FrameworkPortfolio {
+    pub framework: PublishedFramework,
+    pub as_of: DateTime<Utc>,
+    /// Subjects with an assessment on the framework by then.
+    pub total: u64,
+    /// Each matrix's cells in its order, with how many subjects sit in each.
+    pub matrices: Vec<(String, Vec<CellCount>)>,
+    pub equations: Vec<EquationSpread>,
+    pub hierarchy: Option<HierarchySpread>,
+}
 
 /// A subject's placement with its cell as the matrix defines it (label, play).
 #[derive(Debug, Clone)]
@@ -204,6 +220,51 @@ impl App {
             as_of,
             counts,
             subjects: paginate(rows, size, |s: &Placed| s.placement.subject_id),
+        })
+    }
+
+    /// Where the book stands on every model of a framework as of a date
+    /// (default now): equation values in bands with what blocks them, the
+    /// hierarchy's levels, the matrices' cells, from each subject's latest
+    /// assessment.
+    pub async fn framework_portfolio(
+        &self,
+        p: &Principal,
+        key: &str,
+        as_of: Option<DateTime<Utc>>,
+        scope: &AccountScope,
+    ) -> Result<FrameworkPortfolio, AppError> {
+        let framework = self.framework(p, key).await?;
+        let scope = &p.narrow(scope.clone());
+        let as_of = as_of.unwrap_or_else(now);
+        let latest = self
+            .store
+            .latest_evaluations(p.workspace_id, key, as_of, scope)
+            .await?;
+        let spread = spread(&framework.framework, &latest);
+        let matrices = spread
+            .matrices
+            .into_iter()
+            .filter_map(|m| {
+                let matrix = framework.framework.matrix(&m.matrix)?;
+                let counts = m
+                    .cells
+                    .into_iter()
+                    .map(|(key, count)| CellCount {
+                        cell: cell_of(matrix, &key),
+                        count,
+                    })
+                    .collect();
+                Some((m.matrix, counts))
+            })
+            .collect();
+        Ok(FrameworkPortfolio {
+            framework,
+            as_of,
+            total: spread.total,
+            matrices,
+            equations: spread.equations,
+            hierarchy: spread.hierarchy,
         })
     }
 

@@ -50,6 +50,7 @@ pub mod event;
 pub mod external_ref;
 pub mod filter;
 pub mod framework;
+pub mod framework_portfolio;
 pub mod hierarchy;
 pub mod import;
 pub mod matrix;

@@ -2,15 +2,19 @@
 
 use tonic::{Request, Response, Status};
 
+use super::convert::{parse_timestamp, timestamp};
 use super::pb::framework_service_server::FrameworkService;
 use super::pb::{self, *};
+use super::status::invalid_argument;
 use super::{GrpcState, call, status_of};
-use crate::app::{PublishedFramework, PublishedMatrix};
+use crate::app::{FrameworkPortfolio, PublishedFramework, PublishedMatrix};
 use crate::domain::Invalid;
 use crate::domain::equation::{Equation as DomainEquation, Term, TermSource};
+use crate::domain::filter::AccountScope;
 use crate::domain::framework::{
     Dimension as DomainDimension, Evaluation, Framework as DomainFramework, Subject,
 };
+use crate::domain::framework_portfolio::{EquationSpread, HierarchySpread};
 use crate::domain::hierarchy::Hierarchy as DomainHierarchy;
 use crate::domain::matrix::{self, Classification as DomainClassification, Corner, End, Matrix};
 use crate::domain::scale::Scale;
@@ -34,6 +38,13 @@ fn dimension(d: &crate::domain::framework::Dimension) -> pb::Dimension {
             min: d.scale.min,
             max: d.scale.max,
         }),
+    }
+}
+
+pub(super) fn cell_count(c: crate::app::CellCount) -> CellCount {
+    CellCount {
+        cell: Some(cell(c.cell)),
+        count: c.count,
     }
 }
 
@@ -269,6 +280,91 @@ impl FrameworkService for FrameworkGrpc {
                 .map_err(status_of)?;
             Ok::<_, Status>(evaluation_to_pb(f.framework.key, f.version, e))
         })
+    }
+
+    async fn get_framework_portfolio(
+        &self,
+        req: Request<GetFrameworkPortfolioRequest>,
+    ) -> Result<Response<pb::FrameworkPortfolio>, Status> {
+        call!(self.0, "GetFrameworkPortfolio", req, |p, m| {
+            let mut e = Invalid::default();
+            let as_of = parse_timestamp(&mut e, "as_of", m.as_of);
+            e.into_result().map_err(invalid_argument)?;
+            let scope = AccountScope {
+                segment: m.segment,
+                owner: m.owner,
+                ..AccountScope::default()
+            };
+            self.0
+                .app
+                .framework_portfolio(&p, &m.key, as_of, &scope)
+                .await
+                .map(framework_portfolio_to_pb)
+                .map_err(status_of)
+        })
+    }
+}
+
+fn equation_spread_to_pb(e: EquationSpread) -> pb::EquationSpread {
+    pb::EquationSpread {
+        key: e.key,
+        label: e.label,
+        assessed: e.assessed,
+        mean: e.mean,
+        bands: e
+            .bands
+            .into_iter()
+            .map(|b| ValueBand {
+                from: b.from,
+                to: b.to,
+                count: b.count,
+            })
+            .collect(),
+        blocked: e.blocked,
+        blocked_by: e
+            .blocked_by
+            .into_iter()
+            .map(|(term, count)| BlockingTerm { term, count })
+            .collect(),
+    }
+}
+
+fn hierarchy_spread_to_pb(h: HierarchySpread) -> pb::HierarchySpread {
+    pb::HierarchySpread {
+        key: h.key,
+        label: h.label,
+        assessed: h.assessed,
+        levels: h
+            .levels
+            .into_iter()
+            .map(|l| pb::LevelCount {
+                level: l.level as u32,
+                key: l.key,
+                label: l.label,
+                attained: l.attained,
+                next_focus: l.next_focus,
+            })
+            .collect(),
+        at_apex: h.at_apex,
+    }
+}
+
+fn framework_portfolio_to_pb(p: FrameworkPortfolio) -> pb::FrameworkPortfolio {
+    pb::FrameworkPortfolio {
+        framework: p.framework.framework.key,
+        version: p.framework.version,
+        as_of: Some(timestamp(p.as_of)),
+        total: p.total,
+        matrices: p
+            .matrices
+            .into_iter()
+            .map(|(matrix, cells)| MatrixCells {
+                matrix,
+                cells: cells.into_iter().map(cell_count).collect(),
+            })
+            .collect(),
+        equations: p.equations.into_iter().map(equation_spread_to_pb).collect(),
+        hierarchy: p.hierarchy.map(hierarchy_spread_to_pb),
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use tonic::{Request, Response, Status};
 
 use super::convert::{self, parse_timestamp, timestamp};
-use super::frameworks::{cell, classification_to_pb, matrix_to_pb};
+use super::frameworks::{cell, cell_count, classification_to_pb, matrix_to_pb};
 use super::pb::matrix_service_server::MatrixService;
 use super::pb::{self, *};
 use super::status::invalid_argument as invalid;
@@ -65,14 +65,7 @@ fn portfolio_to_pb(p: AppPortfolio) -> pb::Portfolio {
         framework: p.matrix.framework,
         as_of: Some(timestamp(p.as_of)),
         total: p.total,
-        cells: p
-            .counts
-            .into_iter()
-            .map(|c| CellCount {
-                cell: Some(cell(c.cell)),
-                count: c.count,
-            })
-            .collect(),
+        cells: p.counts.into_iter().map(cell_count).collect(),
         subjects: p.subjects.items.into_iter().map(placement_to_pb).collect(),
         next_page_token: p.subjects.next_page_token.unwrap_or_default(),
     }

@@ -15,6 +15,7 @@ mod dto;
 mod examples;
 mod exports;
 mod extract;
+mod framework_portfolio;
 mod frameworks;
 mod imports;
 mod metrics;
@@ -176,6 +177,7 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(frameworks::get_version))
         .routes(routes!(frameworks::clone))
         .routes(routes!(frameworks::evaluate))
+        .routes(routes!(framework_portfolio::portfolio))
         .routes(routes!(frameworks::list_matrices))
         .routes(routes!(frameworks::get_matrix))
         .routes(routes!(frameworks::classify))

@@ -16,7 +16,8 @@ use super::extract::{Caller, PathId, Query};
 use super::frameworks::Point;
 use super::problem::{Problem, ProblemResponses};
 use crate::app::{
-    App, Movements, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory, Transitions,
+    App, CellCount, Movements, PageRequest, Placed, Portfolio, RankedAccount, SubjectHistory,
+    Transitions,
 };
 use crate::domain::filter::AccountScope;
 use crate::domain::matrix::Cell;
@@ -95,6 +96,25 @@ pub struct CellCountView {
     pub count: u64,
 }
 
+impl From<CellCount> for CellCountView {
+    fn from(c: CellCount) -> Self {
+        Self {
+            cell: c.cell,
+            count: c.count,
+        }
+    }
+}
+
+impl SnapshotQuery {
+    pub fn scope(&self) -> AccountScope {
+        AccountScope {
+            segment: self.segment.clone(),
+            owner: self.owner.clone(),
+            ..AccountScope::default()
+        }
+    }
+}
+
 /// Counts per cell and a page of the subjects, as of a time.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PortfolioView {
@@ -116,14 +136,7 @@ impl From<Portfolio> for PortfolioView {
             framework: p.matrix.framework,
             as_of: p.as_of,
             total: p.total,
-            cells: p
-                .counts
-                .into_iter()
-                .map(|c| CellCountView {
-                    cell: c.cell,
-                    count: c.count,
-                })
-                .collect(),
+            cells: p.counts.into_iter().map(Into::into).collect(),
             items: p.subjects.items.into_iter().map(Into::into).collect(),
             next_page_token: p.subjects.next_page_token,
         }
@@ -296,9 +309,10 @@ pub struct TransitionsQuery {
     pub owner: Option<String>,
 }
 
+/// The book as of an instant, narrowed to a segment or an owner.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ChartQuery {
+pub struct SnapshotQuery {
     /// Defaults to now. Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub as_of: Option<When>,
@@ -448,22 +462,17 @@ pub async fn movements(
 /// Every subject's current point on the matrix, for a QBR deck; no scripts or external assets.
 /// Any role.
 #[utoipa::path(get, path = "/v1/matrices/{key}/chart.svg", operation_id = "get_portfolio_chart", tag = "matrices",
-    params(("key" = String, Path, description = "e.g. readiness"), ChartQuery),
+    params(("key" = String, Path, description = "e.g. readiness"), SnapshotQuery),
     responses((status = 200, description = "An SVG image", body = String, content_type = "image/svg+xml"), ProblemResponses),
     security(("bearer" = [])))]
 pub async fn chart(
     State(app): State<App>,
     Caller(p): Caller,
     Path(key): Path<String>,
-    Query(q): Query<ChartQuery>,
+    Query(q): Query<SnapshotQuery>,
 ) -> Result<Response, Problem> {
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
     let chart = app
-        .portfolio_chart(&p, &key, q.as_of.map(|w| w.instant(p.zone)), &scope)
+        .portfolio_chart(&p, &key, q.as_of.map(|w| w.instant(p.zone)), &q.scope())
         .await?;
     let svg = crate::present::chart::svg(&chart);
     let mut res = svg.into_response();

@@ -5,6 +5,8 @@
 //! kept true on every insert and delete; "latest as of T" is then
 //! `assessed_at <= T < superseded_at`, one range of a covering index.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::{
     BoolExpressionMethods, ExpressionMethods, JoinOnDsl, NullableExpressionMethods,
@@ -15,10 +17,14 @@ use uuid::Uuid;
 
 use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
 use super::tx::in_tx;
-use super::{Page, Store, StoreError, Tx, from_micros, in_scope, parse_id, run_read, to_micros};
+use super::{
+    Page, Store, StoreError, Tx, from_micros, in_scope, of_accounts_in, parse_id, run_read,
+    to_micros,
+};
 use crate::domain::ExternalRef;
 use crate::domain::assessment::Assessment;
 use crate::domain::filter::{AccountScope, AssessmentFilter};
+use crate::domain::framework::Evaluation;
 use crate::domain::portfolio::Placement;
 
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
@@ -543,6 +549,40 @@ super::for_each_backend! {
             .collect()
     }
 
+    /// Each subject's latest evaluation on `framework` as of `as_of`, for the
+    /// accounts in `scope`: one read of the assessments up to then, keeping
+    /// the latest (by time, then id) per subject before parsing any result.
+    pub(crate) async fn latest_evaluations(
+        c: &mut Conn,
+        ws: Uuid,
+        framework: &str,
+        as_of: i64,
+        scope: &AccountScope,
+    ) -> Result<Vec<Evaluation>, StoreError> {
+        let q = t::table
+            .filter(t::workspace_id.eq(ws.to_string()))
+            .filter(t::framework.eq(framework))
+            .filter(t::assessed_at.le(as_of))
+            .select((t::account_id, t::stakeholder_id, t::assessed_at, t::id, t::results))
+            .into_boxed();
+        let rows: Vec<(String, Option<String>, i64, String, String)> =
+            of_accounts_in!(q, t::account_id, ws.to_string(), scope).load(c).await?;
+        let mut latest: HashMap<String, (i64, String, String)> = HashMap::new();
+        for (account, stakeholder, at, id, results) in rows {
+            let subject = stakeholder.unwrap_or(account);
+            match latest.get(&subject) {
+                Some((held_at, held_id, _)) if (*held_at, held_id) > (at, &id) => {}
+                _ => {
+                    latest.insert(subject, (at, id, results));
+                }
+            }
+        }
+        latest
+            .into_values()
+            .map(|(_, _, results)| Ok(serde_json::from_str(&results)?))
+            .collect()
+    }
+
     /// Every account in scope, by id.
     pub(crate) async fn accounts_in_scope(
         c: &mut Conn,
@@ -639,6 +679,19 @@ impl Store {
         matrices: &[String],
     ) -> Result<Vec<CurrentPoint>, StoreError> {
         run_read!(self, current_points(ws, matrices))
+    }
+
+    pub async fn latest_evaluations(
+        &self,
+        ws: Uuid,
+        framework: &str,
+        as_of: DateTime<Utc>,
+        scope: &AccountScope,
+    ) -> Result<Vec<Evaluation>, StoreError> {
+        run_read!(
+            self,
+            latest_evaluations(ws, framework, to_micros(as_of), scope)
+        )
     }
 
     pub async fn accounts_in_scope(

@@ -14,6 +14,7 @@ mod custom_frameworks;
 mod etags;
 mod events;
 mod exports;
+mod framework_portfolios;
 mod frameworks;
 mod grpc;
 mod imports;

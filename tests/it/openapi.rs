@@ -108,6 +108,10 @@ const PARITY: &[(&str, &str)] = &[
         "evaluate_framework",
         "csapi.v1.FrameworkService/EvaluateFramework",
     ),
+    (
+        "get_framework_portfolio",
+        "csapi.v1.FrameworkService/GetFrameworkPortfolio",
+    ),
     ("list_matrices", "csapi.v1.MatrixService/ListMatrices"),
     ("get_matrix", "csapi.v1.MatrixService/GetMatrix"),
     ("classify", "csapi.v1.MatrixService/Classify"),
