@@ -23,6 +23,7 @@ mod qbr_links;
 mod rate_limit;
 mod stakeholders;
 mod success_plans;
+mod success_reuses;
 mod successes;
 pub mod views;
 mod webhooks;

@@ -122,6 +122,8 @@ pub(super) struct Needs {
     expansion: bool,
     pub(super) plans: bool,
     successes: bool,
+    /// Successes achieved before the period count too: they may be reused in it.
+    reused: bool,
 }
 
 impl Needs {
@@ -133,6 +135,7 @@ impl Needs {
             expansion: false,
             plans: false,
             successes: false,
+            reused: false,
         };
         for m in metrics {
             match (m.source, Derivation::of(&m.key)) {
@@ -151,6 +154,10 @@ impl Needs {
                 (_, Some(Derivation::ExpansionReadiness)) => n.expansion = true,
                 (_, Some(Derivation::OutcomeAttainment)) => n.plans = true,
                 (_, Some(Derivation::SuccessesCaptured)) => n.successes = true,
+                (_, Some(Derivation::SuccessesReused)) => {
+                    n.successes = true;
+                    n.reused = true;
+                }
                 _ => {}
             }
         }
@@ -581,7 +588,7 @@ impl App {
         if needs.successes {
             let in_period = SuccessFilter {
                 accounts: scope.clone(),
-                achieved_from: Some(period.zone.day_of(period.start)),
+                achieved_from: (!needs.reused).then(|| period.zone.day_of(period.start)),
                 achieved_before: Some(period.zone.day_of(period.end)),
                 ..SuccessFilter::default()
             };

@@ -32,7 +32,7 @@ pub struct AssessedSuccess {
 
 impl AssessedSuccess {
     pub fn at(success: Success, as_of: NaiveDate) -> Self {
-        let (anatomy_score, missing) = success.fields.anatomy.score(as_of);
+        let (anatomy_score, missing) = success.score(as_of);
         Self {
             success,
             as_of,
@@ -86,6 +86,7 @@ impl App {
                 id: Uuid::now_v7(),
                 account_id,
                 fields,
+                reuses: Vec::new(),
                 version: 1,
                 created_at: at,
                 updated_at: at,
@@ -99,7 +100,11 @@ impl App {
         work.finish(result).await
     }
 
-    async fn stored_success(&self, p: &Principal, id: Uuid) -> Result<Success, AppError> {
+    pub(super) async fn stored_success(
+        &self,
+        p: &Principal,
+        id: Uuid,
+    ) -> Result<Success, AppError> {
         p.require_within_reach(Role::Read)?;
         let found = self.store.success(p.workspace_id, id).await?;
         p.reveal(found, |s| s.account_id, SUCCESS)
@@ -217,7 +222,7 @@ impl App {
 
 /// Records that a success was created (and captured) or changed, as a GET
 /// now returns it.
-async fn record_success(
+pub(super) async fn record_success(
     tx: &mut Tx,
     a: &AssessedSuccess,
     changes: &[Change],
@@ -234,7 +239,7 @@ async fn record_success(
 }
 
 /// The success, with its account locked until the unit of work ends.
-async fn locked_success(tx: &mut Tx, id: Uuid) -> Result<Success, AppError> {
+pub(super) async fn locked_success(tx: &mut Tx, id: Uuid) -> Result<Success, AppError> {
     let found = tx.success(id).await?;
     let current = found.ok_or(AppError::NotFound(SUCCESS))?;
     hold_account(tx, current.account_id).await?;

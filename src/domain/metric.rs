@@ -289,6 +289,8 @@ pub enum Derivation {
     OutcomeAttainment,
     /// Successes captured in the period (with success plans).
     SuccessesCaptured,
+    /// The account's successes reapplied (anywhere) in the period.
+    SuccessesReused,
 }
 
 impl Derivation {
@@ -301,6 +303,7 @@ impl Derivation {
             "expansion_readiness" => Self::ExpansionReadiness,
             "outcome_attainment" => Self::OutcomeAttainment,
             "successes_captured" => Self::SuccessesCaptured,
+            "successes_reused" => Self::SuccessesReused,
             _ => return None,
         })
     }

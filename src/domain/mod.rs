@@ -68,6 +68,7 @@ pub mod scale;
 pub mod stakeholder;
 pub mod success;
 pub mod success_plan;
+pub mod success_reuse;
 pub mod time;
 pub mod validation;
 pub mod webhook;

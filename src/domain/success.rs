@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::patch::{double_option, present, set};
 use super::success_plan::{MAX_NAME_LEN, MAX_PROSE_LEN};
+use super::success_reuse::RecordedReuse;
 use super::validation::{Invalid, check_text};
 
 /// A behaviour change counts as permanent once sustained this long.
@@ -240,9 +241,26 @@ pub struct Success {
     pub id: Uuid,
     pub account_id: Uuid,
     pub fields: SuccessFields,
+    /// Where it was reapplied, in the order recorded.
+    #[serde(default)]
+    pub reuses: Vec<RecordedReuse>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl Success {
+    /// Its anatomy at `as_of`, where a reuse recorded as applied by then
+    /// proves the `reuse` part as a described reuse scope does.
+    pub fn score(&self, as_of: NaiveDate) -> (u8, Vec<Part>) {
+        let (score, mut missing) = self.fields.anatomy.score(as_of);
+        let reused = self.reuses.iter().any(|r| r.applied_on <= as_of);
+        if reused && missing.contains(&Part::Reuse) {
+            missing.retain(|p| *p != Part::Reuse);
+            return (score + 1, missing);
+        }
+        (score, missing)
+    }
 }
 
 /// A new success, as a client writes it.

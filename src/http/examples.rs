@@ -220,5 +220,10 @@ examples! {
         "story": "The admins trained their own teams, so go-live came three weeks early.",
         "reuse": [{"scope": "company", "description": "The same rollout for the APAC teams"}]
     },
+    "record_success_reuse": crate::http::successes::ReuseInput = {
+        "account_ref": {"system": "salesforce", "id": "0015g00000AbC"}, "applied_on": "2026-09-15",
+        "outcome": "The APAC rollout went live in 35 days",
+        "result": {"baseline": 60, "target": 40, "value": 35}
+    },
     "update_workspace_settings": crate::http::metrics::SettingsPatch = {"fiscal_year_start_month": 4},
 }

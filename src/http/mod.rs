@@ -245,6 +245,8 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         ))
         .routes(routes!(successes::create, successes::list))
         .routes(routes!(successes::get, successes::patch, successes::delete))
+        .routes(routes!(successes::record_reuse, successes::list_reuses))
+        .routes(routes!(successes::delete_reuse))
         .routes(routes!(exports::export_accounts))
 }
 

@@ -3,18 +3,21 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::dto::Listing;
-use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, Query};
+use super::dto::{ExternalRefDto, Listing, PageQuery};
+use super::extract::{Caller, Checked, IfMatchHeader, Json, PathId, PathIds, Query};
 use super::problem::{Problem, ProblemResponses};
 use super::reply::{created, no_content, with_etag};
-pub use crate::app::views::SuccessView;
+pub use crate::app::views::{RecordedReuseView, SuccessView};
 use crate::app::{App, AssessedSuccess, PageRequest, SuccessQuery};
 use crate::domain::success::{Part, ReuseScope, SuccessDraft, SuccessPatch};
+use crate::domain::success_reuse::{ReuseDraft, ReuseResult};
 use crate::domain::time::When;
+use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 /// The use cases check these whole, with the plan they name.
 impl Checked for SuccessDraft {}
@@ -157,5 +160,108 @@ pub async fn delete(
     IfMatchHeader(if_match): IfMatchHeader,
 ) -> Result<Response, Problem> {
     app.delete_success(&p, id, &if_match).await?;
+    Ok(no_content())
+}
+
+/// Where a success was reapplied, as a client records it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReuseInput {
+    /// The account it was applied at (this success's, for another team, or another customer);
+    /// or name it by `account_ref`.
+    pub account_id: Option<Uuid>,
+    /// The account by its id in another system, instead of `account_id`.
+    pub account_ref: Option<ExternalRefDto>,
+    /// A plan of that account the reuse served.
+    pub plan_id: Option<Uuid>,
+    /// An objective of `plan_id`.
+    pub objective_id: Option<Uuid>,
+    /// Default today; not before the success's `achieved_on`, not in the future.
+    pub applied_on: Option<NaiveDate>,
+    /// What it achieved there.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"[^ \t\n\r\f\v]")]
+    pub outcome: String,
+    pub result: Option<ReuseResult>,
+}
+
+/// The use case checks the rest whole, against the success.
+impl Checked for ReuseInput {}
+
+impl TryFrom<ReuseInput> for ReuseDraft {
+    type Error = Invalid;
+
+    fn try_from(i: ReuseInput) -> Result<Self, Invalid> {
+        Ok(Self {
+            account: RecordKey::one_of(
+                i.account_ref.map(ExternalRef::from),
+                i.account_id,
+                ("account_ref", "account_id"),
+            )?,
+            plan_id: i.plan_id,
+            objective_id: i.objective_id,
+            applied_on: i.applied_on,
+            outcome: i.outcome,
+            result: i.result,
+        })
+    }
+}
+
+/// Record that a success was reapplied.
+///
+/// At an account — the success's own (another team) or another customer's, by id or by its
+/// id in your CRM — optionally for a plan objective there, with what it achieved and the
+/// numbers. The success's reuse count and list grow, and a recorded reuse proves its `reuse`
+/// part. Write role.
+#[utoipa::path(operation_id = "record_success_reuse", post, path = "/v1/successes/{id}/reuses", tag = "successes",
+    request_body = ReuseInput,
+    params(("id" = Uuid, Path, description = "The success"), ("Idempotency-Key" = Option<String>, Header, nullable = false, description = "Replays the first answer to a repeated POST", pattern = "^[!-~]{1,255}$")),
+    responses((status = 201, description = "Recorded", body = RecordedReuseView, headers(("Location" = String))), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn record_reuse(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    Json(input): Json<ReuseInput>,
+) -> Result<Response, Problem> {
+    let reuse = app.record_reuse(&p, id, input.try_into()?).await?;
+    let location = format!("/v1/successes/{id}/reuses/{}", reuse.id);
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(RecordedReuseView::from(reuse)),
+    )
+        .into_response())
+}
+
+/// List where a success was reapplied, in the order recorded.
+///
+/// Any role.
+#[utoipa::path(operation_id = "list_success_reuses", get, path = "/v1/successes/{id}/reuses", tag = "successes",
+    params(("id" = Uuid, Path, description = "The success"), PageQuery),
+    responses((status = 200, description = "A page of reuses", body = Listing<RecordedReuseView>), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn list_reuses(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathId(id): PathId,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Problem> {
+    let listed = app.success_reuses(&p, id, &q.into()).await?;
+    Ok(axum::Json(Listing::from_listed(listed, RecordedReuseView::from)).into_response())
+}
+
+/// Remove a recorded reuse.
+///
+/// Write role.
+#[utoipa::path(operation_id = "delete_success_reuse", delete, path = "/v1/successes/{id}/reuses/{reuse_id}", tag = "successes",
+    params(("id" = Uuid, Path, description = "The success"), ("reuse_id" = Uuid, Path)),
+    responses((status = 204, description = "Removed"), ProblemResponses),
+    security(("bearer" = [])))]
+pub async fn delete_reuse(
+    State(app): State<App>,
+    Caller(p): Caller,
+    PathIds([id, reuse_id]): PathIds<2>,
+) -> Result<Response, Problem> {
+    app.delete_reuse(&p, id, reuse_id).await?;
     Ok(no_content())
 }

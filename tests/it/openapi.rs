@@ -303,6 +303,18 @@ const PARITY: &[(&str, &str)] = &[
         "delete_success",
         "csapi.v1.SuccessPlanService/DeleteSuccess",
     ),
+    (
+        "record_success_reuse",
+        "csapi.v1.SuccessPlanService/RecordSuccessReuse",
+    ),
+    (
+        "list_success_reuses",
+        "csapi.v1.SuccessPlanService/ListSuccessReuses",
+    ),
+    (
+        "delete_success_reuse",
+        "csapi.v1.SuccessPlanService/DeleteSuccessReuse",
+    ),
 ];
 
 /// Operational endpoints with no gRPC twin (gRPC has its own health service).

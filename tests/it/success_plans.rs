@@ -743,3 +743,114 @@ on_both_backends! {
         assert_eq!(list().await, 2);
     }
 }
+
+on_both_backends! {
+    // Acme's win of 2026-02-01 is reapplied at Globex (named by its Salesforce
+    // id) on 2026-03-15 and at Acme itself, for its plan's first objective, on
+    // 2026-04-02: two reuses, one in Q1 and one in Q2, so successes_reused is
+    // 1 in each quarter, and the recorded reuse fills the anatomy's reuse part.
+    async fn reuses_of_a_win_are_recorded_counted_and_checked(app: &TestApp) {
+        let (acme, _, plan) = seed(app).await;
+        let globex = app.account(json!({"name": "Globex", "external_refs": [{"system": "salesforce", "id": "001G"}]})).await;
+        let globex = globex["id"].as_str().unwrap();
+        let (status, w) = app.send(ADMIN_KEY, Method::POST, "/v1/successes", Some(json!({"account_id": acme, "title": "Live in 40 days", "achieved_on": "2026-02-01"}))).await;
+        assert_eq!(status, 201, "{w}");
+        assert_eq!((&w["reuse_count"], &w["reuses"], &w["missing"][2]), (&json!(0), &json!([]), &json!("reuse")));
+        let id = w["id"].as_str().unwrap();
+        let reuses = format!("/v1/successes/{id}/reuses");
+        let at_globex = json!({"account_ref": {"system": "salesforce", "id": "001G"}, "applied_on": "2026-03-15",
+            "outcome": "APAC live in 35 days", "result": {"baseline": 60, "target": 40, "value": 35}});
+        let res = app.req(Method::POST, &reuses).json(&at_globex).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let location = res.headers()["location"].to_str().unwrap().to_owned();
+        let first: Value = res.json().await.unwrap();
+        assert_eq!(location, format!("{reuses}/{}", first["id"].as_str().unwrap()));
+        assert_eq!((&first["account_id"], &first["applied_on"], &first["result"]), (&json!(globex), &json!("2026-03-15"), &json!({"baseline": 60.0, "target": 40.0, "value": 35.0})));
+        let objective = &plan["objectives"][0]["id"];
+        let (status, second) = app.send(ADMIN_KEY, Method::POST, &reuses, Some(json!({"account_id": acme, "plan_id": plan["id"], "objective_id": objective,
+            "applied_on": "2026-04-02", "outcome": "Finance team onboarded the same way"}))).await;
+        assert_eq!(status, 201, "{second}");
+        assert_eq!((&second["plan_id"], &second["result"]), (&plan["id"], &Value::Null));
+
+        let (_, s) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}?as_of=2026-03-20"), None).await;
+        assert_eq!((&s["reuse_count"], &s["reuses"][0]["id"], &s["reuses"][1]["id"], &s["etag"]), (&json!(2), &first["id"], &second["id"], &json!("\"3\"")));
+        assert!(!s["missing"].as_array().unwrap().contains(&json!("reuse")), "{s}");
+        let (_, before) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}?as_of=2026-03-01"), None).await;
+        assert!(before["missing"].as_array().unwrap().contains(&json!("reuse")), "not yet reused then");
+
+        let (_, page) = app.send(ADMIN_KEY, Method::GET, &format!("{reuses}?page_size=1"), None).await;
+        assert_eq!(page["items"][0]["id"], first["id"]);
+        let token = page["next_page_token"].as_str().unwrap();
+        let (_, rest) = app.send(ADMIN_KEY, Method::GET, &format!("{reuses}?page_size=1&page_token={token}"), None).await;
+        assert_eq!((&rest["items"][0]["id"], &rest["next_page_token"]), (&second["id"], &Value::Null));
+
+        for (quarter, reused) in [("2026-Q1", 1.0), ("2026-Q2", 1.0), ("2025-Q4", 0.0)] {
+            let (_, q) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/accounts/{acme}/qbr?metric_set=qbr_future&quarter={quarter}"), None).await;
+            let m = q["sections"][0]["metrics"].as_array().unwrap().iter().find(|m| m["metric"] == "successes_reused").unwrap().clone();
+            assert_eq!(m["value"].as_f64(), Some(reused), "{quarter}: {m}");
+        }
+
+        // Bad reuses name every bad field and change nothing.
+        let sorted = |p: &Value| { let mut f = problem_fields(p); f.sort(); f };
+        let (status, p) = app.send(ADMIN_KEY, Method::POST, &reuses, Some(json!({"account_ref": {"system": "salesforce", "id": "nope"},
+            "objective_id": objective, "applied_on": "2026-01-31", "outcome": " "}))).await;
+        assert_eq!((status, sorted(&p)), (422, vec!["account_ref".to_owned(), "applied_on".into(), "outcome".into(), "plan_id".into()]), "{p}");
+        let (status, p) = app.send(ADMIN_KEY, Method::POST, &reuses, Some(json!({"account_id": globex, "plan_id": plan["id"], "outcome": "x", "applied_on": "2099-01-01"}))).await;
+        assert_eq!((status, sorted(&p)), (422, vec!["applied_on".to_owned(), "plan_id".into()]), "{p}");
+        let (status, p) = app.send(ADMIN_KEY, Method::POST, &reuses, Some(json!({"account_id": globex, "account_ref": {"system": "salesforce", "id": "001G"}, "outcome": "x"}))).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["account_ref".to_owned()]), "{p}");
+        let (status, _) = app.send(ADMIN_KEY, Method::POST, &format!("/v1/successes/{}/reuses", uuid::Uuid::now_v7()), Some(json!({"account_id": globex, "outcome": "x"}))).await;
+        assert_eq!(status, 404);
+        let (_, s) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}"), None).await;
+        assert_eq!((&s["reuse_count"], &s["etag"]), (&json!(2), &json!("\"3\"")));
+
+        // gRPC: record, list, delete.
+        let mut c = csapi::grpc::pb::success_plan_service_client::SuccessPlanServiceClient::new(app.channel().await);
+        let made = c.record_success_reuse(authed(ADMIN_KEY, pb::RecordSuccessReuseRequest {
+            success_id: id.into(),
+            reuse: Some(pb::RecordedReuse { applied_on: Some("2026-05-01".into()), outcome: "EMEA too".into(), ..Default::default() }),
+            account_ref: Some(pb::ExternalRef { system: "salesforce".into(), id: "001G".into() }),
+        })).await.unwrap().into_inner();
+        assert_eq!((made.account_id.as_str(), made.applied_on.as_deref()), (globex, Some("2026-05-01")));
+        let bad = c.record_success_reuse(authed(ADMIN_KEY, pb::RecordSuccessReuseRequest {
+            success_id: id.into(),
+            reuse: Some(pb::RecordedReuse { account_id: globex.into(), applied_on: Some("2026-01-01".into()), ..Default::default() }),
+            account_ref: None,
+        })).await.unwrap_err();
+        assert_eq!(bad.code(), tonic::Code::InvalidArgument);
+        for field in ["reuse.applied_on", "reuse.outcome"] {
+            assert!(bad.message().contains(field), "{field} in {}", bad.message());
+        }
+        let listed = c.list_success_reuses(authed(ADMIN_KEY, pb::ListSuccessReusesRequest { success_id: id.into(), ..Default::default() })).await.unwrap().into_inner();
+        assert_eq!(listed.items.iter().map(|r| r.outcome.as_str()).collect::<Vec<_>>(), ["APAC live in 35 days", "Finance team onboarded the same way", "EMEA too"]);
+        c.delete_success_reuse(authed(ADMIN_KEY, pb::DeleteSuccessReuseRequest { success_id: id.into(), reuse_id: made.id.clone() })).await.unwrap();
+        let gone = c.delete_success_reuse(authed(ADMIN_KEY, pb::DeleteSuccessReuseRequest { success_id: id.into(), reuse_id: made.id })).await.unwrap_err();
+        assert_eq!(gone.code(), tonic::Code::NotFound);
+
+        // Parallel records of reuses of one win each land, one version apiece.
+        let sends = (0..6).map(|i| {
+            let body = json!({"account_id": globex, "applied_on": "2026-06-01", "outcome": format!("parallel {i}")});
+            let path = reuses.clone();
+            async move { app.send(ADMIN_KEY, Method::POST, &path, Some(body)).await.0 }
+        });
+        for status in futures_util::future::join_all(sends).await {
+            assert_eq!(status, 201);
+        }
+        let (_, s) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}"), None).await;
+        assert_eq!((&s["reuse_count"], &s["etag"]), (&json!(8), &json!("\"11\"")), "2 + 6 reuses; 1 + 2 + 1 + 1 + 6 versions");
+        let parallel: Vec<String> = s["reuses"].as_array().unwrap().iter().filter_map(|r| r["outcome"].as_str().filter(|o| o.starts_with("parallel")).map(String::from)).collect();
+        assert_eq!(parallel.len(), 6);
+        for r in s["reuses"].as_array().unwrap().iter().filter(|r| r["outcome"].as_str().unwrap().starts_with("parallel")) {
+            let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("{reuses}/{}", r["id"].as_str().unwrap()), None).await;
+            assert_eq!(status, 204);
+        }
+
+        // REST delete; the success shows one reuse left.
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("{reuses}/{}", first["id"].as_str().unwrap()), None).await;
+        assert_eq!(status, 204);
+        let (_, s) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/successes/{id}"), None).await;
+        assert_eq!((&s["reuse_count"], &s["reuses"][0]["id"]), (&json!(1), &second["id"]));
+        let got = c.get_success(authed(ADMIN_KEY, pb::GetSuccessRequest { id: id.into(), as_of: None })).await.unwrap().into_inner();
+        assert_eq!((got.reuse_count, got.reuses[0].id.as_str()), (1, second["id"].as_str().unwrap()));
+    }
+}

@@ -25,7 +25,7 @@ pub use exports::{
 };
 pub use plans::{PlanView, ProgressSummary, TemplateView};
 pub use qbr_links::QbrLinkView;
-pub use successes::SuccessView;
+pub use successes::{RecordedReuseView, SuccessView};
 
 use super::etag_of;
 use crate::domain::attributes::Attributes as Object;

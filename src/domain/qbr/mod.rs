@@ -271,6 +271,11 @@ impl AccountRecord {
                 .iter()
                 .filter(|s| period.holds_day(s.fields.achieved_on))
                 .count() as f64),
+            Derivation::SuccessesReused => Ok(self
+                .successes
+                .iter()
+                .filter(|s| s.reuses.iter().any(|r| period.holds_day(r.applied_on)))
+                .count() as f64),
         }
     }
 

@@ -24,6 +24,7 @@
 use super::*;
 use crate::domain::builtin;
 use crate::domain::quarter::FiscalCalendar;
+use crate::domain::success_reuse::RecordedReuse;
 use chrono::TimeZone;
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32, s: u32) -> DateTime<Utc> {
@@ -376,22 +377,44 @@ fn outcome_attainment_and_successes_captured() {
             "logins".to_owned(),
             vec![(day(2026, 9, 15), 40.0), (day(2026, 10, 5), 90.0)],
         )]),
-        successes: [date(2026, 7, 1), date(2026, 9, 30), date(2026, 10, 1)]
-            .map(|achieved_on| Success {
-                id: Uuid::now_v7(),
-                account_id: Uuid::nil(),
-                fields: SuccessFields {
-                    title: "win".into(),
+        // The first win reapplied in August and twice in October, the
+        // second once in October, the third never.
+        successes: [
+            (
+                date(2026, 7, 1),
+                &[(2026, 8, 15), (2026, 10, 3), (2026, 10, 20)][..],
+            ),
+            (date(2026, 9, 30), &[(2026, 10, 10)][..]),
+            (date(2026, 10, 1), &[][..]),
+        ]
+        .map(|(achieved_on, reused)| Success {
+            id: Uuid::now_v7(),
+            account_id: Uuid::nil(),
+            fields: SuccessFields {
+                title: "win".into(),
+                plan_id: None,
+                objective_id: None,
+                achieved_on,
+                anatomy: Anatomy::default(),
+            },
+            reuses: reused
+                .iter()
+                .map(|&(y, m, d)| RecordedReuse {
+                    id: Uuid::now_v7(),
+                    account_id: Uuid::nil(),
                     plan_id: None,
                     objective_id: None,
-                    achieved_on,
-                    anatomy: Anatomy::default(),
-                },
-                version: 1,
-                created_at: day(2026, 10, 2),
-                updated_at: day(2026, 10, 2),
-            })
-            .to_vec(),
+                    applied_on: date(y, m, d),
+                    outcome: "again".into(),
+                    result: None,
+                    recorded_at: day(2026, 10, 21),
+                })
+                .collect(),
+            version: 1,
+            created_at: day(2026, 10, 2),
+            updated_at: day(2026, 10, 2),
+        })
+        .to_vec(),
         ..AccountRecord::default()
     };
     let midnight = |y, m, d| at(y, m, d, 0, 0, 0);
@@ -412,6 +435,9 @@ fn outcome_attainment_and_successes_captured() {
     assert!(close(read("outcome_attainment", q4).ok(), 35.0));
     assert_eq!(read("successes_captured", q3), Ok(2.0));
     assert_eq!(read("successes_captured", q4), Ok(1.0));
+    // Reused wins count once each, whenever they were achieved.
+    assert_eq!(read("successes_reused", q3), Ok(1.0));
+    assert_eq!(read("successes_reused", q4), Ok(2.0));
     let before = Period {
         start: midnight(2026, 4, 1),
         end: midnight(2026, 7, 1),

@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use tonic::Status;
 use uuid::Uuid;
 
-use super::super::convert::{mask_paths, parse_date, parse_id, parse_opt, unknown_path};
+use super::super::convert::{
+    mask_paths, parse_date, parse_id, parse_opt, ref_from_pb, unknown_path,
+};
 use super::super::pb;
 use super::super::status::invalid_argument as invalid;
-use crate::domain::Invalid;
 use crate::domain::success::{
     Measurable, Outcome, Permanence, Reuse, ReuseScope, SuccessDraft, SuccessPatch,
 };
@@ -20,6 +21,8 @@ use crate::domain::success_plan::{
     KpiDraft, KpiPatch, MilestoneDraft, MilestonePatch, NewPlan, ObjectiveDraft, ObjectivePatch,
     PlanPatch, TemplateFields, TemplateKpi, TemplateMilestone, TemplateObjective, TemplatePatch,
 };
+use crate::domain::success_reuse::{ReuseDraft, ReuseResult};
+use crate::domain::{Invalid, RecordKey};
 
 /// Why a required field was left out, or cleared through a mask.
 const REQUIRED: &str = "is required";
@@ -193,6 +196,34 @@ pub(super) fn success_draft(e: &mut Invalid, here: &str, s: pb::Success) -> Succ
         reuse: Some(each(e, at(here, "reuse"), s.reuse, reuse)),
         measurable: s.measurable.map(|m| measurable(e, here, m)),
         permanence: s.permanence.map(|p| permanence(e, here, p)),
+    }
+}
+
+/// A reuse from a request: the account by `reuse.account_id` or `account_ref`.
+pub(super) fn reuse_draft(e: &mut Invalid, m: pb::RecordSuccessReuseRequest) -> ReuseDraft {
+    let r = m.reuse.unwrap_or_default();
+    let account_id = (!r.account_id.is_empty() || m.account_ref.is_none())
+        .then(|| parse_id(e, "reuse.account_id", &r.account_id));
+    let account = RecordKey::one_of(
+        m.account_ref.map(ref_from_pb),
+        account_id,
+        ("account_ref", "reuse.account_id"),
+    )
+    .unwrap_or_else(|bad| {
+        e.0.extend(bad.0);
+        RecordKey::Id(Uuid::nil())
+    });
+    ReuseDraft {
+        account,
+        plan_id: opt_id(e, "reuse.plan_id".into(), r.plan_id),
+        objective_id: opt_id(e, "reuse.objective_id".into(), r.objective_id),
+        applied_on: date(e, "reuse.applied_on".into(), r.applied_on),
+        outcome: r.outcome,
+        result: r.result.map(|x| ReuseResult {
+            baseline: x.baseline,
+            target: x.target,
+            value: x.value,
+        }),
     }
 }
 

@@ -14,6 +14,7 @@ use crate::domain::success_plan::{
     Kpi as DomainKpi, Milestone as DomainMilestone, Objective as DomainObjective, PlanTemplate,
     TemplateFields,
 };
+use crate::domain::success_reuse::RecordedReuse;
 
 /// A use case's error, its bad fields named under the request field that carried them.
 pub(super) fn status_under(prefix: &'static str) -> impl Fn(AppError) -> Status {
@@ -244,6 +245,46 @@ pub(in crate::grpc) fn success_to_pb(a: AssessedSuccess) -> pb::Success {
         created_at: Some(timestamp(s.created_at)),
         updated_at: Some(timestamp(s.updated_at)),
         etag: etag_of(s.version),
+        reuse_count: u32::try_from(s.reuses.len()).unwrap_or(u32::MAX),
+        reuses: s.reuses.into_iter().map(recorded_reuse_to_pb).collect(),
+    }
+}
+
+pub(super) fn recorded_reuse_to_pb(r: RecordedReuse) -> pb::RecordedReuse {
+    pb::RecordedReuse {
+        id: r.id.to_string(),
+        account_id: r.account_id.to_string(),
+        plan_id: r.plan_id.map(|i| i.to_string()),
+        objective_id: r.objective_id.map(|i| i.to_string()),
+        applied_on: Some(date(r.applied_on)),
+        outcome: r.outcome,
+        result: r.result.map(|x| pb::ReuseResult {
+            baseline: x.baseline,
+            target: x.target,
+            value: x.value,
+        }),
+        recorded_at: Some(timestamp(r.recorded_at)),
+    }
+}
+
+/// A reuse's field errors as the request carries them: under `reuse.`, but
+/// for the account ref beside it and the success itself.
+pub(super) fn reuse_status(e: AppError) -> Status {
+    match e {
+        AppError::Invalid(bad) => {
+            let mut out = Invalid::default();
+            for f in bad.0 {
+                let beside = f.field.starts_with("account_ref") || f.field == "success";
+                let field = if beside {
+                    f.field
+                } else {
+                    format!("reuse.{}", f.field)
+                };
+                out.push(field, f.message);
+            }
+            invalid(out)
+        }
+        other => status_of(other),
     }
 }
 

@@ -587,4 +587,44 @@ impl SuccessPlanService for SuccessPlanGrpc {
             done.map_err(status_of)
         })
     }
+
+    async fn record_success_reuse(
+        &self,
+        req: Request<RecordSuccessReuseRequest>,
+    ) -> Result<Response<pb::RecordedReuse>, Status> {
+        call!(self.0, "RecordSuccessReuse", req, |p, m| {
+            let success = id("success_id", &m.success_id)?;
+            let draft = read(|e| reuse_draft(e, m))?;
+            let r = self.0.app.record_reuse(&p, success, draft).await;
+            r.map(recorded_reuse_to_pb).map_err(reuse_status)
+        })
+    }
+
+    async fn list_success_reuses(
+        &self,
+        req: Request<ListSuccessReusesRequest>,
+    ) -> Result<Response<ListSuccessReusesResponse>, Status> {
+        call!(self.0, "ListSuccessReuses", req, |p, m| {
+            let success = id("success_id", &m.success_id)?;
+            let page = convert::page(m.page_size, m.page_token);
+            let listed = self.0.app.success_reuses(&p, success, &page).await;
+            listed
+                .map(|l| ListSuccessReusesResponse {
+                    items: l.items.into_iter().map(recorded_reuse_to_pb).collect(),
+                    next_page_token: l.next_page_token.unwrap_or_default(),
+                })
+                .map_err(status_of)
+        })
+    }
+
+    async fn delete_success_reuse(
+        &self,
+        req: Request<DeleteSuccessReuseRequest>,
+    ) -> Result<Response<()>, Status> {
+        call!(self.0, "DeleteSuccessReuse", req, |p, m| {
+            let [success, reuse] = ids([("success_id", &m.success_id), ("reuse_id", &m.reuse_id)])?;
+            let done = self.0.app.delete_reuse(&p, success, reuse).await;
+            done.map_err(status_of)
+        })
+    }
 }

@@ -27,7 +27,7 @@ use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
     account, api_key, equation, framework, hierarchy, matrix, metric, metric_set, prioritization,
-    qbr, scale, stakeholder, success, success_plan,
+    qbr, scale, stakeholder, success, success_plan, success_reuse,
 };
 
 /// Gives each domain type (left) the schema and name of its twin (right).
@@ -150,6 +150,7 @@ twin!(
     success::Permanence => successes::Permanence,
     success::SuccessDraft => successes::SuccessDraft,
     success::SuccessPatch => successes::SuccessPatch,
+    success_reuse::ReuseResult => successes::ReuseResult,
 );
 
 #[cfg(test)]
@@ -257,6 +258,7 @@ mod tests {
             success::Permanence,
             success::SuccessDraft,
             success::SuccessPatch,
+            success_reuse::ReuseResult,
         );
     }
 

@@ -52,6 +52,16 @@ pub(super) struct Permanence {
     sustained_since: NaiveDate,
 }
 
+/// The numbers a reuse reached where it was applied.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ReuseResult {
+    baseline: f64,
+    /// What was aimed for there, if anything.
+    target: Option<f64>,
+    value: f64,
+}
+
 /// A new success, as a client writes it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
