@@ -18,6 +18,7 @@ use crate::domain::metric::MetricDefinition;
 use crate::domain::metric_set::{Health, MetricSet};
 use crate::domain::qbr::{Classified, Period, set_health};
 use crate::domain::quarter::Quarter;
+use crate::domain::stakeholder::Influence;
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
 use crate::store::assessments::AccountBrief;
@@ -43,6 +44,7 @@ pub struct ExportPlan {
     needs: Needs,
     pub quarter: Quarter,
     period: Period,
+    influence: Influence,
 }
 
 /// One account of an export.
@@ -101,7 +103,7 @@ impl App {
                 .filter_map(|m| defs.get(&m.metric)),
         );
         needs.plans = true;
-        let cal = self.fiscal_calendar(p).await?;
+        let (cal, influence) = self.reading(p).await?;
         let quarter = cal.containing(now());
         Ok(ExportPlan {
             scope,
@@ -118,6 +120,7 @@ impl App {
             defs,
             quarter,
             period: quarter_period(cal, quarter),
+            influence,
         })
     }
 
@@ -148,7 +151,13 @@ impl App {
         let scope = plan.scope.page(after, last.id);
         let briefs = accounts.iter().map(AccountBrief::of).collect();
         let book = self
-            .portfolio_records(p, briefs, &plan.needs, &scope, plan.period)
+            .portfolio_records(
+                p,
+                briefs,
+                &plan.needs,
+                &scope,
+                (plan.period, plan.influence),
+            )
             .await?;
         let at = now();
         let matrices: Vec<&str> = plan.matrices.iter().map(String::as_str).collect();

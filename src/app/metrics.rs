@@ -13,6 +13,7 @@ use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::stakeholder::{Influence, InfluenceChange};
 use crate::domain::time::Zone;
 use crate::domain::{Invalid, Role};
 use crate::store::definitions::{Kind, Versioned};
@@ -54,7 +55,7 @@ impl Catalogued for MetricSet {
 
 /// Settings that shape how a workspace's numbers are read, and how fast its
 /// keys may call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WorkspaceSettings {
     /// 1 (January) to 12: quarters are counted from this month.
     pub fiscal_year_start_month: u32,
@@ -62,37 +63,44 @@ pub struct WorkspaceSettings {
     pub time_zone: Zone,
     /// All its keys' requests together, in place of the replica's default.
     pub rate_limit: Option<RateLimit>,
+    /// How much each stakeholder's view weighs in alignment.
+    pub influence: Influence,
     /// The settings' version, their ETag.
     pub version: i64,
 }
 
 /// A change of settings: `None` keeps a setting, `rate_limit: Some(None)`
 /// clears the workspace's own limit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SettingsChange {
     pub fiscal_year_start_month: Option<i64>,
     pub time_zone: Option<String>,
     pub rate_limit: Option<Option<String>>,
+    pub influence: InfluenceChange,
 }
 
 impl WorkspaceSettings {
-    fn stored((month, rate_limit, version, zone): StoredSettings) -> Self {
+    fn stored((month, rate_limit, version, zone, influence): StoredSettings) -> Self {
         let calendar = stored_calendar(month, &zone);
         Self {
             fiscal_year_start_month: calendar.start_month(),
             time_zone: calendar.zone(),
             rate_limit: rate_limit.and_then(|l| l.parse().ok()),
+            influence: stored_influence(influence.as_deref()),
             version,
         }
     }
 
-    /// As stored: (fiscal_year_start_month, rate_limit, version, time_zone).
+    /// As stored; the built-in influence is stored as none, so a later
+    /// change of the built-in reaches every workspace that kept it.
     fn to_stored(self) -> StoredSettings {
         (
             self.fiscal_year_start_month as i32,
             self.rate_limit.map(|l| l.to_string()),
             self.version,
             self.time_zone.to_string(),
+            (self.influence != Influence::default())
+                .then(|| serde_json::to_string(&self.influence).unwrap_or_default()),
         )
     }
 
@@ -119,6 +127,10 @@ impl WorkspaceSettings {
                 Ok(limit) => next.rate_limit = Some(limit),
                 Err(why) => e.push("rate_limit", why),
             },
+        }
+        match self.influence.changed(change.influence, "influence") {
+            Ok(influence) => next.influence = influence,
+            Err(bad) => e.0.extend(bad.0),
         }
         e.into_result().map(|()| next)
     }
@@ -314,10 +326,26 @@ impl App {
         Ok(settings)
     }
 
-    pub(super) async fn fiscal_calendar(&self, p: &Principal) -> Result<FiscalCalendar, AppError> {
-        let (month, zone) = self.store.calendar(p.workspace_id).await?;
-        Ok(stored_calendar(month, &zone))
+    /// What reads of the workspace's numbers follow: its fiscal calendar and
+    /// its stakeholders' influence weights.
+    pub(super) async fn reading(
+        &self,
+        p: &Principal,
+    ) -> Result<(FiscalCalendar, Influence), AppError> {
+        let (month, zone, influence) = self.store.reading(p.workspace_id).await?;
+        Ok((
+            stored_calendar(month, &zone),
+            stored_influence(influence.as_deref()),
+        ))
     }
+}
+
+/// The weights stored settings hold; none, or a value no longer valid, reads
+/// as the built-in.
+fn stored_influence(stored: Option<&str>) -> Influence {
+    stored
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default()
 }
 
 /// The calendar stored settings describe; a value no longer valid reads as

@@ -22,6 +22,7 @@ use crate::domain::qbr::{
     EXPANSION_FRAMEWORK, Period, READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
+use crate::domain::stakeholder::Influence;
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
 use crate::store::Page;
@@ -230,13 +231,14 @@ impl App {
         p: &Principal,
         account: &Account,
         needs: &Needs,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        influence: Influence,
     ) -> Result<AccountRecord, AppError> {
         let ws = p.workspace_id;
         let mut record = AccountRecord {
             customer_since: account.fields.customer_since,
             original_arr: account.fields.original_arr,
+            influence,
             ..AccountRecord::default()
         };
         if !needs.observed.is_empty() {
@@ -319,7 +321,7 @@ impl App {
         let account = self.account(p, account_id).await?;
         let set = sets.remove(0);
         let as_of = as_of.unwrap_or_else(now);
-        let cal = self.fiscal_calendar(p).await?;
+        let (cal, influence) = self.reading(p).await?;
         let quarter = cal.containing(as_of);
         if !YEARS.contains(&quarter.year) {
             return Err(Invalid::single("as_of", YEARS_MESSAGE).into());
@@ -330,7 +332,7 @@ impl App {
         let compared_with = comparison.previous(previous);
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let record = self
-            .account_record(p, &account, &needs, previous.start, period.end)
+            .account_record(p, &account, &needs, (previous.start, period.end), influence)
             .await?;
         let periods = [(quarter.previous(), previous), (quarter, period)];
         let review = review(&set, &defs, &record, &periods, comparison);
@@ -364,7 +366,7 @@ impl App {
             (None, Some(_)) => Audience::Customer,
             (None, None) => Audience::Team,
         };
-        let cal = self.fiscal_calendar(p).await?;
+        let (cal, influence) = self.reading(p).await?;
         let field = if set_keys.len() == 1 {
             "metric_set"
         } else {
@@ -402,7 +404,13 @@ impl App {
         needs.plans = true;
         needs.successes = true;
         let record = self
-            .account_record(p, &account, &needs, periods[0].1.start, period.end)
+            .account_record(
+                p,
+                &account,
+                &needs,
+                (periods[0].1.start, period.end),
+                influence,
+            )
             .await?;
         let sections = sets
             .iter()
@@ -469,7 +477,7 @@ impl App {
         p.require_within_reach(Role::Read)?;
         let scope = &p.narrow(scope.clone());
         let (page, size) = page.resolve()?;
-        let cal = self.fiscal_calendar(p).await?;
+        let (cal, influence) = self.reading(p).await?;
         let quarter = parse_quarter(quarter, cal)?;
         if !is_key(set_key) {
             // A path names a resource: one that cannot exist is not found.
@@ -483,7 +491,7 @@ impl App {
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
         let book = self
-            .portfolio_records(p, accounts, &needs, scope, period)
+            .portfolio_records(p, accounts, &needs, scope, (period, influence))
             .await?;
         // A whole book's health is CPU work: off the async workers.
         let (set, rows) = tokio::task::spawn_blocking(move || {
@@ -519,12 +527,12 @@ impl App {
         accounts: Vec<AccountBrief>,
         needs: &Needs,
         scope: &AccountScope,
-        period: Period,
+        (period, influence): (Period, Influence),
     ) -> Result<Book, AppError> {
         let ws = p.workspace_id;
         let last = period.end - Duration::microseconds(1);
         let in_scope = Accounts::InScope(scope);
-        let mut book = Book::of(accounts);
+        let mut book = Book::of(accounts, influence);
         if !needs.observed.is_empty() {
             let levels = self
                 .store
@@ -610,7 +618,7 @@ pub(super) struct Book {
 }
 
 impl Book {
-    fn of(accounts: Vec<AccountBrief>) -> Self {
+    fn of(accounts: Vec<AccountBrief>, influence: Influence) -> Self {
         let index = accounts
             .iter()
             .enumerate()
@@ -621,6 +629,7 @@ impl Book {
             .map(|a| AccountRecord {
                 customer_since: a.customer_since,
                 original_arr: a.original_arr,
+                influence,
                 ..AccountRecord::default()
             })
             .collect();

@@ -23,7 +23,7 @@ str_enum! {
 /// How much each stakeholder's view counts where a team's alignment is
 /// summed up: the people who sign and sponsor weigh most, and taking part in
 /// the purchase adds to anyone's weight.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Influence {
     /// The economic buyer (`decision_maker`) and the executive sponsor.
     pub buyer_and_sponsor: f64,
@@ -45,7 +45,57 @@ impl Default for Influence {
     }
 }
 
+/// The largest weight or multiplier a workspace may set: enough to let one
+/// role outweigh a room, small enough that no sum overflows meaning.
+pub const MAX_INFLUENCE: f64 = 100.0;
+
+/// A change of influence weights: each one given replaces its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct InfluenceChange {
+    pub buyer_and_sponsor: Option<f64>,
+    pub champion: Option<f64>,
+    pub others: Option<f64>,
+    pub purchase_multiplier: Option<f64>,
+}
+
 impl Influence {
+    /// These weights with `change` applied; each weight must be above 0 and
+    /// at most [`MAX_INFLUENCE`], and the multiplier at least 1 (taking part
+    /// in the purchase never lessens a voice). Errors are named under `at`.
+    pub fn changed(self, change: InfluenceChange, at: &str) -> Result<Self, Invalid> {
+        let mut e = Invalid::default();
+        let mut next = self;
+        for (field, slot, asked, least) in [
+            (
+                "buyer_and_sponsor",
+                &mut next.buyer_and_sponsor,
+                change.buyer_and_sponsor,
+                None,
+            ),
+            ("champion", &mut next.champion, change.champion, None),
+            ("others", &mut next.others, change.others, None),
+            (
+                "purchase_multiplier",
+                &mut next.purchase_multiplier,
+                change.purchase_multiplier,
+                Some(1.0),
+            ),
+        ] {
+            let Some(v) = asked else { continue };
+            let fits = v.is_finite() && v <= MAX_INFLUENCE && least.map_or(v > 0.0, |l| v >= l);
+            if fits {
+                *slot = v;
+            } else {
+                let floor = least.map_or("above 0".to_owned(), |l| format!("at least {l}"));
+                e.push(
+                    format!("{at}.{field}"),
+                    format!("must be {floor} and at most {MAX_INFLUENCE}"),
+                );
+            }
+        }
+        e.into_result().map(|()| next)
+    }
+
     /// The weight of a stakeholder with this role and part in the purchase.
     pub fn weight(&self, role: Option<StakeholderRole>, involved_in_purchase: bool) -> f64 {
         let base = match role {
@@ -181,6 +231,34 @@ impl StakeholderPatch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn influence_changes_one_weight_at_a_time_within_bounds() {
+        let change = InfluenceChange {
+            champion: Some(4.0),
+            ..InfluenceChange::default()
+        };
+        let next = Influence::default().changed(change, "influence").unwrap();
+        assert_eq!((next.champion, next.buyer_and_sponsor), (4.0, 3.0));
+        let bad = InfluenceChange {
+            buyer_and_sponsor: Some(0.0),
+            others: Some(f64::NAN),
+            purchase_multiplier: Some(0.5),
+            champion: Some(101.0),
+        };
+        assert_eq!(
+            Influence::default()
+                .changed(bad, "influence")
+                .unwrap_err()
+                .fields(),
+            [
+                "influence.buyer_and_sponsor",
+                "influence.champion",
+                "influence.others",
+                "influence.purchase_multiplier"
+            ]
+        );
+    }
 
     #[test]
     fn buyers_and_sponsors_weigh_most_and_the_purchase_adds_half() {

@@ -21,6 +21,7 @@ use crate::domain::metric::{
 };
 use crate::domain::metric_set::{MetricSet as DomainSet, SetMetric as DomainSetMetric};
 use crate::domain::observation::{AccountKey, ObservationDraft, check_metric_key};
+use crate::domain::stakeholder::InfluenceChange;
 use crate::domain::{ExternalRef, Invalid};
 
 pub struct MetricGrpc(pub GrpcState);
@@ -425,6 +426,12 @@ fn settings_to_pb(s: AppSettings) -> pb::WorkspaceSettings {
         rate_limit: s.rate_limit.map(|l| l.to_string()),
         time_zone: s.time_zone.to_string(),
         etag: etag_of(s.version),
+        influence: Some(pb::InfluenceWeights {
+            buyer_and_sponsor: Some(s.influence.buyer_and_sponsor),
+            champion: Some(s.influence.champion),
+            others: Some(s.influence.others),
+            purchase_multiplier: Some(s.influence.purchase_multiplier),
+        }),
     }
 }
 
@@ -462,6 +469,7 @@ impl WorkspaceService for WorkspaceGrpc {
                     ),
                     ("rate_limit", settings.rate_limit.is_some()),
                     ("time_zone", !settings.time_zone.is_empty()),
+                    ("influence", settings.influence.is_some()),
                 ],
             );
             for path in paths {
@@ -472,6 +480,15 @@ impl WorkspaceService for WorkspaceGrpc {
                     }
                     "rate_limit" => change.rate_limit = Some(settings.rate_limit.clone()),
                     "time_zone" => change.time_zone = Some(settings.time_zone.clone()),
+                    "influence" => {
+                        let w = settings.influence.unwrap_or_default();
+                        change.influence = InfluenceChange {
+                            buyer_and_sponsor: w.buyer_and_sponsor,
+                            champion: w.champion,
+                            others: w.others,
+                            purchase_multiplier: w.purchase_multiplier,
+                        };
+                    }
                     other => unknown_path(&mut e, other, "WorkspaceSettings"),
                 }
             }

@@ -18,6 +18,7 @@ use crate::domain::Invalid;
 use crate::domain::metric::NewMetric;
 use crate::domain::metric_set::MetricSet;
 use crate::domain::patch::double_option;
+use crate::domain::stakeholder::{Influence, InfluenceChange};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MetricDefinitionList {
@@ -231,8 +232,61 @@ pub struct SettingsView {
     /// The workspace's own limit on all its keys' requests together
     /// (`600/min`), in place of the server's default; null when none.
     pub rate_limit: Option<String>,
+    /// How much each stakeholder's view weighs in `stakeholder_alignment`.
+    pub influence: InfluenceView,
     /// Send back in `If-Match` to change this version only.
     pub etag: String,
+}
+
+/// Stakeholder influence: a role's weight, times `purchase_multiplier` for someone involved in
+/// the purchase.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InfluenceView {
+    /// The economic buyer (`decision_maker`) and the executive sponsor; built-in 3.
+    pub buyer_and_sponsor: f64,
+    /// Built-in 2.
+    pub champion: f64,
+    /// Everyone else, and anyone without a role; built-in 1.
+    pub others: f64,
+    /// Built-in 1.5.
+    pub purchase_multiplier: f64,
+}
+
+impl From<Influence> for InfluenceView {
+    fn from(i: Influence) -> Self {
+        Self {
+            buyer_and_sponsor: i.buyer_and_sponsor,
+            champion: i.champion,
+            others: i.others,
+            purchase_multiplier: i.purchase_multiplier,
+        }
+    }
+}
+
+/// The influence weights to change; absent ones stay.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InfluencePatch {
+    #[schema(exclusive_minimum = 0, maximum = 100)]
+    pub buyer_and_sponsor: Option<f64>,
+    #[schema(exclusive_minimum = 0, maximum = 100)]
+    pub champion: Option<f64>,
+    #[schema(exclusive_minimum = 0, maximum = 100)]
+    pub others: Option<f64>,
+    /// Taking part in the purchase never lessens a voice: at least 1.
+    #[schema(minimum = 1, maximum = 100)]
+    pub purchase_multiplier: Option<f64>,
+}
+
+impl From<InfluencePatch> for InfluenceChange {
+    fn from(p: InfluencePatch) -> Self {
+        Self {
+            buyer_and_sponsor: p.buyer_and_sponsor,
+            champion: p.champion,
+            others: p.others,
+            purchase_multiplier: p.purchase_multiplier,
+        }
+    }
 }
 
 impl From<WorkspaceSettings> for SettingsView {
@@ -241,6 +295,7 @@ impl From<WorkspaceSettings> for SettingsView {
             fiscal_year_start_month: s.fiscal_year_start_month,
             time_zone: s.time_zone.to_string(),
             rate_limit: s.rate_limit.map(|l| l.to_string()),
+            influence: s.influence.into(),
             etag: etag_of(s.version),
         }
     }
@@ -261,6 +316,8 @@ pub struct SettingsPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(pattern = "^[1-9][0-9]{0,8}/(s|sec|second|min|minute|h|hour)$")]
     pub rate_limit: Option<Option<String>>,
+    /// Stakeholder influence weights to change.
+    pub influence: Option<InfluencePatch>,
 }
 
 impl Checked for SettingsPatch {}
@@ -302,6 +359,7 @@ pub async fn patch_settings(
                 fiscal_year_start_month: patch.fiscal_year_start_month,
                 time_zone: patch.time_zone,
                 rate_limit: patch.rate_limit,
+                influence: patch.influence.map(Into::into).unwrap_or_default(),
             },
             &if_match,
         )

@@ -10,6 +10,7 @@ diesel::table! {
         version -> BigInt,
         rate_limit -> Nullable<Text>,
         time_zone -> Text,
+        influence -> Nullable<Text>,
     }
 }
 

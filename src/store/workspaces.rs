@@ -10,8 +10,12 @@ use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_mic
 use crate::domain::{ApiKey, Principal, Reach, Role};
 
 /// A workspace's settings as stored: (fiscal_year_start_month, rate_limit,
-/// version, time_zone).
-pub type StoredSettings = (i32, Option<String>, i64, String);
+/// version, time_zone, influence as JSON).
+pub type StoredSettings = (i32, Option<String>, i64, String, Option<String>);
+
+/// How a workspace reads its numbers, as stored: (fiscal_year_start_month,
+/// time_zone, influence as JSON).
+pub type StoredReading = (i32, String, Option<String>);
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = k)]
@@ -97,19 +101,18 @@ super::for_each_backend! {
     }
 
     /// (fiscal_year_start_month, time_zone).
-    pub(crate) async fn calendar(c: &mut Conn, ws: Uuid) -> Result<(i32, String), StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::time_zone)).first(c).await?)
+    pub(crate) async fn reading(c: &mut Conn, ws: Uuid) -> Result<StoredReading, StoreError> {
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::time_zone, t::influence)).first(c).await?)
     }
 
-    /// (fiscal_year_start_month, rate_limit, version, time_zone).
     pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<StoredSettings, StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version, t::time_zone)).first(c).await?)
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version, t::time_zone, t::influence)).first(c).await?)
     }
 
     pub(crate) async fn set_settings(c: &mut Conn, ws: Uuid, settings: StoredSettings, expected_version: i64) -> Result<bool, StoreError> {
-        let (month, rate_limit, _, time_zone) = settings;
+        let (month, rate_limit, _, time_zone, influence) = settings;
         let n = diesel::update(t::table.filter(t::id.eq(ws.to_string())).filter(t::version.eq(expected_version)))
-            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::time_zone.eq(time_zone), t::version.eq(expected_version + 1)))
+            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::time_zone.eq(time_zone), t::influence.eq(influence), t::version.eq(expected_version + 1)))
             .execute(c)
             .await?;
         Ok(n == 1)
@@ -212,8 +215,9 @@ super::for_each_backend! {
 
 impl Store {
     /// The month (1–12) the workspace's fiscal year starts in, and its time zone.
-    pub async fn calendar(&self, ws: Uuid) -> Result<(i32, String), StoreError> {
-        run_read!(self, calendar(ws))
+    /// What reads of the workspace's numbers follow: its calendar and its influence weights.
+    pub async fn reading(&self, ws: Uuid) -> Result<StoredReading, StoreError> {
+        run_read!(self, reading(ws))
     }
 
     /// The workspace's settings.

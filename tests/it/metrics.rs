@@ -769,6 +769,20 @@ on_both_backends! {
         assert_eq!((status, &s["left_on"]), (200, &Value::Null));
         assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9);
 
+        // The workspace weighs its sponsors as anyone (1) and purchase twice:
+        // Uma 1 × 2 = 2 against Sam's 1, so 2 / 3.
+        let (status, w) = app.send(ADMIN_KEY, Method::PATCH, "/v1/workspace/settings", Some(json!({"influence": {"buyer_and_sponsor": 1, "purchase_multiplier": 2}}))).await;
+        assert_eq!((status, &w["influence"]), (200, &json!({"buyer_and_sponsor": 1.0, "champion": 2.0, "others": 1.0, "purchase_multiplier": 2.0})), "{w}");
+        assert!((alignment().await - 200.0 / 3.0).abs() < 1e-9);
+        let (status, p) = app.send(ADMIN_KEY, Method::PATCH, "/v1/workspace/settings", Some(json!({"influence": {"champion": 0, "purchase_multiplier": 0.5}}))).await;
+        assert_eq!((status, problem_fields(&p)), (422, vec!["influence.champion".to_owned(), "influence.purchase_multiplier".to_owned()]), "{p}");
+        let mut workspace = csapi::grpc::pb::workspace_service_client::WorkspaceServiceClient::new(app.channel().await);
+        let back = pb::WorkspaceSettings { influence: Some(pb::InfluenceWeights { buyer_and_sponsor: Some(3.0), purchase_multiplier: Some(1.5), ..Default::default() }), ..Default::default() };
+        let mask = prost_types::FieldMask { paths: vec!["influence".into()] };
+        let got = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest { settings: Some(back), update_mask: Some(mask) })).await.unwrap().into_inner();
+        assert_eq!(got.influence.and_then(|i| i.buyer_and_sponsor), Some(3.0));
+        assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9, "back to the built-in weights");
+
         let mut accounts = app.accounts_client().await;
         let left = pb::Stakeholder { id: ids[0].clone(), left_on: Some("2026-09-30".into()), ..Default::default() };
         let mask = prost_types::FieldMask { paths: vec!["left_on".into()] };
