@@ -321,7 +321,7 @@ on_both_backends! {
         let mut workspace = WorkspaceServiceClient::new(channel);
 
         let defs = metrics.list_metric_definitions(authed(ADMIN_KEY, pb::ListMetricDefinitionsRequest {})).await.unwrap().into_inner();
-        assert_eq!(defs.metric_definitions.len(), 19);
+        assert_eq!(defs.metric_definitions.len(), 20);
         let created = metrics.create_metric_definition(authed(ADMIN_KEY, pb::CreateMetricDefinitionRequest {
             metric_definition: Some(pb::MetricDefinition { key: "api_calls".into(), name: "API calls".into(), unit: "count".into(),
                 aggregation: "sum".into(), direction: "higher_is_better".into(), category: "usage".into(), horizon: "future".into(), ..Default::default() }),
@@ -658,17 +658,18 @@ on_both_backends! {
         // The catalogue reads and the custom lifecycle over REST.
         let (_, defs) = app.send(&read, Method::GET, "/v1/metric-definitions", None).await;
         let keys: Vec<&str> = defs["items"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
-        assert_eq!((keys.len(), keys[0], keys[19]), (20, "tenure_months", "api_calls"));
+        assert_eq!((keys.len(), keys[0], keys[20]), (21, "tenure_months", "api_calls"));
         let (_, arr) = app.send(&read, Method::GET, "/v1/metric-definitions/arr", None).await;
         assert_eq!((arr["aggregation"].as_str(), arr["built_in"].as_bool()), (Some("last"), Some(true)));
         let (_, sets) = app.send(&read, Method::GET, "/v1/metric-sets", None).await;
         assert_eq!(sets["items"].as_array().unwrap().len(), 3);
         let (_, future) = app.send(&read, Method::GET, "/v1/metric-sets/qbr_future", None).await;
-        assert_eq!(future["metrics"].as_array().unwrap().len(), 8);
+        assert_eq!(future["metrics"].as_array().unwrap().len(), 9);
         let (status, usage) = app.send(ADMIN_KEY, Method::PUT, "/v1/metric-sets/usage", Some(json!({"key": "usage", "label": "Usage v2", "metrics": [{"metric": "logins", "weight": 2}]}))).await;
         assert_eq!((status, usage["label"].as_str(), usage["metrics"][0]["weight"].as_f64()), (200, Some("Usage v2"), Some(2.0)));
         let (_, settings) = app.send(&read, Method::GET, "/v1/workspace/settings", None).await;
-        assert_eq!(settings, json!({"fiscal_year_start_month": 1, "time_zone": "UTC", "rate_limit": null, "etag": "\"1\""}));
+        assert_eq!(settings, json!({"fiscal_year_start_month": 1, "time_zone": "UTC", "rate_limit": null,
+            "influence": {"buyer_and_sponsor": 3.0, "champion": 2.0, "others": 1.0, "purchase_multiplier": 1.5}, "etag": "\"1\""}));
         for path in ["/v1/metric-definitions/api_calls", "/v1/metric-sets/usage"] {
             let (status, _) = app.send(ADMIN_KEY, Method::GET, path, None).await;
             assert_eq!(status, 200, "{path}");
