@@ -103,7 +103,8 @@ impl App {
                 .filter_map(|m| defs.get(&m.metric)),
         );
         needs.plans = true;
-        let (cal, influence) = self.reading(p).await?;
+        let reading = self.reading(p).await?;
+        let cal = reading.calendar;
         let quarter = cal.containing(now());
         Ok(ExportPlan {
             scope,
@@ -120,7 +121,7 @@ impl App {
             defs,
             quarter,
             period: quarter_period(cal, quarter),
-            influence,
+            influence: reading.influence,
         })
     }
 

@@ -13,6 +13,7 @@ use crate::domain::metric::{MetricDefinition, NewMetric};
 use crate::domain::metric_set::MetricSet;
 use crate::domain::quarter::FiscalCalendar;
 use crate::domain::rate_limit::RateLimit;
+use crate::domain::risk::{DEFAULT_RENEWAL_WINDOW_DAYS, MAX_RENEWAL_WINDOW_DAYS};
 use crate::domain::stakeholder::{Influence, InfluenceChange};
 use crate::domain::time::Zone;
 use crate::domain::{Invalid, Role};
@@ -65,6 +66,8 @@ pub struct WorkspaceSettings {
     pub rate_limit: Option<RateLimit>,
     /// How much each stakeholder's view weighs in alignment.
     pub influence: Influence,
+    /// How many days ahead a renewal counts as near (for derived risks).
+    pub renewal_window_days: u32,
     /// The settings' version, their ETag.
     pub version: i64,
 }
@@ -77,31 +80,43 @@ pub struct SettingsChange {
     pub time_zone: Option<String>,
     pub rate_limit: Option<Option<String>>,
     pub influence: InfluenceChange,
+    pub renewal_window_days: Option<i64>,
+}
+
+/// How a workspace reads its numbers: what every portfolio, QBR and health
+/// read follows.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reading {
+    pub calendar: FiscalCalendar,
+    pub influence: Influence,
+    pub renewal_window_days: u32,
 }
 
 impl WorkspaceSettings {
-    fn stored((month, rate_limit, version, zone, influence): StoredSettings) -> Self {
-        let calendar = stored_calendar(month, &zone);
+    fn stored(s: StoredSettings) -> Self {
+        let calendar = stored_calendar(s.fiscal_year_start_month, &s.time_zone);
         Self {
             fiscal_year_start_month: calendar.start_month(),
             time_zone: calendar.zone(),
-            rate_limit: rate_limit.and_then(|l| l.parse().ok()),
-            influence: stored_influence(influence.as_deref()),
-            version,
+            rate_limit: s.rate_limit.and_then(|l| l.parse().ok()),
+            influence: stored_influence(s.influence.as_deref()),
+            renewal_window_days: stored_window(s.renewal_window_days),
+            version: s.version,
         }
     }
 
     /// As stored; the built-in influence is stored as none, so a later
     /// change of the built-in reaches every workspace that kept it.
     fn to_stored(self) -> StoredSettings {
-        (
-            self.fiscal_year_start_month as i32,
-            self.rate_limit.map(|l| l.to_string()),
-            self.version,
-            self.time_zone.to_string(),
-            (self.influence != Influence::default())
+        StoredSettings {
+            fiscal_year_start_month: self.fiscal_year_start_month as i32,
+            rate_limit: self.rate_limit.map(|l| l.to_string()),
+            version: self.version,
+            time_zone: self.time_zone.to_string(),
+            influence: (self.influence != Influence::default())
                 .then(|| serde_json::to_string(&self.influence).unwrap_or_default()),
-        )
+            renewal_window_days: self.renewal_window_days as i32,
+        }
     }
 
     /// These settings with `change` applied, or every bad field.
@@ -127,6 +142,15 @@ impl WorkspaceSettings {
                 Ok(limit) => next.rate_limit = Some(limit),
                 Err(why) => e.push("rate_limit", why),
             },
+        }
+        if let Some(days) = change.renewal_window_days {
+            match u32::try_from(days) {
+                Ok(d) if (1..=MAX_RENEWAL_WINDOW_DAYS).contains(&d) => next.renewal_window_days = d,
+                _ => e.push(
+                    "renewal_window_days",
+                    format!("must be a whole number of days from 1 to {MAX_RENEWAL_WINDOW_DAYS}"),
+                ),
+            }
         }
         match self.influence.changed(change.influence, "influence") {
             Ok(influence) => next.influence = influence,
@@ -326,17 +350,14 @@ impl App {
         Ok(settings)
     }
 
-    /// What reads of the workspace's numbers follow: its fiscal calendar and
-    /// its stakeholders' influence weights.
-    pub(super) async fn reading(
-        &self,
-        p: &Principal,
-    ) -> Result<(FiscalCalendar, Influence), AppError> {
-        let (month, zone, influence) = self.store.reading(p.workspace_id).await?;
-        Ok((
-            stored_calendar(month, &zone),
-            stored_influence(influence.as_deref()),
-        ))
+    /// What reads of the workspace's numbers follow.
+    pub(super) async fn reading(&self, p: &Principal) -> Result<Reading, AppError> {
+        let r = self.store.reading(p.workspace_id).await?;
+        Ok(Reading {
+            calendar: stored_calendar(r.fiscal_year_start_month, &r.time_zone),
+            influence: stored_influence(r.influence.as_deref()),
+            renewal_window_days: stored_window(r.renewal_window_days),
+        })
     }
 }
 
@@ -346,6 +367,15 @@ fn stored_influence(stored: Option<&str>) -> Influence {
     stored
         .and_then(|s| serde_json::from_str(s).ok())
         .unwrap_or_default()
+}
+
+/// The renewal window stored settings hold; a value out of range reads as
+/// the default.
+fn stored_window(days: i32) -> u32 {
+    u32::try_from(days)
+        .ok()
+        .filter(|d| (1..=MAX_RENEWAL_WINDOW_DAYS).contains(d))
+        .unwrap_or(DEFAULT_RENEWAL_WINDOW_DAYS)
 }
 
 /// The calendar stored settings describe; a value no longer valid reads as

@@ -21,6 +21,7 @@ mod precondition;
 mod qbr;
 mod qbr_links;
 mod rate_limit;
+mod risks;
 mod stakeholders;
 mod success_plans;
 mod success_reuses;
@@ -57,6 +58,7 @@ pub use qbr::{
 };
 pub use qbr_links::{SHARE_PATH, SharedQbr};
 pub use rate_limit::{Allowance, Exhausted, RateLimit, RateLimits};
+pub use risks::AccountRisks;
 pub use stakeholders::UpsertedStakeholder;
 pub use success_plans::{AssessedPlan, PlanChange, PlanQuery};
 pub use successes::{AssessedSuccess, SuccessQuery};

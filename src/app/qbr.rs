@@ -8,11 +8,12 @@ use uuid::Uuid;
 
 use super::page::paginate_ranked;
 use super::portfolio::Placed;
+use super::risks::AccountRisks;
 use super::success_plans::today;
 use super::{App, AppError, AssessedPlan, AssessedSuccess, Listed, PageRequest, Principal, now};
 use crate::domain::filter::PlanFilter;
 use crate::domain::filter::SuccessFilter;
-use crate::domain::filter::{AccountScope, Accounts};
+use crate::domain::filter::{AccountScope, Accounts, HealthOrder, HealthRows};
 use crate::domain::framework::is_key;
 use crate::domain::metric::{Derivation, MetricDefinition, MetricKind, Source};
 use crate::domain::metric_set::{Health, MetricSet, Rag, worst_first};
@@ -22,6 +23,7 @@ use crate::domain::qbr::{
     EXPANSION_FRAMEWORK, Period, READINESS_MATRIX, SetReview, TREND_QUARTERS, review, set_health,
 };
 use crate::domain::quarter::{FiscalCalendar, Quarter, YEARS, YEARS_MESSAGE};
+use crate::domain::risk::{MAX_RENEWAL_WINDOW_DAYS, Renewal};
 use crate::domain::stakeholder::Influence;
 use crate::domain::success_plan::{PlanStatus, SuccessPlan};
 use crate::domain::{Account, Invalid, Role};
@@ -49,6 +51,8 @@ pub struct AccountHealth {
     /// The set's health over `compared_with`: where the account stood at
     /// the same point of the previous quarter.
     pub previous_health: Health,
+    /// Its renewal and what threatens it, on `as_of`'s day.
+    pub risks: AccountRisks,
 }
 
 /// One account's line in a portfolio's health.
@@ -59,6 +63,10 @@ pub struct HealthRow {
     pub health: Health,
     /// Metrics of the set without data in the quarter.
     pub missing: Vec<String>,
+    /// How near its renewal is on the day read.
+    pub renewal: Renewal,
+    /// Risks raised against it and not yet resolved.
+    pub open_risks: u64,
 }
 
 /// A quarter's health across the accounts in scope.
@@ -110,6 +118,8 @@ pub struct Qbr {
     pub plans: Vec<AssessedPlan>,
     /// The successes achieved in the quarter, their anatomy at `as_of`.
     pub successes: Vec<AssessedSuccess>,
+    /// The renewal and what threatens it at `as_of`: the team's only.
+    pub risks: Option<AccountRisks>,
 }
 
 /// Which records a set's metrics are computed from.
@@ -238,6 +248,8 @@ impl App {
         let mut record = AccountRecord {
             customer_since: account.fields.customer_since,
             original_arr: account.fields.original_arr,
+            renewal_date: account.fields.renewal_date,
+            current_arr: account.fields.current_arr,
             influence,
             ..AccountRecord::default()
         };
@@ -321,7 +333,8 @@ impl App {
         let account = self.account(p, account_id).await?;
         let set = sets.remove(0);
         let as_of = as_of.unwrap_or_else(now);
-        let (cal, influence) = self.reading(p).await?;
+        let reading = self.reading(p).await?;
+        let cal = reading.calendar;
         let quarter = cal.containing(as_of);
         if !YEARS.contains(&quarter.year) {
             return Err(Invalid::single("as_of", YEARS_MESSAGE).into());
@@ -330,13 +343,32 @@ impl App {
         let through = as_of + Duration::microseconds(1);
         let (period, comparison) = Comparison::at(quarter_period(cal, quarter), previous, through);
         let compared_with = comparison.previous(previous);
-        let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
+        let mut needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
+        // Plans off track are risks to the renewal.
+        needs.plans = true;
         let record = self
-            .account_record(p, &account, &needs, (previous.start, period.end), influence)
+            .account_record(
+                p,
+                &account,
+                &needs,
+                (previous.start, period.end),
+                reading.influence,
+            )
             .await?;
         let periods = [(quarter.previous(), previous), (quarter, period)];
         let review = review(&set, &defs, &record, &periods, comparison);
         let (previous_health, _) = set_health(&set, &defs, &record, compared_with);
+        let health = Some((review.set.key.clone(), review.health));
+        let risks = self
+            .account_risks(
+                p,
+                &account,
+                &record,
+                health,
+                cal.zone().day_of(as_of),
+                reading,
+            )
+            .await?;
         Ok(AccountHealth {
             account,
             as_of,
@@ -345,6 +377,7 @@ impl App {
             review,
             compared_with,
             previous_health,
+            risks,
         })
     }
 
@@ -366,7 +399,8 @@ impl App {
             (None, Some(_)) => Audience::Customer,
             (None, None) => Audience::Team,
         };
-        let (cal, influence) = self.reading(p).await?;
+        let reading = self.reading(p).await?;
+        let cal = reading.calendar;
         let field = if set_keys.len() == 1 {
             "metric_set"
         } else {
@@ -409,10 +443,10 @@ impl App {
                 &account,
                 &needs,
                 (periods[0].1.start, period.end),
-                influence,
+                reading.influence,
             )
             .await?;
-        let sections = sets
+        let sections: Vec<SetReview> = sets
             .iter()
             .map(|s| review(s, &defs, &record, &periods, comparison))
             .collect();
@@ -430,6 +464,15 @@ impl App {
             })
             .collect();
         let as_of = period.last_day().min(today(cal.zone()));
+        let risks = if audience.sees_working_notes() {
+            let health = sections.first().map(|s| (s.set.key.clone(), s.health));
+            Some(
+                self.account_risks(p, &account, &record, health, as_of, reading)
+                    .await?,
+            )
+        } else {
+            None
+        };
         let plans = record
             .plans
             .iter()
@@ -462,6 +505,7 @@ impl App {
             as_of,
             plans,
             successes,
+            risks,
         })
     }
 
@@ -471,14 +515,24 @@ impl App {
         p: &Principal,
         set_key: &str,
         quarter: Option<&str>,
-        scope: &AccountScope,
+        (scope, view): (&AccountScope, HealthRows),
         page: &PageRequest,
     ) -> Result<PortfolioHealth, AppError> {
         p.require_within_reach(Role::Read)?;
         let scope = &p.narrow(scope.clone());
         let (page, size) = page.resolve()?;
-        let (cal, influence) = self.reading(p).await?;
+        let reading = self.reading(p).await?;
+        let cal = reading.calendar;
         let quarter = parse_quarter(quarter, cal)?;
+        if let Some(days) = view.renewal_within_days
+            && days > MAX_RENEWAL_WINDOW_DAYS
+        {
+            return Err(Invalid::single(
+                "renewal_within_days",
+                format!("must be from 0 to {MAX_RENEWAL_WINDOW_DAYS} days"),
+            )
+            .into());
+        }
         if !is_key(set_key) {
             // A path names a resource: one that cannot exist is not found.
             return Err(AppError::NotFound("metric set"));
@@ -491,12 +545,20 @@ impl App {
         let needs = Needs::of(set.metrics.iter().filter_map(|m| defs.get(&m.metric)));
         let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
         let book = self
-            .portfolio_records(p, accounts, &needs, scope, (period, influence))
+            .portfolio_records(p, accounts, &needs, scope, (period, reading.influence))
             .await?;
+        let mut open_risks: HashMap<Uuid, u64> = HashMap::new();
+        for r in self.store.open_risks(p.workspace_id, scope).await? {
+            *open_risks.entry(r.account_id).or_default() += 1;
+        }
+        let day = (
+            period.last_day().min(today(cal.zone())),
+            reading.renewal_window_days,
+        );
         // A whole book's health is CPU work: off the async workers.
         let (set, rows) = tokio::task::spawn_blocking(move || {
-            let rows = book.health(&set, &defs, period);
-            (set, rows)
+            let rows = book.health(&set, &defs, period, day, &open_risks);
+            (set, shown(rows, view))
         })
         .await
         .map_err(|e| AppError::Internal(format!("portfolio health: {e}")))?;
@@ -629,6 +691,8 @@ impl Book {
             .map(|a| AccountRecord {
                 customer_since: a.customer_since,
                 original_arr: a.original_arr,
+                renewal_date: a.renewal_date,
+                current_arr: a.current_arr,
                 influence,
                 ..AccountRecord::default()
             })
@@ -652,6 +716,8 @@ impl Book {
         set: &MetricSet,
         defs: &HashMap<String, MetricDefinition>,
         period: Period,
+        (as_of, window_days): (NaiveDate, u32),
+        open_risks: &HashMap<Uuid, u64>,
     ) -> Vec<HealthRow> {
         let mut rows: Vec<HealthRow> = self
             .accounts
@@ -664,6 +730,8 @@ impl Book {
                     name: account.name,
                     health,
                     missing: missing.into_iter().map(str::to_owned).collect(),
+                    renewal: Renewal::at(account.renewal_date, as_of, window_days),
+                    open_risks: open_risks.get(&account.id).copied().unwrap_or(0),
                 }
             })
             .collect();
@@ -672,4 +740,16 @@ impl Book {
         });
         rows
     }
+}
+
+/// The rows `view` shows, in its order; `rows` come worst first.
+fn shown(mut rows: Vec<HealthRow>, view: HealthRows) -> Vec<HealthRow> {
+    if let Some(days) = view.renewal_within_days {
+        rows.retain(|r| r.renewal.days.is_some_and(|d| d <= i64::from(days)));
+    }
+    if view.order == HealthOrder::Renewal {
+        // Stable: worst first among equal renewals.
+        rows.sort_by_key(|r| r.renewal.days.map_or((1, 0), |d| (0, d)));
+    }
+    rows
 }

@@ -35,6 +35,12 @@ pub struct AccountFields {
     pub customer_since: Option<NaiveDate>,
     /// ARR when the customer signed, the base of `arr_growth`.
     pub original_arr: Option<f64>,
+    /// When the customer next decides whether to renew.
+    pub renewal_date: Option<NaiveDate>,
+    /// When the current contract ends.
+    pub contract_end: Option<NaiveDate>,
+    /// What the customer pays a year now, against `original_arr` in `arr_change`.
+    pub current_arr: Option<f64>,
     pub currency: String,
     pub attributes: Attributes,
     pub external_refs: Vec<ExternalRef>,
@@ -50,6 +56,9 @@ impl AccountFields {
             lifecycle_stage: None,
             customer_since: None,
             original_arr: None,
+            renewal_date: None,
+            contract_end: None,
+            current_arr: None,
             currency: DEFAULT_CURRENCY.to_owned(),
             attributes: Attributes::new(),
             external_refs: Vec::new(),
@@ -68,10 +77,15 @@ impl AccountFields {
         check_text(&mut e, "name", &self.name, MAX_NAME_LEN);
         check_opt_text(&mut e, "segment", self.segment.as_deref(), MAX_SEGMENT_LEN);
         check_opt_email(&mut e, "owner", self.owner.as_deref());
-        if let Some(arr) = self.original_arr
-            && !(arr.is_finite() && arr >= 0.0)
-        {
-            e.push("original_arr", "must be a number >= 0");
+        for (field, arr) in [
+            ("original_arr", self.original_arr),
+            ("current_arr", self.current_arr),
+        ] {
+            if let Some(arr) = arr
+                && !(arr.is_finite() && arr >= 0.0)
+            {
+                e.push(field, "must be a number >= 0");
+            }
         }
         if !currency::is_iso_4217(&self.currency) {
             e.push("currency", "must be an ISO 4217 code such as USD or EUR");
@@ -107,6 +121,9 @@ pub struct AccountPatch {
     pub lifecycle_stage: Option<Option<LifecycleStage>>,
     pub customer_since: Option<Option<NaiveDate>>,
     pub original_arr: Option<Option<f64>>,
+    pub renewal_date: Option<Option<NaiveDate>>,
+    pub contract_end: Option<Option<NaiveDate>>,
+    pub current_arr: Option<Option<f64>>,
     pub currency: Option<String>,
     /// Merged into the current attributes (RFC 7386).
     pub attributes: Option<Attributes>,
@@ -122,6 +139,9 @@ impl AccountPatch {
         set(&mut f.lifecycle_stage, self.lifecycle_stage);
         set(&mut f.customer_since, self.customer_since);
         set(&mut f.original_arr, self.original_arr);
+        set(&mut f.renewal_date, self.renewal_date);
+        set(&mut f.contract_end, self.contract_end);
+        set(&mut f.current_arr, self.current_arr);
         set(&mut f.currency, self.currency);
         set(&mut f.external_refs, self.external_refs);
         if let Some(a) = self.attributes {
@@ -208,11 +228,19 @@ mod tests {
         let mut a = AccountFields::named("");
         a.owner = Some("not-an-email".into());
         a.original_arr = Some(-1.0);
+        a.current_arr = Some(f64::NAN);
         a.currency = "usd".into();
         a.segment = Some("s".repeat(101));
         assert_eq!(
             fields(a.validate().unwrap_err()),
-            ["name", "segment", "owner", "original_arr", "currency"]
+            [
+                "name",
+                "segment",
+                "owner",
+                "original_arr",
+                "current_arr",
+                "currency"
+            ]
         );
     }
 

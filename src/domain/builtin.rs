@@ -71,7 +71,7 @@ mod tests {
         use crate::domain::metric::{Derivation, Horizon, Source};
         use std::collections::BTreeMap;
         let keys: Vec<&str> = metrics().iter().map(|m| m.key.as_str()).collect();
-        assert_eq!(keys.len(), 20);
+        assert_eq!(keys.len(), 22);
         for m in metrics() {
             assert_eq!(
                 m.source == Source::Derived,

@@ -60,10 +60,12 @@ pub enum Resource {
     Webhook,
     /// A link that shows a customer their QBR without a key.
     QbrLink,
+    /// A risk someone raised against an account's renewal.
+    Risk,
 }
 
 impl Resource {
-    pub const ALL: [Resource; 15] = [
+    pub const ALL: [Resource; 16] = [
         Resource::Account,
         Resource::Stakeholder,
         Resource::Assessment,
@@ -79,6 +81,7 @@ impl Resource {
         Resource::Observations,
         Resource::Webhook,
         Resource::QbrLink,
+        Resource::Risk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +101,7 @@ impl Resource {
             Resource::Observations => "observations",
             Resource::Webhook => "webhook",
             Resource::QbrLink => "qbr_link",
+            Resource::Risk => "risk",
         }
     }
 }

@@ -18,6 +18,10 @@ pub struct AccountFilter {
     pub q: Option<String>,
     /// Only accounts changed strictly after this time.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only accounts renewing on this day or later.
+    pub renewal_from: Option<NaiveDate>,
+    /// Only accounts renewing on this day or earlier.
+    pub renewal_to: Option<NaiveDate>,
     /// Only these accounts: those a limited key reaches.
     pub within: Option<std::sync::Arc<[Uuid]>>,
 }
@@ -34,6 +38,43 @@ pub struct AssessmentFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only these accounts': those a limited key reaches.
     pub within: Option<std::sync::Arc<[Uuid]>>,
+}
+
+str_enum! {
+    /// Which raised risks a list shows.
+    pub enum RiskStatus {
+        Open = "open",
+        Resolved = "resolved",
+        All = "all",
+    }
+}
+
+str_enum! {
+    /// The order of a portfolio's health: worst first (lowest health, then
+    /// no data), or soonest renewal first (overdue ones first, accounts
+    /// without a renewal date last), worst first among equals.
+    pub enum HealthOrder {
+        WorstFirst = "worst_first",
+        Renewal = "renewal",
+    }
+}
+
+/// Which rows of a portfolio's health a read shows, and in what order.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthRows {
+    /// Only accounts renewing within this many days of the day read
+    /// (overdue ones too).
+    pub renewal_within_days: Option<u32>,
+    pub order: HealthOrder,
+}
+
+impl Default for HealthRows {
+    fn default() -> Self {
+        Self {
+            renewal_within_days: None,
+            order: HealthOrder::WorstFirst,
+        }
+    }
 }
 
 /// Which accounts a portfolio view covers.

@@ -279,6 +279,10 @@ pub enum Derivation {
     TenureMonths,
     /// The period's `arr` / `original_arr` − 1.
     ArrGrowth,
+    /// Days from the end of the period to `renewal_date` (negative once past).
+    DaysToRenewal,
+    /// `current_arr` − `original_arr`, in the account's currency.
+    ArrChange,
     /// Closeness on `readiness` × 100.
     ReadinessScore,
     /// % of assessed stakeholders in `committed` on `purpose_intent`.
@@ -298,6 +302,8 @@ impl Derivation {
         Some(match key {
             "tenure_months" => Self::TenureMonths,
             "arr_growth" => Self::ArrGrowth,
+            "days_to_renewal" => Self::DaysToRenewal,
+            "arr_change" => Self::ArrChange,
             "readiness_score" => Self::ReadinessScore,
             "stakeholder_alignment" => Self::StakeholderAlignment,
             "expansion_readiness" => Self::ExpansionReadiness,

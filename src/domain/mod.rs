@@ -64,6 +64,7 @@ pub mod qbr;
 pub mod qbr_link;
 pub mod quarter;
 pub mod rate_limit;
+pub mod risk;
 pub mod scale;
 pub mod stakeholder;
 pub mod success;

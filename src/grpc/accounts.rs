@@ -7,9 +7,10 @@ use super::pb::account_service_server::AccountService;
 use super::pb::{self, *};
 use super::{GrpcState, call, exports, imports, status_of};
 use crate::app::{IfMatch, Upsert, Upserted, UpsertedStakeholder};
-use crate::domain::filter::{AccountFilter, AccountScope};
+use crate::domain::filter::{AccountFilter, AccountScope, RiskStatus};
 use crate::domain::import::{AccountUpsert, StakeholderUpsert};
 use crate::domain::observation::AccountKey;
+use crate::domain::risk::{ResolutionDraft, RiskDraft, RiskKind};
 use crate::domain::{ExternalRef, Invalid, RecordKey};
 
 pub struct AccountGrpc(pub GrpcState);
@@ -65,6 +66,8 @@ impl AccountService for AccountGrpc {
                 None => None,
             };
             let updated_since = convert::parse_timestamp(&mut e, "updated_since", m.updated_since);
+            let renewal_from = convert::parse_date(&mut e, "renewal_from", m.renewal_from);
+            let renewal_to = convert::parse_date(&mut e, "renewal_to", m.renewal_to);
             e.into_result().map_err(invalid)?;
             let filter = AccountFilter {
                 segment: m.segment,
@@ -72,6 +75,8 @@ impl AccountService for AccountGrpc {
                 lifecycle_stage,
                 q: m.q,
                 updated_since,
+                renewal_from,
+                renewal_to,
                 within: None,
             };
             let listed = self
@@ -336,6 +341,74 @@ impl AccountService for AccountGrpc {
                 .delete_stakeholder(&p, id, &convert::if_match(m.etag))
                 .await
                 .map_err(status_of)
+        })
+    }
+
+    async fn raise_risk(
+        &self,
+        req: Request<RaiseRiskRequest>,
+    ) -> Result<Response<pb::Risk>, Status> {
+        call!(self.0, "RaiseRisk", req, |p, m| {
+            let mut e = Invalid::default();
+            let account_id = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let kind = convert::parse_opt(&mut e, "kind", Some(m.kind), "a risk kind");
+            let draft = RiskDraft {
+                kind: kind.unwrap_or(RiskKind::Other),
+                reason: m.reason,
+                raised_by: m.raised_by,
+            };
+            if let Err(more) = draft.validate() {
+                e.0.extend(more.0);
+            }
+            e.into_result().map_err(invalid)?;
+            let raised = self.0.app.raise_risk(&p, account_id, draft).await;
+            raised.map(convert::risk_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn get_risk(&self, req: Request<GetRiskRequest>) -> Result<Response<pb::Risk>, Status> {
+        call!(self.0, "GetRisk", req, |p, m| {
+            let mut e = Invalid::default();
+            let id = convert::parse_id(&mut e, "id", &m.id);
+            e.into_result().map_err(invalid)?;
+            let found = self.0.app.risk(&p, id).await;
+            found.map(convert::risk_to_pb).map_err(status_of)
+        })
+    }
+
+    async fn list_risks(
+        &self,
+        req: Request<ListRisksRequest>,
+    ) -> Result<Response<ListRisksResponse>, Status> {
+        call!(self.0, "ListRisks", req, |p, m| {
+            let mut e = Invalid::default();
+            let account_id = convert::parse_id(&mut e, "account_id", &m.account_id);
+            let status = convert::parse_opt(&mut e, "status", m.status, "open, resolved or all");
+            e.into_result().map_err(invalid)?;
+            let page = convert::page(m.page_size, m.page_token);
+            let status = status.unwrap_or(RiskStatus::Open);
+            let listed = self.0.app.risks(&p, account_id, status, &page).await;
+            listed.map_err(status_of).map(|l| ListRisksResponse {
+                risks: l.items.into_iter().map(convert::risk_to_pb).collect(),
+                next_page_token: l.next_page_token.unwrap_or_default(),
+            })
+        })
+    }
+
+    async fn resolve_risk(
+        &self,
+        req: Request<ResolveRiskRequest>,
+    ) -> Result<Response<pb::Risk>, Status> {
+        call!(self.0, "ResolveRisk", req, |p, m| {
+            let mut e = Invalid::default();
+            let id = convert::parse_id(&mut e, "id", &m.id);
+            e.into_result().map_err(invalid)?;
+            let draft = ResolutionDraft {
+                by: m.resolved_by,
+                note: m.resolution,
+            };
+            let resolved = self.0.app.resolve_risk(&p, id, draft).await;
+            resolved.map(convert::risk_to_pb).map_err(status_of)
         })
     }
 }

@@ -12,6 +12,7 @@ use super::pb;
 use crate::app::{IfMatch, MAX_PAGE_SIZE, PageRequest, etag_of};
 use crate::domain::attributes::Attributes;
 use crate::domain::currency::DEFAULT_CURRENCY;
+use crate::domain::risk::Risk;
 use crate::domain::validation::{UNWRITABLE_DATE, is_unwritable_date};
 use crate::domain::{
     Account, AccountFields, AccountPatch, ExternalRef, Invalid, Stakeholder, StakeholderFields,
@@ -162,6 +163,9 @@ pub fn account_to_pb(a: Account) -> pb::Account {
         lifecycle_stage: f.lifecycle_stage.map(|s| s.as_str().to_owned()),
         customer_since: f.customer_since.map(|d| d.to_string()),
         original_arr: f.original_arr,
+        renewal_date: f.renewal_date.map(|d| d.to_string()),
+        contract_end: f.contract_end.map(|d| d.to_string()),
+        current_arr: f.current_arr,
         currency: f.currency,
         attributes: Some(to_struct(f.attributes)),
         external_refs: refs_to(f.external_refs),
@@ -186,6 +190,9 @@ pub fn account_fields(prefix: &str, m: pb::Account) -> Result<AccountFields, Inv
             &format!("{prefix}.customer_since"),
             m.customer_since,
         ),
+        renewal_date: parse_date(&mut e, &format!("{prefix}.renewal_date"), m.renewal_date),
+        contract_end: parse_date(&mut e, &format!("{prefix}.contract_end"), m.contract_end),
+        current_arr: m.current_arr,
         name: m.name,
         segment: m.segment,
         owner: m.owner,
@@ -235,6 +242,9 @@ pub fn account_patch(
             ("lifecycle_stage", m.lifecycle_stage.is_some()),
             ("customer_since", m.customer_since.is_some()),
             ("original_arr", m.original_arr.is_some()),
+            ("renewal_date", m.renewal_date.is_some()),
+            ("contract_end", m.contract_end.is_some()),
+            ("current_arr", m.current_arr.is_some()),
             ("currency", !m.currency.is_empty()),
             ("attributes", m.attributes.is_some()),
             ("external_refs", !m.external_refs.is_empty()),
@@ -264,6 +274,21 @@ pub fn account_patch(
                 ))
             }
             "original_arr" => patch.original_arr = Some(m.original_arr.take()),
+            "renewal_date" => {
+                patch.renewal_date = Some(parse_date(
+                    &mut e,
+                    "account.renewal_date",
+                    m.renewal_date.take(),
+                ))
+            }
+            "contract_end" => {
+                patch.contract_end = Some(parse_date(
+                    &mut e,
+                    "account.contract_end",
+                    m.contract_end.take(),
+                ))
+            }
+            "current_arr" => patch.current_arr = Some(m.current_arr.take()),
             "currency" => patch.currency = Some(std::mem::take(&mut m.currency)),
             "attributes" => {
                 patch.attributes = Some(m.attributes.take().map(from_struct).unwrap_or_default())
@@ -363,6 +388,22 @@ pub fn stakeholder_patch(
         }
     }
     e.into_result().map(|()| patch)
+}
+
+pub fn risk_to_pb(r: Risk) -> pb::Risk {
+    let resolution = r.resolution;
+    pb::Risk {
+        id: r.id.to_string(),
+        account_id: r.account_id.to_string(),
+        kind: r.kind.as_str().to_owned(),
+        reason: r.reason,
+        raised_at: Some(timestamp(r.raised_at)),
+        raised_by: r.raised_by,
+        resolved_at: resolution.as_ref().map(|x| timestamp(x.at)),
+        resolved_by: resolution.as_ref().map(|x| x.by.clone()),
+        resolution: resolution.and_then(|x| x.note),
+        version: r.version,
+    }
 }
 
 #[cfg(test)]

@@ -432,6 +432,7 @@ fn settings_to_pb(s: AppSettings) -> pb::WorkspaceSettings {
             others: Some(s.influence.others),
             purchase_multiplier: Some(s.influence.purchase_multiplier),
         }),
+        renewal_window_days: s.renewal_window_days as i32,
     }
 }
 
@@ -470,6 +471,7 @@ impl WorkspaceService for WorkspaceGrpc {
                     ("rate_limit", settings.rate_limit.is_some()),
                     ("time_zone", !settings.time_zone.is_empty()),
                     ("influence", settings.influence.is_some()),
+                    ("renewal_window_days", settings.renewal_window_days != 0),
                 ],
             );
             for path in paths {
@@ -488,6 +490,9 @@ impl WorkspaceService for WorkspaceGrpc {
                             others: w.others,
                             purchase_multiplier: w.purchase_multiplier,
                         };
+                    }
+                    "renewal_window_days" => {
+                        change.renewal_window_days = Some(i64::from(settings.renewal_window_days))
                     }
                     other => unknown_path(&mut e, other, "WorkspaceSettings"),
                 }

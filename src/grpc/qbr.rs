@@ -10,14 +10,15 @@ use super::status::invalid_argument as invalid;
 use super::success_plans::{plan_to_pb, success_to_pb};
 use super::{GrpcState, call, status_of};
 use crate::app::{
-    AccountHealth as AppHealth, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio, Qbr as AppQbr,
-    SHARE_PATH,
+    AccountHealth as AppHealth, AccountRisks, DEFAULT_METRIC_SET, PortfolioHealth as AppPortfolio,
+    Qbr as AppQbr, SHARE_PATH,
 };
 use crate::domain::Invalid;
-use crate::domain::filter::AccountScope;
+use crate::domain::filter::{AccountScope, HealthOrder, HealthRows};
 use crate::domain::metric_set::{Health as DomainHealth, Rag};
 use crate::domain::qbr::{MetricReview, SetReview};
 use crate::domain::qbr_link::{QbrLink as QbrLinkRecord, ShareRequest};
+use crate::domain::risk::Renewal;
 
 pub struct QbrGrpc(pub GrpcState);
 
@@ -121,6 +122,32 @@ fn qbr_to_pb(q: AppQbr) -> pb::Qbr {
         as_of: q.as_of.to_string(),
         plans: q.plans.into_iter().map(plan_to_pb).collect(),
         successes: q.successes.into_iter().map(success_to_pb).collect(),
+        risks: q.risks.map(risks_to_pb),
+    }
+}
+
+fn renewal_to_pb(r: Renewal) -> pb::Renewal {
+    pb::Renewal {
+        renewal_date: r.date.map(|d| d.to_string()),
+        days_to_renewal: r.days,
+        window_days: r.window_days,
+        near: r.near,
+    }
+}
+
+fn risks_to_pb(r: AccountRisks) -> pb::AccountRisks {
+    pb::AccountRisks {
+        renewal: Some(renewal_to_pb(r.renewal)),
+        open: r.raised.into_iter().map(convert::risk_to_pb).collect(),
+        derived: r
+            .derived
+            .into_iter()
+            .map(|d| pb::DerivedRisk {
+                kind: d.kind.as_str().to_owned(),
+                reason: d.reason,
+                subject_id: d.subject_id.map(|id| id.to_string()),
+            })
+            .collect(),
     }
 }
 
@@ -139,6 +166,7 @@ fn health_view_to_pb(h: AppHealth) -> pb::AccountHealth {
         previous_health: Some(health_to_pb(h.previous_health)),
         previous_start: Some(timestamp(h.compared_with.start)),
         previous_end: Some(timestamp(h.compared_with.end)),
+        risks: Some(risks_to_pb(h.risks)),
     }
 }
 
@@ -165,6 +193,8 @@ fn portfolio_to_pb(h: AppPortfolio) -> pb::PortfolioHealth {
                 name: r.name,
                 health: Some(health_to_pb(r.health)),
                 missing: r.missing,
+                renewal: Some(renewal_to_pb(r.renewal)),
+                open_risks: r.open_risks,
             })
             .collect(),
         next_page_token: h.accounts.next_page_token.unwrap_or_default(),
@@ -224,10 +254,17 @@ impl QbrService for QbrGrpc {
         req: Request<GetPortfolioHealthRequest>,
     ) -> Result<Response<pb::PortfolioHealth>, Status> {
         call!(self.0, "GetPortfolioHealth", req, |p, m| {
+            let mut e = Invalid::default();
+            let order = convert::parse_opt(&mut e, "sort", m.sort, "worst_first or renewal");
+            e.into_result().map_err(invalid)?;
             let scope = AccountScope {
                 segment: m.segment,
                 owner: m.owner,
                 ..AccountScope::default()
+            };
+            let view = HealthRows {
+                renewal_within_days: m.renewal_within_days,
+                order: order.unwrap_or(HealthOrder::WorstFirst),
             };
             self.0
                 .app
@@ -235,7 +272,7 @@ impl QbrService for QbrGrpc {
                     &p,
                     &m.metric_set,
                     m.quarter.as_deref(),
-                    &scope,
+                    (&scope, view),
                     &convert::page(m.page_size, m.page_token),
                 )
                 .await

@@ -35,6 +35,13 @@ pub struct AccountInput {
     pub customer_since: Option<NaiveDate>,
     #[schema(minimum = 0)]
     pub original_arr: Option<f64>,
+    /// When the customer next decides whether to renew.
+    pub renewal_date: Option<NaiveDate>,
+    /// When the current contract ends.
+    pub contract_end: Option<NaiveDate>,
+    /// What the customer pays a year now, in `currency`.
+    #[schema(minimum = 0)]
+    pub current_arr: Option<f64>,
     /// ISO 4217; `USD` when absent.
     #[schema(value_type = Option<CurrencyCode>)]
     pub currency: Option<String>,
@@ -60,6 +67,9 @@ impl From<AccountInput> for AccountFields {
             lifecycle_stage: i.lifecycle_stage,
             customer_since: i.customer_since,
             original_arr: i.original_arr,
+            renewal_date: i.renewal_date,
+            contract_end: i.contract_end,
+            current_arr: i.current_arr,
             currency: i.currency.unwrap_or_else(|| DEFAULT_CURRENCY.to_owned()),
             attributes: i.attributes.unwrap_or_default(),
             external_refs: refs_from(i.external_refs.unwrap_or_default()),
@@ -89,6 +99,13 @@ pub struct AccountPatchInput {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(minimum = 0)]
     pub original_arr: Option<Option<f64>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub renewal_date: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    pub contract_end: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(minimum = 0)]
+    pub current_arr: Option<Option<f64>>,
     #[schema(value_type = Option<CurrencyCode>)]
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
@@ -111,6 +128,9 @@ impl From<AccountPatchInput> for AccountPatch {
             lifecycle_stage: i.lifecycle_stage,
             customer_since: i.customer_since,
             original_arr: i.original_arr,
+            renewal_date: i.renewal_date,
+            contract_end: i.contract_end,
+            current_arr: i.current_arr,
             currency: i.currency,
             attributes: i.attributes,
             external_refs: i.external_refs.map(refs_from),
@@ -138,6 +158,10 @@ pub struct AccountListQuery {
     /// Also a date: the start of that day in the workspace's time zone.
     #[param(value_type = Option<String>, format = DateTime)]
     pub updated_since: Option<When>,
+    /// Only accounts renewing on this day or later.
+    pub renewal_from: Option<NaiveDate>,
+    /// Only accounts renewing on this day or earlier.
+    pub renewal_to: Option<NaiveDate>,
 }
 
 /// Create an account.
@@ -181,6 +205,8 @@ pub async fn list(
         lifecycle_stage: q.lifecycle_stage,
         q: q.q,
         updated_since: q.updated_since.map(|w| w.instant(p.zone)),
+        renewal_from: q.renewal_from,
+        renewal_to: q.renewal_to,
         within: None,
     };
     let page = PageRequest {

@@ -41,6 +41,7 @@ examples! {
     "create_account": crate::http::accounts::AccountInput = {
         "name": "Acme Corp", "segment": "enterprise", "owner": "jane@example.com",
         "lifecycle_stage": "adoption", "customer_since": "2024-03-01", "original_arr": 120000,
+        "renewal_date": "2027-03-01", "contract_end": "2027-02-28", "current_arr": 150000,
         "currency": "USD", "attributes": {"region": "EMEA"},
         "external_refs": [{"system": "salesforce", "id": "0015g00000XyZ"}]
     },
@@ -98,6 +99,12 @@ examples! {
     },
     "create_api_key": crate::http::api_keys::ApiKeyInput = {"name": "salesforce-sync", "role": "write"},
     "share_qbr": crate::http::qbr_links::ShareInput = {"metric_set": "qbr_future", "expires_in_days": 14},
+    "raise_risk": crate::http::risks::RiskInput = {
+        "kind": "budget", "reason": "The CFO froze software spend until Q2", "raised_by": "jane@example.com"
+    },
+    "resolve_risk": crate::http::risks::ResolutionInput = {
+        "resolved_by": "jane@example.com", "resolution": "Budget approved at the March board"
+    },
     "create_webhook": crate::http::webhooks::WebhookInput = {
         "url": "https://hooks.example.com/csapi", "event_types": ["account.*", "classification.changed"],
         "description": "Salesforce sync"

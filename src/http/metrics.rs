@@ -234,6 +234,9 @@ pub struct SettingsView {
     pub rate_limit: Option<String>,
     /// How much each stakeholder's view weighs in `stakeholder_alignment`.
     pub influence: InfluenceView,
+    /// How many days ahead a renewal counts as near (default 90): red health then raises a
+    /// `health_near_renewal` risk.
+    pub renewal_window_days: u32,
     /// Send back in `If-Match` to change this version only.
     pub etag: String,
 }
@@ -296,6 +299,7 @@ impl From<WorkspaceSettings> for SettingsView {
             time_zone: s.time_zone.to_string(),
             rate_limit: s.rate_limit.map(|l| l.to_string()),
             influence: s.influence.into(),
+            renewal_window_days: s.renewal_window_days,
             etag: etag_of(s.version),
         }
     }
@@ -318,6 +322,10 @@ pub struct SettingsPatch {
     pub rate_limit: Option<Option<String>>,
     /// Stakeholder influence weights to change.
     pub influence: Option<InfluencePatch>,
+    /// How many days ahead a renewal counts as near.
+    #[serde(default, deserialize_with = "whole_number")]
+    #[schema(minimum = 1, maximum = 730)]
+    pub renewal_window_days: Option<i64>,
 }
 
 impl Checked for SettingsPatch {}
@@ -360,6 +368,7 @@ pub async fn patch_settings(
                 time_zone: patch.time_zone,
                 rate_limit: patch.rate_limit,
                 influence: patch.influence.map(Into::into).unwrap_or_default(),
+                renewal_window_days: patch.renewal_window_days,
             },
             &if_match,
         )

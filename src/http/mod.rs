@@ -30,6 +30,7 @@ pub mod problem;
 mod qbr;
 mod qbr_links;
 mod reply;
+mod risks;
 mod schema;
 mod stakeholders;
 mod streamed;
@@ -167,6 +168,9 @@ fn v1_routes() -> OpenApiRouter<HttpState> {
         .routes(routes!(api_keys::revoke))
         .routes(routes!(qbr_links::create, qbr_links::list))
         .routes(routes!(qbr_links::revoke))
+        .routes(routes!(risks::raise, risks::list))
+        .routes(routes!(risks::get))
+        .routes(routes!(risks::resolve))
         .routes(routes!(webhooks::create, webhooks::list))
         .routes(routes!(webhooks::get, webhooks::update, webhooks::delete))
         .routes(routes!(webhooks::test))

@@ -15,11 +15,12 @@ use super::portfolio::PlacementView;
 use super::problem::{Problem, ProblemResponses};
 use super::success_plans::PlanView;
 use super::successes::SuccessView;
+use crate::app::views::{AccountRisksView, RenewalView};
 use crate::app::{
     AccountHealth, App, DEFAULT_METRIC_SET, HealthRow, PageRequest, PortfolioHealth, Qbr,
 };
 use crate::domain::Invalid;
-use crate::domain::filter::AccountScope;
+use crate::domain::filter::{AccountScope, HealthOrder, HealthRows};
 use crate::domain::metric::{Category, Direction, Horizon, Unit};
 use crate::domain::metric_set::{Health, Rag};
 use crate::domain::qbr::{Audience, MetricReview, Period, SetReview};
@@ -193,6 +194,9 @@ pub struct AccountHealthView {
     pub metrics: Vec<MetricScoreView>,
     /// Metrics without data, and why.
     pub missing: Vec<MissingView>,
+    /// The renewal and what threatens it on `as_of`'s day; red health counts as a risk within
+    /// the renewal window.
+    pub risks: AccountRisksView,
 }
 
 /// Where the account stood at the same point of the previous quarter.
@@ -218,6 +222,7 @@ impl From<AccountHealth> for AccountHealthView {
             },
             metrics: h.review.metrics.iter().map(Into::into).collect(),
             missing: missing(&h.review),
+            risks: h.risks.into(),
         }
     }
 }
@@ -238,6 +243,10 @@ pub struct AccountHealthRow {
     pub health: HealthView,
     /// Metrics of the set without data in the quarter.
     pub missing: Vec<String>,
+    /// How near the renewal is on the quarter's last day (today while it runs).
+    pub renewal: RenewalView,
+    /// Risks raised against the account and not yet resolved.
+    pub open_risks: u64,
 }
 
 impl From<HealthRow> for AccountHealthRow {
@@ -247,6 +256,8 @@ impl From<HealthRow> for AccountHealthRow {
             name: r.name,
             health: r.health.into(),
             missing: r.missing,
+            renewal: r.renewal.into(),
+            open_risks: r.open_risks,
         }
     }
 }
@@ -258,7 +269,7 @@ pub struct PortfolioHealthView {
     pub period: PeriodView,
     /// Over every account in scope, not just this page.
     pub counts: HealthCounts,
-    /// Worst first: lowest health, then no data.
+    /// Worst first (lowest health, then no data), or soonest renewal first with `sort=renewal`.
     pub items: Vec<AccountHealthRow>,
     pub next_page_token: Option<String>,
 }
@@ -334,6 +345,9 @@ pub struct QbrView {
     pub plans: Vec<PlanView>,
     /// The successes achieved in the quarter, with their anatomy at `as_of`.
     pub successes: Vec<SuccessView>,
+    /// The renewal and what threatens it at `as_of`; the team's pack only (null in a
+    /// customer's).
+    pub risks: Option<AccountRisksView>,
 }
 
 impl From<Qbr> for QbrView {
@@ -369,6 +383,7 @@ impl From<Qbr> for QbrView {
             as_of: q.as_of,
             plans: q.plans.into_iter().map(PlanView::from).collect(),
             successes: q.successes.into_iter().map(SuccessView::from).collect(),
+            risks: q.risks.map(Into::into),
         }
     }
 }
@@ -394,6 +409,13 @@ pub struct PortfolioHealthQuery {
     pub segment: Option<String>,
     /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
+    /// Only accounts renewing within this many days of the quarter's last day (today while it
+    /// runs); overdue renewals count.
+    #[param(minimum = 0, maximum = 730)]
+    pub renewal_within_days: Option<u32>,
+    /// `worst_first` (the default) or `renewal`: soonest renewal first, accounts without a
+    /// renewal date last.
+    pub sort: Option<HealthOrder>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -463,8 +485,12 @@ pub async fn portfolio_health(
         page_size: q.page_size,
         page_token: q.page_token,
     };
+    let view = HealthRows {
+        renewal_within_days: q.renewal_within_days,
+        order: q.sort.unwrap_or(HealthOrder::WorstFirst),
+    };
     let health = app
-        .portfolio_health(&p, &key, q.quarter.as_deref(), &scope, &page)
+        .portfolio_health(&p, &key, q.quarter.as_deref(), (&scope, view), &page)
         .await?;
     Ok(axum::Json(PortfolioHealthView::from(health)).into_response())
 }

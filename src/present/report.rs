@@ -515,6 +515,7 @@ pub fn html(q: &Qbr, generated: DateTime<Utc>) -> String {
             out.push_str(&metrics_html(q));
         }
         Audience::Team => {
+            out.push_str(&risks_html(q));
             out.push_str(&metrics_html(q));
             out.push_str(&plans_html(q));
             out.push_str(&successes_html(q));
@@ -545,6 +546,62 @@ fn metrics_html(q: &Qbr) -> String {
         "single"
     };
     format!("<div class=\"{layout}\">{}</div>", sections.concat())
+}
+
+/// How near the renewal is and what threatens it: the team's working notes.
+fn risks_html(q: &Qbr) -> String {
+    let Some(r) = &q.risks else {
+        return String::new();
+    };
+    let renewal = match (r.renewal.date, r.renewal.days) {
+        (Some(date), Some(days)) => {
+            let rag = if r.renewal.near {
+                Rag::Amber
+            } else {
+                Rag::Green
+            };
+            let when = if days < 0 {
+                format!("overdue by {} days", -days)
+            } else {
+                format!("in {days} days")
+            };
+            format!(
+                "{} {date} ({when}; window {} days)",
+                badge(rag, "Renewal"),
+                r.renewal.window_days
+            )
+        }
+        _ => "<span class=\"none\">No renewal date recorded.</span>".to_owned(),
+    };
+    let mut out = format!("<section><h2>Renewal and risks</h2><p>{renewal}</p>");
+    if r.raised.is_empty() && r.derived.is_empty() {
+        out.push_str("<p class=\"none\">No open risks.</p></section>");
+        return out;
+    }
+    out.push_str(
+        "<table><thead><tr><th scope=\"col\">Risk</th><th scope=\"col\">Why</th>\
+         <th scope=\"col\">Raised</th></tr></thead><tbody>",
+    );
+    for x in &r.raised {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{} by {}</td></tr>",
+            words(x.kind.as_str()),
+            esc(&x.reason),
+            x.raised_at.format("%Y-%m-%d"),
+            esc(&x.raised_by)
+        );
+    }
+    for x in &r.derived {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><span class=\"none\">seen by csapi</span></td></tr>",
+            words(x.kind.as_str()),
+            esc(&x.reason)
+        );
+    }
+    out.push_str("</tbody></table></section>");
+    out
 }
 
 /// Where the account and each person stand on every matrix, with the play

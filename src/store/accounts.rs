@@ -36,6 +36,9 @@ impl AccountRow {
             version: a.version,
             created_at: to_micros(a.created_at),
             updated_at: to_micros(a.updated_at),
+            renewal_date: f.renewal_date.map(|d| d.to_string()),
+            contract_end: f.contract_end.map(|d| d.to_string()),
+            current_arr: f.current_arr,
         })
     }
 
@@ -46,10 +49,13 @@ impl AccountRow {
             Some(s) => Some(s.parse().map_err(|()| bad("lifecycle_stage"))?),
             None => None,
         };
-        let customer_since = match &self.customer_since {
-            Some(d) => Some(d.parse::<NaiveDate>().map_err(|_| bad("customer_since"))?),
-            None => None,
+        let day = |d: &Option<String>, what: &str| match d {
+            Some(d) => d.parse::<NaiveDate>().map(Some).map_err(|_| bad(what)),
+            None => Ok(None),
         };
+        let customer_since = day(&self.customer_since, "customer_since")?;
+        let renewal_date = day(&self.renewal_date, "renewal_date")?;
+        let contract_end = day(&self.contract_end, "contract_end")?;
         Ok(Account {
             id: parse_id(&self.id)?,
             fields: AccountFields {
@@ -59,6 +65,9 @@ impl AccountRow {
                 lifecycle_stage,
                 customer_since,
                 original_arr: self.original_arr,
+                renewal_date,
+                contract_end,
+                current_arr: self.current_arr,
                 currency: self.currency,
                 attributes: serde_json::from_str(&self.attributes)?,
                 external_refs,
@@ -152,6 +161,12 @@ super::for_each_backend! {
         if let Some(v) = filter.updated_since {
             q = q.filter(t::updated_at.gt(to_micros(v)));
         }
+        if let Some(day) = filter.renewal_from {
+            q = q.filter(t::renewal_date.ge(day.to_string()));
+        }
+        if let Some(day) = filter.renewal_to {
+            q = q.filter(t::renewal_date.le(day.to_string()));
+        }
         if let Some(ids) = &filter.within {
             q = q.filter(t::id.eq_any(crate::store::id_texts(ids)));
         }
@@ -221,6 +236,9 @@ super::for_each_backend! {
             t::lifecycle_stage.eq(row.lifecycle_stage),
             t::customer_since.eq(row.customer_since),
             t::original_arr.eq(row.original_arr),
+            t::renewal_date.eq(row.renewal_date),
+            t::contract_end.eq(row.contract_end),
+            t::current_arr.eq(row.current_arr),
             t::currency.eq(row.currency),
             t::attributes.eq(row.attributes),
             t::version.eq(row.version),

@@ -37,6 +37,8 @@ pub struct AccountBrief {
     pub name: String,
     pub customer_since: Option<chrono::NaiveDate>,
     pub original_arr: Option<f64>,
+    pub renewal_date: Option<chrono::NaiveDate>,
+    pub current_arr: Option<f64>,
 }
 
 impl AccountBrief {
@@ -46,6 +48,8 @@ impl AccountBrief {
             name: account.fields.name.clone(),
             customer_since: account.fields.customer_since,
             original_arr: account.fields.original_arr,
+            renewal_date: account.fields.renewal_date,
+            current_arr: account.fields.current_arr,
         }
     }
 }
@@ -591,17 +595,20 @@ super::for_each_backend! {
     ) -> Result<Vec<AccountBrief>, StoreError> {
         let mut q = a::table
             .filter(a::workspace_id.eq(ws.to_string()))
-            .select((a::id, a::name, a::customer_since, a::original_arr))
+            .select((a::id, a::name, a::customer_since, a::original_arr, a::renewal_date, a::current_arr))
             .into_boxed();
         q = in_scope!(q, scope);
-        let rows: Vec<(String, String, Option<String>, Option<f64>)> = q.order_by(a::id).load(c).await?;
+        type Row = (String, String, Option<String>, Option<f64>, Option<String>, Option<f64>);
+        let rows: Vec<Row> = q.order_by(a::id).load(c).await?;
         rows.into_iter()
-            .map(|(id, name, since, original_arr)| {
+            .map(|(id, name, since, original_arr, renewal, current_arr)| {
                 Ok(AccountBrief {
                     id: parse_id(&id)?,
                     name,
                     customer_since: since.and_then(|d| d.parse().ok()),
                     original_arr,
+                    renewal_date: renewal.and_then(|d| d.parse().ok()),
+                    current_arr,
                 })
             })
             .collect()

@@ -31,6 +31,9 @@ pub(crate) struct AccountRow {
     pub version: i64,
     pub created_at: i64,
     pub updated_at: i64,
+    pub renewal_date: Option<String>,
+    pub contract_end: Option<String>,
+    pub current_arr: Option<f64>,
 }
 
 /// A ref of an account or stakeholder as stored.
@@ -154,7 +157,8 @@ macro_rules! insert_many {
 insert_many! {
     AccountRow => accounts {
         workspace_id, id, name, segment, owner, lifecycle_stage, customer_since, original_arr,
-        currency, attributes, version, created_at, updated_at,
+        currency, attributes, version, created_at, updated_at, renewal_date, contract_end,
+        current_arr,
     },
     RefRow => external_refs { workspace_id, entity, system, external_id, entity_id },
     EventRow => events {

@@ -32,6 +32,7 @@ mod migrate;
 pub mod observations;
 mod pool;
 pub mod qbr_links;
+pub mod risks;
 mod schema;
 pub mod stakeholders;
 mod statistics;

@@ -11,6 +11,7 @@ diesel::table! {
         rate_limit -> Nullable<Text>,
         time_zone -> Text,
         influence -> Nullable<Text>,
+        renewal_window_days -> Integer,
     }
 }
 
@@ -43,6 +44,9 @@ diesel::table! {
         version -> BigInt,
         created_at -> BigInt,
         updated_at -> BigInt,
+        renewal_date -> Nullable<Text>,
+        contract_end -> Nullable<Text>,
+        current_arr -> Nullable<Double>,
     }
 }
 
@@ -295,3 +299,21 @@ diesel::table! {
         open_count -> BigInt,
     }
 }
+
+diesel::table! {
+    risks (workspace_id, id) {
+        workspace_id -> Text,
+        id -> Text,
+        account_id -> Text,
+        kind -> Text,
+        reason -> Text,
+        raised_at -> BigInt,
+        raised_by -> Text,
+        resolved_at -> Nullable<BigInt>,
+        resolved_by -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(risks, accounts);

@@ -9,13 +9,27 @@ use super::tx::in_tx;
 use super::{Page, Store, StoreError, Tx, from_micros, parse_id, run_read, to_micros};
 use crate::domain::{ApiKey, Principal, Reach, Role};
 
-/// A workspace's settings as stored: (fiscal_year_start_month, rate_limit,
-/// version, time_zone, influence as JSON).
-pub type StoredSettings = (i32, Option<String>, i64, String, Option<String>);
+/// A workspace's settings as stored.
+#[derive(Debug, Clone, diesel::Queryable)]
+pub struct StoredSettings {
+    pub fiscal_year_start_month: i32,
+    pub rate_limit: Option<String>,
+    pub version: i64,
+    pub time_zone: String,
+    /// The influence weights as JSON; none for the built-in.
+    pub influence: Option<String>,
+    pub renewal_window_days: i32,
+}
 
-/// How a workspace reads its numbers, as stored: (fiscal_year_start_month,
-/// time_zone, influence as JSON).
-pub type StoredReading = (i32, String, Option<String>);
+/// How a workspace reads its numbers, as stored.
+#[derive(Debug, Clone, diesel::Queryable)]
+pub struct StoredReading {
+    pub fiscal_year_start_month: i32,
+    pub time_zone: String,
+    /// The influence weights as JSON; none for the built-in.
+    pub influence: Option<String>,
+    pub renewal_window_days: i32,
+}
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
 #[diesel(table_name = k)]
@@ -100,19 +114,25 @@ super::for_each_backend! {
         Ok(())
     }
 
-    /// (fiscal_year_start_month, time_zone).
     pub(crate) async fn reading(c: &mut Conn, ws: Uuid) -> Result<StoredReading, StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::time_zone, t::influence)).first(c).await?)
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::time_zone, t::influence, t::renewal_window_days)).first(c).await?)
     }
 
     pub(crate) async fn settings(c: &mut Conn, ws: Uuid) -> Result<StoredSettings, StoreError> {
-        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version, t::time_zone, t::influence)).first(c).await?)
+        Ok(t::table.filter(t::id.eq(ws.to_string())).select((t::fiscal_year_start_month, t::rate_limit, t::version, t::time_zone, t::influence, t::renewal_window_days)).first(c).await?)
     }
 
     pub(crate) async fn set_settings(c: &mut Conn, ws: Uuid, settings: StoredSettings, expected_version: i64) -> Result<bool, StoreError> {
-        let (month, rate_limit, _, time_zone, influence) = settings;
+        let s = settings;
         let n = diesel::update(t::table.filter(t::id.eq(ws.to_string())).filter(t::version.eq(expected_version)))
-            .set((t::fiscal_year_start_month.eq(month), t::rate_limit.eq(rate_limit), t::time_zone.eq(time_zone), t::influence.eq(influence), t::version.eq(expected_version + 1)))
+            .set((
+                t::fiscal_year_start_month.eq(s.fiscal_year_start_month),
+                t::rate_limit.eq(s.rate_limit),
+                t::time_zone.eq(s.time_zone),
+                t::influence.eq(s.influence),
+                t::renewal_window_days.eq(s.renewal_window_days),
+                t::version.eq(expected_version + 1),
+            ))
             .execute(c)
             .await?;
         Ok(n == 1)
@@ -214,8 +234,7 @@ super::for_each_backend! {
 }
 
 impl Store {
-    /// The month (1–12) the workspace's fiscal year starts in, and its time zone.
-    /// What reads of the workspace's numbers follow: its calendar and its influence weights.
+    /// What reads of the workspace's numbers follow: its calendar, influence weights and renewal window.
     pub async fn reading(&self, ws: Uuid) -> Result<StoredReading, StoreError> {
         run_read!(self, reading(ws))
     }

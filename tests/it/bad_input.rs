@@ -292,7 +292,7 @@ mod unknown_query_parameters {
             assert_eq!((status, problem_fields(&problem)), (422, vec!["regoin".to_owned()]));
             assert_eq!(
                 problem["errors"][0]["message"],
-                "is not a query parameter of this operation; it takes page_size, page_token, segment, owner, lifecycle_stage, q, updated_since"
+                "is not a query parameter of this operation; it takes page_size, page_token, segment, owner, lifecycle_stage, q, updated_since, renewal_from, renewal_to"
             );
             let (status, problem) = app.send(ADMIN_KEY, Method::GET, "/v1/frameworks?page_size=2", None).await;
             assert_eq!((status, problem["errors"][0]["message"].as_str()), (422, Some("is not a query parameter of this operation; it takes none")));

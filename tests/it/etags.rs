@@ -137,7 +137,7 @@ on_both_backends! {
 
         let mut workspace = WorkspaceServiceClient::new(channel.clone());
         let stale = workspace.update_workspace_settings(authed(ADMIN_KEY, pb::UpdateWorkspaceSettingsRequest {
-            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 4, etag: "\"3\"".into(), rate_limit: None, time_zone: String::new(), influence: None }), update_mask: None }))
+            settings: Some(pb::WorkspaceSettings { fiscal_year_start_month: 4, etag: "\"3\"".into(), rate_limit: None, time_zone: String::new(), influence: None, renewal_window_days: 0 }), update_mask: None }))
             .await.unwrap_err();
         assert_eq!(stale.code(), Code::Aborted);
 

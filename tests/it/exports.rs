@@ -106,7 +106,7 @@ on_both_backends! {
         assert_eq!((&a["plans"][0]["progress"]["progress"], &a["plans"][0]["progress"]["health"]), (&json!(0.5), &json!("off_track")));
         let health = &a["health"]["qbr_traditional"];
         assert_eq!((&health["score"], &health["colour"]), (&Value::Null, &json!("no_data")));
-        assert_eq!(health["missing"].as_array().unwrap().len(), 11, "no metric has data");
+        assert_eq!(health["missing"].as_array().unwrap().len(), 13, "no metric has data");
         assert_eq!(a["health"].as_object().unwrap().len(), 1, "only the set asked for");
         assert_eq!((&g["cells"], &g["equations"], &g["plans"]), (&json!({}), &json!({}), &json!([])));
 

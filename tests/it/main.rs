@@ -27,6 +27,7 @@ mod openapi;
 mod qbr_links;
 mod rate_limits;
 mod reach;
+mod risks;
 mod stakeholders;
 mod success_plans;
 mod success_plans_grpc;

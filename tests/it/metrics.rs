@@ -50,7 +50,8 @@ async fn seed(app: &TestApp) -> (String, String) {
     let acme = app
         .account(
             json!({"name": "Acme", "segment": "enterprise", "customer_since": "2024-07-15",
-            "original_arr": 100000, "external_refs": [{"system": "salesforce", "id": "001ACME"}]}),
+            "original_arr": 100000, "current_arr": 120000, "renewal_date": "2026-12-31",
+            "external_refs": [{"system": "salesforce", "id": "001ACME"}]}),
         )
         .await["id"]
         .as_str()
@@ -203,6 +204,14 @@ fn check_quarter(s: &Value, quarters: [&str; 4]) {
         (tenure["value"].as_f64(), tenure["previous"].as_f64()),
         (Some(26.0), Some(23.0))
     );
+    // 120,000 now against 100,000 at signing; the renewal (2026-12-31) is 92
+    // days after the quarter's last day (2026-09-30), 184 after Q2's.
+    assert_eq!(metric(s, "arr_change")["value"].as_f64(), Some(20000.0));
+    let renewal = metric(s, "days_to_renewal");
+    assert_eq!(
+        (renewal["value"].as_f64(), renewal["previous"].as_f64()),
+        (Some(92.0), Some(184.0))
+    );
 
     assert_eq!(
         s["health"],
@@ -253,7 +262,7 @@ on_both_backends! {
         let lines: Vec<&str> = csv.lines().collect();
         // The same header every quarter; `quarter` says which one `this_quarter` is.
         assert_eq!(lines[0], "account_id,account_name,account_refs,quarter,metric_set,metric,name,horizon,unit,this_quarter,previous_quarter,quarter_minus_2,quarter_minus_3,change,change_pct,target,attainment,weight,normalised_score,rag,observed_at,missing_reason");
-        assert_eq!(lines.len(), 12);
+        assert_eq!(lines.len(), 14);
         let logins = format!("{acme},Acme,salesforce:001ACME,2026-Q3,qbr_traditional,logins,Logins,traditional,count,175,100,,80,75,75,,,1,,,,");
         assert!(lines.contains(&logins.as_str()), "{csv}");
 
@@ -262,7 +271,7 @@ on_both_backends! {
         assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
         let html = res.text().await.unwrap();
         assert!(html.starts_with("<!DOCTYPE html>") && html.contains("Health 50 · amber"));
-        assert_eq!(html.matches("<svg class=\"spark\"").count(), 7, "one per metric with data");
+        assert_eq!(html.matches("<svg class=\"spark\"").count(), 9, "one per metric with data");
         for external in ["<script", "src=", "href=", "@import", "url("] {
             assert!(!html.contains(external), "{external}");
         }
@@ -321,7 +330,7 @@ on_both_backends! {
         let mut workspace = WorkspaceServiceClient::new(channel);
 
         let defs = metrics.list_metric_definitions(authed(ADMIN_KEY, pb::ListMetricDefinitionsRequest {})).await.unwrap().into_inner();
-        assert_eq!(defs.metric_definitions.len(), 20);
+        assert_eq!(defs.metric_definitions.len(), 22);
         let created = metrics.create_metric_definition(authed(ADMIN_KEY, pb::CreateMetricDefinitionRequest {
             metric_definition: Some(pb::MetricDefinition { key: "api_calls".into(), name: "API calls".into(), unit: "count".into(),
                 aggregation: "sum".into(), direction: "higher_is_better".into(), category: "usage".into(), horizon: "future".into(), ..Default::default() }),
@@ -658,7 +667,7 @@ on_both_backends! {
         // The catalogue reads and the custom lifecycle over REST.
         let (_, defs) = app.send(&read, Method::GET, "/v1/metric-definitions", None).await;
         let keys: Vec<&str> = defs["items"].as_array().unwrap().iter().map(|d| d["key"].as_str().unwrap()).collect();
-        assert_eq!((keys.len(), keys[0], keys[20]), (21, "tenure_months", "api_calls"));
+        assert_eq!((keys.len(), keys[0], keys[22]), (23, "tenure_months", "api_calls"));
         let (_, arr) = app.send(&read, Method::GET, "/v1/metric-definitions/arr", None).await;
         assert_eq!((arr["aggregation"].as_str(), arr["built_in"].as_bool()), (Some("last"), Some(true)));
         let (_, sets) = app.send(&read, Method::GET, "/v1/metric-sets", None).await;
@@ -669,7 +678,7 @@ on_both_backends! {
         assert_eq!((status, usage["label"].as_str(), usage["metrics"][0]["weight"].as_f64()), (200, Some("Usage v2"), Some(2.0)));
         let (_, settings) = app.send(&read, Method::GET, "/v1/workspace/settings", None).await;
         assert_eq!(settings, json!({"fiscal_year_start_month": 1, "time_zone": "UTC", "rate_limit": null,
-            "influence": {"buyer_and_sponsor": 3.0, "champion": 2.0, "others": 1.0, "purchase_multiplier": 1.5}, "etag": "\"1\""}));
+            "influence": {"buyer_and_sponsor": 3.0, "champion": 2.0, "others": 1.0, "purchase_multiplier": 1.5}, "renewal_window_days": 90, "etag": "\"1\""}));
         for path in ["/v1/metric-definitions/api_calls", "/v1/metric-sets/usage"] {
             let (status, _) = app.send(ADMIN_KEY, Method::GET, path, None).await;
             assert_eq!(status, 200, "{path}");

@@ -11,6 +11,10 @@ const PARITY: &[(&str, &str)] = &[
     ("get_account", "csapi.v1.AccountService/GetAccount"),
     ("list_accounts", "csapi.v1.AccountService/ListAccounts"),
     ("export_accounts", "csapi.v1.AccountService/ExportAccounts"),
+    ("raise_risk", "csapi.v1.AccountService/RaiseRisk"),
+    ("get_risk", "csapi.v1.AccountService/GetRisk"),
+    ("list_risks", "csapi.v1.AccountService/ListRisks"),
+    ("resolve_risk", "csapi.v1.AccountService/ResolveRisk"),
     ("update_account", "csapi.v1.AccountService/UpdateAccount"),
     ("delete_account", "csapi.v1.AccountService/DeleteAccount"),
     (

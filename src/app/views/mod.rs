@@ -12,6 +12,7 @@ mod events;
 mod exports;
 mod plans;
 mod qbr_links;
+mod risks;
 mod successes;
 
 pub use definitions::{ApiKeyView, MetricDefinitionView, MetricSetView, PolicyView};
@@ -25,6 +26,7 @@ pub use exports::{
 };
 pub use plans::{PlanView, ProgressSummary, TemplateView};
 pub use qbr_links::QbrLinkView;
+pub use risks::{AccountRisksView, DerivedRiskView, RenewalView, RiskView};
 pub use successes::{RecordedReuseView, SuccessView};
 
 use super::etag_of;
@@ -77,6 +79,12 @@ pub struct AccountView {
     pub lifecycle_stage: Option<LifecycleStage>,
     pub customer_since: Option<NaiveDate>,
     pub original_arr: Option<f64>,
+    /// When the customer next decides whether to renew.
+    pub renewal_date: Option<NaiveDate>,
+    /// When the current contract ends.
+    pub contract_end: Option<NaiveDate>,
+    /// What the customer pays a year now, in `currency`.
+    pub current_arr: Option<f64>,
     pub currency: String,
     #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub attributes: Object,
@@ -98,6 +106,9 @@ impl From<Account> for AccountView {
             lifecycle_stage: f.lifecycle_stage,
             customer_since: f.customer_since,
             original_arr: f.original_arr,
+            renewal_date: f.renewal_date,
+            contract_end: f.contract_end,
+            current_arr: f.current_arr,
             currency: f.currency,
             attributes: f.attributes,
             external_refs: refs_to(f.external_refs),

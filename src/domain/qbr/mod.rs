@@ -88,6 +88,8 @@ pub enum NoData {
     NotYetCustomer,
     NoOriginalArr,
     NoArr,
+    NoRenewalDate,
+    NoCurrentArr,
     NotAssessed(&'static str),
     /// No success plan of the account was active by the end of the period.
     NoActivePlans,
@@ -103,6 +105,8 @@ impl fmt::Display for NoData {
             NoData::NotYetCustomer => f.write_str("not yet a customer at the end of the period"),
             NoData::NoOriginalArr => f.write_str("the account has no original_arr (or it is 0)"),
             NoData::NoArr => f.write_str("no arr observation in the period"),
+            NoData::NoRenewalDate => f.write_str("the account has no renewal_date"),
+            NoData::NoCurrentArr => f.write_str("the account has no current_arr"),
             NoData::NotAssessed(what) => write!(f, "no {what} assessment by the end of the period"),
             NoData::NoActivePlans => f.write_str("no active success plan by the end of the period"),
             NoData::NotComputable => f.write_str("no computation is known for this derived metric"),
@@ -134,6 +138,8 @@ pub struct Classified {
 pub struct AccountRecord {
     pub customer_since: Option<NaiveDate>,
     pub original_arr: Option<f64>,
+    pub renewal_date: Option<NaiveDate>,
+    pub current_arr: Option<f64>,
     /// Observations by metric key: `(observed_at, value)`; for a stock
     /// metric, also the latest one before the first period read.
     pub observations: HashMap<String, Vec<(DateTime<Utc>, f64)>>,
@@ -223,6 +229,15 @@ impl AccountRecord {
                     .aggregate(ARR, Aggregation::Last, MetricKind::Stock, period)
                     .map_err(|_| NoData::NoArr)?;
                 Ok((arr - base) * 100.0 / base)
+            }
+            Derivation::DaysToRenewal => {
+                let renewal = self.renewal_date.ok_or(NoData::NoRenewalDate)?;
+                Ok((renewal - period.last_day()).num_days() as f64)
+            }
+            Derivation::ArrChange => {
+                let current = self.current_arr.ok_or(NoData::NoCurrentArr)?;
+                let original = self.original_arr.ok_or(NoData::NoOriginalArr)?;
+                Ok(current - original)
             }
             Derivation::ReadinessScore => self
                 .current(READINESS_MATRIX, at)

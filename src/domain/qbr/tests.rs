@@ -40,6 +40,8 @@ fn record() -> AccountRecord {
     AccountRecord {
         customer_since: NaiveDate::from_ymd_opt(2024, 7, 15),
         original_arr: Some(100_000.0),
+        current_arr: Some(120_000.0),
+        renewal_date: NaiveDate::from_ymd_opt(2026, 12, 31),
         observations: [
             (
                 "logins",
@@ -217,6 +219,11 @@ fn check_q3(r: &SetReview, names: [&str; 4]) {
     );
     let tenure = line(r, "tenure_months");
     assert_eq!((tenure.reading, tenure.previous), (Ok(26.0), Some(23.0)));
+    // 120,000 now against 100,000 at signing; the renewal on 2026-12-31 is
+    // 92 days after the quarter's last day, 2026-09-30 (31 + 30 + 31).
+    assert_eq!(line(r, "arr_change").reading, Ok(20_000.0));
+    let renewal = line(r, "days_to_renewal");
+    assert_eq!((renewal.reading, renewal.previous), (Ok(92.0), Some(184.0)));
 
     assert_eq!(r.health.score, Some(50.0));
     assert_eq!(r.health.colour, Rag::Amber);

@@ -26,8 +26,8 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::{PartialSchema, ToSchema};
 
 use crate::domain::{
-    account, api_key, equation, framework, hierarchy, matrix, metric, metric_set, prioritization,
-    qbr, scale, stakeholder, success, success_plan, success_reuse,
+    account, api_key, equation, filter, framework, hierarchy, matrix, metric, metric_set,
+    prioritization, qbr, risk, scale, stakeholder, success, success_plan, success_reuse,
 };
 
 /// Gives each domain type (left) the schema and name of its twin (right).
@@ -93,6 +93,9 @@ str_enum_schema!(
     metric_set::Rag,
     prioritization::Tier,
     qbr::Audience,
+    risk::RiskKind,
+    filter::RiskStatus,
+    filter::HealthOrder,
     stakeholder::StakeholderRole,
     success::Part,
     success::ReuseScope,

@@ -1,0 +1,6 @@
+DROP TABLE risks;
+ALTER TABLE workspaces DROP COLUMN renewal_window_days;
+DROP INDEX accounts_renewal;
+ALTER TABLE accounts DROP COLUMN current_arr;
+ALTER TABLE accounts DROP COLUMN contract_end;
+ALTER TABLE accounts DROP COLUMN renewal_date;
