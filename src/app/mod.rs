@@ -18,6 +18,7 @@ mod page;
 mod policies;
 mod portfolio;
 mod precondition;
+mod prioritization;
 mod qbr;
 mod qbr_links;
 mod rate_limit;
@@ -49,10 +50,11 @@ pub use metrics::{SettingsChange, WorkspaceSettings};
 pub use observations::{BatchOutcome, ObservationBatch};
 pub use page::{Listed, MAX_PAGE_SIZE, PageRequest};
 pub use portfolio::{
-    CellCount, FrameworkPortfolio, Movement, Movements, Placed, Portfolio, RankedAccount,
-    SubjectHistory, Transitions,
+    CellCount, FrameworkPortfolio, Movement, Movements, Placed, Portfolio, SubjectHistory,
+    Transitions,
 };
 pub use precondition::{IfMatch, etag_of};
+pub use prioritization::RankedAccount;
 pub use qbr::{
     AccountHealth, DEFAULT_METRIC_SET, HealthRow, MAX_COMPARED_SETS, PortfolioHealth, Qbr,
 };

@@ -1,13 +1,11 @@
 //! Prioritisation policies: the built-in `default` and the workspace's own.
 
-use std::collections::BTreeSet;
-
 use super::catalogue::{Catalogued, Published};
 use super::views::PolicyView;
 use super::{App, AppError, IfMatch, Principal};
 use crate::domain::builtin;
 use crate::domain::event::Resource;
-use crate::domain::prioritization::Policy;
+use crate::domain::prioritization::{Known, Policy};
 use crate::domain::{Invalid, Role};
 use crate::store::definitions::Kind;
 
@@ -38,14 +36,10 @@ impl App {
         self.catalogued(p, key).await
     }
 
-    /// What is wrong with a definition, given the workspace's matrices.
+    /// What is wrong with a definition, given the workspace's frameworks.
     async fn policy_problems(&self, p: &Principal, policy: &Policy) -> Result<Invalid, AppError> {
-        let known: BTreeSet<String> = self
-            .matrices(p)
-            .await?
-            .into_iter()
-            .map(|m| m.matrix.key)
-            .collect();
+        let frameworks = self.frameworks(p).await?;
+        let known = Known::of(frameworks.iter().map(|f| &f.framework));
         Ok(policy.validate(&known).err().unwrap_or_default())
     }
 

@@ -7,18 +7,17 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::page::{paginate, paginate_ranked, scan};
+use super::page::{paginate, scan};
 use super::{
     App, AppError, Listed, PageRequest, Principal, PublishedFramework, PublishedMatrix, now,
 };
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
-use crate::domain::framework::{Subject, is_key};
+use crate::domain::framework::Subject;
 use crate::domain::framework_portfolio::{EquationSpread, HierarchySpread, spread};
-use crate::domain::matrix::{self, Cell, Matrix};
+use crate::domain::matrix::{Cell, Matrix};
 use crate::domain::portfolio::{self, MoveFilter, Placement, Transition};
 use crate::domain::portfolio::{ChartMarks, MAX_CHART_POINTS, PortfolioChart};
-use crate::domain::prioritization::{Priority, Tier, account_closeness, ranking};
 use crate::domain::validation::all_of;
 
 /// A framework's models counted over the book as of a date.
@@ -100,14 +99,6 @@ pub struct Movements {
 pub struct SubjectHistory {
     pub latest: Placed,
     pub history: Vec<Placed>,
-}
-
-/// An account's place in a policy's ranking.
-#[derive(Debug, Clone)]
-pub struct RankedAccount {
-    pub account_id: Uuid,
-    pub name: String,
-    pub priority: Priority,
 }
 
 /// The cell a stored key names; a key an older version had reads as itself.
@@ -241,7 +232,7 @@ impl App {
             .store
             .latest_evaluations(p.workspace_id, key, as_of, scope)
             .await?;
-        let spread = spread(&framework.framework, &latest);
+        let spread = spread(&framework.framework, latest.iter().map(|l| &l.evaluation));
         let matrices = spread
             .matrices
             .into_iter()
@@ -398,54 +389,6 @@ impl App {
             ),
             marks,
         })
-    }
-
-    /// Every account in scope ranked under a policy, a page at a time.
-    pub async fn prioritization(
-        &self,
-        p: &Principal,
-        policy_key: &str,
-        scope: &AccountScope,
-        tier: Option<Tier>,
-        page: &PageRequest,
-    ) -> Result<Listed<RankedAccount>, AppError> {
-        let (page, size) = page.resolve()?;
-        if !is_key(policy_key) {
-            return Err(Invalid::single("policy", "must be a policy key").into());
-        }
-        let policy = self.policy(p, policy_key).await?.definition;
-        let scope = &p.narrow(scope.clone());
-        let corners: HashMap<String, matrix::Corner> = self
-            .matrices(p)
-            .await?
-            .into_iter()
-            .map(|m| (m.matrix.key, m.matrix.optimal))
-            .collect();
-        let keys: Vec<String> = policy.matrices.iter().map(|m| m.matrix.clone()).collect();
-        let points = self.store.current_points(p.workspace_id, &keys).await?;
-        let closeness = account_closeness(
-            points
-                .into_iter()
-                .map(|c| (c.account_id, c.matrix, c.point)),
-            &corners,
-        );
-        let empty = BTreeMap::new();
-        let mut ranked: Vec<RankedAccount> = self
-            .store
-            .accounts_in_scope(p.workspace_id, scope)
-            .await?
-            .into_iter()
-            .map(|a| RankedAccount {
-                priority: policy.prioritize(closeness.get(&a.id).unwrap_or(&empty)),
-                account_id: a.id,
-                name: a.name,
-            })
-            .filter(|r| tier.is_none_or(|t| r.priority.tier == t))
-            .collect();
-        ranked.sort_by(|a, b| {
-            ranking(&a.priority, &b.priority).then(a.account_id.cmp(&b.account_id))
-        });
-        Ok(paginate_ranked(ranked, page, size))
     }
 }
 

@@ -54,7 +54,7 @@ pub fn metric_sets() -> &'static [MetricSet] {
 mod tests {
     use super::*;
     use crate::domain::framework::Scores;
-    use crate::domain::prioritization::Tier;
+    use crate::domain::prioritization::Known;
 
     #[test]
     fn every_builtin_framework_is_valid() {
@@ -62,8 +62,37 @@ mod tests {
         for f in frameworks() {
             assert_eq!(f.validate(), Ok(()), "{}", f.key);
         }
-        assert_eq!(policies()[0].key, "default");
-        assert_eq!(policies()[0].tiers[0].tier, Tier::HighTouch);
+        let default = &policies()[0];
+        assert_eq!(default.key, "default");
+        let known = Known {
+            matrices: frameworks()
+                .iter()
+                .flat_map(|f| f.matrices.iter().map(|m| m.key.clone()))
+                .collect(),
+            ..Known::default()
+        };
+        assert_eq!(default.validate(&known), Ok(()));
+        let weighed: Vec<String> = default.weighed().iter().map(|(w, _)| w.name()).collect();
+        assert_eq!(
+            weighed,
+            [
+                "readiness",
+                "purpose_intent",
+                "people",
+                "process",
+                "technology"
+            ]
+        );
+        assert_eq!(
+            default.tier_keys(),
+            [
+                "high_touch",
+                "standard",
+                "low_touch",
+                "unassessed",
+                "no_proactive_support"
+            ]
+        );
     }
 
     #[test]

@@ -11,17 +11,18 @@ use crate::app::{Published, RankedAccount as AppRanked, etag_of};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
 use crate::domain::prioritization::{
-    Policy as DomainPolicy, TierCut as DomainTierCut, WeightedMatrix as DomainWeighted,
+    Exclude as DomainExclude, Policy as DomainPolicy, PolicyTerm as DomainTerm,
+    TierCut as DomainTierCut, WeightedMatrix as DomainWeighted,
 };
 
 pub struct PrioritizationGrpc(pub GrpcState);
 
 fn policy_to_pb(p: Published<DomainPolicy>) -> pb::Policy {
+    let d = p.definition;
     pb::Policy {
-        key: p.definition.key,
-        label: p.definition.label,
-        matrices: p
-            .definition
+        key: d.key,
+        label: d.label,
+        matrices: d
             .matrices
             .into_iter()
             .map(|m| WeightedMatrix {
@@ -29,15 +30,34 @@ fn policy_to_pb(p: Published<DomainPolicy>) -> pb::Policy {
                 weight: m.weight,
             })
             .collect(),
-        tiers: p
-            .definition
+        terms: d
+            .terms
+            .into_iter()
+            .map(|t| PolicyTerm {
+                matrix: t.matrix,
+                equation: t.equation,
+                hierarchy: t.hierarchy,
+                account_field: t.account_field.map(|f| f.as_str().to_owned()),
+                weight: t.weight,
+            })
+            .collect(),
+        tiers: d
             .tiers
             .into_iter()
             .map(|t| TierCut {
-                min: t.min,
-                tier: t.tier.as_str().to_owned(),
+                min_score: t.min_score,
+                key: t.key,
+                label: t.label,
             })
             .collect(),
+        exclude: Some(Exclude {
+            lifecycle_stages: d
+                .exclude
+                .lifecycle_stages
+                .iter()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+        }),
         built_in: p.built_in,
         etag: etag_of(p.version),
     }
@@ -46,21 +66,37 @@ fn policy_to_pb(p: Published<DomainPolicy>) -> pb::Policy {
 /// A policy from a message, field errors named under `policy.`.
 fn policy_from_pb(p: pb::Policy) -> Result<DomainPolicy, Invalid> {
     let mut e = Invalid::default();
-    let tiers = p
-        .tiers
+    let terms = p
+        .terms
         .into_iter()
         .enumerate()
-        .filter_map(|(i, t)| match t.tier.parse() {
-            Ok(tier) => Some(DomainTierCut { min: t.min, tier }),
-            Err(()) => {
-                e.push(
-                    format!("policy.tiers[{i}].tier"),
-                    "must be high_touch, standard or low_touch",
-                );
-                None
-            }
+        .map(|(i, t)| DomainTerm {
+            account_field: convert::parse_opt(
+                &mut e,
+                &format!("policy.terms[{i}].account_field"),
+                t.account_field,
+                "current_arr, original_arr or days_to_renewal",
+            ),
+            matrix: t.matrix,
+            equation: t.equation,
+            hierarchy: t.hierarchy,
+            weight: t.weight,
         })
         .collect();
+    let exclude = match p.exclude {
+        None => DomainExclude::default(),
+        Some(x) => DomainExclude {
+            lifecycle_stages: x
+                .lifecycle_stages
+                .into_iter()
+                .enumerate()
+                .filter_map(|(i, s)| {
+                    let field = format!("policy.exclude.lifecycle_stages[{i}]");
+                    convert::parse_opt(&mut e, &field, Some(s), "a lifecycle stage")
+                })
+                .collect(),
+        },
+    };
     let policy = DomainPolicy {
         key: p.key,
         label: p.label,
@@ -72,7 +108,17 @@ fn policy_from_pb(p: pb::Policy) -> Result<DomainPolicy, Invalid> {
                 weight: m.weight,
             })
             .collect(),
-        tiers,
+        terms,
+        tiers: p
+            .tiers
+            .into_iter()
+            .map(|t| DomainTierCut {
+                key: t.key,
+                label: t.label,
+                min_score: t.min_score,
+            })
+            .collect(),
+        exclude,
     };
     e.into_result().map(|()| policy)
 }
@@ -83,8 +129,21 @@ fn ranked_to_pb(r: AppRanked) -> RankedAccount {
         name: r.name,
         score: r.priority.score,
         coverage: r.priority.coverage,
-        tier: r.priority.tier.as_str().to_owned(),
+        tier: r.priority.tier,
+        tier_label: r.priority.tier_label,
         closeness: r.priority.closeness.into_iter().collect(),
+        contributions: r
+            .priority
+            .contributions
+            .into_iter()
+            .map(|c| Contribution {
+                kind: c.term.kind().to_owned(),
+                term: c.term.name(),
+                weight: c.weight,
+                value: c.value,
+                contribution: c.contribution,
+            })
+            .collect(),
     }
 }
 
@@ -95,13 +154,6 @@ impl PrioritizationService for PrioritizationGrpc {
         req: Request<PrioritizeRequest>,
     ) -> Result<Response<PrioritizeResponse>, Status> {
         call!(self.0, "Prioritize", req, |p, m| {
-            let tier = match m.tier {
-                Some(t) => Some(
-                    t.parse()
-                        .map_err(|()| invalid(Invalid::single("tier", "must be a tier")))?,
-                ),
-                None => None,
-            };
             let policy = if m.policy.is_empty() {
                 "default".to_owned()
             } else {
@@ -119,7 +171,7 @@ impl PrioritizationService for PrioritizationGrpc {
                     &p,
                     &policy,
                     &scope,
-                    tier,
+                    m.tier.as_deref(),
                     &convert::page(m.page_size, m.page_token),
                 )
                 .await

@@ -177,13 +177,20 @@ examples! {
     },
     "create_policy": crate::domain::prioritization::Policy = {
         "key": "enterprise_focus", "label": "Enterprise focus",
-        "matrices": [{"matrix": "readiness", "weight": 2}, {"matrix": "purpose_intent", "weight": 1}],
-        "tiers": [{"min": 0.6, "tier": "high_touch"}, {"min": 0.3, "tier": "standard"}]
+        "matrices": [{"matrix": "readiness", "weight": 2}],
+        "terms": [{"equation": "success_equation.renewal", "weight": 1},
+                  {"account_field": "current_arr", "weight": 1},
+                  {"account_field": "days_to_renewal", "weight": 1}],
+        "tiers": [{"key": "high_touch", "label": "High touch", "min_score": 0.6},
+                  {"key": "pooled", "label": "Pooled CSM", "min_score": 0.3},
+                  {"key": "digital", "label": "Digital only", "min_score": 0}],
+        "exclude": {"lifecycle_stages": ["churned"]}
     },
     "update_policy": crate::domain::prioritization::Policy = {
         "key": "enterprise_focus", "label": "Enterprise focus",
         "matrices": [{"matrix": "readiness", "weight": 1}],
-        "tiers": [{"min": 0.5, "tier": "high_touch"}]
+        "terms": [{"hierarchy": "org_hierarchy", "weight": 1}],
+        "tiers": [{"key": "high_touch", "min_score": 0.5}]
     },
     "create_success_plan_template": crate::domain::success_plan::TemplateFields = {
         "name": "Onboarding", "duration_days": 90,

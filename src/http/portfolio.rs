@@ -22,7 +22,6 @@ use crate::app::{
 use crate::domain::filter::AccountScope;
 use crate::domain::matrix::Cell;
 use crate::domain::portfolio::MoveFilter;
-use crate::domain::prioritization::Tier;
 use crate::domain::time::When;
 
 /// One subject's classification on a matrix.
@@ -220,18 +219,39 @@ impl From<Movements> for MovementsView {
     }
 }
 
-/// An account's priority under a policy, with the closeness behind it.
+/// An account's priority under a policy, with what each term contributed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankedAccountView {
     pub account_id: Uuid,
     pub name: String,
-    /// Weighted closeness over the policy's matrices with data; null without any.
+    /// `Σ weight × value ÷ Σ weight` over the policy's terms with data, 0–1; null without any,
+    /// or when the policy excludes the account.
     pub score: Option<f64>,
-    /// Share of the policy's matrices with data.
+    /// Share of the policy's terms with data.
     pub coverage: f64,
-    pub tier: Tier,
+    /// The policy's tier key; `unassessed` without data, `no_proactive_support` when the
+    /// policy's `exclude` names the account.
+    pub tier: String,
+    pub tier_label: String,
     /// Closeness per matrix with data.
     pub closeness: BTreeMap<String, f64>,
+    /// Every term of the policy, in its order: what it added to the score.
+    pub contributions: Vec<ContributionView>,
+}
+
+/// One term's part in an account's score.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContributionView {
+    /// `matrix`, `equation`, `hierarchy` or `account_field`.
+    pub kind: String,
+    /// What the policy names: `readiness`, `success_equation.renewal`, `current_arr`.
+    pub term: String,
+    pub weight: f64,
+    /// The account's value on the term, 0–1 (closeness; the equation's value; attained
+    /// level ÷ levels; the field scored within the accounts ranked); null without data.
+    pub value: Option<f64>,
+    /// `weight × value ÷ Σ weight` of the terms with data: the score is their sum.
+    pub contribution: f64,
 }
 
 impl From<RankedAccount> for RankedAccountView {
@@ -242,7 +262,20 @@ impl From<RankedAccount> for RankedAccountView {
             score: r.priority.score,
             coverage: r.priority.coverage,
             tier: r.priority.tier,
+            tier_label: r.priority.tier_label,
             closeness: r.priority.closeness,
+            contributions: r
+                .priority
+                .contributions
+                .into_iter()
+                .map(|c| ContributionView {
+                    kind: c.term.kind().to_owned(),
+                    term: c.term.name(),
+                    weight: c.weight,
+                    value: c.value,
+                    contribution: c.contribution,
+                })
+                .collect(),
         }
     }
 }
@@ -332,7 +365,10 @@ pub struct PrioritizationQuery {
     pub segment: Option<String>,
     /// Only accounts of this owner (the CSM's email), matched in any case.
     pub owner: Option<String>,
-    pub tier: Option<Tier>,
+    /// Only accounts of this tier of the policy (`unassessed` and `no_proactive_support`
+    /// too).
+    #[param(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    pub tier: Option<String>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,
     #[param(pattern = "^[0-9a-f]{32}$")]
@@ -507,7 +543,7 @@ pub async fn prioritization(
         page_token: q.page_token,
     };
     let listed = app
-        .prioritization(&p, &policy, &scope, q.tier, &page)
+        .prioritization(&p, &policy, &scope, q.tier.as_deref(), &page)
         .await?;
     Ok(axum::Json(PrioritizationView {
         policy,

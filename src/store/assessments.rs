@@ -30,6 +30,15 @@ use crate::domain::portfolio::Placement;
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
 const OPEN: i64 = i64::MAX;
 
+/// A subject's latest evaluation on a framework.
+#[derive(Debug, Clone)]
+pub struct SubjectEvaluation {
+    pub account_id: Uuid,
+    /// `None` when the account itself was assessed.
+    pub stakeholder_id: Option<Uuid>,
+    pub evaluation: Evaluation,
+}
+
 /// What portfolio reads need of each account in scope.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountBrief {
@@ -39,6 +48,7 @@ pub struct AccountBrief {
     pub original_arr: Option<f64>,
     pub renewal_date: Option<chrono::NaiveDate>,
     pub current_arr: Option<f64>,
+    pub lifecycle_stage: Option<crate::domain::LifecycleStage>,
 }
 
 impl AccountBrief {
@@ -50,6 +60,7 @@ impl AccountBrief {
             original_arr: account.fields.original_arr,
             renewal_date: account.fields.renewal_date,
             current_arr: account.fields.current_arr,
+            lifecycle_stage: account.fields.lifecycle_stage,
         }
     }
 }
@@ -562,7 +573,7 @@ super::for_each_backend! {
         framework: &str,
         as_of: i64,
         scope: &AccountScope,
-    ) -> Result<Vec<Evaluation>, StoreError> {
+    ) -> Result<Vec<SubjectEvaluation>, StoreError> {
         let q = t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::framework.eq(framework))
@@ -571,19 +582,26 @@ super::for_each_backend! {
             .into_boxed();
         let rows: Vec<(String, Option<String>, i64, String, String)> =
             of_accounts_in!(q, t::account_id, ws.to_string(), scope).load(c).await?;
-        let mut latest: HashMap<String, (i64, String, String)> = HashMap::new();
+        type Held = (i64, String, String, String, Option<String>);
+        let mut latest: HashMap<String, Held> = HashMap::new();
         for (account, stakeholder, at, id, results) in rows {
-            let subject = stakeholder.unwrap_or(account);
+            let subject = stakeholder.clone().unwrap_or_else(|| account.clone());
             match latest.get(&subject) {
-                Some((held_at, held_id, _)) if (*held_at, held_id) > (at, &id) => {}
+                Some((held_at, held_id, ..)) if (*held_at, held_id) > (at, &id) => {}
                 _ => {
-                    latest.insert(subject, (at, id, results));
+                    latest.insert(subject, (at, id, results, account, stakeholder));
                 }
             }
         }
         latest
             .into_values()
-            .map(|(_, _, results)| Ok(serde_json::from_str(&results)?))
+            .map(|(_, _, results, account, stakeholder)| {
+                Ok(SubjectEvaluation {
+                    account_id: parse_id(&account)?,
+                    stakeholder_id: stakeholder.as_deref().map(parse_id).transpose()?,
+                    evaluation: serde_json::from_str(&results)?,
+                })
+            })
             .collect()
     }
 
@@ -595,13 +613,13 @@ super::for_each_backend! {
     ) -> Result<Vec<AccountBrief>, StoreError> {
         let mut q = a::table
             .filter(a::workspace_id.eq(ws.to_string()))
-            .select((a::id, a::name, a::customer_since, a::original_arr, a::renewal_date, a::current_arr))
+            .select((a::id, a::name, a::customer_since, a::original_arr, a::renewal_date, a::current_arr, a::lifecycle_stage))
             .into_boxed();
         q = in_scope!(q, scope);
-        type Row = (String, String, Option<String>, Option<f64>, Option<String>, Option<f64>);
+        type Row = (String, String, Option<String>, Option<f64>, Option<String>, Option<f64>, Option<String>);
         let rows: Vec<Row> = q.order_by(a::id).load(c).await?;
         rows.into_iter()
-            .map(|(id, name, since, original_arr, renewal, current_arr)| {
+            .map(|(id, name, since, original_arr, renewal, current_arr, stage)| {
                 Ok(AccountBrief {
                     id: parse_id(&id)?,
                     name,
@@ -609,6 +627,7 @@ super::for_each_backend! {
                     original_arr,
                     renewal_date: renewal.and_then(|d| d.parse().ok()),
                     current_arr,
+                    lifecycle_stage: stage.and_then(|s| s.parse().ok()),
                 })
             })
             .collect()
@@ -694,7 +713,7 @@ impl Store {
         framework: &str,
         as_of: DateTime<Utc>,
         scope: &AccountScope,
-    ) -> Result<Vec<Evaluation>, StoreError> {
+    ) -> Result<Vec<SubjectEvaluation>, StoreError> {
         run_read!(
             self,
             latest_evaluations(ws, framework, to_micros(as_of), scope)

@@ -12,9 +12,10 @@
 //!   1 − √65/9/√2 = 0.366569.
 //! - Initech (enterprise, jane): never assessed.
 //!
-//! Default policy (readiness 2, purpose_intent 1, process 1, technology 1):
-//! Acme (2·0.824318 + 0.646447 + 0.888889)/4 = 0.795993, coverage 0.75,
-//! high_touch; Globex 0.366569, coverage 0.25, low_touch; Initech unassessed.
+//! Default policy (readiness 2, purpose_intent 1, people 1, process 1,
+//! technology 1): Acme (2·0.824318 + 0.646447 + 0.888889)/4 = 0.795993,
+//! coverage 3/5 = 0.6, high_touch; Globex 0.366569, coverage 0.2, low_touch;
+//! Initech unassessed.
 
 use csapi::grpc::pb;
 use csapi::grpc::pb::assessment_service_client::AssessmentServiceClient;
@@ -221,7 +222,13 @@ on_both_backends! {
         let names: Vec<&str> = items.iter().map(|i| i["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["Acme", "Globex", "Initech"]);
         assert!(close(&items[0]["score"], ACME_DEFAULT));
-        assert_eq!((items[0]["coverage"].as_f64(), items[0]["tier"].as_str()), (Some(0.75), Some("high_touch")));
+        assert_eq!((items[0]["coverage"].as_f64(), items[0]["tier"].as_str()), (Some(0.6), Some("high_touch")));
+        let parts: Vec<(&str, Option<f64>)> = items[0]["contributions"].as_array().unwrap().iter()
+            .map(|c| (c["term"].as_str().unwrap(), c["value"].as_f64())).collect();
+        assert_eq!(parts.iter().map(|(t, _)| *t).collect::<Vec<_>>(), ["readiness", "purpose_intent", "people", "process", "technology"]);
+        assert_eq!((parts[2].1, parts[3].1), (None, None), "no people or process assessment");
+        let sum: f64 = items[0]["contributions"].as_array().unwrap().iter().map(|c| c["contribution"].as_f64().unwrap()).sum();
+        assert!((sum - ACME_DEFAULT).abs() < 1e-9, "the contributions add up to the score");
         assert!(close(&items[0]["closeness"]["purpose_intent"], 1.0 - 0.5 / 2f64.sqrt()));
         assert!(close(&items[0]["closeness"]["technology"], 8.0 / 9.0));
         assert!(close(&items[1]["score"], GLOBEX_READINESS));
@@ -243,11 +250,13 @@ on_both_backends! {
 
         // A custom policy: technology 3, readiness 1; high_touch ≥ 0.8, standard ≥ 0.5.
         // Acme (3·8/9 + 0.824318)/4 = 0.872746; Globex 0.366569 → low_touch.
+        // Its tiers use the names policies had before tiers had labels (min, tier).
         let policy = json!({"key": "tech_first", "label": "Tech first",
             "matrices": [{"matrix": "technology", "weight": 3}, {"matrix": "readiness", "weight": 1}],
             "tiers": [{"min": 0.8, "tier": "high_touch"}, {"min": 0.5, "tier": "standard"}]});
         let (status, created) = app.send(ADMIN_KEY, Method::POST, "/v1/prioritization-policies", Some(policy.clone())).await;
         assert_eq!((status, created["built_in"].as_bool()), (201, Some(false)));
+        assert_eq!(created["tiers"][0], json!({"key": "high_touch", "min_score": 0.8}));
         let (status, _) = app.send(ADMIN_KEY, Method::POST, "/v1/prioritization-policies", Some(policy.clone())).await;
         assert_eq!(status, 409);
         let (_, ranked) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization?policy=tech_first", None).await;
@@ -397,13 +406,15 @@ on_both_backends! {
             key: "readiness_only".into(),
             label: "Readiness only".into(),
             matrices: vec![pb::WeightedMatrix { matrix: "readiness".into(), weight: 1.0 }],
-            tiers: vec![pb::TierCut { min: 0.5, tier: "high_touch".into() }],
+            tiers: vec![pb::TierCut { min_score: 0.5, key: "high_touch".into(), label: None }],
             built_in: false,
             etag: String::new(),
+            terms: Vec::new(),
+            exclude: None,
         };
         priorities.create_policy(authed(ADMIN_KEY, pb::CreatePolicyRequest { policy: Some(policy.clone()) })).await.unwrap();
         let got = priorities.get_policy(authed(ADMIN_KEY, pb::GetPolicyRequest { key: "readiness_only".into() })).await.unwrap().into_inner();
-        assert_eq!(got.tiers[0].tier, "high_touch");
+        assert_eq!(got.tiers[0].key, "high_touch");
         let mut renamed = policy.clone();
         renamed.label = "Readiness, only".into();
         let updated = priorities
@@ -473,10 +484,10 @@ on_both_backends! {
         }
 
         let bad_policy = json!({"key": "Bad", "label": " ", "matrices": [{"matrix": "nope", "weight": -1}],
-            "tiers": [{"min": 0.3, "tier": "standard"}, {"min": 0.6, "tier": "unassessed"}]});
+            "tiers": [{"min_score": 0.3, "key": "standard"}, {"min_score": 0.6, "key": "unassessed"}]});
         let (status, problem) = app.send(ADMIN_KEY, Method::POST, "/v1/prioritization-policies", Some(bad_policy)).await;
         assert_eq!(status, 422);
-        assert_eq!(problem_fields(&problem), ["key", "label", "matrices[0].matrix", "matrices[0].weight", "tiers", "tiers[1].tier"]);
+        assert_eq!(problem_fields(&problem), ["key", "label", "matrices[0].matrix", "matrices[0].weight", "tiers", "tiers[1].key"]);
         let (_, policies) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization-policies", None).await;
         assert_eq!(policies["items"].as_array().unwrap().len(), 1);
     }

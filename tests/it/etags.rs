@@ -126,7 +126,7 @@ on_both_backends! {
         let mut priorities = PrioritizationServiceClient::new(channel.clone());
         let policy = pb::Policy { key: "p1".into(), label: "P1".into(),
             matrices: vec![pb::WeightedMatrix { matrix: "readiness".into(), weight: 1.0 }],
-            tiers: vec![pb::TierCut { min: 0.5, tier: "high_touch".into() }], ..Default::default() };
+            tiers: vec![pb::TierCut { min_score: 0.5, key: "high_touch".into(), label: None }], ..Default::default() };
         priorities.create_policy(authed(ADMIN_KEY, pb::CreatePolicyRequest { policy: Some(policy.clone()) })).await.unwrap();
         let stale = priorities.update_policy(authed(ADMIN_KEY, pb::UpdatePolicyRequest { key: "p1".into(),
             policy: Some(pb::Policy { etag: "\"2\"".into(), ..policy }) })).await.unwrap_err();

@@ -24,6 +24,7 @@ mod lifecycle;
 mod merge_upsert;
 mod metrics;
 mod openapi;
+mod prioritization;
 mod qbr_links;
 mod rate_limits;
 mod reach;

@@ -11,7 +11,7 @@ use crate::domain::metric::{
     Aggregation, Category, Direction, Horizon, MetricDefinition, MetricKind, Source, Unit,
 };
 use crate::domain::metric_set::{MetricSet, SetMetric};
-use crate::domain::prioritization::{Policy, TierCut, WeightedMatrix};
+use crate::domain::prioritization::{Exclude, Policy, PolicyTerm, TierCut, WeightedMatrix};
 use crate::domain::{ApiKey, Role};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -87,8 +87,12 @@ pub struct PolicyView {
     pub key: String,
     pub label: String,
     pub matrices: Vec<WeightedMatrix>,
+    /// Equations, hierarchies and account fields it weighs.
+    pub terms: Vec<PolicyTerm>,
     /// Highest first; below every cut is `low_touch`.
     pub tiers: Vec<TierCut>,
+    /// Accounts given no proactive support whatever their score.
+    pub exclude: Exclude,
     /// Built-ins are read-only.
     pub built_in: bool,
     /// Send back in `If-Match` to change this version only.
@@ -101,7 +105,9 @@ impl From<Published<Policy>> for PolicyView {
             key: p.definition.key,
             label: p.definition.label,
             matrices: p.definition.matrices,
+            terms: p.definition.terms,
             tiers: p.definition.tiers,
+            exclude: p.definition.exclude,
             built_in: p.built_in,
             etag: etag_of(p.version),
         }

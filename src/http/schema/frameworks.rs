@@ -3,8 +3,9 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::domain::account::LifecycleStage;
 use crate::domain::framework::Subject;
-use crate::domain::prioritization::Tier;
+use crate::domain::prioritization::AccountField;
 
 /// What a term reads: a dimension's normalised score or another equation's value.
 #[derive(Deserialize, ToSchema)]
@@ -128,12 +129,44 @@ pub(super) struct WeightedMatrix {
     weight: f64,
 }
 
-/// Priority at or above `min` earns `tier`; cut points are tried from the highest.
+/// A weighed term: exactly one of `matrix` (closeness to its optimal corner), `equation`
+/// (`framework.equation`: its latest value), `hierarchy` (a framework key: attained level ÷
+/// levels) or `account_field` (scored within the accounts ranked), with its weight.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PolicyTerm {
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    matrix: Option<String>,
+    #[schema(
+        pattern = "^[a-z][a-z0-9_]{0,63}\\.[a-z][a-z0-9_]{0,63}$",
+        example = "success_equation.renewal"
+    )]
+    equation: Option<String>,
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$")]
+    hierarchy: Option<String>,
+    account_field: Option<AccountField>,
+    #[schema(exclusive_minimum = 0)]
+    weight: f64,
+}
+
+/// A score at or above `min_score` earns the tier `key`; cuts are tried from the highest.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(super) struct TierCut {
-    min: f64,
-    tier: Tier,
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,63}$", example = "high_touch")]
+    key: String,
+    /// Shown with the tier; the key in words when absent.
+    #[schema(min_length = 1, max_length = 200)]
+    label: Option<String>,
+    #[schema(minimum = 0, maximum = 1)]
+    min_score: f64,
+}
+
+/// Accounts the policy gives no proactive support (tier `no_proactive_support`).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Exclude {
+    lifecycle_stages: Vec<LifecycleStage>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -141,7 +174,15 @@ pub(super) struct TierCut {
 pub(super) struct Policy {
     key: String,
     label: String,
+    /// Matrices and their weights (shorthand for `terms` with `matrix`).
+    #[serde(default)]
     matrices: Vec<WeightedMatrix>,
-    /// Highest first; a priority below every cut is `low_touch`.
+    /// Equations, hierarchies, account fields (and matrices) with their weights.
+    #[serde(default)]
+    terms: Vec<PolicyTerm>,
+    /// Highest first; a score below every cut is `low_touch`. Accounts without data are
+    /// `unassessed`.
     tiers: Vec<TierCut>,
+    /// Default: lifecycle stage `churned`.
+    exclude: Option<Exclude>,
 }

@@ -91,7 +91,7 @@ str_enum_schema!(
     metric::Horizon,
     metric::Source,
     metric_set::Rag,
-    prioritization::Tier,
+    prioritization::AccountField,
     qbr::Audience,
     risk::RiskKind,
     filter::RiskStatus,
@@ -127,6 +127,8 @@ twin!(
     scale::Scale => frameworks::Scale,
     prioritization::WeightedMatrix => frameworks::WeightedMatrix,
     prioritization::TierCut => frameworks::TierCut,
+    prioritization::PolicyTerm => frameworks::PolicyTerm,
+    prioritization::Exclude => frameworks::Exclude,
     prioritization::Policy => frameworks::Policy,
     metric::NewMetric => metrics::NewMetric,
     metric_set::SetMetric => metrics::SetMetric,
@@ -222,6 +224,16 @@ mod tests {
     }
 
     #[test]
+    fn tier_cuts_read_their_old_names_but_show_the_new() {
+        use crate::domain::prioritization::TierCut;
+        assert_eq!(schema_fields::<TierCut>(), ["key", "label", "min_score"]);
+        assert_eq!(
+            serde_fields::<TierCut>(),
+            ["key", "tier", "label", "min", "min_score"]
+        );
+    }
+
+    #[test]
     fn every_twin_has_its_types_fields_in_order() {
         same_fields!(
             equation::Term,
@@ -234,7 +246,8 @@ mod tests {
             matrix::Matrix,
             scale::Scale,
             prioritization::WeightedMatrix,
-            prioritization::TierCut,
+            prioritization::PolicyTerm,
+            prioritization::Exclude,
             prioritization::Policy,
             metric::NewMetric,
             metric_set::SetMetric,
