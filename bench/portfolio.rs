@@ -37,7 +37,9 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     let (account_rate, created) = bench
         .load(accounts, IN_FLIGHT, "/v1/accounts", 201, |i| {
             json!({"name": format!("Account {i:06}"), "segment": SEGMENTS[i % 3], "owner": format!("csm{}@example.com", i % 40),
-                   "customer_since": format!("20{:02}-{:02}-01", 20 + i % 6, 1 + i % 12), "original_arr": 50_000 + 100 * (i % 500)})
+                   "customer_since": format!("20{:02}-{:02}-01", 20 + i % 6, 1 + i % 12), "original_arr": 50_000 + 100 * (i % 500),
+                   "current_arr": 40_000 + 137 * (i % 900), "renewal_date": format!("2027-{:02}-{:02}", 1 + i % 12, 1 + i % 28),
+                   "lifecycle_stage": if i % 50 == 0 { "churned" } else { "adoption" }})
         })
         .await;
     let ids: Arc<Vec<String>> = Arc::new(
@@ -56,6 +58,28 @@ async fn run(backend: &str, url: &str, accounts: usize) {
                    "scores": {"goal_clarity": score(i, round, 1), "priority": score(i, round, 2)},
                    "assessed_at": format!("{}-{:02}T{:02}:00:00Z", months[round], 1 + i % 28, i % 24)})
         })
+        .await;
+    let ids_for_equations = ids_for_observations.clone();
+    let (equation_rate, _) = bench
+        .load(n, IN_FLIGHT, "/v1/assessments", 201, move |i| {
+            let s = |salt| score(i, 3, salt);
+            json!({"account_id": ids_for_equations[i], "framework": "success_equation",
+                   "scores": {"product_quality": s(3), "outcome_clarity": s(4), "enablement": s(5),
+                              "guidance": s(6), "relationship_trust": s(7), "business_need": s(8)},
+                   "assessed_at": format!("2026-06-{:02}T{:02}:00:00Z", 1 + i % 28, i % 24)})
+        })
+        .await;
+    bench
+        .post(
+            "/v1/prioritization-policies",
+            &json!({"key": "mixed", "label": "Mixed",
+        "matrices": [{"matrix": "readiness", "weight": 2}],
+        "terms": [{"equation": "success_equation.renewal", "weight": 1},
+                  {"account_field": "current_arr", "weight": 1},
+                  {"account_field": "days_to_renewal", "weight": 1}],
+        "tiers": [{"key": "high_touch", "min_score": 0.7}, {"key": "standard", "min_score": 0.4}]}),
+            201,
+        )
         .await;
     let observation_rate = load_observations(&bench, ids_for_observations).await;
     analyze(url).await;
@@ -86,6 +110,10 @@ async fn run(backend: &str, url: &str, accounts: usize) {
         (
             "prioritization, one owner's book",
             "/v1/prioritization?owner=csm7@example.com".to_owned(),
+        ),
+        (
+            "prioritization, mixed policy (matrix, equation, ARR, renewal), first page",
+            "/v1/prioritization?policy=mixed".to_owned(),
         ),
         (
             "portfolio health, 2026-Q2, all accounts (first page)",
@@ -119,6 +147,9 @@ async fn run(backend: &str, url: &str, accounts: usize) {
     );
     println!(
         "| {backend} | create assessment (POST, {IN_FLIGHT} in flight) | | | {assessment_rate:.0}/s | |"
+    );
+    println!(
+        "| {backend} | create success_equation assessment (POST, {IN_FLIGHT} in flight) | | | {equation_rate:.0}/s | |"
     );
     println!(
         "| {backend} | observations (POST batches of {BATCH}, 4 in flight) | | | {observation_rate:.0} rows/s | |"
