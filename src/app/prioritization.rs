@@ -99,10 +99,13 @@ impl App {
                 .map(|m| (m.matrix.key, m.matrix.optimal))
                 .collect();
             let points = self.store.current_points(p.workspace_id, &matrices).await?;
+            let influence = self.reading(p).await?.influence;
+            let today = today(p.zone);
             let closeness = account_closeness(
-                points
-                    .into_iter()
-                    .map(|c| (c.account_id, c.matrix, c.point)),
+                points.into_iter().map(|c| {
+                    let weight = influence.of_voice(c.voice.as_ref(), today);
+                    (c.account_id, c.matrix, c.point, weight)
+                }),
                 &corners,
             );
             for (account, by_matrix) in closeness {

@@ -501,27 +501,28 @@ pub fn hierarchy_score(attained_level: usize, levels: usize) -> Option<f64> {
     (levels > 0).then(|| attained_level as f64 / levels as f64)
 }
 
-/// Each account's closeness per matrix, from its subjects' current points:
-/// the closeness of their mean point to the matrix's optimal corner (an
-/// account matrix has one subject per account; a stakeholder matrix averages
-/// the account's assessed stakeholders). Matrices without a corner are skipped.
+/// Each account's closeness per matrix, from its subjects' current points
+/// with the weight of each subject's view: the closeness of their weighted
+/// mean point to the matrix's optimal corner (an account matrix has one
+/// subject per account; a stakeholder matrix weighs the account's assessed
+/// stakeholders by influence). Points of no weight (someone who left) do not
+/// count; matrices without a corner are skipped.
 pub fn account_closeness<A: Eq + Hash>(
-    points: impl IntoIterator<Item = (A, String, (f64, f64))>,
+    points: impl IntoIterator<Item = (A, String, (f64, f64), f64)>,
     corners: &HashMap<String, Corner>,
 ) -> HashMap<A, BTreeMap<String, f64>> {
-    let mut sums: HashMap<A, BTreeMap<String, (f64, f64, u32)>> = HashMap::new();
-    for (account, matrix, (x, y)) in points {
+    let mut sums: HashMap<A, BTreeMap<String, (f64, f64, f64)>> = HashMap::new();
+    for (account, matrix, (x, y), w) in points.into_iter().filter(|p| p.3 > 0.0) {
         let s = sums.entry(account).or_default().entry(matrix).or_default();
-        *s = (s.0 + x, s.1 + y, s.2 + 1);
+        *s = (s.0 + w * x, s.1 + w * y, s.2 + w);
     }
     sums.into_iter()
         .map(|(account, by_matrix)| {
             let values = by_matrix
                 .into_iter()
-                .filter_map(|(m, (x, y, n))| {
+                .filter_map(|(m, (x, y, w))| {
                     let corner = corners.get(&m)?;
-                    let mean = (x / f64::from(n), y / f64::from(n));
-                    Some((m, closeness(mean, *corner)))
+                    Some((m, closeness((x / w, y / w), *corner)))
                 })
                 .collect();
             (account, values)
@@ -895,6 +896,35 @@ mod tests {
     }
 
     #[test]
+    fn stakeholders_are_weighed_by_influence_before_closeness() {
+        use crate::domain::matrix::End;
+        let corners: HashMap<String, Corner> = [(
+            "purpose_intent".to_owned(),
+            Corner {
+                x: End::High,
+                y: End::High,
+            },
+        )]
+        .into();
+        // A committed executive sponsor (3) and an unconvinced user (1): the
+        // mean point is (3·1 + 1·0)/4 = 0.75 across, 1 up, so closeness is
+        // 1 − 0.25/√2 = 0.823223; unweighted it would be 1 − 0.5/√2 = 0.646447.
+        // Someone who left weighs nothing.
+        let points = [
+            (1, "purpose_intent".to_owned(), (1.0, 1.0), 3.0),
+            (1, "purpose_intent".to_owned(), (0.0, 1.0), 1.0),
+            (1, "purpose_intent".to_owned(), (0.0, 0.0), 0.0),
+        ];
+        let c = account_closeness(points, &corners);
+        assert!((c[&1]["purpose_intent"] - (1.0 - 0.25 / 2f64.sqrt())).abs() < 1e-12);
+        let gone = account_closeness(
+            [(2, "purpose_intent".to_owned(), (1.0, 1.0), 0.0)],
+            &corners,
+        );
+        assert!(gone.is_empty(), "no one left to weigh");
+    }
+
+    #[test]
     fn stakeholders_are_averaged_before_closeness() {
         use crate::domain::matrix::End;
         let corners: HashMap<String, Corner> = [(
@@ -906,10 +936,10 @@ mod tests {
         )]
         .into();
         let points = [
-            (1, "purpose_intent".to_owned(), (1.0, 1.0)),
-            (1, "purpose_intent".to_owned(), (0.0, 1.0)),
-            (2, "purpose_intent".to_owned(), (1.0, 1.0)),
-            (2, "unknown".to_owned(), (0.0, 0.0)),
+            (1, "purpose_intent".to_owned(), (1.0, 1.0), 1.0),
+            (1, "purpose_intent".to_owned(), (0.0, 1.0), 1.0),
+            (2, "purpose_intent".to_owned(), (1.0, 1.0), 1.0),
+            (2, "unknown".to_owned(), (0.0, 0.0), 1.0),
         ];
         let c = account_closeness(points, &corners);
         // Mean (0.5, 1): 1 − 0.5/√2 = 0.646447.

@@ -113,6 +113,26 @@ impl Influence {
     }
 }
 
+/// What a stakeholder's view weighs, and until when it counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Voice {
+    pub role: Option<StakeholderRole>,
+    pub involved_in_purchase: bool,
+    pub left_on: Option<NaiveDate>,
+}
+
+impl Influence {
+    /// The weight of a subject's view on `day`: 1 for the account itself,
+    /// its influence for a stakeholder, and nothing once they have left.
+    pub fn of_voice(&self, voice: Option<&Voice>, day: NaiveDate) -> f64 {
+        match voice {
+            None => 1.0,
+            Some(v) if v.left_on.is_some_and(|left| left <= day) => 0.0,
+            Some(v) => self.weight(v.role, v.involved_in_purchase),
+        }
+    }
+}
+
 pub const MAX_NAME_LEN: usize = 200;
 pub const MAX_TITLE_LEN: usize = 200;
 

@@ -26,6 +26,7 @@ use crate::domain::assessment::Assessment;
 use crate::domain::filter::{AccountScope, AssessmentFilter};
 use crate::domain::framework::Evaluation;
 use crate::domain::portfolio::Placement;
+use crate::domain::stakeholder::Voice;
 
 /// `superseded_at` of a subject's latest classification: it holds until further notice.
 const OPEN: i64 = i64::MAX;
@@ -71,6 +72,8 @@ pub struct CurrentPoint {
     pub account_id: Uuid,
     pub matrix: String,
     pub point: (f64, f64),
+    /// For a stakeholder's point: what their view weighs.
+    pub voice: Option<Voice>,
 }
 
 #[derive(diesel::Queryable, diesel::Selectable, diesel::Insertable)]
@@ -539,24 +542,32 @@ super::for_each_backend! {
             .await?)
     }
 
-    /// Every subject's current point on each of `matrices`: one range of
-    /// `classifications_as_of` per matrix, read from the index alone.
+    /// Every subject's current point on each of `matrices`, with what a
+    /// stakeholder's view weighs: one range of `classifications_as_of` per
+    /// matrix, joined to the stakeholders assessed.
     pub(crate) async fn current_points(
         c: &mut Conn,
         ws: Uuid,
         matrices: &[String],
     ) -> Result<Vec<CurrentPoint>, StoreError> {
-        let rows: Vec<(String, String, f64, f64)> = c::table
+        type Row = (String, String, f64, f64, Option<String>, Option<bool>, Option<String>);
+        let rows: Vec<Row> = c::table
+            .left_join(s::table.on(s::workspace_id.eq(c::workspace_id).and(s::id.nullable().eq(c::stakeholder_id))))
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
             .filter(c::superseded_at.eq(OPEN))
-            .select((c::account_id, c::matrix, c::x, c::y))
+            .select((c::account_id, c::matrix, c::x, c::y, s::role.nullable(), s::involved_in_purchase.nullable(), s::left_on.nullable()))
             .load(c)
             .await?;
         rows.into_iter()
-            .map(|(account, matrix, x, y)| {
+            .map(|(account, matrix, x, y, role, involved, left_on)| {
                 Ok(CurrentPoint {
                     account_id: parse_id(&account)?,
+                    voice: involved.map(|involved_in_purchase| Voice {
+                        role: role.as_deref().and_then(|r| r.parse().ok()),
+                        involved_in_purchase,
+                        left_on: left_on.as_deref().and_then(|d| d.parse().ok()),
+                    }),
                     matrix,
                     point: (x, y),
                 })

@@ -768,11 +768,20 @@ on_both_backends! {
         let (status, _) = app.send(ADMIN_KEY, Method::PATCH, &format!("/v1/stakeholders/{}", ids[1]), Some(json!({"involved_in_purchase": true}))).await;
         assert_eq!(status, 200);
         assert!((alignment().await - 100.0 / 3.0).abs() < 1e-9);
+        // Prioritisation weighs the same voices: Sam at (0, 1) with 3, Uma at
+        // (1, 1) with 1.5, mean ((0 + 1.5)/4.5, 1) = (1/3, 1); closeness to
+        // the committed corner 1 − (2/3)/√2 = 0.528595 (a head count: 0.646447).
+        let closeness = || async {
+            let (_, ranked) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization", None).await;
+            ranked["items"][0]["closeness"]["purpose_intent"].as_f64().unwrap()
+        };
+        assert!((closeness().await - (1.0 - 2.0 / 3.0 / 2f64.sqrt())).abs() < 1e-9);
         // The sponsor leaves in the quarter: from then on only Uma counts.
         let sam = format!("/v1/stakeholders/{}", ids[0]);
         let (status, s) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": "2026-09-15"}))).await;
         assert_eq!((status, &s["left_on"]), (200, &json!("2026-09-15")));
         assert_eq!(alignment().await, 100.0);
+        assert_eq!(closeness().await, 1.0, "someone who left weighs nothing");
         let (status, p) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": "2026-09-31"}))).await;
         assert_eq!((status, problem_fields(&p)), (422, vec!["left_on".to_owned()]));
         let (status, s) = app.send(ADMIN_KEY, Method::PATCH, &sam, Some(json!({"left_on": null}))).await;
