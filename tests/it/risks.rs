@@ -195,6 +195,14 @@ on_both_backends! {
         assert_eq!((status, problem_fields(&problem)), (422, vec!["renewal_within_days".to_owned()]), "{problem}");
         let (_, listed) = app.send(ADMIN_KEY, Method::GET, &format!("{path}?status=all"), None).await;
         assert_eq!(listed["items"], json!([]));
+
+        // Deleting an account takes its risks with it.
+        let (status, risk) = app.send(ADMIN_KEY, Method::POST, &path, Some(json!({"kind": "support", "reason": "Ticket backlog"}))).await;
+        assert_eq!(status, 201, "{risk}");
+        let (status, _) = app.send(ADMIN_KEY, Method::DELETE, &format!("/v1/accounts/{acme}"), None).await;
+        assert_eq!(status, 204);
+        let (status, _) = app.send(ADMIN_KEY, Method::GET, &format!("/v1/risks/{}", id(&risk)), None).await;
+        assert_eq!(status, 404);
     }
 
 
