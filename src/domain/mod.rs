@@ -75,6 +75,16 @@ pub mod validation;
 pub mod webhook;
 
 pub use account::{Account, AccountFields, AccountPatch, LifecycleStage};
+
+/// A key in words, for a label: `no_proactive_support` → "No proactive support".
+pub fn words(key: &str) -> String {
+    let spaced = key.replace('_', " ");
+    let mut chars = spaced.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
 pub use api_key::{ApiKey, Principal, Reach, Role};
 pub use external_ref::{ExternalRef, RecordKey};
 pub use stakeholder::{Stakeholder, StakeholderFields, StakeholderPatch, StakeholderRole};

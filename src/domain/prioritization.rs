@@ -13,6 +13,7 @@ use super::account::LifecycleStage;
 use super::framework::{Framework, Subject, is_key};
 use super::matrix::{Corner, closeness};
 use super::validation::{Invalid, check_text};
+use super::words;
 
 /// The tier of an account without data on any of the policy's terms.
 pub const UNASSESSED: &str = "unassessed";
@@ -458,16 +459,6 @@ fn a_or_an(word: &str) -> &'static str {
     } else {
         ""
     }
-}
-
-/// A key in words: `no_proactive_support` → "No proactive support".
-fn words(key: &str) -> String {
-    let spaced = key.replace('_', " ");
-    let mut chars = spaced.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// Each account's score on an account field within the accounts given: the

@@ -16,6 +16,7 @@ use crate::domain::metric_set::Rag;
 use crate::domain::qbr::{Audience, Comparison, MetricReview, SetReview};
 use crate::domain::quarter::Quarter;
 use crate::domain::success_plan::{Objective, PlanHealth, PlanProgress};
+use crate::domain::words;
 
 /// The columns of a quarter's values, newest first: named by their place
 /// from the reviewed quarter, so the sheet's header is the same every
@@ -202,16 +203,6 @@ fn rag_words(rag: Rag) -> &'static str {
         Rag::NoData => "No data yet",
         Rag::InsufficientData => "Not enough data yet",
     }
-}
-
-/// An enum's text as words: `on_track` → "On track".
-fn words(key: &str) -> String {
-    let spaced = key.replace('_', " ");
-    let mut chars = spaced.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 fn badge(rag: Rag, text: &str) -> String {
