@@ -97,7 +97,15 @@ impl MoveFilter {
                 .as_ref()
                 .is_some_and(|c| !m.cells.iter().any(|x| &x.key == c))
             {
-                e.push(field, format!("is not a cell of matrix {}", m.key));
+                let cells: Vec<&str> = m.cells.iter().map(|x| x.key.as_str()).collect();
+                e.push(
+                    field,
+                    format!(
+                        "is not a cell of matrix {}; its cells are {}",
+                        m.key,
+                        cells.join(", ")
+                    ),
+                );
             }
         }
         e.into_result()
@@ -136,6 +144,25 @@ mod tests {
         };
         assert!(into_achiever.keeps(None, "achiever"));
         assert!(!into_achiever.keeps(Some("soldier"), "dreamer"));
+    }
+
+    #[test]
+    fn a_misspelt_cell_is_named_with_the_cells_there_are() {
+        let readiness = crate::domain::builtin::frameworks()
+            .iter()
+            .flat_map(|f| &f.matrices)
+            .find(|m| m.key == "readiness")
+            .unwrap();
+        let filter = MoveFilter {
+            from_cell: Some("wandrer".into()),
+            to_cell: Some("achiever".into()),
+        };
+        let e = filter.check(readiness).unwrap_err();
+        assert_eq!(e.fields(), ["from_cell"]);
+        assert_eq!(
+            e.0[0].message,
+            "is not a cell of matrix readiness; its cells are wanderer, dreamer, soldier, achiever"
+        );
     }
 
     #[test]
