@@ -92,6 +92,16 @@ pub struct AccountScope {
 }
 
 impl AccountScope {
+    /// The accounts of a segment and an owner (either may be absent), as a
+    /// request's filters name them.
+    pub fn of(segment: Option<String>, owner: Option<String>) -> Self {
+        Self {
+            segment,
+            owner,
+            ..Self::default()
+        }
+    }
+
     /// No filter: reads need not join the accounts.
     pub fn is_everyone(&self) -> bool {
         self.segment.is_none()

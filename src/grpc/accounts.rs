@@ -176,11 +176,7 @@ impl AccountService for AccountGrpc {
     ) -> Result<Response<exports::ExportStream>, Status> {
         let app = self.0.app.clone();
         call!(self.0, "ExportAccounts", req, |p, m| {
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let plan = app.export_plan(&p, scope, &m.metric_sets).await;
             Ok::<_, Status>(exports::stream(app, p, plan.map_err(status_of)?))
         })

@@ -290,11 +290,7 @@ impl FrameworkService for FrameworkGrpc {
             let mut e = Invalid::default();
             let as_of = parse_timestamp(&mut e, "as_of", m.as_of);
             e.into_result().map_err(invalid_argument)?;
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             self.0
                 .app
                 .framework_portfolio(&p, &m.key, as_of, &scope)

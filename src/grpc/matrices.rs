@@ -140,11 +140,7 @@ impl MatrixService for MatrixGrpc {
             let mut e = Invalid::default();
             let as_of = parse_timestamp(&mut e, "as_of", m.as_of);
             e.into_result().map_err(invalid)?;
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             self.0
                 .app
                 .portfolio(
@@ -166,11 +162,7 @@ impl MatrixService for MatrixGrpc {
     ) -> Result<Response<pb::Transitions>, Status> {
         call!(self.0, "GetTransitions", req, |p, m| {
             let (from, to) = range(m.from, m.to).map_err(invalid)?;
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let t = self
                 .0
                 .app
@@ -204,11 +196,7 @@ impl MatrixService for MatrixGrpc {
                 from_cell: m.from_cell,
                 to_cell: m.to_cell,
             };
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let page = convert::page(m.page_size, m.page_token);
             let moved = self
                 .0
@@ -242,11 +230,7 @@ impl MatrixService for MatrixGrpc {
             let mut e = Invalid::default();
             let as_of = parse_timestamp(&mut e, "as_of", m.as_of);
             e.into_result().map_err(invalid)?;
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let chart = self
                 .0
                 .app

@@ -159,11 +159,7 @@ impl PrioritizationService for PrioritizationGrpc {
             } else {
                 m.policy
             };
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let listed = self
                 .0
                 .app

@@ -257,11 +257,7 @@ impl QbrService for QbrGrpc {
             let mut e = Invalid::default();
             let order = convert::parse_opt(&mut e, "sort", m.sort, "worst_first or renewal");
             e.into_result().map_err(invalid)?;
-            let scope = AccountScope {
-                segment: m.segment,
-                owner: m.owner,
-                ..AccountScope::default()
-            };
+            let scope = AccountScope::of(m.segment, m.owner);
             let view = HealthRows {
                 renewal_within_days: m.renewal_within_days,
                 order: order.unwrap_or(HealthOrder::WorstFirst),

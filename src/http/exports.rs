@@ -55,11 +55,7 @@ pub async fn export_accounts(
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, Problem> {
     let csv = wants_csv(&headers)?;
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let sets: Vec<String> = q
         .metric_sets
         .map(|s| s.split(',').map(str::to_owned).collect())

@@ -106,11 +106,7 @@ impl From<CellCount> for CellCountView {
 
 impl SnapshotQuery {
     pub fn scope(&self) -> AccountScope {
-        AccountScope {
-            segment: self.segment.clone(),
-            owner: self.owner.clone(),
-            ..AccountScope::default()
-        }
+        AccountScope::of(self.segment.clone(), self.owner.clone())
     }
 }
 
@@ -411,11 +407,7 @@ pub async fn portfolio(
     Path(key): Path<String>,
     Query(q): Query<PortfolioQuery>,
 ) -> Result<Response, Problem> {
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let page = PageRequest {
         page_size: q.page_size,
         page_token: q.page_token,
@@ -440,11 +432,7 @@ pub async fn transitions(
     Path(key): Path<String>,
     Query(q): Query<TransitionsQuery>,
 ) -> Result<Response, Problem> {
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let t = app
         .transitions(
             &p,
@@ -473,11 +461,7 @@ pub async fn movements(
     Path(key): Path<String>,
     Query(q): Query<MovementsQuery>,
 ) -> Result<Response, Problem> {
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let filter = MoveFilter {
         from_cell: q.from_cell,
         to_cell: q.to_cell,
@@ -533,11 +517,7 @@ pub async fn prioritization(
     Query(q): Query<PrioritizationQuery>,
 ) -> Result<Response, Problem> {
     let policy = q.policy.unwrap_or_else(|| "default".to_owned());
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let page = PageRequest {
         page_size: q.page_size,
         page_token: q.page_token,

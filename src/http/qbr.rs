@@ -476,11 +476,7 @@ pub async fn portfolio_health(
     Path(key): Path<String>,
     Query(q): Query<PortfolioHealthQuery>,
 ) -> Result<Response, Problem> {
-    let scope = AccountScope {
-        segment: q.segment,
-        owner: q.owner,
-        ..AccountScope::default()
-    };
+    let scope = AccountScope::of(q.segment, q.owner);
     let page = PageRequest {
         page_size: q.page_size,
         page_token: q.page_token,
