@@ -415,6 +415,7 @@ pub struct PortfolioHealthQuery {
     pub renewal_within_days: Option<u32>,
     /// `worst_first` (the default) or `renewal`: soonest renewal first, accounts without a
     /// renewal date last.
+    #[param(inline)]
     pub sort: Option<HealthOrder>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,

@@ -74,6 +74,7 @@ impl Checked for ResolutionInput {
 #[into_params(parameter_in = Query)]
 pub struct RiskListQuery {
     /// `open` (the default), `resolved` or `all`.
+    #[param(inline)]
     pub status: Option<RiskStatus>,
     #[param(minimum = 1, maximum = 1000)]
     pub page_size: Option<i64>,

@@ -346,6 +346,27 @@ fn committed_openapi_matches_the_code() {
     );
 }
 
+/// A schema only a query parameter uses is not registered by utoipa: a
+/// reference to it would dangle and break every generated client.
+#[test]
+fn every_schema_reference_resolves_in_both_editions() {
+    let editions = [
+        serde_json::to_value(csapi::http::openapi()).unwrap(),
+        serde_json::to_value(csapi::http::openapi_3_0()).unwrap(),
+    ];
+    for doc in editions {
+        let text = doc.to_string();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        let dangling: Vec<&str> = text
+            .split("\"#/components/schemas/")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|name| !schemas.contains_key(*name))
+            .collect();
+        assert!(dangling.is_empty(), "{dangling:?}");
+    }
+}
+
 #[test]
 fn errors_are_one_problem_shared_by_every_operation() {
     let api = serde_json::to_value(csapi::http::openapi()).unwrap();
