@@ -53,10 +53,11 @@ impl App {
         let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
         let values = self.term_values(p, &policy, scope, &accounts).await?;
         let empty = BTreeMap::new();
+        let scorer = policy.scorer();
         let mut ranked: Vec<RankedAccount> = accounts
             .into_iter()
             .map(|a| RankedAccount {
-                priority: policy.prioritize(
+                priority: scorer.prioritize(
                     values.get(&a.id).unwrap_or(&empty),
                     policy.excludes(a.lifecycle_stage),
                 ),

@@ -380,10 +380,40 @@ impl Policy {
         keys
     }
 
+    /// What ranks a book under the policy: its terms worked out once, not
+    /// once per account ranked.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            policy: self,
+            terms: self.weighed(),
+        }
+    }
+
+    fn tier_of(&self, score: Option<f64>, excluded: bool) -> (String, String) {
+        let reserved = |key: &str| (key.to_owned(), words(key));
+        match score {
+            _ if excluded => reserved(NO_PROACTIVE_SUPPORT),
+            None => reserved(UNASSESSED),
+            Some(s) => self
+                .tiers
+                .iter()
+                .find(|t| s >= t.min_score)
+                .map_or_else(|| reserved(LOW_TOUCH), |t| (t.key.clone(), t.label())),
+        }
+    }
+}
+
+/// A policy ready to rank accounts.
+pub struct Scorer<'a> {
+    policy: &'a Policy,
+    terms: Vec<(Weighed, f64)>,
+}
+
+impl Scorer<'_> {
     /// An account's priority from its value (0–1) on each term it has data
     /// for; an excluded account gets no score and no proactive support.
     pub fn prioritize(&self, values: &BTreeMap<Weighed, f64>, excluded: bool) -> Priority {
-        let terms = self.weighed();
+        let terms = &self.terms;
         let with_data: Vec<(&Weighed, f64, f64)> = terms
             .iter()
             .filter_map(|(t, w)| values.get(t).map(|v| (t, *w, *v)))
@@ -411,7 +441,7 @@ impl Policy {
                 }
             })
             .collect();
-        let (tier, tier_label) = self.tier_of(score, excluded);
+        let (tier, tier_label) = self.policy.tier_of(score, excluded);
         Priority {
             score,
             coverage,
@@ -425,19 +455,6 @@ impl Policy {
                 })
                 .collect(),
             contributions,
-        }
-    }
-
-    fn tier_of(&self, score: Option<f64>, excluded: bool) -> (String, String) {
-        let reserved = |key: &str| (key.to_owned(), words(key));
-        match score {
-            _ if excluded => reserved(NO_PROACTIVE_SUPPORT),
-            None => reserved(UNASSESSED),
-            Some(s) => self
-                .tiers
-                .iter()
-                .find(|t| s >= t.min_score)
-                .map_or_else(|| reserved(LOW_TOUCH), |t| (t.key.clone(), t.label())),
         }
     }
 }
@@ -584,7 +601,7 @@ mod tests {
 
     #[test]
     fn weighted_over_terms_with_data() {
-        let p = four_matrices().prioritize(
+        let p = four_matrices().scorer().prioritize(
             &values(&[(m("readiness"), 0.9), (m("technology"), 0.3)]),
             false,
         );
@@ -663,7 +680,7 @@ mod tests {
             (1.0, 0.0, 0.5)
         );
         let of = |who: char, readiness: f64, equation: f64| {
-            p.prioritize(
+            p.scorer().prioritize(
                 &values(&[
                     (m("readiness"), readiness),
                     (renewal.clone(), equation),
@@ -693,17 +710,24 @@ mod tests {
     #[test]
     fn tier_edges_and_custom_tiers() {
         let policy = four_matrices();
-        let tier = |c: f64| policy.prioritize(&values(&[(m("process"), c)]), false).tier;
+        let tier = |c: f64| {
+            policy
+                .scorer()
+                .prioritize(&values(&[(m("process"), c)]), false)
+                .tier
+        };
         assert_eq!(tier(0.7), "high_touch");
         assert_eq!(tier(0.6999), "standard");
         assert_eq!(tier(0.4), "standard");
         assert_eq!(tier(0.3999), "low_touch");
-        let none = policy.prioritize(&BTreeMap::new(), false);
+        let none = policy.scorer().prioritize(&BTreeMap::new(), false);
         assert_eq!(
             (none.score, none.coverage, none.tier.as_str()),
             (None, 0.0, UNASSESSED)
         );
-        let excluded = policy.prioritize(&values(&[(m("process"), 1.0)]), true);
+        let excluded = policy
+            .scorer()
+            .prioritize(&values(&[(m("process"), 1.0)]), true);
         assert_eq!(
             (
                 excluded.score,
@@ -722,13 +746,16 @@ mod tests {
             },
             cut("digital", 0.0),
         ];
-        let p = custom.prioritize(&values(&[(m("process"), 0.5)]), false);
+        let p = custom
+            .scorer()
+            .prioritize(&values(&[(m("process"), 0.5)]), false);
         assert_eq!(
             (p.tier.as_str(), p.tier_label.as_str()),
             ("strategic", "Strategic (pooled CSM)")
         );
         assert_eq!(
             custom
+                .scorer()
                 .prioritize(&values(&[(m("process"), 0.1)]), false)
                 .tier,
             "digital"
@@ -837,14 +864,20 @@ mod tests {
     fn ranking_puts_unassessed_then_excluded_last() {
         let policy = four_matrices();
         let mut ps = [
-            policy.prioritize(&values(&[(m("process"), 1.0)]), true),
-            policy.prioritize(&BTreeMap::new(), false),
-            policy.prioritize(&values(&[(m("process"), 0.5)]), false),
-            policy.prioritize(
+            policy
+                .scorer()
+                .prioritize(&values(&[(m("process"), 1.0)]), true),
+            policy.scorer().prioritize(&BTreeMap::new(), false),
+            policy
+                .scorer()
+                .prioritize(&values(&[(m("process"), 0.5)]), false),
+            policy.scorer().prioritize(
                 &values(&[(m("process"), 0.5), (m("technology"), 0.5)]),
                 false,
             ),
-            policy.prioritize(&values(&[(m("process"), 0.9)]), false),
+            policy
+                .scorer()
+                .prioritize(&values(&[(m("process"), 0.9)]), false),
         ];
         ps.sort_by(ranking);
         let order: Vec<(Option<f64>, f64, &str)> = ps
@@ -881,7 +914,7 @@ mod tests {
             let mut after = before.clone();
             let raised = (vs[i] + up).min(1.0);
             after.insert(m(keys[i]), raised);
-            let (a, b) = (policy.prioritize(&before, false).score.unwrap(), policy.prioritize(&after, false).score.unwrap());
+            let (a, b) = (policy.scorer().prioritize(&before, false).score.unwrap(), policy.scorer().prioritize(&after, false).score.unwrap());
             proptest::prop_assert!((0.0..=1.0).contains(&a) && b >= a - 1e-12);
         }
     }
