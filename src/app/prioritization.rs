@@ -1,7 +1,7 @@
 //! Prioritisation: every account in scope ranked under a policy, each with
 //! what every term contributed to its score.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::NaiveDate;
 use uuid::Uuid;
@@ -14,8 +14,8 @@ use crate::domain::filter::AccountScope;
 use crate::domain::framework::{Evaluation, is_key};
 use crate::domain::matrix;
 use crate::domain::prioritization::{
-    AccountField, Policy, Priority, Weighed, account_closeness, field_scores, hierarchy_score,
-    ranking,
+    AccountField, Policy, Priority, Standing, Weighed, account_closeness, field_scores,
+    hierarchy_score, ranking,
 };
 use crate::store::assessments::AccountBrief;
 
@@ -51,72 +51,92 @@ impl App {
         }
         let scope = &p.narrow(scope.clone());
         let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
-        let values = self.term_values(p, &policy, scope, &accounts).await?;
-        let empty = BTreeMap::new();
         let scorer = policy.scorer();
-        let mut ranked: Vec<RankedAccount> = accounts
-            .into_iter()
-            .map(|a| RankedAccount {
-                priority: scorer.prioritize(
-                    values.get(&a.id).unwrap_or(&empty),
-                    policy.excludes(a.lifecycle_stage),
-                ),
-                account_id: a.id,
-                name: a.name,
+        let values = self
+            .term_values(p, &policy, scorer.terms(), scope, &accounts)
+            .await?;
+        let slots = |a: &AccountBrief| values.get(&a.id).map_or(&[][..], Vec::as_slice);
+        let mut ranked: Vec<(Standing, &AccountBrief)> = accounts
+            .iter()
+            .map(|a| {
+                let excluded = policy.excludes(a.lifecycle_stage);
+                (scorer.standing(slots(a), excluded), a)
             })
-            .filter(|r| tier.is_none_or(|t| r.priority.tier == t))
+            .filter(|(s, _)| tier.is_none_or(|t| scorer.tier(s) == t))
             .collect();
-        ranked.sort_by(|a, b| {
-            ranking(&a.priority, &b.priority).then(a.account_id.cmp(&b.account_id))
-        });
-        Ok(paginate_ranked(ranked, page, size))
+        ranked.sort_by(|(x, a), (y, b)| ranking(x, y).then(a.id.cmp(&b.id)));
+        let listed = paginate_ranked(ranked, page, size);
+        Ok(Listed {
+            items: listed
+                .items
+                .into_iter()
+                .map(|(s, a)| RankedAccount {
+                    account_id: a.id,
+                    name: a.name.clone(),
+                    priority: scorer.explain(slots(a), s.excluded),
+                })
+                .collect(),
+            next_page_token: listed.next_page_token,
+        })
     }
 
-    /// Each account's value (0–1) on each of the policy's terms it has data
-    /// for: one read per matrix set and per framework an equation or
-    /// hierarchy comes from; account fields are scored within the accounts
-    /// the policy does not exclude.
+    /// Each account's value (0–1) in the slot of each of the policy's terms
+    /// it has data for: one read of the points of the matrices weighed and
+    /// one per framework an equation or hierarchy comes from; account fields
+    /// are scored within the accounts the policy does not exclude.
     async fn term_values(
         &self,
         p: &Principal,
         policy: &Policy,
+        terms: &[(Weighed, f64)],
         scope: &AccountScope,
         accounts: &[AccountBrief],
-    ) -> Result<HashMap<Uuid, BTreeMap<Weighed, f64>>, AppError> {
-        let terms: Vec<Weighed> = policy.weighed().into_iter().map(|(t, _)| t).collect();
-        let mut values: HashMap<Uuid, BTreeMap<Weighed, f64>> = HashMap::new();
-        let matrices: Vec<String> = terms
+    ) -> Result<HashMap<Uuid, Vec<Option<f64>>>, AppError> {
+        let mut slots = Slots {
+            width: terms.len(),
+            by_account: HashMap::new(),
+        };
+        let matrices: HashMap<&str, usize> = terms
             .iter()
-            .filter_map(|t| match t {
-                Weighed::Matrix(m) => Some(m.clone()),
+            .enumerate()
+            .filter_map(|(i, (t, _))| match t {
+                Weighed::Matrix(m) => Some((m.as_str(), i)),
                 _ => None,
             })
             .collect();
         if !matrices.is_empty() {
-            let corners: HashMap<String, matrix::Corner> = self
+            let corners: HashMap<usize, matrix::Corner> = self
                 .matrices(p)
                 .await?
                 .into_iter()
-                .map(|m| (m.matrix.key, m.matrix.optimal))
+                .filter_map(|m| Some((*matrices.get(m.matrix.key.as_str())?, m.matrix.optimal)))
                 .collect();
-            let points = self.store.current_points(p.workspace_id, &matrices).await?;
+            let keys: Vec<String> = matrices.keys().map(|m| (*m).to_owned()).collect();
+            let points = self
+                .store
+                .current_points(p.workspace_id, &keys, scope)
+                .await?;
             let influence = self.reading(p).await?.influence;
             let today = today(p.zone);
             let closeness = account_closeness(
-                points.into_iter().map(|c| {
+                points.into_iter().filter_map(|c| {
                     let weight = influence.of_voice(c.voice.as_ref(), today);
-                    (c.account_id, c.matrix, c.point, weight)
+                    Some((
+                        c.account_id,
+                        *matrices.get(c.matrix.as_str())?,
+                        c.point,
+                        weight,
+                    ))
                 }),
                 &corners,
             );
-            for (account, by_matrix) in closeness {
-                let v = values.entry(account).or_default();
-                v.extend(by_matrix.into_iter().map(|(m, c)| (Weighed::Matrix(m), c)));
+            for ((account, term), c) in closeness {
+                slots.set(account, term, c);
             }
         }
         let frameworks: BTreeSet<&str> = terms
             .iter()
-            .filter_map(|t| match t {
+            .filter_map(|(t, _)| match t {
                 Weighed::Equation { framework, .. } | Weighed::Hierarchy(framework) => {
                     Some(framework.as_str())
                 }
@@ -128,9 +148,10 @@ impl App {
                 .store
                 .latest_evaluations(p.workspace_id, framework, now(), scope)
                 .await?;
-            for l in latest.into_iter().filter(|l| l.stakeholder_id.is_none()) {
-                let v = values.entry(l.account_id).or_default();
-                v.extend(evaluation_values(&terms, framework, &l.evaluation));
+            for l in latest.iter().filter(|l| l.stakeholder_id.is_none()) {
+                for (term, v) in evaluation_values(terms, framework, &l.evaluation) {
+                    slots.set(l.account_id, term, v);
+                }
             }
         }
         let today = today(p.zone);
@@ -138,8 +159,8 @@ impl App {
             .iter()
             .filter(|a| !policy.excludes(a.lifecycle_stage))
             .collect();
-        for field in terms.iter().filter_map(|t| match t {
-            Weighed::Field(f) => Some(*f),
+        for (term, field) in terms.iter().enumerate().filter_map(|(i, (t, _))| match t {
+            Weighed::Field(f) => Some((i, *f)),
             _ => None,
         }) {
             let raw: Vec<(Uuid, f64)> = scored
@@ -147,22 +168,39 @@ impl App {
                 .filter_map(|a| Some((a.id, field_value(a, field, today)?)))
                 .collect();
             for (account, score) in field_scores(field, &raw) {
-                values
-                    .entry(account)
-                    .or_default()
-                    .insert(Weighed::Field(field), score);
+                slots.set(account, term, score);
             }
         }
-        Ok(values)
+        Ok(slots.by_account)
+    }
+}
+
+/// Each account's value slots, one per term, filled as reads come in.
+struct Slots {
+    width: usize,
+    by_account: HashMap<Uuid, Vec<Option<f64>>>,
+}
+
+impl Slots {
+    fn set(&mut self, account: Uuid, term: usize, value: f64) {
+        let width = self.width;
+        self.by_account
+            .entry(account)
+            .or_insert_with(|| vec![None; width])[term] = Some(value);
     }
 }
 
 /// The values an account's latest evaluation on `framework` gives the
-/// policy's equation and hierarchy terms.
-fn evaluation_values(terms: &[Weighed], framework: &str, e: &Evaluation) -> Vec<(Weighed, f64)> {
+/// policy's equation and hierarchy terms, by term slot.
+fn evaluation_values<'a>(
+    terms: &'a [(Weighed, f64)],
+    framework: &'a str,
+    e: &'a Evaluation,
+) -> impl Iterator<Item = (usize, f64)> + 'a {
     terms
         .iter()
-        .filter_map(|t| match t {
+        .enumerate()
+        .filter_map(move |(i, (t, _))| match t {
             Weighed::Equation {
                 framework: f,
                 equation,
@@ -170,14 +208,13 @@ fn evaluation_values(terms: &[Weighed], framework: &str, e: &Evaluation) -> Vec<
                 .equations
                 .iter()
                 .find(|r| &r.key == equation)
-                .map(|r| (t.clone(), r.value)),
+                .map(|r| (i, r.value)),
             Weighed::Hierarchy(f) if f == framework => {
                 let h = e.hierarchy.as_ref()?;
-                hierarchy_score(h.attained_level, h.levels.len()).map(|v| (t.clone(), v))
+                hierarchy_score(h.attained_level, h.levels.len()).map(|v| (i, v))
             }
             _ => None,
         })
-        .collect()
 }
 
 /// An account's raw value of a field on `today`.

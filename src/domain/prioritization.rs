@@ -389,68 +389,114 @@ impl Policy {
         }
     }
 
-    fn tier_of(&self, score: Option<f64>, excluded: bool) -> (String, String) {
-        let reserved = |key: &str| (key.to_owned(), words(key));
+    /// The tier's key for a score: the first cut it reaches, highest first.
+    fn tier_key(&self, score: Option<f64>, excluded: bool) -> &str {
         match score {
-            _ if excluded => reserved(NO_PROACTIVE_SUPPORT),
-            None => reserved(UNASSESSED),
+            _ if excluded => NO_PROACTIVE_SUPPORT,
+            None => UNASSESSED,
             Some(s) => self
                 .tiers
                 .iter()
                 .find(|t| s >= t.min_score)
-                .map_or_else(|| reserved(LOW_TOUCH), |t| (t.key.clone(), t.label())),
+                .map_or(LOW_TOUCH, |t| t.key.as_str()),
         }
+    }
+
+    fn tier_label(&self, key: &str) -> String {
+        self.tiers
+            .iter()
+            .find(|t| t.key == key)
+            .map_or_else(|| words(key), TierCut::label)
     }
 }
 
-/// A policy ready to rank accounts.
+/// Where an account stands under a policy: all it takes to order and page a
+/// whole book, worked out without allocating, so that only the accounts on
+/// the page shown need their [`Priority`] explained.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Standing {
+    /// `Σ w·value / Σ w` over terms with data; `None` without any, or when excluded.
+    pub score: Option<f64>,
+    /// Share of the policy's terms with data.
+    pub coverage: f64,
+    pub excluded: bool,
+}
+
+/// A policy ready to rank accounts. An account's values come as one slot per
+/// term, in [`Scorer::terms`] order: its value (0–1), or `None` without data.
 pub struct Scorer<'a> {
     policy: &'a Policy,
     terms: Vec<(Weighed, f64)>,
 }
 
 impl Scorer<'_> {
-    /// An account's priority from its value (0–1) on each term it has data
-    /// for; an excluded account gets no score and no proactive support.
-    pub fn prioritize(&self, values: &BTreeMap<Weighed, f64>, excluded: bool) -> Priority {
-        let terms = &self.terms;
-        let with_data: Vec<(&Weighed, f64, f64)> = terms
+    /// Every term with its weight: the order of an account's value slots.
+    pub fn terms(&self) -> &[(Weighed, f64)] {
+        &self.terms
+    }
+
+    /// An account's standing from its values; an excluded account gets no
+    /// score.
+    pub fn standing(&self, values: &[Option<f64>], excluded: bool) -> Standing {
+        let (mut total, mut sum, mut with_data) = (0.0, 0.0, 0usize);
+        for ((_, w), v) in self.terms.iter().zip(values) {
+            if let Some(v) = v {
+                total += w;
+                sum += w * v;
+                with_data += 1;
+            }
+        }
+        Standing {
+            score: (!excluded && total > 0.0).then(|| sum / total),
+            coverage: if self.terms.is_empty() {
+                0.0
+            } else {
+                with_data as f64 / self.terms.len() as f64
+            },
+            excluded,
+        }
+    }
+
+    /// The tier's key for a standing.
+    pub fn tier(&self, s: &Standing) -> &str {
+        self.policy.tier_key(s.score, s.excluded)
+    }
+
+    /// An account's priority with what it rests on: its tier and label, its
+    /// closeness per matrix and every term's contribution.
+    pub fn explain(&self, values: &[Option<f64>], excluded: bool) -> Priority {
+        let standing = self.standing(values, excluded);
+        let value = |i: usize| values.get(i).copied().flatten();
+        let total: f64 = (0..self.terms.len())
+            .filter(|i| value(*i).is_some())
+            .map(|i| self.terms[i].1)
+            .sum();
+        let contributions = self
+            .terms
             .iter()
-            .filter_map(|(t, w)| values.get(t).map(|v| (t, *w, *v)))
-            .collect();
-        let total: f64 = with_data.iter().map(|(_, w, _)| w).sum();
-        let score = (!excluded && total > 0.0)
-            .then(|| with_data.iter().map(|(_, w, v)| w * v).sum::<f64>() / total);
-        let coverage = if terms.is_empty() {
-            0.0
-        } else {
-            with_data.len() as f64 / terms.len() as f64
-        };
-        let contributions = terms
-            .iter()
-            .map(|(t, w)| {
-                let value = values.get(t).copied();
-                Contribution {
-                    term: t.clone(),
-                    weight: *w,
-                    value,
-                    contribution: match (score, value) {
-                        (Some(_), Some(v)) => w * v / total,
-                        _ => 0.0,
-                    },
-                }
+            .enumerate()
+            .map(|(i, (t, w))| Contribution {
+                term: t.clone(),
+                weight: *w,
+                value: value(i),
+                contribution: match (standing.score, value(i)) {
+                    (Some(_), Some(v)) => w * v / total,
+                    _ => 0.0,
+                },
             })
             .collect();
-        let (tier, tier_label) = self.policy.tier_of(score, excluded);
+        let tier = self.tier(&standing).to_owned();
         Priority {
-            score,
-            coverage,
+            score: standing.score,
+            coverage: standing.coverage,
+            tier_label: self.policy.tier_label(&tier),
             tier,
-            tier_label,
-            closeness: with_data
+            closeness: self
+                .terms
                 .iter()
-                .filter_map(|(t, _, v)| match t {
-                    Weighed::Matrix(m) => Some((m.clone(), *v)),
+                .enumerate()
+                .filter_map(|(i, (t, _))| match t {
+                    Weighed::Matrix(m) => Some((m.clone(), value(i)?)),
                     _ => None,
                 })
                 .collect(),
@@ -515,41 +561,33 @@ pub fn hierarchy_score(attained_level: usize, levels: usize) -> Option<f64> {
 /// subject per account; a stakeholder matrix weighs the account's assessed
 /// stakeholders by influence). Points of no weight (someone who left) do not
 /// count; matrices without a corner are skipped.
-pub fn account_closeness<A: Eq + Hash>(
-    points: impl IntoIterator<Item = (A, String, (f64, f64), f64)>,
-    corners: &HashMap<String, Corner>,
-) -> HashMap<A, BTreeMap<String, f64>> {
-    let mut sums: HashMap<A, BTreeMap<String, (f64, f64, f64)>> = HashMap::new();
+pub fn account_closeness<A: Eq + Hash, M: Eq + Hash>(
+    points: impl IntoIterator<Item = (A, M, (f64, f64), f64)>,
+    corners: &HashMap<M, Corner>,
+) -> HashMap<(A, M), f64> {
+    let mut sums: HashMap<(A, M), (f64, f64, f64)> = HashMap::new();
     for (account, matrix, (x, y), w) in points.into_iter().filter(|p| p.3 > 0.0) {
-        let s = sums.entry(account).or_default().entry(matrix).or_default();
+        let s = sums.entry((account, matrix)).or_default();
         *s = (s.0 + w * x, s.1 + w * y, s.2 + w);
     }
     sums.into_iter()
-        .map(|(account, by_matrix)| {
-            let values = by_matrix
-                .into_iter()
-                .filter_map(|(m, (x, y, w))| {
-                    let corner = corners.get(&m)?;
-                    Some((m, closeness((x / w, y / w), *corner)))
-                })
-                .collect();
-            (account, values)
+        .filter_map(|((account, m), (x, y, w))| {
+            let corner = corners.get(&m)?;
+            let c = closeness((x / w, y / w), *corner);
+            Some(((account, m), c))
         })
         .collect()
 }
 
 /// Ranking order: highest score first, then accounts without data, then
 /// those the policy excludes; ties go to the better-covered account.
-pub fn ranking(a: &Priority, b: &Priority) -> Ordering {
-    let excluded = |p: &Priority| p.tier == NO_PROACTIVE_SUPPORT;
-    excluded(a)
-        .cmp(&excluded(b))
-        .then(match (a.score, b.score) {
-            (Some(x), Some(y)) => y.total_cmp(&x).then(b.coverage.total_cmp(&a.coverage)),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
-        })
+pub fn ranking(a: &Standing, b: &Standing) -> Ordering {
+    a.excluded.cmp(&b.excluded).then(match (a.score, b.score) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(b.coverage.total_cmp(&a.coverage)),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    })
 }
 
 #[cfg(test)]
@@ -587,8 +625,13 @@ mod tests {
         }
     }
 
-    fn values(pairs: &[(Weighed, f64)]) -> BTreeMap<Weighed, f64> {
-        pairs.iter().cloned().collect()
+    /// An account's value slots under `policy` from (term, value) pairs.
+    fn values(policy: &Policy, pairs: &[(Weighed, f64)]) -> Vec<Option<f64>> {
+        policy
+            .weighed()
+            .iter()
+            .map(|(t, _)| pairs.iter().find(|(p, _)| p == t).map(|(_, v)| *v))
+            .collect()
     }
 
     fn m(key: &str) -> Weighed {
@@ -601,8 +644,9 @@ mod tests {
 
     #[test]
     fn weighted_over_terms_with_data() {
-        let p = four_matrices().scorer().prioritize(
-            &values(&[(m("readiness"), 0.9), (m("technology"), 0.3)]),
+        let policy = four_matrices();
+        let p = policy.scorer().explain(
+            &values(&policy, &[(m("readiness"), 0.9), (m("technology"), 0.3)]),
             false,
         );
         assert!(close(p.score.unwrap(), 0.7), "(2·0.9 + 0.3)/3 = 0.7");
@@ -680,13 +724,16 @@ mod tests {
             (1.0, 0.0, 0.5)
         );
         let of = |who: char, readiness: f64, equation: f64| {
-            p.scorer().prioritize(
-                &values(&[
-                    (m("readiness"), readiness),
-                    (renewal.clone(), equation),
-                    (arr.clone(), arr_scores[&who]),
-                    (days.clone(), day_scores[&who]),
-                ]),
+            p.scorer().explain(
+                &values(
+                    &p,
+                    &[
+                        (m("readiness"), readiness),
+                        (renewal.clone(), equation),
+                        (arr.clone(), arr_scores[&who]),
+                        (days.clone(), day_scores[&who]),
+                    ],
+                ),
                 false,
             )
         };
@@ -713,21 +760,21 @@ mod tests {
         let tier = |c: f64| {
             policy
                 .scorer()
-                .prioritize(&values(&[(m("process"), c)]), false)
+                .explain(&values(&policy, &[(m("process"), c)]), false)
                 .tier
         };
         assert_eq!(tier(0.7), "high_touch");
         assert_eq!(tier(0.6999), "standard");
         assert_eq!(tier(0.4), "standard");
         assert_eq!(tier(0.3999), "low_touch");
-        let none = policy.scorer().prioritize(&BTreeMap::new(), false);
+        let none = policy.scorer().explain(&[], false);
         assert_eq!(
             (none.score, none.coverage, none.tier.as_str()),
             (None, 0.0, UNASSESSED)
         );
         let excluded = policy
             .scorer()
-            .prioritize(&values(&[(m("process"), 1.0)]), true);
+            .explain(&values(&policy, &[(m("process"), 1.0)]), true);
         assert_eq!(
             (
                 excluded.score,
@@ -748,7 +795,7 @@ mod tests {
         ];
         let p = custom
             .scorer()
-            .prioritize(&values(&[(m("process"), 0.5)]), false);
+            .explain(&values(&custom, &[(m("process"), 0.5)]), false);
         assert_eq!(
             (p.tier.as_str(), p.tier_label.as_str()),
             ("strategic", "Strategic (pooled CSM)")
@@ -756,7 +803,7 @@ mod tests {
         assert_eq!(
             custom
                 .scorer()
-                .prioritize(&values(&[(m("process"), 0.1)]), false)
+                .explain(&values(&custom, &[(m("process"), 0.1)]), false)
                 .tier,
             "digital"
         );
@@ -863,26 +910,20 @@ mod tests {
     #[test]
     fn ranking_puts_unassessed_then_excluded_last() {
         let policy = four_matrices();
+        let scorer = policy.scorer();
+        let standing =
+            |pairs: &[(Weighed, f64)], excluded| scorer.standing(&values(&policy, pairs), excluded);
         let mut ps = [
-            policy
-                .scorer()
-                .prioritize(&values(&[(m("process"), 1.0)]), true),
-            policy.scorer().prioritize(&BTreeMap::new(), false),
-            policy
-                .scorer()
-                .prioritize(&values(&[(m("process"), 0.5)]), false),
-            policy.scorer().prioritize(
-                &values(&[(m("process"), 0.5), (m("technology"), 0.5)]),
-                false,
-            ),
-            policy
-                .scorer()
-                .prioritize(&values(&[(m("process"), 0.9)]), false),
+            standing(&[(m("process"), 1.0)], true),
+            standing(&[], false),
+            standing(&[(m("process"), 0.5)], false),
+            standing(&[(m("process"), 0.5), (m("technology"), 0.5)], false),
+            standing(&[(m("process"), 0.9)], false),
         ];
         ps.sort_by(ranking);
         let order: Vec<(Option<f64>, f64, &str)> = ps
             .iter()
-            .map(|p| (p.score, p.coverage, p.tier.as_str()))
+            .map(|p| (p.score, p.coverage, scorer.tier(p)))
             .collect();
         assert_eq!(
             order,
@@ -910,11 +951,11 @@ mod tests {
         fn scores_are_bounded_and_monotone(vs in proptest::collection::vec(0.0f64..=1.0, 4), i in 0usize..4, up in 0.0f64..=1.0) {
             let policy = four_matrices();
             let keys = ["readiness", "purpose_intent", "process", "technology"];
-            let before: BTreeMap<Weighed, f64> = keys.iter().zip(&vs).map(|(k, v)| (m(k), *v)).collect();
+            let before: Vec<(Weighed, f64)> = keys.iter().zip(&vs).map(|(k, v)| (m(k), *v)).collect();
             let mut after = before.clone();
-            let raised = (vs[i] + up).min(1.0);
-            after.insert(m(keys[i]), raised);
-            let (a, b) = (policy.scorer().prioritize(&before, false).score.unwrap(), policy.scorer().prioritize(&after, false).score.unwrap());
+            after[i].1 = (vs[i] + up).min(1.0);
+            let score = |pairs: &[(Weighed, f64)]| policy.scorer().standing(&values(&policy, pairs), false).score.unwrap();
+            let (a, b) = (score(&before), score(&after));
             proptest::prop_assert!((0.0..=1.0).contains(&a) && b >= a - 1e-12);
         }
     }
@@ -940,7 +981,8 @@ mod tests {
             (1, "purpose_intent".to_owned(), (0.0, 0.0), 0.0),
         ];
         let c = account_closeness(points, &corners);
-        assert!((c[&1]["purpose_intent"] - (1.0 - 0.25 / 2f64.sqrt())).abs() < 1e-12);
+        let pi = "purpose_intent".to_owned();
+        assert!((c[&(1, pi)] - (1.0 - 0.25 / 2f64.sqrt())).abs() < 1e-12);
         let gone = account_closeness(
             [(2, "purpose_intent".to_owned(), (1.0, 1.0), 0.0)],
             &corners,
@@ -967,8 +1009,9 @@ mod tests {
         ];
         let c = account_closeness(points, &corners);
         // Mean (0.5, 1): 1 − 0.5/√2 = 0.646447.
-        assert!((c[&1]["purpose_intent"] - 0.646_446_609_406_726_3).abs() < 1e-12);
-        assert_eq!(c[&2].len(), 1, "a matrix without a corner is skipped");
-        assert_eq!(c[&2]["purpose_intent"], 1.0);
+        let pi = |a| (a, "purpose_intent".to_owned());
+        assert!((c[&pi(1)] - 0.646_446_609_406_726_3).abs() < 1e-12);
+        assert_eq!(c.len(), 2, "a matrix without a corner is skipped");
+        assert_eq!(c[&pi(2)], 1.0);
     }
 }

@@ -548,23 +548,24 @@ super::for_each_backend! {
             .await?)
     }
 
-    /// Every subject's current point on each of `matrices`, with what a
-    /// stakeholder's view weighs: one range of `classifications_as_of` per
-    /// matrix, joined to the stakeholders assessed.
+    /// The current point of every subject of the accounts in `scope` on each
+    /// of `matrices`, with what a stakeholder's view weighs: one range of
+    /// `classifications_as_of` per matrix, joined to the stakeholders assessed.
     pub(crate) async fn current_points(
         c: &mut Conn,
         ws: Uuid,
         matrices: &[String],
+        scope: &AccountScope,
     ) -> Result<Vec<CurrentPoint>, StoreError> {
         type Row = (String, String, f64, f64, Option<String>, Option<bool>, Option<String>);
-        let rows: Vec<Row> = c::table
+        let q = c::table
             .left_join(s::table.on(s::workspace_id.eq(c::workspace_id).and(s::id.nullable().eq(c::stakeholder_id))))
             .filter(c::workspace_id.eq(ws.to_string()))
             .filter(c::matrix.eq_any(matrices))
             .filter(c::superseded_at.eq(OPEN))
             .select((c::account_id, c::matrix, c::x, c::y, s::role.nullable(), s::involved_in_purchase.nullable(), s::left_on.nullable()))
-            .load(c)
-            .await?;
+            .into_boxed();
+        let rows: Vec<Row> = of_accounts_in!(q, c::account_id, ws.to_string(), scope).load(c).await?;
         rows.into_iter()
             .map(|(account, matrix, x, y, role, involved, left_on)| {
                 Ok(CurrentPoint {
@@ -720,8 +721,9 @@ impl Store {
         &self,
         ws: Uuid,
         matrices: &[String],
+        scope: &AccountScope,
     ) -> Result<Vec<CurrentPoint>, StoreError> {
-        run_read!(self, current_points(ws, matrices))
+        run_read!(self, current_points(ws, matrices, scope))
     }
 
     pub async fn latest_evaluations(
