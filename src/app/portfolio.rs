@@ -13,7 +13,7 @@ use super::{
 };
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
-use crate::domain::framework::Subject;
+use crate::domain::framework::{Evaluation, Subject};
 use crate::domain::framework_portfolio::{EquationSpread, HierarchySpread, spread};
 use crate::domain::matrix::{Cell, Matrix};
 use crate::domain::portfolio::{self, MoveFilter, Placement, Transition};
@@ -230,7 +230,7 @@ impl App {
         let as_of = as_of.unwrap_or_else(now);
         let latest = self
             .store
-            .latest_evaluations(p.workspace_id, key, as_of, scope)
+            .latest_evaluations::<Evaluation>(p.workspace_id, key, as_of, scope)
             .await?;
         let spread = spread(&framework.framework, latest.iter().map(|l| &l.evaluation));
         let matrices = spread

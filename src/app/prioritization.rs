@@ -11,7 +11,7 @@ use super::success_plans::today;
 use super::{App, AppError, Listed, PageRequest, Principal, now};
 use crate::domain::Invalid;
 use crate::domain::filter::AccountScope;
-use crate::domain::framework::{Evaluation, is_key};
+use crate::domain::framework::{Attainment, is_key};
 use crate::domain::matrix;
 use crate::domain::prioritization::{
     AccountField, Policy, Priority, Standing, Weighed, account_closeness, field_scores,
@@ -50,11 +50,22 @@ impl App {
             return Err(Invalid::single("tier", message).into());
         }
         let scope = &p.narrow(scope.clone());
-        let accounts = self.store.accounts_in_scope(p.workspace_id, scope).await?;
         let scorer = policy.scorer();
-        let values = self
-            .term_values(p, &policy, scorer.terms(), scope, &accounts)
-            .await?;
+        let terms = scorer.terms();
+        let (accounts, by_matrix, by_framework) = tokio::try_join!(
+            async { Ok(self.store.accounts_in_scope(p.workspace_id, scope).await?) },
+            self.matrix_values(p, terms, scope),
+            self.framework_values(p, terms, scope),
+        )?;
+        let mut slots = Slots {
+            width: terms.len(),
+            by_account: HashMap::new(),
+        };
+        let by_field = field_values(&policy, terms, &accounts, today(p.zone));
+        for (account, term, value) in by_matrix.into_iter().chain(by_framework).chain(by_field) {
+            slots.set(account, term, value);
+        }
+        let values = slots.by_account;
         let slots = |a: &AccountBrief| values.get(&a.id).map_or(&[][..], Vec::as_slice);
         let mut ranked: Vec<(Standing, &AccountBrief)> = accounts
             .iter()
@@ -80,22 +91,15 @@ impl App {
         })
     }
 
-    /// Each account's value (0–1) in the slot of each of the policy's terms
-    /// it has data for: one read of the points of the matrices weighed and
-    /// one per framework an equation or hierarchy comes from; account fields
-    /// are scored within the accounts the policy does not exclude.
-    async fn term_values(
+    /// Each account's closeness on each matrix the policy weighs, as
+    /// (account, term slot, value): one read of the current points of the
+    /// accounts in scope, stakeholders weighed by influence.
+    async fn matrix_values(
         &self,
         p: &Principal,
-        policy: &Policy,
         terms: &[(Weighed, f64)],
         scope: &AccountScope,
-        accounts: &[AccountBrief],
-    ) -> Result<HashMap<Uuid, Vec<Option<f64>>>, AppError> {
-        let mut slots = Slots {
-            width: terms.len(),
-            by_account: HashMap::new(),
-        };
+    ) -> Result<Vec<(Uuid, usize, f64)>, AppError> {
         let matrices: HashMap<&str, usize> = terms
             .iter()
             .enumerate()
@@ -104,36 +108,48 @@ impl App {
                 _ => None,
             })
             .collect();
-        if !matrices.is_empty() {
-            let corners: HashMap<usize, matrix::Corner> = self
-                .matrices(p)
-                .await?
-                .into_iter()
-                .filter_map(|m| Some((*matrices.get(m.matrix.key.as_str())?, m.matrix.optimal)))
-                .collect();
-            let keys: Vec<String> = matrices.keys().map(|m| (*m).to_owned()).collect();
-            let points = self
-                .store
-                .current_points(p.workspace_id, &keys, scope)
-                .await?;
-            let influence = self.reading(p).await?.influence;
-            let today = today(p.zone);
-            let closeness = account_closeness(
-                points.into_iter().filter_map(|c| {
-                    let weight = influence.of_voice(c.voice.as_ref(), today);
-                    Some((
-                        c.account_id,
-                        *matrices.get(c.matrix.as_str())?,
-                        c.point,
-                        weight,
-                    ))
-                }),
-                &corners,
-            );
-            for ((account, term), c) in closeness {
-                slots.set(account, term, c);
-            }
+        if matrices.is_empty() {
+            return Ok(Vec::new());
         }
+        let keys: Vec<String> = matrices.keys().map(|m| (*m).to_owned()).collect();
+        let (defined, points, reading) = tokio::try_join!(
+            self.matrices(p),
+            async {
+                Ok(self
+                    .store
+                    .current_points(p.workspace_id, &keys, scope)
+                    .await?)
+            },
+            self.reading(p),
+        )?;
+        let corners: HashMap<usize, matrix::Corner> = defined
+            .into_iter()
+            .filter_map(|m| Some((*matrices.get(m.matrix.key.as_str())?, m.matrix.optimal)))
+            .collect();
+        let today = today(p.zone);
+        let closeness = account_closeness(
+            points.into_iter().filter_map(|c| {
+                let weight = reading.influence.of_voice(c.voice.as_ref(), today);
+                let term = *matrices.get(c.matrix.as_str())?;
+                Some((c.account_id, term, c.point, weight))
+            }),
+            &corners,
+        );
+        Ok(closeness
+            .into_iter()
+            .map(|((account, term), c)| (account, term, c))
+            .collect())
+    }
+
+    /// Each account's value on each equation and hierarchy term, as
+    /// (account, term slot, value): one read of the latest evaluations per
+    /// framework named.
+    async fn framework_values(
+        &self,
+        p: &Principal,
+        terms: &[(Weighed, f64)],
+        scope: &AccountScope,
+    ) -> Result<Vec<(Uuid, usize, f64)>, AppError> {
         let frameworks: BTreeSet<&str> = terms
             .iter()
             .filter_map(|(t, _)| match t {
@@ -143,36 +159,51 @@ impl App {
                 _ => None,
             })
             .collect();
+        let mut values = Vec::new();
         for framework in frameworks {
             let latest = self
                 .store
-                .latest_evaluations(p.workspace_id, framework, now(), scope)
+                .latest_evaluations::<Attainment>(p.workspace_id, framework, now(), scope)
                 .await?;
             for l in latest.iter().filter(|l| l.stakeholder_id.is_none()) {
-                for (term, v) in evaluation_values(terms, framework, &l.evaluation) {
-                    slots.set(l.account_id, term, v);
-                }
+                values.extend(
+                    evaluation_values(terms, framework, &l.evaluation)
+                        .map(|(term, v)| (l.account_id, term, v)),
+                );
             }
         }
-        let today = today(p.zone);
-        let scored: Vec<&AccountBrief> = accounts
-            .iter()
-            .filter(|a| !policy.excludes(a.lifecycle_stage))
-            .collect();
-        for (term, field) in terms.iter().enumerate().filter_map(|(i, (t, _))| match t {
-            Weighed::Field(f) => Some((i, *f)),
-            _ => None,
-        }) {
-            let raw: Vec<(Uuid, f64)> = scored
-                .iter()
-                .filter_map(|a| Some((a.id, field_value(a, field, today)?)))
-                .collect();
-            for (account, score) in field_scores(field, &raw) {
-                slots.set(account, term, score);
-            }
-        }
-        Ok(slots.by_account)
+        Ok(values)
     }
+}
+
+/// Each account's score on each account-field term, as (account, term slot,
+/// value): scored within the accounts the policy does not exclude.
+fn field_values(
+    policy: &Policy,
+    terms: &[(Weighed, f64)],
+    accounts: &[AccountBrief],
+    today: NaiveDate,
+) -> Vec<(Uuid, usize, f64)> {
+    let scored: Vec<&AccountBrief> = accounts
+        .iter()
+        .filter(|a| !policy.excludes(a.lifecycle_stage))
+        .collect();
+    let mut values = Vec::new();
+    for (term, field) in terms.iter().enumerate().filter_map(|(i, (t, _))| match t {
+        Weighed::Field(f) => Some((i, *f)),
+        _ => None,
+    }) {
+        let raw: Vec<(Uuid, f64)> = scored
+            .iter()
+            .filter_map(|a| Some((a.id, field_value(a, field, today)?)))
+            .collect();
+        values.extend(
+            field_scores(field, &raw)
+                .into_iter()
+                .map(|(account, score)| (account, term, score)),
+        );
+    }
+    values
 }
 
 /// Each account's value slots, one per term, filled as reads come in.
@@ -195,7 +226,7 @@ impl Slots {
 fn evaluation_values<'a>(
     terms: &'a [(Weighed, f64)],
     framework: &'a str,
-    e: &'a Evaluation,
+    e: &'a Attainment,
 ) -> impl Iterator<Item = (usize, f64)> + 'a {
     terms
         .iter()
@@ -211,7 +242,7 @@ fn evaluation_values<'a>(
                 .map(|r| (i, r.value)),
             Weighed::Hierarchy(f) if f == framework => {
                 let h = e.hierarchy.as_ref()?;
-                hierarchy_score(h.attained_level, h.levels.len()).map(|v| (i, v))
+                hierarchy_score(h.attained_level, h.levels()).map(|v| (i, v))
             }
             _ => None,
         })

@@ -53,7 +53,7 @@ pub fn metric_sets() -> &'static [MetricSet] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::framework::Scores;
+    use crate::domain::framework::{Attainment, Evaluation, Scores};
     use crate::domain::prioritization::Known;
 
     #[test]
@@ -227,11 +227,26 @@ mod tests {
             .map(|d| d.key.clone())
             .zip([7.0, 8.0, 4.0, 9.0, 9.0])
             .collect();
-        let r = h.evaluate(&scores).unwrap().hierarchy.unwrap();
+        let evaluation = h.evaluate(&scores).unwrap();
+        let r = evaluation.hierarchy.as_ref().unwrap();
         assert_eq!(
             (r.attained_level, r.next_focus.as_deref()),
             (2, Some("culture"))
         );
+
+        // A ranking reads only the values and the level out of the stored results.
+        let read = |e: &Evaluation| -> Attainment {
+            serde_json::from_str(&serde_json::to_string(e).unwrap()).unwrap()
+        };
+        let equations: Vec<(String, f64)> = read(&e)
+            .equations
+            .into_iter()
+            .map(|v| (v.key, v.value))
+            .collect();
+        let full: Vec<(String, f64)> = e.equations.into_iter().map(|r| (r.key, r.value)).collect();
+        assert_eq!(equations, full);
+        let level = read(&evaluation).hierarchy.unwrap();
+        assert_eq!((level.attained_level, level.levels()), (2, 5));
     }
 
     #[test]

@@ -57,6 +57,36 @@ pub struct Evaluation {
     pub hierarchy: Option<HierarchyResult>,
 }
 
+/// What a ranking reads of a stored evaluation: each equation's value and
+/// the hierarchy's attainment. Reading a whole book's results into this
+/// skips the rest of each (classifications, terms, levels) rather than
+/// building it, which is most of the cost.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Attainment {
+    pub equations: Vec<EquationValue>,
+    pub hierarchy: Option<LevelAttained>,
+}
+
+/// An equation's value, without its terms.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct EquationValue {
+    pub key: String,
+    pub value: f64,
+}
+
+/// The level a hierarchy reached, out of how many.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct LevelAttained {
+    pub attained_level: usize,
+    levels: Vec<serde::de::IgnoredAny>,
+}
+
+impl LevelAttained {
+    pub fn levels(&self) -> usize {
+        self.levels.len()
+    }
+}
+
 /// Keys of frameworks, dimensions and models: lower snake case, so they read
 /// the same in URLs, JSON and metric names.
 pub fn is_key(s: &str) -> bool {

@@ -13,6 +13,7 @@ use diesel::{
     OptionalExtension, QueryDsl, SelectableHelper,
 };
 use diesel_async::RunQueryDsl;
+use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use super::schema::{accounts as a, assessments as t, classifications as c, stakeholders as s};
@@ -33,11 +34,12 @@ const OPEN: i64 = i64::MAX;
 
 /// A subject's latest evaluation on a framework.
 #[derive(Debug, Clone)]
-pub struct SubjectEvaluation {
+pub struct SubjectEvaluation<E = Evaluation> {
     pub account_id: Uuid,
     /// `None` when the account itself was assessed.
     pub stakeholder_id: Option<Uuid>,
-    pub evaluation: Evaluation,
+    /// The stored results, read as much as the caller needs of them.
+    pub evaluation: E,
 }
 
 /// What portfolio reads need of each account in scope.
@@ -585,13 +587,13 @@ super::for_each_backend! {
     /// Each subject's latest evaluation on `framework` as of `as_of`, for the
     /// accounts in `scope`: one read of the assessments up to then, keeping
     /// the latest (by time, then id) per subject before parsing any result.
-    pub(crate) async fn latest_evaluations(
+    pub(crate) async fn latest_evaluations<E: DeserializeOwned>(
         c: &mut Conn,
         ws: Uuid,
         framework: &str,
         as_of: i64,
         scope: &AccountScope,
-    ) -> Result<Vec<SubjectEvaluation>, StoreError> {
+    ) -> Result<Vec<SubjectEvaluation<E>>, StoreError> {
         let q = t::table
             .filter(t::workspace_id.eq(ws.to_string()))
             .filter(t::framework.eq(framework))
@@ -726,13 +728,13 @@ impl Store {
         run_read!(self, current_points(ws, matrices, scope))
     }
 
-    pub async fn latest_evaluations(
+    pub async fn latest_evaluations<E: DeserializeOwned>(
         &self,
         ws: Uuid,
         framework: &str,
         as_of: DateTime<Utc>,
         scope: &AccountScope,
-    ) -> Result<Vec<SubjectEvaluation>, StoreError> {
+    ) -> Result<Vec<SubjectEvaluation<E>>, StoreError> {
         run_read!(
             self,
             latest_evaluations(ws, framework, to_micros(as_of), scope)

@@ -22,7 +22,7 @@ use super::{
     CHUNK, Store, StoreError, Tx, from_micros, of_accounts_in, parse_id, run_read, to_micros,
 };
 use crate::domain::filter::{AccountScope, Accounts, ObservationFilter};
-use crate::domain::framework::Evaluation;
+use crate::domain::framework::Attainment;
 use crate::domain::observation::{Observation, ObservationCursor};
 use crate::domain::qbr::Classified;
 
@@ -622,7 +622,7 @@ super::for_each_backend! {
         let rows: Vec<(String, i64, String)> = q.load(c).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (account, at, results) in rows {
-            let results: Evaluation = serde_json::from_str(&results)?;
+            let results: Attainment = serde_json::from_str(&results)?;
             if let Some(v) = results.equations.iter().find(|e| e.key == equation) {
                 out.push((parse_id(&account)?, from_micros(at), v.value));
             }
