@@ -5,8 +5,9 @@
 //!
 //! Starts the real server in-process on a fresh database of each backend,
 //! loads the accounts and their readiness assessments over REST (64 requests
-//! in flight), which measures assessment-create throughput, then times each
-//! read sequentially against `GET /healthz` measured in the same run; then
+//! in flight; on PostgreSQL with `ANALYZE` every 20 s, as autovacuum would),
+//! which measures assessment-create throughput, then times each read
+//! sequentially against `GET /healthz` measured in the same run; then
 //! two observations per account and a metric set, for portfolio health. Prints a
 //! markdown table; docs/benchmarks.md records a run. Set TEST_DATABASE_URL for
 //! another PostgreSQL server, BENCH_KEEP=1 to keep both databases (for EXPLAIN, or to
@@ -18,7 +19,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use common::{READ_RUNS, analyze, on_each_backend, start, stop};
+use common::{READ_RUNS, analyze, autoanalyze, on_each_backend, start, stop};
 
 const IN_FLIGHT: usize = 64;
 /// Observation rows per batch.
@@ -34,6 +35,7 @@ fn score(i: usize, round: usize, salt: usize) -> f64 {
 
 async fn run(backend: &str, url: &str, accounts: usize) {
     let (server, bench) = start(url).await;
+    let autovacuum = autoanalyze(url);
     let (account_rate, created) = bench
         .load(accounts, IN_FLIGHT, "/v1/accounts", 201, |i| {
             json!({"name": format!("Account {i:06}"), "segment": SEGMENTS[i % 3], "owner": format!("csm{}@example.com", i % 40),
@@ -82,6 +84,9 @@ async fn run(backend: &str, url: &str, accounts: usize) {
         )
         .await;
     let observation_rate = load_observations(&bench, ids_for_observations).await;
+    if let Some(task) = autovacuum {
+        task.abort();
+    }
     analyze(url).await;
 
     let reads = [

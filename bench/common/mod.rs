@@ -164,6 +164,22 @@ pub async fn analyze(url: &str) {
     }
 }
 
+/// Runs `ANALYZE` every 20 s on PostgreSQL while a load runs, as autovacuum
+/// would on a live database (this machine runs with `autovacuum = off`).
+/// Without it the plans a connection caches while the tables are nearly
+/// empty stay in use as they grow to 100,000s of rows, and each write scans.
+/// Abort the task when the load is done.
+#[allow(dead_code, reason = "only the benchmarks that load at scale need it")]
+pub fn autoanalyze(url: &str) -> Option<tokio::task::JoinHandle<()>> {
+    let url = url.starts_with("postgres").then(|| url.to_owned())?;
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(20)).await;
+            analyze(&url).await;
+        }
+    }))
+}
+
 /// Runs `run(backend, url)` on a fresh SQLite file, then on a fresh
 /// PostgreSQL database (TEST_DATABASE_URL's server); BENCH_KEEP=1 keeps both.
 pub async fn on_each_backend<F, Fut>(run: F)
