@@ -169,6 +169,41 @@ on_both_backends! {
         assert!(bad.message().contains("policy.terms[0].account_field"), "{}", bad.message());
     }
 
+    async fn a_policy_weighs_the_hierarchy_level_attained(app: &TestApp) {
+        // org_hierarchy's five levels, each met at 5.5 or more, from the base:
+        // Alpha (7, 8, 4, 9, 9) reaches level 2 of 5 → 0.4; Bravo (6 on all)
+        // reaches 5 → 1; Charlie (5, 9, 9, 9, 9) misses the base → 0; Dana
+        // has no assessment and is unassessed.
+        let mut ids = Vec::new();
+        for (name, scores) in [("Alpha", Some([7, 8, 4, 9, 9])), ("Bravo", Some([6; 5])), ("Charlie", Some([5, 9, 9, 9, 9])), ("Dana", None)] {
+            let id = app.account(json!({"name": name})).await["id"].as_str().unwrap().to_owned();
+            if let Some([a, b, c, d, e]) = scores {
+                assess(app, &id, "org_hierarchy", json!({"business_model": a, "technology_and_space": b, "culture": c,
+                    "performance_and_learning": d, "creativity_and_innovation": e})).await;
+            }
+            ids.push(id);
+        }
+        let maturity = json!({"key": "maturity", "label": "Maturity", "terms": [{"hierarchy": "org_hierarchy", "weight": 1}],
+            "tiers": [{"key": "mature", "min_score": 0.5}]});
+        let (status, created) = app.send(ADMIN_KEY, Method::POST, "/v1/prioritization-policies", Some(maturity)).await;
+        assert_eq!(status, 201, "{created}");
+        let (status, ranked) = app.send(ADMIN_KEY, Method::GET, "/v1/prioritization?policy=maturity", None).await;
+        assert_eq!(status, 200, "{ranked}");
+        let got: Vec<(&str, Option<f64>, &str)> = ranked["items"].as_array().unwrap().iter()
+            .map(|i| (i["account_id"].as_str().unwrap(), i["score"].as_f64(), i["tier"].as_str().unwrap())).collect();
+        assert_eq!(got, [(ids[1].as_str(), Some(1.0), "mature"), (ids[0].as_str(), Some(0.4), "low_touch"),
+            (ids[2].as_str(), Some(0.0), "low_touch"), (ids[3].as_str(), None, "unassessed")]);
+        let alpha = &ranked["items"][1]["contributions"][0];
+        assert_eq!((alpha["kind"].as_str(), alpha["term"].as_str()), (Some("hierarchy"), Some("org_hierarchy")));
+        assert!(close(&alpha["value"], 0.4) && close(&alpha["contribution"], 0.4), "{alpha}");
+
+        let mut grpc = PrioritizationServiceClient::new(app.channel().await);
+        let listed = grpc.prioritize(authed(ADMIN_KEY, pb::PrioritizeRequest { policy: "maturity".into(), ..Default::default() }))
+            .await.unwrap().into_inner();
+        let got: Vec<(&str, Option<f64>)> = listed.accounts.iter().map(|a| (a.account_id.as_str(), a.score)).collect();
+        assert_eq!(got, [(ids[1].as_str(), Some(1.0)), (ids[0].as_str(), Some(0.4)), (ids[2].as_str(), Some(0.0)), (ids[3].as_str(), None)]);
+    }
+
     async fn bad_terms_and_tiers_are_named(app: &TestApp) {
         let bad = json!({"key": "bad", "label": "Bad",
             "terms": [{"equation": "success_equation.nope", "weight": 1},
