@@ -2,7 +2,7 @@
 //! health recovers or the window says the renewal is far; people raise and
 //! resolve risks, once each, however many try at once.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use csapi::grpc::pb;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -25,8 +25,20 @@ async fn nps_watch(app: &TestApp) {
     assert_eq!(status, 201, "{body}");
 }
 
+/// `minutes_ago`, but not before the current quarter began (UTC, calendar
+/// quarters: the workspace's defaults), so that the observation counts in
+/// this quarter's health at whatever time the test runs.
+fn this_quarter(minutes_ago: i64) -> DateTime<Utc> {
+    let now = Utc::now();
+    let start = NaiveDate::from_ymd_opt(now.year(), now.month0() / 3 * 3 + 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap()
+        .and_utc();
+    (now - Duration::minutes(minutes_ago)).max(start)
+}
+
 async fn survey(app: &TestApp, account: &str, minutes_ago: i64, nps: f64) {
-    let at = (Utc::now() - Duration::minutes(minutes_ago)).to_rfc3339();
+    let at = this_quarter(minutes_ago).to_rfc3339();
     let rows = json!({"observations": [{"account_id": account, "metric": "survey_nps", "observed_at": at, "value": nps}]});
     let (status, body) = app
         .send(ADMIN_KEY, Method::POST, "/v1/observations", Some(rows))
